@@ -1,0 +1,52 @@
+# Gongbang: the two commands are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test messages compile-messages test-sqlite test-postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip setuptools wheel
+
+# Reinstall only when the package metadata changes.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make run: set up, migrate, load demo data if empty, serve on http://127.0.0.1:5000 with a worker
+run: install
+	$(BIN)/lms db upgrade
+	$(BIN)/lms demo --if-empty
+	$(BIN)/lms serve --host $(HOST) --port $(PORT)
+
+## make test: the whole suite on SQLite, then on PostgreSQL when LMS_TEST_DATABASE_URL is set
+test: install-test
+	$(BIN)/python -m pytest
+	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL ($$LMS_TEST_DATABASE_URL) =="; \
+		$(BIN)/python -m pytest --db=postgresql -m "not slow"; \
+	fi
+
+## make messages: extract strings and update every catalogue (then translate the new entries)
+messages: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+	$(MAKE) compile-messages
+
+compile-messages:
+	$(BIN)/pybabel compile -d lms/translations --statistics
+	@for p in media projects; do [ ! -d $$p/translations ] || $(BIN)/pybabel compile -d $$p/translations; done
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,110 @@
+"""Sign in, sign out, forgotten password and the invitation/reset link page."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.auth import services
+from lms.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from lms.extensions import db
+from lms.jobs import commit
+from lms.security import client_ip
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def password_messages(problems: list[str]) -> list[str]:
+    """Translated explanations for :func:`lms.passwords.check_password` codes."""
+    texts = {
+        "too_short": _("Use at least 8 characters."),
+        "too_long": _("Use at most 128 characters."),
+        "common": _("This password is on a list of passwords that attackers try first. Choose another."),
+        "personal": _("Do not build the password from your name or e-mail address."),
+    }
+    return [texts[p] for p in problems]
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: an absolute or scheme-relative URL would be an open redirect.
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, client_ip())
+        except services.Throttled as exc:
+            commit()
+            minutes = int(exc.retry_after.total_seconds() // 60)
+            flash(_("Too many failed sign-ins. Wait %(minutes)d minutes and try again.", minutes=minutes), "error")
+            return render_template("lms/auth/login.html", form=form), 429
+        if user is None:
+            commit()
+            # One message for unknown, wrong and disabled accounts: no enumeration.
+            flash(_("The e-mail address or password is not correct."), "error")
+            return render_template("lms/auth/login.html", form=form), 200
+        locale = session.get("locale")
+        session.clear()  # a fresh session: nothing from before sign-in survives (fixation)
+        session["sid"] = services.start_session(user, client_ip(), request.user_agent.string)
+        session.permanent = True
+        if locale and not user.locale:
+            user.locale = locale
+        login_user(user)
+        commit()
+        return redirect(_safe_next(request.args.get("next")) or url_for("core.dashboard"))
+    return render_template("lms/auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    services.end_session(session.get("sid"))
+    commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        commit()
+        flash(_("If an account uses that address, we have sent it a link to set a new password. "
+                "The link works for one hour."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("lms/auth/forgot.html", form=form)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    if services.find_link_token(token) is None:
+        return render_template("lms/auth/link_invalid.html"), 410
+    form = SetPasswordForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            user = services.redeem_link_token(token, form.password.data)
+        except services.PasswordRejected as exc:
+            db.session.rollback()
+            errors = password_messages(exc.problems)
+        else:
+            commit()
+            flash(_("Your password is saved. Sign in with your e-mail address (%(email)s).", email=user.email),
+                  "success")
+            return redirect(url_for("auth.login"))
+    return render_template("lms/auth/set_password.html", form=form, errors=errors)

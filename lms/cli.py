@@ -1,0 +1,157 @@
+"""The ``lms`` command: serve, worker, db, create-user, import-trainees, demo.
+
+Plugins add their own groups (e.g. ``lms media``) in their ``init_app``.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from lms.users.models import Role
+
+
+def _create_app():
+    from lms import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the ``lms`` console script."""
+    cli = FlaskGroup(create_app=_create_app, add_version_option=False, set_debug_flag=False,
+                     help="Gongbang (공방) command line.")
+    cli.main(prog_name="lms")
+
+
+def init_app(app: Flask) -> None:
+    for command in (serve, worker, create_user, import_trainees, demo):
+        app.cli.add_command(command)
+
+
+def _worker_argv(concurrency: int) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "lms.worker:celery", "worker", "--loglevel", "INFO",
+            "--concurrency", str(concurrency), "--without-gossip", "--without-mingle"]
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=2, show_default=True, help="gunicorn web workers")
+@click.option("--worker-concurrency", default=1, show_default=True, help="background job processes")
+@click.option("--no-worker", is_flag=True, help="do not start a background worker (another machine runs it)")
+@with_appcontext
+def serve(host, port, workers, worker_concurrency, no_worker):
+    """Run gunicorn and a background worker until interrupted (the embedded default)."""
+    env = dict(os.environ, LMS_INSTANCE_PATH=current_app.instance_path)
+    procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
+                               "--access-logfile", "-", "--graceful-timeout", "20", "lms:create_app()"], env=env)]
+    if not no_worker:
+        procs.append(subprocess.Popen(_worker_argv(worker_concurrency), env=env))
+    click.echo(f"Gongbang is running on http://{host}:{port} — press Ctrl+C to stop.")
+    stopping = False
+
+    def _stop(*_args):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
+    sys.exit(1 if failed and not stopping else 0)
+
+
+@click.command("worker")
+@click.option("--concurrency", default=2, show_default=True)
+@with_appcontext
+def worker(concurrency):
+    """Run a background job worker (several machines may run one each)."""
+    env = dict(os.environ, LMS_INSTANCE_PATH=current_app.instance_path)
+    os.execve(sys.executable, _worker_argv(concurrency), env)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="admin", show_default=True)
+@click.option("--password", help="set this password instead of mailing an invitation; '-' to prompt")
+@with_appcontext
+def create_user(email, name, role, password):
+    """Create an account (by default an administrator) and mail an invitation."""
+    from lms.auth.services import PasswordRejected, set_password
+    from lms.jobs import commit
+    from lms.users import services
+
+    if password == "-":
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = services.create_user(email=email, name=name, role=Role(role), created_by=None, invite=not password)
+        if password:
+            set_password(user, password)
+    except services.DuplicateEmail:
+        raise click.ClickException(f"Another account already uses {email}.")
+    except PasswordRejected as exc:
+        raise click.ClickException(f"Password refused by the policy: {', '.join(exc.problems)}.")
+    commit()
+    click.echo(f"Created {role} {user.email} (id {user.id})" + ("" if password else "; invitation sent."))
+
+
+@click.command("import-trainees")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def import_trainees(file):
+    """Import trainees from a CSV file (all rows or none) and invite them."""
+    from lms.extensions import db
+    from lms.jobs import commit
+    from lms.users import services
+
+    result = services.import_trainees(file.read(), None)
+    if not result.ok:
+        db.session.rollback()
+        for err in result.errors:
+            click.echo(f"line {err.line}: {err.code} {err.value}".rstrip(), err=True)
+        raise click.ClickException(f"{len(result.errors)} problem(s); nothing was imported.")
+    commit()
+    click.echo(f"Imported {len(result.created)} new trainees, enrolled {len(result.enrolled)} existing ones.")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="only load when the database has no users")
+@with_appcontext
+def demo(if_empty):
+    """Load realistic demo data (idempotent) and print the demo logins."""
+    from lms import demo as demo_data
+    from lms.jobs import commit
+
+    if not (if_empty and not demo_data.is_empty()):
+        logins = demo_data.load_demo()
+        commit()
+    else:
+        logins = [(r.value, e, n) for e, n, r, _l, _o in demo_data.STAFF] + \
+                 [("trainee", demo_data.TRAINEES[0][0], demo_data.TRAINEES[0][1])]
+    click.echo("\nDemo logins (password for all: %s)" % demo_data.DEMO_PASSWORD)
+    for role, email, name in logins:
+        click.echo(f"  {role:<11} {email:<32} {name}")
+    click.echo("")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""Configuration defaults and loading.
+
+Order of precedence, lowest first: the defaults below → ``instance/config.py``
+→ ``LMS_*`` environment variables (values parsed as JSON where they can be, so
+``LMS_PLUGINS='[]'`` is a list) → the mapping given to ``create_app`` (tests).
+The result is then validated; a bad configuration refuses to start and says why.
+"""
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+#: Modes: ``embedded`` (one machine; a secret key is generated into the instance
+#: folder on first start) and ``production`` (several machines; every secret must
+#: be given explicitly, because each machine must share it).
+MODES = ("embedded", "production")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is unusable; the message says how to fix it."""
+
+
+DEFAULTS: dict = {
+    "MODE": "embedded",
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # default: SQLite file in the instance folder
+    "PLUGINS": ["media", "projects"],
+    "SITE_NAME": "Gongbang",
+    "BABEL_DEFAULT_LOCALE": "ko",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
+    "LANGUAGES": ["ko", "en"],
+    # Sessions: the signed cookie only carries a random id registered in the
+    # database, so logout and disabling an account end sessions server-side.
+    "SESSION_COOKIE_NAME": "gongbang_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": None,  # None: secure unless DEBUG
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+    "SESSION_IDLE_TIMEOUT": timedelta(days=3),
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: phones keep forms open for long
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,  # forms; uploads stream through their own routes
+    # Login throttling (per account and per client address, sliding window).
+    "LOGIN_WINDOW": timedelta(minutes=15),
+    "LOGIN_MAX_FAILURES_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_IP": 30,
+    "INVITE_TTL": timedelta(days=7),
+    "RESET_TTL": timedelta(hours=1),
+    # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in the outbox folder.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": True,
+    "MAIL_DEFAULT_SENDER": "Gongbang <no-reply@gongbang.local>",
+    "OUTBOX_DIR": None,
+    # Background jobs: SQLite transport in the instance folder unless a broker URL is set.
+    "CELERY_BROKER_URL": None,
+    "CELERY_RESULT_BACKEND": None,
+    "CELERY_ALWAYS_EAGER": False,
+    "TRUSTED_PROXIES": 0,  # number of reverse proxies in front of the app (X-Forwarded-*)
+    "API_TITLE": "Gongbang API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_PAGE_SIZE_MAX": 100,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+}
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    """Fill ``app.config`` in the documented order and validate it."""
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="LMS")
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+    validate_config(app.config)
+
+
+def _derive(app: Flask) -> None:
+    """Fill values that depend on others (instance paths, cookie security)."""
+    cfg = app.config
+    instance = Path(app.instance_path)
+    if cfg["SESSION_COOKIE_SECURE"] is None:
+        cfg["SESSION_COOKIE_SECURE"] = not cfg.get("DEBUG", False)
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+    cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = f"sqlite:///{instance / 'gongbang.sqlite'}"
+    cfg["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(cfg["DATABASE_URL"])
+    if not cfg["OUTBOX_DIR"]:
+        cfg["OUTBOX_DIR"] = str(instance / "outbox")
+    if not cfg["CELERY_BROKER_URL"]:
+        cfg["CELERY_BROKER_URL"] = f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
+    if not cfg["CELERY_RESULT_BACKEND"]:
+        cfg["CELERY_RESULT_BACKEND"] = f"db+sqlite:///{instance / 'celery-results.sqlite'}"
+    if not cfg["SECRET_KEY"] and cfg["MODE"] == "embedded":
+        cfg["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _normalise_db_url(url: str) -> str:
+    # psycopg 3 is the driver we ship in the postgres extra; plain URLs would pick psycopg2.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return the embedded installation's secret key, creating it once (0600)."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting at once must not both write a key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def validate_config(cfg) -> None:
+    """Refuse configurations that would run insecurely or not at all."""
+    if cfg["MODE"] not in MODES:
+        raise ConfigError(f"LMS_MODE must be one of {', '.join(MODES)}; got {cfg['MODE']!r}.")
+    key = cfg.get("SECRET_KEY")
+    if not key:
+        raise ConfigError(
+            "SECRET_KEY is not set. In production mode every web and worker machine needs the same key: "
+            "set LMS_SECRET_KEY to at least 32 random characters, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    if not cfg.get("TESTING") and not _strong(key):
+        raise ConfigError(
+            "SECRET_KEY is too weak: it needs at least 128 bits of randomness (32 or more varied characters). Generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    if cfg["MODE"] == "production" and cfg.get("DEBUG"):
+        raise ConfigError("DEBUG must be off in production mode (it exposes an interactive debugger).")
+    plugins = cfg["PLUGINS"]
+    if isinstance(plugins, str) or not all(isinstance(p, str) for p in plugins):
+        raise ConfigError('PLUGINS must be a list of names, e.g. LMS_PLUGINS=\'["media", "projects"]\'.')
+    for lang in cfg["LANGUAGES"]:
+        if lang not in ("ko", "en"):
+            raise ConfigError(f"LANGUAGES may contain only 'ko' and 'en'; got {lang!r}.")
+
+
+def _strong(key) -> bool:
+    """A rough entropy estimate: length × log2(alphabet seen) must reach 128 bits.
+
+    It refuses short keys and repetitive ones ("changeme-changeme-…"); a key from
+    ``secrets.token_hex(32)`` estimates at about 256 bits.
+    """
+    text = key if isinstance(key, str) else key.hex()
+    return len(text) >= 32 and len(set(text)) >= 8 and len(text) * math.log2(len(set(text))) >= 128

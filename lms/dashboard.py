@@ -1,0 +1,137 @@
+"""Home page, per-role dashboards, the language switcher and the health check.
+
+Plugins add dashboard panels and navigation links through
+:data:`lms.signals.dashboard_panels` and :data:`lms.signals.nav_items`.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select, text
+
+from lms import signals
+from lms.extensions import db
+from lms.jobs import commit
+from lms.programmes.models import Cohort, CohortInstructor, Enrolment, EnrolmentStatus, Programme
+from lms.programmes.services import cohort_sizes, cohorts_taught_by
+from lms.users.models import Role, User
+
+bp = Blueprint("core", __name__)
+
+CORE_NAV = {
+    Role.ADMIN: [(_l("Users"), "users.admin_users"), (_l("Programmes"), "programmes.list_programmes"),
+                 (_l("Import trainees"), "users.admin_import"), (_l("Outbox"), "users.admin_outbox")],
+    Role.LIAISON: [(_l("Programmes"), "programmes.list_programmes")],
+    Role.INSTRUCTOR: [(_l("Programmes"), "programmes.list_programmes")],
+}
+
+
+def navigation() -> list[signals.NavItem]:
+    """The links for the current user: the core's, then the plugins', by order."""
+    items = [signals.NavItem(_l("Dashboard"), "core.dashboard", order=0)]
+    if current_user.is_authenticated:
+        items += [signals.NavItem(label, ep, order=10 + i) for i, (label, ep) in
+                  enumerate(CORE_NAV.get(current_user.role, []))]
+        items += signals.values_from_signal(signals.nav_items.send(current_user._get_current_object()))
+    return sorted(items, key=lambda i: i.order)
+
+
+@bp.app_context_processor
+def _nav():
+    return {"navigation": navigation}
+
+
+@bp.route("/")
+def index():
+    return redirect(url_for("core.dashboard" if current_user.is_authenticated else "auth.login"))
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    user = current_user._get_current_object()
+    data = ROLE_DATA[user.role](user)
+    panels = sorted(signals.values_from_signal(signals.dashboard_panels.send(user)), key=lambda p: p.order)
+    return render_template(f"lms/dashboard/{user.role.value}.html", panels=panels, **data)
+
+
+def _admin_data(user: User) -> dict:
+    by_role = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
+    pending = db.session.scalars(select(User).where(User.password_hash.is_(None), User.active.is_(True))
+                                 .order_by(User.created_at.desc()).limit(10)).all()
+    recent = db.session.scalars(select(User).where(User.last_login_at.is_not(None))
+                                .order_by(User.last_login_at.desc()).limit(8)).all()
+    return {"by_role": by_role, "pending": pending, "recent": recent, "roles": list(Role),
+            **_programme_overview()}
+
+
+def _programme_overview() -> dict:
+    programmes = db.session.scalars(select(Programme).order_by(Programme.code)).all()
+    cohorts = db.session.scalars(select(Cohort).order_by(Cohort.start_date)).all()
+    return {"programmes": programmes, "cohorts": cohorts, "sizes": cohort_sizes([c.id for c in cohorts]),
+            "today": date.today()}
+
+
+def _instructor_data(user: User) -> dict:
+    cohorts = cohorts_taught_by(user)
+    return {"cohorts": cohorts, "sizes": cohort_sizes([c.id for c in cohorts]), "today": date.today()}
+
+
+def _trainee_data(user: User) -> dict:
+    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)
+                                    .join(Cohort).order_by(Cohort.start_date.desc())).all()
+    return {"enrolments": enrolments, "today": date.today(),
+            "profile_missing": user.korean_test is None or user.nationality is None}
+
+
+def _liaison_data(user: User) -> dict:
+    soon = date.today() + timedelta(days=90)
+    employers = db.session.scalar(select(func.count()).where(User.role == Role.EMPLOYER)) or 0
+    data = _programme_overview()
+    data.update(employers=employers, graduating=[c for c in data["cohorts"] if date.today() <= c.end_date <= soon])
+    return data
+
+
+def _employer_data(user: User) -> dict:
+    # Employers see only aggregate figures here; trainees' details stay private.
+    rows = db.session.execute(
+        select(Programme, func.count(Enrolment.id)).join(Cohort, Cohort.programme_id == Programme.id, isouter=True)
+        .join(Enrolment, (Enrolment.cohort_id == Cohort.id) & (Enrolment.status != EnrolmentStatus.WITHDRAWN),
+              isouter=True)
+        .where(Programme.active.is_(True)).group_by(Programme.id).order_by(Programme.code)).all()
+    return {"programme_counts": rows}
+
+
+ROLE_DATA = {Role.ADMIN: _admin_data, Role.INSTRUCTOR: _instructor_data, Role.TRAINEE: _trainee_data,
+             Role.LIAISON: _liaison_data, Role.EMPLOYER: _employer_data}
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Switch the interface language (kept on the account when signed in)."""
+    from lms.forms import ActionForm
+
+    lang = request.form.get("lang")
+    if ActionForm().validate_on_submit() and lang in current_app.config["LANGUAGES"]:
+        session["locale"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            commit()
+    target = request.form.get("next", "")
+    from lms.auth.views import _safe_next
+
+    return redirect(_safe_next(target) or url_for("core.index"))
+
+
+@bp.route("/healthz")
+def health():
+    db.session.execute(text("SELECT 1"))
+    return jsonify(status="ok")
+
+
+# Instructors' cohort links need CohortInstructor imported for the mapper configuration.
+__all__ = ["bp", "CohortInstructor"]

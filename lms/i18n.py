@@ -1,0 +1,56 @@
+"""Locale and time-zone selection, and the language switcher's helpers.
+
+The locale comes from the signed-in user's setting, then a choice made with the
+switcher (kept in the session for visitors), then ``Accept-Language``, then the
+default. Times are stored in UTC and shown in the user's zone (Asia/Seoul by default).
+"""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return False
+    return True
+
+
+def common_timezones() -> list[str]:
+    """Zones offered in the profile form: Seoul first, then the rest sorted."""
+    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    return ["Asia/Seoul"] + [z for z in zones if z != "Asia/Seoul"]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
+
+    @app.context_processor
+    def _languages():
+        from flask_babel import get_locale
+
+        return {"languages": LANGUAGE_NAMES, "current_locale": str(get_locale())}

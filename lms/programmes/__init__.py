@@ -1,0 +1,1 @@
+"""Programmes, cohorts, instructors' assignments and trainees' enrolments."""

@@ -1,0 +1,112 @@
+"""API: programmes, cohorts and enrolments, filtered by what the token's owner may see."""
+from __future__ import annotations
+
+from flask import g
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import abort
+from sqlalchemy import select
+
+from lms.api import api_blueprint
+from lms.api.schemas import CohortQuerySchema, CohortSchema, EnrolmentSchema, ProgrammeSchema
+from lms.extensions import db
+from lms.jobs import commit
+from lms.programmes import services
+from lms.programmes.models import Cohort, CohortInstructor, Enrolment, Programme
+from lms.users.models import Role, User
+
+blp = api_blueprint("programmes_api", __name__, "", description="Programmes, cohorts and enrolments.")
+
+
+def visible_cohorts(user: User):
+    """A select of the cohorts ``user`` may see."""
+    stmt = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.id)
+    if user.role in (Role.ADMIN, Role.LIAISON):
+        return stmt
+    if user.role is Role.INSTRUCTOR:
+        return stmt.join(CohortInstructor).where(CohortInstructor.user_id == user.id)
+    if user.role is Role.TRAINEE:
+        return stmt.join(Enrolment).where(Enrolment.user_id == user.id)
+    return stmt.where(False)
+
+
+def _cohort_or_404(cohort_id: int) -> Cohort:
+    cohort = db.session.scalar(visible_cohorts(g.api_user).where(Cohort.id == cohort_id))
+    return cohort or abort(404)
+
+
+def _page(stmt, pagination_parameters):
+    page = db.paginate(stmt, page=pagination_parameters.page, per_page=pagination_parameters.page_size,
+                       error_out=False)
+    pagination_parameters.item_count = page.total
+    return page.items
+
+
+@blp.route("/programmes")
+class Programmes(MethodView):
+    @blp.response(200, ProgrammeSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Active programmes (everyone signed in)."""
+        return _page(select(Programme).where(Programme.active.is_(True)).order_by(Programme.code),
+                     pagination_parameters)
+
+
+@blp.route("/programmes/<int:programme_id>")
+class ProgrammeById(MethodView):
+    @blp.response(200, ProgrammeSchema)
+    def get(self, programme_id):
+        """One programme."""
+        programme = db.session.get(Programme, programme_id)
+        if programme is None or not programme.active:
+            abort(404)
+        return programme
+
+
+@blp.route("/cohorts")
+class Cohorts(MethodView):
+    @blp.arguments(CohortQuerySchema, location="query")
+    @blp.response(200, CohortSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Cohorts the token's owner may see (staff: taught or all; trainees: their own)."""
+        stmt = visible_cohorts(g.api_user)
+        if "programme_id" in args:
+            stmt = stmt.where(Cohort.programme_id == args["programme_id"])
+        return _page(stmt, pagination_parameters)
+
+
+@blp.route("/cohorts/<int:cohort_id>")
+class CohortById(MethodView):
+    @blp.response(200, CohortSchema)
+    def get(self, cohort_id):
+        """One cohort."""
+        return _cohort_or_404(cohort_id)
+
+
+@blp.route("/cohorts/<int:cohort_id>/enrolments")
+class Enrolments(MethodView):
+    @blp.response(200, EnrolmentSchema(many=True))
+    @blp.paginate()
+    def get(self, cohort_id, pagination_parameters):
+        """Enrolments of a cohort (administrators, liaisons, the cohort's instructors)."""
+        cohort = _cohort_or_404(cohort_id)
+        if g.api_user.role is Role.TRAINEE:
+            abort(403, message=_("Trainees cannot list a cohort's enrolments."))
+        return _page(select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id),
+                     pagination_parameters)
+
+    @blp.arguments(EnrolmentSchema)
+    @blp.response(201, EnrolmentSchema)
+    def post(self, data, cohort_id):
+        """Enrol a trainee (administrators); enrolling twice is harmless."""
+        if g.api_user.role is not Role.ADMIN:
+            abort(403, message=_("Only administrators may do this."))
+        cohort = _cohort_or_404(cohort_id)
+        user = db.session.get(User, data["user_id"]) or abort(404)
+        try:
+            enrolment = services.enrol_trainee(cohort, user)
+        except services.ProgrammeError:
+            abort(422, message=_("Only trainees can be enrolled."))
+        commit()
+        return enrolment

@@ -1,0 +1,164 @@
+"""Programme and cohort screens: admins manage, assigned instructors and liaisons read."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.extensions import db
+from lms.forms import ActionForm
+from lms.jobs import commit
+from lms.programmes import services
+from lms.programmes.forms import CohortForm, PersonForm, ProgrammeForm
+from lms.programmes.models import Cohort, Enrolment, EnrolmentStatus, Programme
+from lms.security import role_required
+from lms.users.models import Role, User
+
+bp = Blueprint("programmes", __name__)
+
+ERRORS = {
+    "duplicate_code": lambda: _("This code is already used."),
+    "dates_reversed": lambda: _("The end date must not be before the start date."),
+    "not_instructor": lambda: _("Only instructors can be assigned to a cohort."),
+    "not_trainee": lambda: _("Only trainees can be enrolled."),
+}
+READERS = (Role.ADMIN, Role.LIAISON, Role.INSTRUCTOR)
+
+
+def get_programme_or_404(programme_id: int) -> Programme:
+    return db.session.get(Programme, programme_id) or abort(404)
+
+
+def get_cohort_or_404(cohort_id: int, user: User) -> Cohort:
+    """Load a cohort the user may see: admins and liaisons all, instructors their own."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        abort(404)
+    if user.role is Role.INSTRUCTOR and user not in cohort.instructors:
+        abort(404)
+    return cohort
+
+
+@bp.route("/programmes")
+@role_required(*READERS)
+def list_programmes():
+    programmes = db.session.scalars(select(Programme).options(selectinload(Programme.cohorts))
+                                    .order_by(Programme.code)).all()
+    sizes = services.cohort_sizes([c.id for p in programmes for c in p.cohorts])
+    return render_template("lms/programmes/list.html", programmes=programmes, sizes=sizes)
+
+
+@bp.route("/admin/programmes/new", methods=["GET", "POST"])
+@bp.route("/admin/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_programme(programme_id: int | None = None):
+    programme = get_programme_or_404(programme_id) if programme_id else None
+    form = ProgrammeForm(obj=programme)
+    if programme:
+        form.code.render_kw = {"readonly": True}
+    if form.validate_on_submit():
+        fields = {k: getattr(form, k).data for k in ("name_ko", "name_en", "description_ko", "description_en")}
+        try:
+            if programme:
+                services.update_programme(programme, **fields)
+            else:
+                programme = services.create_programme(code=form.code.data, **fields)
+        except services.ProgrammeError as exc:
+            form.code.errors.append(ERRORS[exc.code]())
+        else:
+            commit()
+            flash(_("The programme is saved."), "success")
+            return redirect(url_for("programmes.list_programmes"))
+    return render_template("lms/programmes/edit.html", form=form, programme=programme)
+
+
+@bp.route("/admin/programmes/<int:programme_id>/cohorts/new", methods=["GET", "POST"])
+@bp.route("/admin/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_cohort(programme_id: int | None = None, cohort_id: int | None = None):
+    cohort = get_cohort_or_404(cohort_id, current_user) if cohort_id else None
+    programme = cohort.programme if cohort else get_programme_or_404(programme_id)
+    form = CohortForm(obj=cohort)
+    if cohort:
+        form.code.render_kw = {"readonly": True}
+    if form.validate_on_submit():
+        dates = dict(name=form.name.data, start_date=form.start_date.data, end_date=form.end_date.data)
+        try:
+            if cohort:
+                services.update_cohort(cohort, **dates)
+            else:
+                cohort = services.create_cohort(programme, code=form.code.data, **dates)
+        except services.ProgrammeError as exc:
+            (form.end_date if exc.code == "dates_reversed" else form.code).errors.append(ERRORS[exc.code]())
+        else:
+            commit()
+            flash(_("The cohort is saved."), "success")
+            return redirect(url_for("programmes.cohort", cohort_id=cohort.id))
+    return render_template("lms/programmes/cohort_edit.html", form=form, programme=programme, cohort=cohort)
+
+
+@bp.route("/cohorts/<int:cohort_id>")
+@role_required(*READERS)
+def cohort(cohort_id: int):
+    cohort = get_cohort_or_404(cohort_id, current_user)
+    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
+                                    .options(selectinload(Enrolment.user)).order_by(Enrolment.enrolled_at)).all()
+    forms = {}
+    if current_user.role is Role.ADMIN:
+        forms = {"instructor": PersonForm(prefix="instructor"), "trainee": PersonForm(prefix="trainee")}
+        forms["instructor"].user_id.choices = _people(Role.INSTRUCTOR, {u.id for u in cohort.instructors})
+        forms["trainee"].user_id.choices = _people(
+            Role.TRAINEE, {e.user_id for e in enrolments if e.status is not EnrolmentStatus.WITHDRAWN})
+    return render_template("lms/programmes/cohort.html", cohort=cohort, enrolments=enrolments, forms=forms,
+                           action=ActionForm())
+
+
+def _people(role: Role, exclude: set[int]) -> list[tuple[int, str]]:
+    users = db.session.scalars(select(User).where(User.role == role, User.active.is_(True)).order_by(User.name))
+    return [(u.id, f"{u.name} <{u.email}>") for u in users if u.id not in exclude]
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/<any(instructor, trainee):kind>", methods=["POST"])
+@role_required(Role.ADMIN)
+def add_person(cohort_id: int, kind: str):
+    cohort = get_cohort_or_404(cohort_id, current_user)
+    form = PersonForm(prefix=kind)
+    form.user_id.choices = _people(Role.INSTRUCTOR if kind == "instructor" else Role.TRAINEE, set())
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user_id.data)
+        try:
+            (services.assign_instructor if kind == "instructor" else services.enrol_trainee)(cohort, user)
+        except services.ProgrammeError as exc:
+            flash(ERRORS[exc.code](), "error")
+        else:
+            commit()
+            flash(_("%(name)s is added to the cohort.", name=user.name), "success")
+    return redirect(url_for("programmes.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/instructors/<int:user_id>/remove", methods=["POST"])
+@role_required(Role.ADMIN)
+def remove_instructor(cohort_id: int, user_id: int):
+    cohort = get_cohort_or_404(cohort_id, current_user)
+    user = db.session.get(User, user_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        services.unassign_instructor(cohort, user)
+        commit()
+        flash(_("%(name)s no longer teaches this cohort.", name=user.name), "success")
+    return redirect(url_for("programmes.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])
+@role_required(Role.ADMIN)
+def withdraw(cohort_id: int, enrolment_id: int):
+    cohort = get_cohort_or_404(cohort_id, current_user)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.cohort_id != cohort.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        services.withdraw_enrolment(enrolment)
+        commit()
+        flash(_("%(name)s is withdrawn from the cohort.", name=enrolment.user.name), "success")
+    return redirect(url_for("programmes.cohort", cohort_id=cohort.id))

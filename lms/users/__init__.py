@@ -1,0 +1,1 @@
+"""Accounts, roles, profiles, invitations and the trainee CSV import."""

@@ -1,0 +1,109 @@
+"""Parsing the trainee CSV (pure: no Flask, no database).
+
+Columns, in any order, with English or Korean headers:
+``name/이름, email/이메일, programme/과정, cohort/기수, language/언어``.
+UTF-8 with or without a byte-order mark (Excel adds one).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+
+HEADERS = {
+    "name": "name", "이름": "name", "성명": "name",
+    "email": "email", "e-mail": "email", "이메일": "email",
+    "programme": "programme", "program": "programme", "과정": "programme",
+    "cohort": "cohort", "기수": "cohort",
+    "language": "language", "preferred language": "language", "언어": "language",
+}
+REQUIRED = ("name", "email", "programme", "cohort")
+LANGUAGES = {"": None, "ko": "ko", "korean": "ko", "한국어": "ko", "en": "en", "english": "en", "영어": "en"}
+MAX_ROWS = 5000
+
+
+@dataclass
+class Row:
+    line: int
+    name: str
+    email: str
+    programme: str
+    cohort: str
+    language: str | None
+
+
+@dataclass
+class RowError:
+    """A problem on one line; ``code`` selects the translated message, ``value`` names the culprit."""
+
+    line: int
+    code: str
+    value: str = ""
+
+
+@dataclass
+class Parsed:
+    rows: list[Row] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def parse_trainee_csv(data: bytes) -> Parsed:
+    """Parse and check every row; collect all problems rather than stopping at the first."""
+    out = Parsed()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        out.errors.append(RowError(0, "not_utf8"))
+        return out
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader, None)
+    if not header:
+        out.errors.append(RowError(0, "empty"))
+        return out
+    columns = [HEADERS.get(h.strip().lower()) for h in header]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        out.errors.extend(RowError(1, "missing_column", c) for c in missing)
+        return out
+    seen: dict[str, int] = {}
+    for line, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if len(out.rows) + len(out.errors) >= MAX_ROWS:
+            out.errors.append(RowError(line, "too_many_rows", str(MAX_ROWS)))
+            break
+        rec = {col: v.strip() for col, v in zip(columns, values) if col}
+        out_errors = _check_row(line, rec, seen)
+        if out_errors:
+            out.errors.extend(out_errors)
+            continue
+        out.rows.append(Row(line, rec["name"], rec["email"], rec["programme"], rec["cohort"],
+                            LANGUAGES[rec.get("language", "").lower()]))
+    if not out.rows and not out.errors:
+        out.errors.append(RowError(0, "empty"))
+    return out
+
+
+def _check_row(line: int, rec: dict, seen: dict[str, int]) -> list[RowError]:
+    errors = [RowError(line, "missing_value", c) for c in REQUIRED if not rec.get(c)]
+    if len(rec.get("name", "")) > 120:
+        errors.append(RowError(line, "name_too_long", rec["name"][:20]))
+    email = rec.get("email", "")
+    if email:
+        try:
+            rec["email"] = validate_email(email, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            errors.append(RowError(line, "bad_email", email))
+        else:
+            if rec["email"] in seen:
+                errors.append(RowError(line, "duplicate_in_file", str(seen[rec["email"]])))
+            seen.setdefault(rec["email"], line)
+    if rec.get("language", "").lower() not in LANGUAGES:
+        errors.append(RowError(line, "bad_language", rec["language"]))
+    return errors
