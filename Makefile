@@ -40,7 +40,8 @@ test: install-test
 
 ## make messages: extract strings and update every catalogue (then translate the new entries)
 messages: install-test
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
+	# --ignore-dirs: only dot-folders (.venv); the default also skips templates/_macros.
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".*" -o lms/translations/messages.pot .
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
 	$(MAKE) compile-messages
 
