@@ -10,12 +10,8 @@ from __future__ import annotations
 def init_app(app) -> None:
     """Register the media plugin: translations and the ``lms media`` commands."""
     from lms.plugins import add_translations
+    from media.cli import cli as media_cli
 
     add_translations(app, __file__)
-    try:
-        from media.cli import cli as media_cli
-    except ImportError:  # the command group arrives with the media library
-        media_cli = None
-    if media_cli is not None:
-        app.cli.add_command(media_cli)
+    app.cli.add_command(media_cli)
     app.extensions["media"] = {"version": 1}

@@ -1,0 +1,114 @@
+"""``media`` command group: inspect a file the way an upload is checked.
+
+The group needs no application context and no database, so the Flask side
+can attach it to the ``lms`` CLI (``app.cli.add_command(cli)``) and it also
+runs on its own (``python -m media.cli inspect FILE``).
+
+Exit status of ``inspect``: 0 accepted, 1 rejected, 2 usage error (click's
+own code for a missing file or a bad option, reused for a bad spec).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from media.errors import MediaError
+from media.ffmpeg import FFmpegError
+from media.messages import describe, load_translations
+from media.thumbnails import make_poster
+from media.validation import DeliverableSpec, Report, validate
+
+__all__ = ["cli", "inspect_command"]
+
+#: Problems after which no poster is attempted: the file is unsafe or unreadable.
+_NO_POSTER = {"empty_file", "unrecognized_format", "unsafe_content", "too_many_pixels", "too_large",
+              "corrupt", "truncated", "no_video_stream", "wrong_kind"}
+
+
+@click.group("media")
+def cli() -> None:
+    """Inspect and validate media files (no database needed)."""
+
+
+def _load_spec(value: str | None) -> DeliverableSpec:
+    if not value:
+        return DeliverableSpec()
+    try:
+        if value.startswith("@"):
+            text = Path(value[1:]).read_text(encoding="utf-8")
+        else:
+            text = value
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the spec must be a JSON object")
+        return DeliverableSpec.from_dict(data)
+    except (OSError, ValueError, TypeError) as exc:
+        raise click.BadParameter(str(exc), param_hint="'--spec'") from exc
+
+
+@cli.command("inspect")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--spec", "spec_text", metavar="JSON|@FILE",
+              help="Deliverable spec as JSON, or @path to a JSON file.")
+@click.option("--poster", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write a poster (video) or thumbnail (image) here: .jpg, .png or .webp.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
+@click.option("--lang", type=click.Choice(["ko", "en"]), default="en", show_default=True,
+              help="Language of the problem messages.")
+def inspect_command(file: Path, spec_text: str | None, poster: Path | None, as_json: bool, lang: str) -> None:
+    """Probe FILE, check it against --spec and report what was found."""
+    spec = _load_spec(spec_text)
+    if poster is not None and poster.suffix.lower() not in (".jpg", ".jpeg", ".png", ".webp"):
+        raise click.BadParameter("use a .jpg, .png or .webp file name", param_hint="'--poster'")
+    report = validate(file, spec)
+    gettext = load_translations(lang).gettext
+    info = dict(report.info)
+    if poster is not None:
+        info["poster"] = _write_poster(file, poster, report)
+    messages = [describe(p, gettext) for p in report.problems]
+    if as_json:
+        payload = {
+            "ok": report.ok,
+            "kind": report.kind,
+            "problems": [{"code": p.code, "message": m} for p, m in zip(report.problems, messages)],
+            "info": info,
+        }
+        # Korean messages stay readable; default=str covers Fractions and paths.
+        click.echo(json.dumps(payload, ensure_ascii=False, default=str))
+    else:
+        _print_summary(file, report, messages, info)
+    click.get_current_context().exit(0 if report.ok else 1)
+
+
+def _write_poster(file: Path, out: Path, report: Report) -> str | None:
+    if report.kind not in ("video", "image") or set(report.codes) & _NO_POSTER or report.media is None:
+        return None
+    try:
+        return make_poster(file, out, info=report.media).path
+    except (MediaError, FFmpegError, OSError):
+        return None
+
+
+def _print_summary(file: Path, report: Report, messages: list[str], info: dict[str, Any]) -> None:
+    verdict = click.style("OK", fg="green") if report.ok else click.style("REJECTED", fg="red")
+    click.echo(f"{file}: {verdict} ({report.kind})")
+    for label, key, unit in (("container", "container", ""), ("size", "size_bytes", " bytes"),
+                             ("duration", "duration", " s"), ("video", "video_codec", ""),
+                             ("audio", "audio_codec", ""), ("fps", "fps", "")):
+        if info.get(key) is not None:
+            click.echo(f"  {label:<10} {info[key]}{unit}")
+    if info.get("width"):
+        rotation = f" (rotated {info['rotation']}°)" if info.get("rotation") else ""
+        click.echo(f"  {'picture':<10} {info['width']}×{info['height']}{rotation}")
+    for problem, message in zip(report.problems, messages):
+        click.echo(f"  - [{problem.code}] {message}")
+    if "poster" in info:
+        click.echo(f"  {'poster':<10} {info['poster'] or 'not written'}")
+
+
+if __name__ == "__main__":
+    cli()

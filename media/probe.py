@@ -1,0 +1,321 @@
+"""Probe a file's container, streams and display geometry without decoding it.
+
+Video and audio are read in-process with PyAV (no ffprobe ships, and a
+subprocess per probe costs more than the probe).  Images are read with
+Pillow's format plugins *header only*, so a decompression bomb is measured
+before a single pixel is decoded.
+
+Every container is opened with a demuxer chosen from an allow-list by the
+sniffed bytes, never by FFmpeg's guess, and with ``protocol_whitelist=file``
+so that no demuxer can follow a reference to another file or to the network.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import av
+import av.error
+from PIL import (
+    AvifImagePlugin,
+    BmpImagePlugin,
+    GifImagePlugin,
+    ImageFile,
+    JpegImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    WebPImagePlugin,
+)
+
+from media.containers import matroska_rotation, mp4_layout, normalise_rotation
+from media.errors import MediaError
+from media.sniff import Sniffed, sniff
+
+__all__ = [
+    "DEMUXERS",
+    "IMAGE_FORMATS",
+    "MediaInfo",
+    "StreamInfo",
+    "av_message",
+    "open_container",
+    "probe",
+]
+
+#: Sniffed container -> the only FFmpeg demuxer it may be opened with.
+#: Playlist, concat, image-sequence and device demuxers are deliberately absent.
+DEMUXERS: dict[str, str] = {
+    "mp4": "mov",
+    "mov": "mov",
+    "3gp": "mov",
+    "m4a": "mov",
+    "matroska": "matroska",
+    "webm": "matroska",
+    "avi": "avi",
+    "mpegts": "mpegts",
+    "mpeg": "mpeg",
+    "mp3": "mp3",
+    "aac": "aac",
+    "wav": "wav",
+    "ogg": "ogg",
+    "flac": "flac",
+}
+
+#: Sniffed image format -> (Pillow plugin class, Pillow format name).
+IMAGE_FORMATS: dict[str, tuple[type[ImageFile.ImageFile], str]] = {
+    "jpeg": (JpegImagePlugin.JpegImageFile, "JPEG"),
+    "png": (PngImagePlugin.PngImageFile, "PNG"),
+    "gif": (GifImagePlugin.GifImageFile, "GIF"),
+    "webp": (WebPImagePlugin.WebPImageFile, "WEBP"),
+    "bmp": (BmpImagePlugin.BmpImageFile, "BMP"),
+    "tiff": (TiffImagePlugin.TiffImageFile, "TIFF"),
+    "avif": (AvifImagePlugin.AvifImageFile, "AVIF"),
+}
+
+_ISO_BMFF = {"mp4", "mov", "3gp", "m4a"}
+_EXIF_ORIENTATION = 0x0112
+
+
+@dataclass
+class StreamInfo:
+    """One stream of a container, as the demuxer describes it."""
+
+    index: int
+    type: str
+    codec: str
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    pix_fmt: str | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    bit_rate: int | None = None
+    #: Cover art in an audio file is a "video" stream of one picture.
+    attached_pic: bool = False
+
+
+@dataclass
+class MediaInfo:
+    """What a file is, in display terms (width/height after rotation)."""
+
+    kind: str
+    container: str
+    size_bytes: int
+    demuxer: str | None = None
+    duration: float | None = None
+    width: int | None = None
+    height: int | None = None
+    #: Counterclockwise degrees (0/90/180/270) to turn coded frames upright.
+    rotation: int = 0
+    coded_width: int | None = None
+    coded_height: int | None = None
+    fps: float | None = None
+    bit_rate: int | None = None
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    pix_fmt: str | None = None
+    has_video: bool = False
+    has_audio: bool = False
+    streams: list[StreamInfo] = field(default_factory=list)
+
+    @property
+    def pixels(self) -> int | None:
+        """Pixels in one frame (or the image), from the header."""
+        if self.width is None or self.height is None:
+            return None
+        return self.width * self.height
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (floats rounded for people, not for maths)."""
+        data = asdict(self)
+        data["pixels"] = self.pixels
+        for key in ("duration", "fps"):
+            if data[key] is not None:
+                data[key] = round(data[key], 3)
+        return data
+
+
+def probe(path: str | os.PathLike[str], sniffed: Sniffed | None = None) -> MediaInfo:
+    """Describe the media file at *path* from its headers.
+
+    Raises :class:`MediaError` with code ``empty_file``, ``unsafe_content``,
+    ``unrecognized_format``, ``truncated`` or ``corrupt`` when it cannot.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    sniffed = sniffed or sniff(path)
+    if sniffed.empty:
+        raise MediaError("empty_file", measured=0)
+    if sniffed.unsafe:
+        raise MediaError("unsafe_content", sniffed.format, measured=sniffed.format)
+    if sniffed.format in IMAGE_FORMATS:
+        return _probe_image(path, sniffed, size)
+    if sniffed.format in DEMUXERS:
+        return _probe_av(path, sniffed, size)
+    if sniffed.kind == "document":
+        return MediaInfo(kind="document", container=sniffed.format, size_bytes=size)
+    raise MediaError("unrecognized_format", sniffed.format, measured=sniffed.format)
+
+
+def open_container(path: str | os.PathLike[str], container: str) -> av.container.InputContainer:
+    """Open *path* with the allow-listed demuxer for the sniffed *container*.
+
+    The path is made absolute so that FFmpeg cannot read a prefix such as
+    ``concat:`` or ``http:`` in it as a protocol name.
+    """
+    demuxer = DEMUXERS.get(container)
+    if demuxer is None:
+        raise MediaError("unrecognized_format", container, measured=container)
+    url = os.path.abspath(os.fspath(path))
+    return av.open(
+        url,
+        mode="r",
+        format=demuxer,
+        container_options={"protocol_whitelist": "file", "format_whitelist": demuxer},
+        metadata_errors="replace",
+    )
+
+
+def av_message(exc: av.error.FFmpegError) -> str:
+    """FFmpeg's error text without the file name (server paths stay private)."""
+    return exc.strerror or type(exc).__name__
+
+
+def _probe_image(path: Path, sniffed: Sniffed, size: int) -> MediaInfo:
+    plugin, _name = IMAGE_FORMATS[sniffed.format]
+    with open(path, "rb") as fh:
+        try:
+            # The plugin class reads the header only, and unlike Image.open()
+            # does not warn or raise about the pixel count: that is our call.
+            image = plugin(fh)
+        except (SyntaxError, OSError, ValueError, EOFError) as exc:
+            code = "truncated" if "truncated" in str(exc).lower() else "corrupt"
+            raise MediaError(code, str(exc)) from exc
+        width, height = image.size
+        orientation = _exif_orientation(image)
+        mode = image.mode
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    rotation = {3: 180, 6: 270, 8: 90}.get(orientation, 0)
+    stream = StreamInfo(index=0, type="video", codec=sniffed.format, width=width, height=height, pix_fmt=mode)
+    return MediaInfo(
+        kind="image",
+        container=sniffed.format,
+        size_bytes=size,
+        width=width,
+        height=height,
+        rotation=rotation,
+        coded_width=image.size[0],
+        coded_height=image.size[1],
+        video_codec=sniffed.format,
+        pix_fmt=mode,
+        has_video=True,
+        streams=[stream],
+    )
+
+
+def _exif_orientation(image: ImageFile.ImageFile) -> int:
+    try:
+        return int(image.getexif().get(_EXIF_ORIENTATION, 1))
+    except (ValueError, TypeError, OSError, SyntaxError):
+        return 1
+
+
+def _probe_av(path: Path, sniffed: Sniffed, size: int) -> MediaInfo:
+    layout = mp4_layout(path) if sniffed.format in _ISO_BMFF else None
+    try:
+        container = open_container(path, sniffed.format)
+    except av.error.FFmpegError as exc:
+        code = "truncated" if layout is not None and layout.truncated else "corrupt"
+        raise MediaError(code, av_message(exc)) from exc
+    with container:
+        streams = [_stream_info(s) for s in container.streams]
+        info = MediaInfo(
+            kind=sniffed.kind,
+            container=sniffed.format,
+            size_bytes=size,
+            demuxer=container.format.name,
+            duration=_duration(container),
+            bit_rate=container.bit_rate or None,
+            streams=streams,
+        )
+        video = next((s for s in container.streams.video if not _is_attached_pic(s)), None)
+        if video is not None:
+            # PyAV 18 reports the display matrix only on decoded frames; the
+            # container header has it without decoding (media.containers).
+            if layout is not None:
+                rotation = layout.rotations.get(video.id, 0)
+            elif sniffed.format in ("matroska", "webm"):
+                rotation = matroska_rotation(path)
+            else:
+                rotation = 0
+            _fill_video(info, video, rotation)
+        audio = next(iter(container.streams.audio), None)
+        if audio is not None:
+            info.has_audio = True
+            info.audio_codec = audio.codec_context.name
+    if info.has_video:
+        info.kind = "video"
+    elif info.has_audio:
+        info.kind = "audio"
+    return info
+
+
+def _fill_video(info: MediaInfo, stream: av.video.stream.VideoStream, rotation: int) -> None:
+    ctx = stream.codec_context
+    width, height = ctx.width or None, ctx.height or None
+    info.has_video = True
+    info.video_codec = ctx.name
+    info.pix_fmt = ctx.pix_fmt
+    info.coded_width, info.coded_height = width, height
+    info.rotation = normalise_rotation(rotation)
+    if info.rotation in (90, 270):
+        width, height = height, width
+    info.width, info.height = width, height
+    info.fps = _fps(stream)
+
+
+def _stream_info(stream: av.stream.Stream) -> StreamInfo:
+    ctx = stream.codec_context
+    info = StreamInfo(
+        index=stream.index,
+        type=stream.type,
+        codec=ctx.name if ctx is not None else "none",
+        bit_rate=(ctx.bit_rate or None) if ctx is not None else None,
+    )
+    if stream.type == "video":
+        info.width, info.height = ctx.width or None, ctx.height or None
+        info.pix_fmt = ctx.pix_fmt
+        info.fps = _fps(stream)
+        info.attached_pic = _is_attached_pic(stream)
+    elif stream.type == "audio":
+        info.sample_rate = ctx.sample_rate or None
+        info.channels = ctx.channels or None
+    return info
+
+
+def _is_attached_pic(stream: av.stream.Stream) -> bool:
+    return bool(stream.disposition & av.stream.Disposition.attached_pic)
+
+
+def _fps(stream: av.video.stream.VideoStream) -> float | None:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate:
+            value = float(rate)
+            # Timebase-like rates (90000, 1000) are not frame rates.
+            if 0 < value <= 1000:
+                return value
+    return None
+
+
+def _duration(container: av.container.InputContainer) -> float | None:
+    # The container's figure is what players show; stream durations cover
+    # formats that state none (raw ADTS, some AVI).
+    if container.duration is not None and container.duration > 0:
+        return container.duration / av.time_base
+    durations = [
+        float(s.duration * s.time_base) for s in container.streams if s.duration and s.time_base
+    ]
+    return max(durations) if durations else None

@@ -1,0 +1,331 @@
+"""Check an upload against a deliverable's technical brief.
+
+:func:`validate` runs the cheap checks first (size on disk, sniffed bytes,
+header pixel count) so that an empty, hostile or bomb-sized file is turned
+away before any decoder runs; only a file that passes them is demuxed and
+decoded for the integrity check.  Each finding is a :class:`Problem` with a
+code from :data:`PROBLEM_CODES` and the measured value and limit, which
+:mod:`media.messages` turns into a sentence in the user's language.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from media.errors import MediaError
+from media.integrity import DecodeMode, check_integrity
+from media.probe import IMAGE_FORMATS, MediaInfo, probe
+from media.sniff import KINDS, sniff
+from media.thumbnails import image_pixel_limit
+
+__all__ = ["DeliverableSpec", "Problem", "Report", "PROBLEM_CODES", "validate", "VIDEO_MAX_PIXELS"]
+
+PROBLEM_CODES = (
+    "empty_file",
+    "unrecognized_format",
+    "wrong_kind",
+    "container_not_allowed",
+    "codec_not_allowed",
+    "corrupt",
+    "truncated",
+    "unsafe_content",
+    "too_large",
+    "too_many_pixels",
+    "resolution_too_low",
+    "resolution_too_high",
+    "too_short",
+    "too_long",
+    "fps_out_of_range",
+    "no_audio",
+    "no_video_stream",
+)
+
+#: Hard ceiling on frame size whatever the brief says (8K UHD is 33 MP).
+VIDEO_MAX_PIXELS = 8192 * 8192
+
+#: Codes after which nothing else is looked at: the file is not safe or not
+#: readable, so measuring it further would mean handing it to a decoder.
+_FATAL = {"empty_file", "unrecognized_format", "unsafe_content", "too_large", "too_many_pixels",
+          "wrong_kind", "no_video_stream", "corrupt", "truncated"}
+
+_ALIASES = {
+    "mkv": "matroska", "jpg": "jpeg", "tif": "tiff", "m4v": "mp4", "qt": "mov",
+    "h265": "hevc", "avc": "h264", "avc1": "h264", "x264": "h264", "hvc1": "hevc",
+    "mpeg-4": "mpeg4", "m4a": "m4a", "heic": "heif",
+}
+_AUDIO_CODECS = {"aac", "mp3", "opus", "vorbis", "flac", "alac", "ac3", "eac3", "mp2",
+                 "pcm_s16le", "pcm_s24le", "pcm_f32le", "pcm_s16be", "pcm_s24be"}
+
+
+def _norm(name: str) -> str:
+    name = name.strip().lower().lstrip(".")
+    return _ALIASES.get(name, name)
+
+
+@dataclass
+class DeliverableSpec:
+    """Technical requirements of a deliverable; every field is optional.
+
+    Durations are seconds, sizes bytes.  ``min_width``/``min_height`` and the
+    maxima apply to the picture as displayed (after phone rotation and EXIF
+    orientation).  ``codecs`` always applies to the video stream, and to the
+    audio stream only when it names at least one audio codec.
+    """
+
+    kinds: list[str] | None = None
+    containers: list[str] | None = None
+    codecs: list[str] | None = None
+    min_duration: float | None = None
+    max_duration: float | None = None
+    min_width: int | None = None
+    min_height: int | None = None
+    max_width: int | None = None
+    max_height: int | None = None
+    max_pixels: int | None = None
+    min_fps: float | None = None
+    max_fps: float | None = None
+    max_size_bytes: int | None = None
+    require_audio: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> DeliverableSpec:
+        """Build a spec from JSON data; unknown keys and bad values raise ValueError."""
+        data = dict(data or {})
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown spec fields: {', '.join(sorted(unknown))}")
+        spec = cls(**data)
+        spec._check()
+        return spec
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as JSON data, without the fields left unset."""
+        return {k: v for k, v in asdict(self).items() if v is not None and v is not False}
+
+    def _check(self) -> None:
+        for name in ("kinds", "containers", "codecs"):
+            value = getattr(self, name)
+            if value is not None:
+                if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                    raise ValueError(f"{name} must be a list of strings")
+                setattr(self, name, [_norm(v) for v in value])
+        if self.kinds and not set(self.kinds) <= set(KINDS):
+            raise ValueError(f"kinds must be among {', '.join(KINDS)}")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("kinds", "containers", "codecs", "require_audio") or value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{f.name} must be a non-negative number")
+        if not isinstance(self.require_audio, bool):
+            raise ValueError("require_audio must be true or false")
+        for low, high in (("min_duration", "max_duration"), ("min_width", "max_width"),
+                          ("min_height", "max_height"), ("min_fps", "max_fps")):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"{low} is greater than {high}")
+
+
+@dataclass
+class Problem:
+    """One reason to refuse a file: a code and the numbers behind it."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"code": self.code, "params": dict(self.params)}
+
+
+@dataclass
+class Report:
+    """The outcome of :func:`validate`."""
+
+    ok: bool
+    kind: str
+    problems: list[Problem] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+    #: The probe result when the file could be probed (not serialised).
+    media: MediaInfo | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def codes(self) -> list[str]:
+        """The problem codes, in the order found."""
+        return [p.code for p in self.problems]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (problems with params, not messages)."""
+        return {"ok": self.ok, "kind": self.kind, "problems": [p.to_dict() for p in self.problems],
+                "info": dict(self.info)}
+
+
+def validate(path: str | os.PathLike[str], spec: DeliverableSpec | None = None, *,
+             decode: DecodeMode = "auto") -> Report:
+    """Check the file at *path* against *spec* and report every problem found.
+
+    *decode* chooses how much of a video/audio file is decoded for the
+    integrity check (see :func:`media.integrity.check_integrity`).
+    """
+    spec = spec or DeliverableSpec()
+    path = Path(path)
+    problems: list[Problem] = []
+    size = path.stat().st_size
+    info: dict[str, Any] = {"size_bytes": size}
+
+    def report(kind: str, media: MediaInfo | None = None) -> Report:
+        return Report(ok=not problems, kind=kind, problems=problems, info=info, media=media)
+
+    if size == 0:
+        problems.append(Problem("empty_file", {"measured": 0}))
+        return report("unknown")
+    sniffed = sniff(path)
+    info["container"] = sniffed.format
+    if sniffed.unsafe:
+        problems.append(Problem("unsafe_content", {"measured": sniffed.format}))
+    # Decided from stat() and 4 KiB of bytes: no demuxer sees an oversized
+    # or hostile file.
+    if spec.max_size_bytes is not None and size > spec.max_size_bytes:
+        problems.append(Problem("too_large", {"measured": size, "limit": spec.max_size_bytes}))
+    if problems:
+        return report(sniffed.kind)
+    if sniffed.kind == "unknown":
+        problems.append(Problem("unrecognized_format", {"measured": sniffed.format}))
+        return report("unknown")
+    if spec.kinds and sniffed.kind not in spec.kinds and not _may_become(sniffed.kind, spec.kinds):
+        problems.append(Problem("wrong_kind", {"measured": sniffed.kind, "limit": spec.kinds}))
+        return report(sniffed.kind)
+    try:
+        media = probe(path, sniffed)
+    except MediaError as exc:
+        problems.append(Problem(exc.code, _error_params(exc)))
+        return report(sniffed.kind)
+    info.update(media.to_dict())
+    _check_kind(media, spec, sniffed.kind, problems)
+    if not _fatal(problems):
+        _check_pixels(media, spec, problems)
+    if not _fatal(problems):
+        _check_format(media, spec, problems)
+        _check_measures(media, spec, problems)
+    if not _fatal(problems) and media.demuxer is not None:
+        _check_integrity(path, media, decode, problems, info)
+    elif not _fatal(problems) and media.kind == "image":
+        _check_image_decodes(path, media, problems)
+    return report(media.kind, media)
+
+
+def _fatal(problems: list[Problem]) -> bool:
+    return any(p.code in _FATAL for p in problems)
+
+
+def _may_become(sniffed_kind: str, kinds: list[str]) -> bool:
+    # MP4/Matroska/Ogg are sniffed as their usual kind; the probe decides
+    # from the streams whether an .mp4 is really sound only.
+    return sniffed_kind in ("video", "audio") and bool({"video", "audio"} & set(kinds))
+
+
+def _error_params(exc: MediaError) -> dict[str, Any]:
+    params = dict(exc.params)
+    if exc.detail:
+        params.setdefault("detail", exc.detail)
+    return params
+
+
+def _check_kind(media: MediaInfo, spec: DeliverableSpec, sniffed_kind: str, problems: list[Problem]) -> None:
+    if not spec.kinds or media.kind in spec.kinds:
+        return
+    if "video" in spec.kinds and sniffed_kind == "video" and not media.has_video:
+        # An .mp4 with sound only: "there is no picture" says more than "wrong kind".
+        problems.append(Problem("no_video_stream", {"measured": media.kind}))
+    else:
+        problems.append(Problem("wrong_kind", {"measured": media.kind, "limit": spec.kinds}))
+
+
+def _check_pixels(media: MediaInfo, spec: DeliverableSpec, problems: list[Problem]) -> None:
+    pixels = media.pixels
+    if pixels is None:
+        return
+    # A ceiling applies even when the brief sets none: it is what keeps a
+    # 50 000 x 50 000 PNG from being decoded at all.
+    ceiling = image_pixel_limit() if media.kind == "image" else VIDEO_MAX_PIXELS
+    limit = min(spec.max_pixels, ceiling) if spec.max_pixels else ceiling
+    if pixels > limit:
+        problems.append(Problem("too_many_pixels", {"measured": pixels, "limit": limit,
+                                                    "width": media.width, "height": media.height}))
+
+
+def _check_format(media: MediaInfo, spec: DeliverableSpec, problems: list[Problem]) -> None:
+    if spec.containers and _norm(media.container) not in spec.containers:
+        problems.append(Problem("container_not_allowed",
+                                {"measured": media.container, "limit": spec.containers}))
+    if not spec.codecs:
+        return
+    checked = [("video", media.video_codec)]
+    if _AUDIO_CODECS & set(spec.codecs):
+        checked.append(("audio", media.audio_codec))
+    for stream, codec in checked:
+        if codec is not None and _norm(codec) not in spec.codecs:
+            problems.append(Problem("codec_not_allowed",
+                                    {"measured": codec, "limit": spec.codecs, "stream": stream}))
+
+
+def _check_measures(media: MediaInfo, spec: DeliverableSpec, problems: list[Problem]) -> None:
+    timed = media.kind in ("video", "audio")
+    if timed and media.duration is not None:
+        if spec.min_duration is not None and media.duration < spec.min_duration:
+            problems.append(Problem("too_short", {"measured": round(media.duration, 1),
+                                                  "limit": spec.min_duration, "kind": media.kind}))
+        if spec.max_duration is not None and media.duration > spec.max_duration:
+            problems.append(Problem("too_long", {"measured": round(media.duration, 1),
+                                                 "limit": spec.max_duration, "kind": media.kind}))
+    if media.width is not None and media.height is not None:
+        size = {"width": media.width, "height": media.height}
+        low = {"min_width": spec.min_width, "min_height": spec.min_height}
+        if (spec.min_width or 0) > media.width or (spec.min_height or 0) > media.height:
+            problems.append(Problem("resolution_too_low", {**size, **low}))
+        high = {"max_width": spec.max_width, "max_height": spec.max_height}
+        if (spec.max_width is not None and media.width > spec.max_width) or (
+                spec.max_height is not None and media.height > spec.max_height):
+            problems.append(Problem("resolution_too_high", {**size, **high}))
+    if media.kind == "video" and media.fps is not None:
+        # 30000/1001 must satisfy a brief written as 29.97.
+        if (spec.min_fps is not None and media.fps < spec.min_fps - 0.01) or (
+                spec.max_fps is not None and media.fps > spec.max_fps + 0.01):
+            problems.append(Problem("fps_out_of_range", {"measured": round(media.fps, 2),
+                                                         "min": spec.min_fps, "max": spec.max_fps}))
+    if spec.require_audio and timed and not media.has_audio:
+        problems.append(Problem("no_audio"))
+
+
+def _check_integrity(path: Path, media: MediaInfo, decode: DecodeMode, problems: list[Problem],
+                     info: dict[str, Any]) -> None:
+    result = check_integrity(path, media, decode)
+    info["integrity"] = {"mode": result.mode, "readable": result.readable,
+                         "decoded_frames": result.decoded_frames}
+    if result.code == "truncated":
+        problems.append(Problem("truncated", {"measured": _round(result.readable),
+                                              "limit": _round(result.stated), "detail": result.detail}))
+    elif result.code is not None:
+        problems.append(Problem(result.code, {"detail": result.detail}))
+
+
+def _check_image_decodes(path: Path, media: MediaInfo, problems: list[Problem]) -> None:
+    # Pillow's verify() misses a cut-off JPEG (FACTS.md); decoding does not.
+    # draft() keeps the decode of a large JPEG at 1/8 scale.
+    try:
+        with Image.open(path, formats=[IMAGE_FORMATS[media.container][1]]) as image:
+            image.draft("RGB", (256, 256))
+            image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        code = "truncated" if "truncated" in str(exc).lower() else "corrupt"
+        problems.append(Problem(code, {"detail": str(exc)}))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

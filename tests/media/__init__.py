@@ -1,0 +1,1 @@
+"""Tests of the pure media library (no Flask, no database)."""
