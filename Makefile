@@ -43,6 +43,9 @@ messages: install-test
 	# --ignore-dirs: only dot-folders (.venv); the default also skips templates/_macros.
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".*" -o lms/translations/messages.pot .
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F media/babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* static" \
+		-o media/translations/messages.pot media templates/media
+	$(BIN)/pybabel update -i media/translations/messages.pot -d media/translations --no-fuzzy-matching
 	$(MAKE) compile-messages
 
 compile-messages:

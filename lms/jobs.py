@@ -38,6 +38,8 @@ def init_app(app: Flask) -> Celery:
         worker_hijack_root_logger=False,
     )
     celery.set_default()
+    # Worker-side signal receivers (e.g. worker_ready) find their Flask app here.
+    celery.flask_app = app
     app.extensions["celery"] = celery
     import lms.mail  # noqa: F401  (registers the core's tasks)
 

@@ -10,6 +10,7 @@ own code for a missing file or a bad option, reused for a bad spec).
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,67 @@ def _print_summary(file: Path, report: Report, messages: list[str], info: dict[s
         click.echo(f"  - [{problem.code}] {message}")
     if "poster" in info:
         click.echo(f"  {'poster':<10} {info['poster'] or 'not written'}")
+
+
+def _with_app(command):
+    """Flask's ``with_appcontext``, imported only when a database command runs (``inspect`` needs no Flask)."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        from flask.cli import with_appcontext
+
+        return with_appcontext(command)(*args, **kwargs)
+
+    return run
+
+
+@cli.command("reprocess")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "every", is_flag=True, help="Every upload (e.g. after upgrading the media tools).")
+@click.option("--status", type=click.Choice(["pending", "processing", "ready", "rejected", "failed"]),
+              help="Only uploads in this state (with --all).")
+@_with_app
+def reprocess_command(ids: tuple[int, ...], every: bool, status: str | None) -> None:
+    """Check uploads again and remake their renditions (by ID, or --all)."""
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.jobs import commit
+    from media.models import MediaFile, MediaStatus
+    from media.services import request_reprocess
+
+    if bool(ids) == every:
+        raise click.UsageError("give upload IDs or --all (not both)")
+    query = select(MediaFile).order_by(MediaFile.id)
+    query = query.where(MediaFile.id.in_(ids)) if ids else query
+    if status:
+        query = query.where(MediaFile.status == MediaStatus(status))
+    found = db.session.scalars(query).all()
+    missing = sorted(set(ids) - {m.id for m in found})
+    for media in found:
+        request_reprocess(media)
+    commit()
+    click.echo(f"queued {len(found)} upload(s)" + (f"; not found: {missing}" if missing else ""))
+    if missing:
+        click.get_current_context().exit(1)
+
+
+@cli.command("requeue-stalled")
+@click.option("--minutes", type=int, default=None, help="Older than this (default: LMS_MEDIA_STALLED_MINUTES).")
+@_with_app
+def requeue_stalled_command(minutes: int | None) -> None:
+    """Queue again uploads left pending or processing (e.g. after a broker was reset)."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from lms.jobs import commit
+    from media.services import requeue_stalled
+
+    if minutes is None:
+        minutes = current_app.config["MEDIA_STALLED_MINUTES"]
+    ids = requeue_stalled(timedelta(minutes=minutes))
+    commit()
+    click.echo(f"queued {len(ids)} upload(s)")
 
 
 if __name__ == "__main__":

@@ -88,9 +88,15 @@ def _catalogue(locale):
 
 
 def test_template_has_every_source_string():
+    """Fails when a string was added to media/ or templates/media/ without running `make messages`."""
     source_root = Path(TRANSLATIONS_DIR).parent
-    extracted = {msg for _f, _l, msg, _c, _ctx in extract_from_dir(
-        str(source_root), method_map=[("**.py", "python")]) if isinstance(msg, str)}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+    extracted = set()
+    for folder, method in ((source_root, "python"), (source_root.parent / "templates" / "media", "jinja2")):
+        pattern = "**.py" if method == "python" else "**.html"
+        extracted |= {msg for _f, _l, msg, _c, _ctx in extract_from_dir(
+            str(folder), method_map=[(pattern, method)], keywords=keywords) if isinstance(msg, str)}
+    assert "Check a file" in extracted and "Receipt" in extracted  # views and templates are scanned
     with open(TRANSLATIONS_DIR / "messages.pot", "rb") as fh:
         template = {m.id for m in read_po(fh) if m.id}
     assert extracted <= template, sorted(extracted - template)

@@ -1,0 +1,40 @@
+"""Forms of the media screens."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DecimalField, SelectField, SubmitField
+from wtforms.validators import InputRequired, NumberRange
+
+#: Briefs a trainee can check a file against before any project asks for it.
+#: (label, spec) — the specs use the fields of ``media.validation.DeliverableSpec``.
+PRESETS = {
+    "any": (_l("Any picture, sound or video"), {}),
+    "video_hd": (_l("Video: 30 s to 3 min, at least 1280×720, with sound"),
+                 {"kinds": ["video"], "min_duration": 30, "max_duration": 180, "min_width": 1280,
+                  "min_height": 720, "require_audio": True}),
+    "video_short": (_l("Short video: up to 60 s, at least 720 pixels high"),
+                    {"kinds": ["video"], "max_duration": 60, "min_height": 720}),
+    "image": (_l("Image: at least 1024 pixels wide"), {"kinds": ["image"], "min_width": 1024}),
+}
+
+
+def preset_choices():
+    return [(key, label) for key, (label, _spec) in PRESETS.items()]
+
+
+class CheckForm(FlaskForm):
+    """Upload one file and check it against a preset brief."""
+
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file to check."))])
+    preset = SelectField(_l("Check against"), choices=preset_choices, default="any")
+    submit = SubmitField(_l("Upload and check"))
+
+
+class PosterForm(FlaskForm):
+    """Pick the poster frame by time."""
+
+    seconds = DecimalField(_l("Time (seconds)"), places=2,
+                           validators=[InputRequired(_l("Enter a time in seconds.")), NumberRange(min=0)])
+    submit = SubmitField(_l("Use this frame"))

@@ -1,0 +1,99 @@
+"""Uploaded files, their processing state and the renditions made from them."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import UTCDateTime, str_enum, utcnow
+from lms.extensions import db
+from lms.users.models import User
+
+
+class MediaStatus(str, enum.Enum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    READY = "ready"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+    @property
+    def done(self) -> bool:
+        """True once processing has reached an outcome (nothing more will change by itself)."""
+        return self in (MediaStatus.READY, MediaStatus.REJECTED, MediaStatus.FAILED)
+
+
+class MediaFile(db.Model):
+    """One uploaded file and what the checks found in it.
+
+    The bytes live in storage under a content address (``storage_key``); two
+    uploads of the same content share the object but not this row, because
+    each was checked against its own brief.
+    """
+
+    __tablename__ = "media_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the content, hex; shown on receipts and used to spot identical files.
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    storage_key: Mapped[str] = mapped_column(String(255))
+    #: The name the browser sent; shown to people, never used as a path.
+    original_name: Mapped[str] = mapped_column(String(255))
+    #: The content type the browser claimed; recorded for support, never trusted.
+    declared_type: Mapped[str] = mapped_column(String(120), default="")
+    #: The deliverable spec (``media.validation.DeliverableSpec.to_dict()``) checked against.
+    spec: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[MediaStatus] = mapped_column(str_enum(MediaStatus, 12), default=MediaStatus.PENDING,
+                                                index=True)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    #: ``[{"code": ..., "params": {...}}]`` from the validation report; translated when shown.
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    #: The probe's facts (container, codecs, duration, size after rotation, ...).
+    info: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Why processing failed (for staff; trainees see a translated sentence instead).
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Video time of the poster; set by the trainee when ``poster_chosen``.
+    poster_time: Mapped[float | None] = mapped_column(Float)
+    poster_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: 64-bit perceptual hash (hex) of the automatic poster or the image, for spotting near-duplicates.
+    phash: Mapped[str | None] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Bumped whenever renditions change, so browsers fetch the new ones.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    owner: Mapped[User] = relationship()
+    renditions: Mapped[list[Rendition]] = relationship(back_populates="media", cascade="all, delete-orphan",
+                                                       order_by="Rendition.role")
+
+    def rendition(self, role: str) -> Rendition | None:
+        """The rendition playing *role* (``poster``, ``display``, ``sprite``, ``vtt``, ``preview``)."""
+        return next((r for r in self.renditions if r.role == role), None)
+
+    @property
+    def duration(self) -> float | None:
+        return self.info.get("duration") if self.info else None
+
+
+class Rendition(db.Model):
+    """A file Gongbang made from an upload (re-encoded, never the uploaded bytes)."""
+
+    __tablename__ = "media_renditions"
+    __table_args__ = (UniqueConstraint("media_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_files.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    media: Mapped[MediaFile] = relationship(back_populates="renditions")

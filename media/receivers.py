@@ -1,0 +1,29 @@
+"""Answers of the media plugin to the core's and Celery's signals."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from lms.signals import NavItem
+
+
+def navigation(user):
+    """"Check a file" for the people who upload work."""
+    if "media" in current_app.extensions and user.is_authenticated and user.role.value in ("trainee", "instructor"):
+        return [NavItem(_l("Check a file"), "media.check", order=60)]
+    return None
+
+
+def requeue_on_worker_start(sender=None, **_kwargs):
+    """Take up jobs of a worker that died while the broker forgot them (see ``requeue_stalled``)."""
+    from lms.jobs import commit
+    from media.services import requeue_stalled
+
+    app = getattr(getattr(sender, "app", None), "flask_app", None)
+    if app is None or "media" not in app.extensions:
+        return
+    with app.app_context():
+        requeue_stalled(timedelta(minutes=app.config["MEDIA_STALLED_MINUTES"]))
+        commit()

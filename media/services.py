@@ -1,0 +1,328 @@
+"""Registering uploads, processing them into renditions, and who may see them.
+
+Processing runs in the worker (``media.process_upload``) in two steps, each
+committed by the task: :func:`start_processing` marks the upload as being
+worked on (so every screen shows it), :func:`process_media` checks it against
+its brief and writes the renditions.  Each rendition has a fixed key per
+upload and role and is written atomically, so running the job again — after a
+crash, a retry or ``lms media reprocess`` — replaces the same files and rows
+and never adds duplicates.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from PIL import Image
+from sqlalchemy import select
+
+from lms.db import utcnow
+from lms.extensions import db
+from lms.jobs import enqueue
+from lms.users.models import Role, User
+from media import signals
+from media.errors import MediaError
+from media.ffmpeg import FFmpegError
+from media.models import MediaFile, MediaStatus, Rendition
+from media.preview import make_preview, needs_preview, remux_copy
+from media.probe import MediaInfo
+from media.similarity import image_hash, similar, video_hash
+from media.storage import LocalStorage, Stored, rendition_key
+from media.thumbnails import image_thumbnail, poster_at, smart_poster, sprite_sheet
+from media.validation import DeliverableSpec, validate
+
+log = logging.getLogger(__name__)
+
+#: Problems after which no picture is made: the file is unsafe or unreadable.
+NO_PICTURE = {"empty_file", "unrecognized_format", "unsafe_content", "too_many_pixels", "too_large",
+              "corrupt", "truncated", "no_video_stream", "wrong_kind"}
+POSTER_WIDTH = 640
+DISPLAY_SIZE = (1600, 1600)
+SPRITE_TILE_WIDTH = 160
+
+
+class TransientError(RuntimeError):
+    """Processing could not run for a reason that may pass (storage unavailable); retry later."""
+
+
+def get_storage() -> LocalStorage:
+    """The application's storage (one instance per app)."""
+    ext = current_app.extensions["media"]
+    if "storage" not in ext:
+        ext["storage"] = LocalStorage(current_app.config["MEDIA_ROOT"])
+    return ext["storage"]
+
+
+def clean_filename(name: str | None) -> str:
+    """The last path part of a browser-sent name, without control characters (for display only)."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
+    return name[-200:] or "upload"
+
+
+def register_upload(owner: User, stream: BinaryIO, *, filename: str | None, declared_type: str | None = "",
+                    spec: dict | DeliverableSpec | None = None, max_bytes: int | None = None) -> MediaFile:
+    """Store *stream* and register it for processing.
+
+    :param spec: the brief to check against (dict or spec); invalid specs raise ValueError.
+    :param max_bytes: refuse the stream past this many bytes (:class:`media.storage.TooLarge`).
+    """
+    spec = spec if isinstance(spec, DeliverableSpec) else DeliverableSpec.from_dict(spec)
+    if spec.max_size_bytes is not None:
+        max_bytes = min(max_bytes, spec.max_size_bytes) if max_bytes else spec.max_size_bytes
+    stored = get_storage().save_stream(stream, max_bytes=max_bytes)
+    return register_stored(owner, stored, filename=filename, declared_type=declared_type, spec=spec)
+
+
+def register_stored(owner: User, stored: Stored, *, filename: str | None, declared_type: str | None = "",
+                    spec: DeliverableSpec | None = None) -> MediaFile:
+    """Register a file already placed in storage (e.g. a finished resumable upload) and queue its checks."""
+    from media.tasks import process_upload
+
+    media = MediaFile(owner=owner, sha256=stored.sha256, size_bytes=stored.size, storage_key=stored.key,
+                      original_name=clean_filename(filename), declared_type=(declared_type or "")[:120],
+                      spec=(spec or DeliverableSpec()).to_dict(), status=MediaStatus.PENDING, problems=[], info={})
+    db.session.add(media)
+    db.session.flush()
+    log.info("media %s registered: %s bytes from user %s", media.id, stored.size, owner.id)
+    signals.media_registered.send(media)
+    enqueue(process_upload, media.id)
+    return media
+
+
+def start_processing(media_id: int) -> MediaFile | None:
+    """Mark an upload as being processed; None when it is gone or already has an outcome.
+
+    A redelivered job for a finished upload therefore does nothing; one for an
+    upload left ``processing`` by a killed worker starts over.
+    """
+    media = db.session.get(MediaFile, media_id)
+    if media is None or media.status.done:
+        return None
+    media.status = MediaStatus.PROCESSING
+    media.attempts += 1
+    media.error = None
+    db.session.flush()
+    return media
+
+
+def process_media(media: MediaFile) -> MediaFile:
+    """Check *media* against its brief, make its renditions and record the outcome.
+
+    :raises TransientError: the original is not readable right now (retry).
+    """
+    storage = get_storage()
+    src = storage.path(media.storage_key)
+    if not src.is_file():
+        raise TransientError(f"original {media.storage_key} is missing")
+    report = validate(src, DeliverableSpec.from_dict(media.spec))
+    media.kind = report.kind
+    media.info = _jsonable(report.info)
+    problems = [p.to_dict() for p in report.problems]
+    made: set[str] = set()
+    if report.media is not None and not NO_PICTURE & set(report.codes):
+        try:
+            made = _make_renditions(media, src, report.media, full=report.ok)
+        except MediaError as exc:
+            # The checks passed but a frame could not be decoded: the file is damaged after all.
+            problems.append({"code": exc.code, "params": _jsonable({**exc.params, "detail": exc.detail})})
+        except FFmpegError as exc:
+            return _fail(media, f"ffmpeg: {exc} {exc.stderr[-500:]}")
+    _drop_renditions(media, keep=made)
+    media.problems = problems
+    media.status = MediaStatus.READY if not problems else MediaStatus.REJECTED
+    media.processed_at = utcnow()
+    media.version += 1
+    db.session.flush()
+    log.info("media %s %s (%s)", media.id, media.status.value, ", ".join(p["code"] for p in problems) or "ok")
+    signals.media_processed.send(media)
+    return media
+
+
+def fail_media(media_id: int, error: str) -> MediaFile | None:
+    """Record that processing gave up (after retries); the owner is told to try again or ask for help."""
+    media = db.session.get(MediaFile, media_id)
+    return None if media is None else _fail(media, error)
+
+
+def _fail(media: MediaFile, error: str) -> MediaFile:
+    media.status = MediaStatus.FAILED
+    media.error = error[:4000]
+    media.processed_at = utcnow()
+    db.session.flush()
+    log.error("media %s failed: %s", media.id, error)
+    signals.media_processed.send(media)
+    return media
+
+
+def _make_renditions(media: MediaFile, src: Path, info: MediaInfo, *, full: bool) -> set[str]:
+    """Write the poster (always) and, for accepted files, the rest; returns the roles made."""
+    made: set[str] = set()
+    if info.kind == "image":
+        with _rendering(".jpg") as tmp:
+            thumb = image_thumbnail(src, tmp, info=info, size=(POSTER_WIDTH, POSTER_WIDTH))
+            media.phash = _hash_file(tmp)
+            made.add(_put(media, "poster", tmp, "jpg", "image/jpeg", thumb.width, thumb.height))
+        if full:
+            with _rendering(".jpg") as tmp:
+                big = image_thumbnail(src, tmp, info=info, size=DISPLAY_SIZE)
+                made.add(_put(media, "display", tmp, "jpg", "image/jpeg", big.width, big.height))
+        return made
+    if info.kind != "video" or not info.has_video:
+        return made
+    media.phash = video_hash(src, info)
+    with _rendering(".jpg") as tmp:
+        if media.poster_chosen and media.poster_time is not None:
+            poster = poster_at(src, tmp, media.poster_time, info=info, width=POSTER_WIDTH)
+        else:
+            poster = smart_poster(src, tmp, info=info, width=POSTER_WIDTH)
+            media.poster_time = poster.time
+        made.add(_put(media, "poster", tmp, "jpg", "image/jpeg", poster.width, poster.height))
+    if not full:
+        return made
+    if info.duration:
+        with _rendering(".jpg") as tmp:
+            sheet = sprite_sheet(src, tmp, info=info, image_url="sprite.jpg", tile_width=SPRITE_TILE_WIDTH)
+            made.add(_put(media, "sprite", tmp, "jpg", "image/jpeg", sheet.columns * sheet.tile_width,
+                          sheet.rows * sheet.tile_height))
+        with _rendering(".vtt") as tmp:
+            tmp.write_text(sheet.vtt, encoding="utf-8")
+            made.add(_put(media, "vtt", tmp, "vtt", "text/vtt"))
+    if needs_preview(info):
+        with _rendering(".mp4") as tmp:
+            result = make_preview(src, tmp, info=info)
+            made.add(_put(media, "preview", tmp, "mp4", "video/mp4", result.width, result.height))
+    else:
+        ext = "webm" if info.container == "webm" else "mp4"
+        with _rendering("." + ext) as tmp:
+            result = remux_copy(src, tmp, info=info)
+            made.add(_put(media, "preview", tmp, ext, f"video/{ext}", result.width, result.height))
+    return made
+
+
+class _rendering:
+    """A temporary file in storage's ``tmp/`` that is removed unless it was moved into place."""
+
+    def __init__(self, suffix: str):
+        self.path = get_storage().new_tmp(suffix)
+
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _put(media: MediaFile, role: str, tmp: Path, ext: str, content_type: str,
+         width: int | None = None, height: int | None = None) -> str:
+    key = rendition_key(media.id, role, ext)
+    size = get_storage().put(tmp, key)
+    rendition = media.rendition(role)
+    if rendition is None:
+        rendition = Rendition(role=role)
+        media.renditions.append(rendition)
+    elif rendition.storage_key != key:
+        get_storage().delete(rendition.storage_key)
+    rendition.storage_key, rendition.content_type, rendition.size_bytes = key, content_type, size
+    rendition.width, rendition.height, rendition.created_at = width, height, utcnow()
+    return role
+
+
+def _drop_renditions(media: MediaFile, keep: set[str]) -> None:
+    for rendition in [r for r in media.renditions if r.role not in keep]:
+        get_storage().delete(rendition.storage_key)
+        media.renditions.remove(rendition)
+
+
+def _hash_file(path: Path) -> str:
+    with Image.open(path) as image:
+        return image_hash(image)
+
+
+def _jsonable(value):
+    """Probe facts as plain JSON types (tuples and floats from PyAV included)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 4)
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    return str(value)
+
+
+def set_poster(media: MediaFile, seconds: float | None) -> MediaFile:
+    """Show the frame at *seconds* as the poster (None: back to the automatic choice).
+
+    :raises MediaError: the video has no frame there or is not ready.
+    """
+    if media.status is not MediaStatus.READY or media.kind != "video":
+        raise MediaError("not_ready")
+    storage = get_storage()
+    src = storage.path(media.storage_key)
+    with _rendering(".jpg") as tmp:
+        if seconds is None:
+            poster = smart_poster(src, tmp, width=POSTER_WIDTH)
+        else:
+            poster = poster_at(src, tmp, float(seconds), width=POSTER_WIDTH)
+        _put(media, "poster", tmp, "jpg", "image/jpeg", poster.width, poster.height)
+    media.poster_time, media.poster_chosen = poster.time, seconds is not None
+    media.version += 1
+    db.session.flush()
+    log.info("media %s poster set to %s", media.id, poster.time)
+    return media
+
+
+def request_reprocess(media: MediaFile) -> None:
+    """Run the checks and renditions again (e.g. after an upgrade of the media tools)."""
+    from media.tasks import process_upload
+
+    media.status = MediaStatus.PENDING
+    db.session.flush()
+    enqueue(process_upload, media.id)
+
+
+def requeue_stalled(older_than: timedelta = timedelta(minutes=30)) -> list[int]:
+    """Queue again uploads left pending or processing for longer than *older_than*.
+
+    Late acknowledgement already redelivers a killed worker's job on Redis;
+    this sweep (run when a worker starts, and by ``lms media requeue-stalled``)
+    covers brokers that lose unacknowledged messages.
+    """
+    from media.tasks import process_upload
+
+    cutoff = utcnow() - older_than
+    ids = db.session.scalars(select(MediaFile.id).where(
+        MediaFile.status.in_([MediaStatus.PENDING, MediaStatus.PROCESSING]),
+        MediaFile.created_at < cutoff)).all()
+    for media_id in ids:
+        enqueue(process_upload, media_id)
+    return list(ids)
+
+
+def can_view(user: User, media: MediaFile) -> bool:
+    """The owner and admins may see an upload; plugins may allow others through :data:`signals.media_access`."""
+    if not user.is_authenticated:
+        return False
+    if user.id == media.owner_id or user.role is Role.ADMIN:
+        return True
+    return any(result is True for _receiver, result in signals.media_access.send(user, media=media))
+
+
+def similar_uploads(media: MediaFile, among: list[MediaFile]) -> list[tuple[MediaFile, int]]:
+    """Uploads in *among* (other owners only) whose pictures look like *media*'s, closest first."""
+    if not media.phash:
+        return []
+    others = [(m, m.phash) for m in among if m.id != media.id and m.owner_id != media.owner_id and m.phash]
+    return similar(media.phash, others)
+
+
+def uploads_of(user: User, limit: int = 50) -> list[MediaFile]:
+    """The user's own uploads, newest first."""
+    return list(db.session.scalars(select(MediaFile).where(MediaFile.owner_id == user.id)
+                                   .order_by(MediaFile.created_at.desc(), MediaFile.id.desc()).limit(limit)))

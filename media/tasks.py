@@ -1,0 +1,53 @@
+"""Background jobs of the media plugin.
+
+``media.process_upload`` takes only an id and is safe to run any number of
+times (see :mod:`media.services`).  It is acknowledged late, so a worker
+killed in the middle leaves the message to be delivered again.
+"""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from sqlalchemy.exc import OperationalError
+
+from lms.extensions import db
+from lms.jobs import commit, discard_pending
+from media import services
+
+log = logging.getLogger(__name__)
+
+MAX_RETRIES = 5
+
+
+@shared_task(name="media.process_upload", bind=True, acks_late=True, max_retries=MAX_RETRIES,
+             # A hard ceiling per job: in-process decoding is bounded here, FFmpeg children by their own timeouts.
+             soft_time_limit=3600, time_limit=3700)
+def process_upload(self, media_id: int) -> str | None:
+    """Check an upload against its brief and make its poster, scrub sprite and preview."""
+    try:
+        media = services.start_processing(media_id)
+        if media is None:
+            db.session.rollback()
+            return None
+        commit()
+        media = services.process_media(media)
+        commit()
+        return media.status.value
+    except (services.TransientError, OperationalError, OSError) as exc:
+        db.session.rollback()
+        discard_pending()
+        if self.request.retries >= MAX_RETRIES:
+            services.fail_media(media_id, f"gave up after {MAX_RETRIES} retries: {exc}")
+            commit()
+            return "failed"
+        # 10 s, 20 s, 40 s, ... : storage or the database may be back by then.
+        raise self.retry(exc=exc, countdown=10 * 2 ** self.request.retries)
+    except Exception as exc:
+        # A bug or an unexpected file must not leave the upload "processing" for ever.
+        db.session.rollback()
+        discard_pending()
+        log.exception("media %s: processing crashed", media_id)
+        services.fail_media(media_id, f"{type(exc).__name__}: {exc}")
+        commit()
+        return "failed"
