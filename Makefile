@@ -46,6 +46,9 @@ messages: install-test
 	$(BIN)/pybabel extract -F media/babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* static" \
 		-o media/translations/messages.pot media templates/media
 	$(BIN)/pybabel update -i media/translations/messages.pot -d media/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F projects/babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* translations" \
+		-o projects/translations/messages.pot projects templates/projects
+	$(BIN)/pybabel update -i projects/translations/messages.pot -d projects/translations --no-fuzzy-matching
 	$(MAKE) compile-messages
 
 compile-messages:

@@ -103,6 +103,10 @@ def _register_core(app: Flask) -> None:
     import lms.auth.models  # noqa: F401
     import lms.programmes.models  # noqa: F401
 
+    from lms.markup import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.add_extension("jinja2.ext.do")
     security.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

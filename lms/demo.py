@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from lms import signals
 from lms.auth.services import set_password
 from lms.extensions import db
 from lms.programmes import services as programmes
@@ -84,6 +85,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     for email, pcode, ccode in ASSIGNMENTS:
         programmes.assign_instructor(cohorts[(pcode, ccode)], people[email])
     db.session.flush()
+    signals.demo_loaded.send(None, cohorts=cohorts, people=people)
     logins = [(r.value, e, n) for e, n, r, _l, _o in STAFF] + [("trainee", TRAINEES[0][0], TRAINEES[0][1])]
     return logins
 

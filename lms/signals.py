@@ -33,6 +33,10 @@ cohort_created = _signals.signal("cohort-created")
 #: Sent after a trainee was enrolled in a cohort. sender: the ``Enrolment``.
 trainee_enrolled = _signals.signal("trainee-enrolled")
 
+#: Sent after ``lms demo`` created the core's demo data, so plugins add theirs (idempotently).
+#: sender: ``None``; kwargs: ``cohorts`` ({(programme code, cohort code): Cohort}), ``people`` ({email: User}).
+demo_loaded = _signals.signal("demo-loaded")
+
 #: Collects navigation links. sender: the current user (may be anonymous).
 #: Receivers return an iterable of :class:`NavItem`.
 nav_items = _signals.signal("nav-items")

@@ -6,6 +6,8 @@ item) answer :data:`media_access` to let more people see a file, and listen to
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from blinker import Namespace
 
 _signals = Namespace()
@@ -22,3 +24,21 @@ media_processed = _signals.signal("media-processed")
 #: sender: the ``User``; kwargs: ``media``. A receiver returns ``True`` to allow;
 #: anything else leaves the decision to the others (default: deny).
 media_access = _signals.signal("media-access")
+
+#: Asks what an upload with a ``context`` (from the client's ``Upload-Metadata``
+#: or form, e.g. ``"deliverable:12"``) is for. sender: the ``User``; kwargs:
+#: ``context``. The receiver that owns the context returns an
+#: :class:`UploadTarget`, or raises ``PermissionError`` to refuse the upload.
+upload_requested = _signals.signal("upload-requested")
+
+#: Sent after an upload with a context was stored and registered (its checks
+#: are queued). sender: the ``MediaFile``; kwargs: ``context``, ``user``.
+upload_completed = _signals.signal("upload-completed")
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    """What a context's receiver allows: the brief to check against and the size limit in bytes."""
+
+    spec: dict = field(default_factory=dict)
+    max_bytes: int | None = None

@@ -17,8 +17,9 @@ def _post_routes(app):
     for rule in app.url_map.iter_rules():
         if "POST" in rule.methods and not rule.rule.startswith("/api/"):
             values = {arg: 1 for arg in rule.arguments}
-            if "op" in values:
-                values["op"] = "disable"
+            for arg, converter in rule._converters.items():
+                if getattr(converter, "items", None):  # <any(a, b):arg>: one of its values
+                    values[arg] = sorted(converter.items)[0]
             if "kind" in values:
                 values["kind"] = "trainee"
             if "token" in values:

@@ -2,6 +2,7 @@
 // without this file the page still shows the state when it was loaded.
 (function () {
   "use strict";
+  if (window.GongbangMedia) { return; }  // loaded by the page and by an uploader on it
 
   function poll(panel) {
     var url = panel.getAttribute("data-status-url");
@@ -10,6 +11,11 @@
       fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (data) {
+          if (data.done && panel.hasAttribute("data-reload-when-done")) {
+            // The page around the panel depends on the outcome (e.g. a draft's accepted file).
+            window.location.reload();
+            return;
+          }
           // The server renders (and escapes) the panel; only its own HTML is inserted.
           if (panel.getAttribute("data-version") !== String(data.version) || data.done) {
             panel.innerHTML = data.html;
@@ -36,10 +42,15 @@
     }
   }
 
+  function watch(panel) {
+    wire(panel);
+    if (panel.hasAttribute("data-status-url")) { poll(panel); }
+  }
+
+  // Uploaders (upload.js) show the status of the file they have just sent in a panel of their own.
+  window.GongbangMedia = {watch: watch};
+
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-media-panel]").forEach(function (panel) {
-      wire(panel);
-      if (panel.hasAttribute("data-status-url")) { poll(panel); }
-    });
+    document.querySelectorAll("[data-media-panel]").forEach(watch);
   });
 })();
