@@ -95,12 +95,14 @@ def _register_core(app: Flask) -> None:
     from lms.api import init_api
     from lms.auth import views as auth_views
     from lms.dashboard import bp as dashboard_bp
+    from lms.notifications.views import bp as notifications_bp
     from lms.programmes import views as programme_views
     from lms.users import views as user_views
 
     # Import every core model so metadata (and Alembic) sees the whole schema.
     import lms.api.models  # noqa: F401
     import lms.auth.models  # noqa: F401
+    import lms.notifications.models  # noqa: F401
     import lms.programmes.models  # noqa: F401
 
     from lms.markup import render_markdown
@@ -115,5 +117,6 @@ def _register_core(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(user_views.bp)
     app.register_blueprint(programme_views.bp)
+    app.register_blueprint(notifications_bp)
     init_api(app)
     cli.init_app(app)

@@ -7,7 +7,7 @@ def init_app(app) -> None:
     from lms import signals as core_signals
     from lms.plugins import add_translations
     from media import signals as media_signals
-    from projects import models, receivers, submission_views  # noqa: F401  (tables; routes on the blueprint)
+    from projects import grading_views, models, receivers, submission_views  # noqa: F401  (tables; routes)
     from projects.views import bp
 
     if "media" not in app.extensions:

@@ -60,6 +60,15 @@ class ProjectForm(FlaskForm):
     max_attempts = IntegerField(_l("Maximum attempts"), validators=[Optional(), NumberRange(min=1, max=100)],
                                 description=_l("Leave empty for no limit."))
     team_mode = BooleanField(_l("Team project (one submission per team)"))
+    max_grade = DecimalField(_l("Maximum grade"), default=100, validators=[Optional(), NumberRange(min=1, max=1000)])
+    late_policy = SelectField(_l("Late work"), choices=lambda: [
+        ("none", _l("No penalty")), ("per_day", _l("Deduct a percentage per day late")),
+        ("cap", _l("Cap late work at a percentage"))], default="none")
+    late_percent = DecimalField(_l("Percentage"), default=0, validators=[Optional(), NumberRange(min=0, max=100)],
+                                description=_l("Per day, or the cap."))
+    late_floor = DecimalField(_l("Never below (percent)"), default=0,
+                              validators=[Optional(), NumberRange(min=0, max=100)])
+    self_assessment = BooleanField(_l("Trainees assess themselves with the rubric before handing in"))
     submit = SubmitField(_l("Save project"))
 
     def validate(self, extra_validators=None):

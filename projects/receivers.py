@@ -20,9 +20,14 @@ def _loaded() -> bool:
 
 
 def navigation(user):
-    if _loaded() and user.is_authenticated and user.role in (Role.TRAINEE, Role.INSTRUCTOR, Role.ADMIN):
-        return [NavItem(_l("Projects"), "projects.index", order=20)]
-    return None
+    if not (_loaded() and user.is_authenticated):
+        return None
+    items = []
+    if user.role in (Role.TRAINEE, Role.INSTRUCTOR, Role.ADMIN):
+        items.append(NavItem(_l("Projects"), "projects.index", order=20))
+    if user.role in (Role.INSTRUCTOR, Role.ADMIN):
+        items.append(NavItem(_l("Rubrics"), "projects.rubric_library", order=21))
+    return items
 
 
 def dashboard_panel(user):

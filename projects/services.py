@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import or_, select
 
@@ -16,13 +17,14 @@ from lms.extensions import db
 from lms.programmes.models import Cohort, CohortInstructor, Enrolment, EnrolmentStatus
 from lms.users.models import Role, User
 from media.validation import DeliverableSpec
-from projects import signals
+from projects import grading, signals
 from projects.models import (Deliverable, DeliverableKind, Extension, Project, ProjectStatus, Team, TeamMember)
 
 log = logging.getLogger(__name__)
 
 PROJECT_FIELDS = ("title_ko", "title_en", "brief_ko", "brief_en", "outcomes", "opens_at", "due_at", "cutoff_at",
-                  "max_attempts", "team_mode")
+                  "max_attempts", "team_mode", "max_grade", "late_policy", "late_percent", "late_floor",
+                  "self_assessment")
 DELIVERABLE_FIELDS = ("name_ko", "name_en", "kind", "spec", "required", "guidance")
 
 
@@ -44,9 +46,23 @@ def _check_dates(opens_at: datetime | None, due_at: datetime | None, cutoff_at: 
         raise ProjectError("cutoff_before_due")
 
 
+def _project_values(fields: dict) -> dict:
+    values = {k: fields[k] for k in PROJECT_FIELDS if k in fields}
+    # Only these may be cleared; an empty grading setting keeps its default.
+    values = {k: v for k, v in values.items() if v is not None or k in ("opens_at", "cutoff_at", "max_attempts")}
+    try:
+        grading.LatePolicy(kind=grading.LatePolicyKind(values.get("late_policy", "none")),
+                           percent=values.get("late_percent", 0), floor=values.get("late_floor", 0))
+    except (ValueError, grading.GradingError) as exc:
+        raise ProjectError("bad_policy") from exc
+    if "max_grade" in values and not Decimal(str(values["max_grade"])) > 0:
+        raise ProjectError("bad_policy")
+    return values
+
+
 def create_project(cohort: Cohort, created_by: User, **fields) -> Project:
     """Create a draft project for *cohort*; *fields* are among :data:`PROJECT_FIELDS`."""
-    values = {k: fields[k] for k in PROJECT_FIELDS if k in fields}
+    values = _project_values(fields)
     _check_dates(values.get("opens_at"), values.get("due_at"), values.get("cutoff_at"))
     if not (values.get("title_ko") or values.get("title_en")):
         raise ProjectError("title_missing")
@@ -59,7 +75,7 @@ def create_project(cohort: Cohort, created_by: User, **fields) -> Project:
 
 def update_project(project: Project, **fields) -> None:
     """Change a project's brief and dates; switching team mode is refused once work was handed in."""
-    values = {k: fields[k] for k in PROJECT_FIELDS if k in fields}
+    values = _project_values(fields)
     merged = {k: values.get(k, getattr(project, k)) for k in ("opens_at", "due_at", "cutoff_at")}
     _check_dates(**merged)
     if "team_mode" in values and values["team_mode"] != project.team_mode and _has_submissions(project):

@@ -13,3 +13,6 @@ extension_granted = _signals.signal("extension-granted")
 
 #: Sent after a trainee or team handed work in. sender: the ``Attempt``.
 attempt_submitted = _signals.signal("attempt-submitted")
+
+#: Sent after an assessment was released to its trainee(s). sender: the ``Assessment``.
+assessment_released = _signals.signal("assessment-released")

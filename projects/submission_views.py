@@ -172,7 +172,10 @@ def review_list(project_id: int):
 
 def _review_rows(project: Project) -> list[dict]:
     """One row per trainee (or team): their submission, attempts, lateness and rejected uploads."""
+    from projects.marking import get_assessment
+
     by_owner = {(s.team_id or s.user_id): s for s in submissions.submissions_of(project)}
+    assessments = {s.id: get_assessment(s) for s in by_owner.values()}
     owners = project.teams if project.team_mode else services.cohort_trainees(project.cohort_id)
     rows = []
     for owner in owners:
@@ -181,6 +184,7 @@ def _review_rows(project: Project) -> list[dict]:
         rejected = [i for i in (submission.items if submission else [])
                     if i.candidate is not None and i.candidate.status is MediaStatus.REJECTED]
         rows.append({"owner": owner, "submission": submission, "attempts": attempts,
+                     "assessment": assessments.get(submission.id) if submission else None,
                      "last": attempts[-1] if attempts else None, "late": bool(attempts and attempts[-1].late),
                      "rejected": rejected})
     return rows

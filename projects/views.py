@@ -23,13 +23,20 @@ from projects.forms import CopyForm, DeliverableForm, ExtensionForm, ProjectForm
 from projects.models import Deliverable, Project, Submission, Team
 from projects.services import ProjectError
 
-bp = Blueprint("projects", __name__, url_prefix="/projects")
+bp = Blueprint("projects", __name__, url_prefix="/projects", static_folder="static", static_url_path="/static")
 
 
 @bp.app_template_global()
 def now_utc():
     """The current time (UTC) for templates comparing dates."""
     return utcnow()
+
+
+@bp.app_template_filter("grade")
+def grade_filter(value) -> str:
+    from projects.marking import format_grade
+
+    return format_grade(value)
 
 
 def error_message(exc: ProjectError) -> str:

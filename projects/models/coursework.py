@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
 from flask import has_request_context
 from flask_babel import get_locale
-from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text,
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text,
                         UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +57,17 @@ class Project(db.Model):
     #: None: unlimited.
     max_attempts: Mapped[int | None] = mapped_column(Integer)
     team_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The rubric version graders use (assessments keep the version they were made with).
+    rubric_version_id: Mapped[int | None] = mapped_column(ForeignKey("projects_rubric_versions.id",
+                                                                     ondelete="RESTRICT"))
+    max_grade: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(100))
+    #: ``projects.grading.LatePolicyKind``: none, per_day (``late_percent`` a day, not below ``late_floor``
+    #: percent) or cap (late work capped at ``late_percent`` percent).
+    late_policy: Mapped[str] = mapped_column(String(12), default="none")
+    late_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    late_floor: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    #: Trainees assess themselves with the rubric before handing in.
+    self_assessment: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[ProjectStatus] = mapped_column(str_enum(ProjectStatus, 12), default=ProjectStatus.DRAFT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("projects_projects.id", ondelete="SET NULL"))
@@ -67,6 +79,7 @@ class Project(db.Model):
                                                            order_by="Deliverable.position")
     teams: Mapped[list[Team]] = relationship(back_populates="project", cascade="all, delete-orphan",
                                              order_by="Team.name")
+    rubric_version: Mapped["RubricVersion | None"] = relationship()  # noqa: F821  (projects.models.grading)
 
     @property
     def title(self) -> str:

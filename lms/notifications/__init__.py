@@ -1,0 +1,1 @@
+"""In-app notifications (with an e-mail copy), written in every interface language when they are created."""

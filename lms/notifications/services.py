@@ -1,0 +1,58 @@
+"""Sending and reading notifications.
+
+Plugins call :func:`notify` with a function that returns the message; it is
+called once per interface language (under ``force_locale``), so the reader
+sees it in their language whatever the sender's was.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import func, select, update
+
+from lms.db import utcnow
+from lms.extensions import db
+from lms.jobs import enqueue
+from lms.notifications.models import Notification
+from lms.users.models import User
+
+log = logging.getLogger(__name__)
+
+
+def notify(user: User, message: Callable[[], str], url: str = "", *, email: bool = True) -> Notification:
+    """Store a notification for *user* and (with *email*) queue a copy by e-mail in their language."""
+    from lms.mail import send_mail
+
+    texts = {}
+    for lang in ("ko", "en"):
+        with force_locale(lang):
+            texts[lang] = message()
+    note = Notification(user_id=user.id, text_ko=texts["ko"], text_en=texts["en"], url=url if url.startswith("/")
+                        else "")
+    db.session.add(note)
+    db.session.flush()
+    if email and user.active:
+        lang = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+        body = texts.get(lang, texts["ko"])
+        link = current_app.config.get("PUBLIC_URL", "").rstrip("/") + note.url if note.url else ""
+        enqueue(send_mail, user.email, body[:120], body + ("\n\n" + link if link else ""))
+    log.info("notification %s to user %s", note.id, user.id)
+    return note
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).where(Notification.user_id == user.id,
+                                                        Notification.read_at.is_(None))) or 0
+
+
+def recent(user: User, limit: int = 30) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+                       .values(read_at=utcnow()))

@@ -1,0 +1,9 @@
+"""The projects plugin's tables: coursework (projects, submissions, attempts) and grading (rubrics, assessments)."""
+from projects.models.coursework import (Attempt, AttemptItem, Deliverable, DeliverableKind, DraftItem, Extension,
+                                        Project, ProjectStatus, Submission, SubmissionStatus, Team, TeamMember)
+from projects.models.grading import (Adjustment, Assessment, AssessmentChange, AssessmentKind, MarkingStatus, Rubric,
+                                     RubricVersion, TimedComment)
+
+__all__ = ["Adjustment", "Assessment", "AssessmentChange", "AssessmentKind", "Attempt", "AttemptItem", "Deliverable",
+           "DeliverableKind", "DraftItem", "Extension", "MarkingStatus", "Project", "ProjectStatus", "Rubric",
+           "RubricVersion", "Submission", "SubmissionStatus", "Team", "TeamMember", "TimedComment"]
