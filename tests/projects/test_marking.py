@@ -353,3 +353,38 @@ def _gradebook_queries(db, make_user, make_cohort, size: int) -> int:
 
 def test_gradebook_queries_do_not_grow_with_the_cohort(db, make_user, make_cohort):
     assert _gradebook_queries(db, make_user, make_cohort, 10) == _gradebook_queries(db, make_user, make_cohort, 300)
+
+
+def test_grading_api_with_versions_and_release(client, db, course, graded_course, make_user):
+    from tests.projects.test_api import bearer
+
+    project, submission = graded_course["project"], graded_course["submissions"][0]
+    staff = bearer(db, course["instructor"], "read write")
+    library = client.get("/api/v1/projects/rubrics", headers=staff).get_json()
+    assert library[0]["title_en"] == "Film rubric" and library[0]["version"] == 1
+    url = f"/api/v1/projects/{project.id}/submissions/{submission.id}/assessment"
+    body = {"version": 1, "status": "ready", "feedback": "API feedback",
+            "marks": {"story": {"level_id": "good"}, "tech": {"level_id": "pass"}}}
+    assert client.get(url, headers=staff).status_code == 404  # nobody started grading yet
+    r = client.put(url, headers=staff, json=body)  # a new assessment starts at version 1
+    assert r.status_code == 200 and r.get_json()["grade"] == "66.70" and r.get_json()["version"] == 2
+    stale = client.put(url, headers=staff, json={**body, "feedback": "late edit", "version": 1})
+    assert stale.status_code == 409 and stale.get_json()["code"] == 409
+    trainee = bearer(db, course["trainees"][0])
+    assert client.get(url, headers=trainee).status_code == 404  # not released
+    assert client.post(f"/api/v1/projects/{project.id}/release", headers=staff).get_json() == {"released": 1}
+    assert client.get(url, headers=trainee).get_json()["feedback"] == "API feedback"
+    book = client.get(f"/api/v1/projects/cohorts/{course['cohort'].id}/gradebook", headers=staff).get_json()
+    assert {row["grades"][str(project.id)] for row in book} == {"66.7", None}
+    assert client.get(f"/api/v1/projects/cohorts/{course['cohort'].id}/gradebook",
+                      headers=bearer(db, make_user("instructor"))).status_code == 404
+    new = {"title_en": "Pitch", "criteria": [{"title_en": "Clarity", "levels": [{"points": 0}, {"points": 3}]}]}
+    created = client.post("/api/v1/projects/rubrics", headers=staff, json=new)
+    assert created.status_code == 201 and created.get_json()["version"] == 1
+    rid = created.get_json()["id"]
+    new["criteria"][0]["levels"][1]["points"] = 4
+    assert client.put(f"/api/v1/projects/rubrics/{rid}", headers=staff, json=new).get_json()["version"] == 2
+    v1 = client.get(f"/api/v1/projects/rubrics/{rid}/versions/1", headers=staff).get_json()
+    assert v1["criteria"][0]["levels"][1]["points"] == "3"
+    bad = client.post("/api/v1/projects/rubrics", headers=staff, json={"criteria": []})
+    assert bad.status_code == 422
