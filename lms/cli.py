@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -35,9 +36,14 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-def _worker_argv(concurrency: int) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "lms.worker:celery", "worker", "--loglevel", "INFO",
+def _worker_argv(concurrency: int, beat: bool = False) -> list[str]:
+    argv = [sys.executable, "-m", "celery", "-A", "lms.worker:celery", "worker", "--loglevel", "INFO",
             "--concurrency", str(concurrency), "--without-gossip", "--without-mingle"]
+    if beat:
+        # Periodic jobs (plugins add them to beat_schedule); one worker per installation may run beat,
+        # or each job would run once per machine.
+        argv += ["-B", "--schedule", str(Path(current_app.instance_path) / "celerybeat-schedule")]
+    return argv
 
 
 @click.command("serve")
@@ -50,10 +56,13 @@ def _worker_argv(concurrency: int) -> list[str]:
 def serve(host, port, workers, worker_concurrency, no_worker):
     """Run gunicorn and a background worker until interrupted (the embedded default)."""
     env = dict(os.environ, LMS_INSTANCE_PATH=current_app.instance_path)
-    procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
-                               "--access-logfile", "-", "--graceful-timeout", "20", "lms:create_app()"], env=env)]
+    # Threads: a phone sending an 8 MiB upload chunk over a weak link holds its thread for minutes; a plain
+    # sync worker would be killed by gunicorn's 30 s heartbeat timeout and block every other page meanwhile.
+    procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "4",
+                               "--bind", f"{host}:{port}", "--access-logfile", "-",
+                               "--graceful-timeout", "20", "lms:create_app()"], env=env)]
     if not no_worker:
-        procs.append(subprocess.Popen(_worker_argv(worker_concurrency), env=env))
+        procs.append(subprocess.Popen(_worker_argv(worker_concurrency, beat=True), env=env))
     click.echo(f"Gongbang is running on http://{host}:{port} — press Ctrl+C to stop.")
     stopping = False
 
@@ -81,11 +90,12 @@ def serve(host, port, workers, worker_concurrency, no_worker):
 
 @click.command("worker")
 @click.option("--concurrency", default=2, show_default=True)
+@click.option("--beat", is_flag=True, help="also run the periodic jobs (on exactly one worker machine)")
 @with_appcontext
-def worker(concurrency):
+def worker(concurrency, beat):
     """Run a background job worker (several machines may run one each)."""
     env = dict(os.environ, LMS_INSTANCE_PATH=current_app.instance_path)
-    os.execve(sys.executable, _worker_argv(concurrency), env)
+    os.execve(sys.executable, _worker_argv(concurrency, beat=beat), env)
 
 
 @click.command("create-user")

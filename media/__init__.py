@@ -1,9 +1,10 @@
 """Media plugin and library: uploads, validation, thumbnails, previews.
 
-The library modules (sniffing, probing, validation, thumbnails, previews) are
-pure: they import neither Flask nor the database. ``init_app`` wires the plugin
-into a Gongbang application: storage, the processing job, the screens and the
-``lms media`` commands.
+The library modules (sniffing, probing, validation, thumbnails, previews, the
+resumable-upload store) are pure: they import neither Flask nor the database.
+``init_app`` wires the plugin into a Gongbang application: storage, the
+processing and purge jobs, the screens, the uploads API and the ``lms media``
+commands.
 """
 from __future__ import annotations
 
@@ -14,16 +15,21 @@ DEFAULTS = {
     "MEDIA_ROOT": None,  # default: <instance>/media; must be shared storage when scaled out
     "MEDIA_UPLOAD_MAX_BYTES": 2 * 1000**3,
     "MEDIA_STALLED_MINUTES": 30,
+    "MEDIA_QUOTA_BYTES": 20 * 1000**3,  # per user: stored files plus unfinished uploads; None: no quota
+    "MEDIA_UPLOAD_EXPIRY_HOURS": 24,  # unfinished uploads are deleted this long after their last write
+    "MEDIA_PURGE_MINUTES": 60,  # how often the beat runs media.purge_uploads
 }
 
 
 def init_app(app) -> None:
-    """Register the media plugin: settings, models, job, screens, navigation and commands."""
+    """Register the media plugin: settings, models, jobs and their schedule, screens, API, navigation, commands."""
     from celery.signals import worker_ready
 
     from lms import signals as core_signals
+    from lms.api import register_api_blueprint
     from lms.plugins import add_translations
-    from media import models, receivers, tasks  # noqa: F401  (tables for Alembic; the job for the worker)
+    from media import models, receivers, signals, tasks  # noqa: F401  (tables for Alembic; the worker's jobs)
+    from media.api import blp as api_blp
     from media.cli import cli as media_cli
     from media.views import bp
 
@@ -33,8 +39,14 @@ def init_app(app) -> None:
         app.config["MEDIA_ROOT"] = str(Path(app.instance_path) / "media")
     add_translations(app, __file__)
     app.register_blueprint(bp)
+    register_api_blueprint(app, api_blp)
     app.cli.add_command(media_cli)
     # Module-level receivers connect once however many apps a process builds.
     core_signals.nav_items.connect(receivers.navigation)
+    signals.upload_requested.connect(receivers.check_upload_target)
     worker_ready.connect(receivers.requeue_on_worker_start)
+    # Run by the worker started with beat (`lms serve`, or `lms worker --beat` on one machine of a scale-out).
+    celery_conf = app.extensions["celery"].conf
+    celery_conf.beat_schedule = {**(celery_conf.beat_schedule or {}), "media.purge_uploads": {
+        "task": "media.purge_uploads", "schedule": app.config["MEDIA_PURGE_MINUTES"] * 60.0}}
     app.extensions["media"] = {"version": 1}

@@ -172,5 +172,15 @@ def requeue_stalled_command(minutes: int | None) -> None:
     click.echo(f"queued {len(ids)} upload(s)")
 
 
+@cli.command("purge-uploads")
+@_with_app
+def purge_uploads_command() -> None:
+    """Delete expired resumable uploads and stale temporary files (beat runs this regularly)."""
+    from media.services import purge_uploads
+
+    removed, stale = purge_uploads()
+    click.echo(f"removed {len(removed)} expired upload(s) and {stale} temporary file(s)")
+
+
 if __name__ == "__main__":
     cli()

@@ -17,7 +17,7 @@ from typing import Any
 
 from babel.support import NullTranslations, Translations
 
-__all__ = ["TRANSLATIONS_DIR", "describe", "describe_all", "load_translations"]
+__all__ = ["TRANSLATIONS_DIR", "describe", "describe_all", "format_bytes", "load_translations"]
 
 #: Where the ``messages`` catalogues of this package live (add it to
 #: Flask-Babel's ``BABEL_TRANSLATION_DIRECTORIES``).
@@ -220,6 +220,11 @@ def _number(value: Any) -> str:
         return "?"
     # At most two decimals, so 29.97 fps stays 29.97 and 30.0 s reads 30.
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def format_bytes(value: Any) -> str:
+    """A size in bytes as the messages write it (``5.5 MB``)."""
+    return _bytes(value)
 
 
 def _bytes(value: Any) -> str:

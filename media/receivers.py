@@ -16,6 +16,17 @@ def navigation(user):
     return None
 
 
+def check_upload_target(user, context: str, **_kwargs):
+    """Uploads from the "Check a file" page: ``check:<preset>``, one of :data:`media.forms.PRESETS`."""
+    from media.forms import PRESETS
+    from media.signals import UploadTarget
+
+    kind, _sep, preset = context.partition(":")
+    if kind != "check" or preset not in PRESETS or not user.is_authenticated:
+        return None
+    return UploadTarget(spec=PRESETS[preset][1])
+
+
 def requeue_on_worker_start(sender=None, **_kwargs):
     """Take up jobs of a worker that died while the broker forgot them (see ``requeue_stalled``)."""
     from lms.jobs import commit

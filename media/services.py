@@ -10,6 +10,7 @@ and never adds duplicates.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from datetime import timedelta
@@ -18,7 +19,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.db import utcnow
 from lms.extensions import db
@@ -30,9 +31,11 @@ from media.ffmpeg import FFmpegError
 from media.models import MediaFile, MediaStatus, Rendition
 from media.preview import make_preview, needs_preview, remux_copy
 from media.probe import MediaInfo
+from media.signals import UploadTarget
 from media.similarity import image_hash, similar, video_hash
-from media.storage import LocalStorage, Stored, rendition_key
+from media.storage import LocalStorage, Stored, original_key, rendition_key
 from media.thumbnails import image_thumbnail, poster_at, smart_poster, sprite_sheet
+from media.tus import TusError, TusStore, Upload
 from media.validation import DeliverableSpec, validate
 
 log = logging.getLogger(__name__)
@@ -326,3 +329,153 @@ def uploads_of(user: User, limit: int = 50) -> list[MediaFile]:
     """The user's own uploads, newest first."""
     return list(db.session.scalars(select(MediaFile).where(MediaFile.owner_id == user.id)
                                    .order_by(MediaFile.created_at.desc(), MediaFile.id.desc()).limit(limit)))
+
+
+# Resumable uploads (tus). The protocol is media.tus; the functions below decide what an upload is for, check
+# its limits before any byte arrives, and finish it into storage exactly once.
+
+#: ``<owner>:<reference>``, e.g. ``check:video_hd`` or ``deliverable:12``.
+UPLOAD_CONTEXT = re.compile(r"^[a-z][a-z0-9_]{0,30}:[A-Za-z0-9_.\-]{1,100}$")
+
+
+class UploadRefused(Exception):
+    """An upload was refused before any byte was stored.
+
+    ``code`` is ``bad_context`` (malformed), ``forbidden`` (no plugin owns the
+    context, or its owner said no), ``too_large`` or ``over_quota``; ``params``
+    hold ``measured`` and ``limit`` (and ``used`` for the quota) in bytes.
+    """
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def get_upload_store() -> TusStore:
+    """Uploads in progress, under ``<MEDIA_ROOT>/tus`` so that finishing one is a rename, not a copy."""
+    ext = current_app.extensions["media"]
+    if "tus" not in ext:
+        ext["tus"] = TusStore(Path(get_storage().root) / "tus",
+                              expiry_seconds=current_app.config["MEDIA_UPLOAD_EXPIRY_HOURS"] * 3600)
+    return ext["tus"]
+
+
+def upload_target(user: User, context: str) -> UploadTarget:
+    """What an upload with *context* is for, asked of the plugins through :data:`signals.upload_requested`.
+
+    :raises UploadRefused: ``bad_context`` or ``forbidden``.
+    """
+    if not UPLOAD_CONTEXT.match(context or ""):
+        raise UploadRefused("bad_context")
+    try:
+        answers = signals.upload_requested.send(user, context=context)
+    except PermissionError:
+        raise UploadRefused("forbidden") from None
+    target = next((answer for _receiver, answer in answers if isinstance(answer, UploadTarget)), None)
+    if target is None:
+        raise UploadRefused("forbidden")
+    return target
+
+
+def storage_used(user: User) -> int:
+    """Bytes counted against the user's quota: their files plus the uploads they have started."""
+    stored = db.session.scalar(select(func.coalesce(func.sum(MediaFile.size_bytes), 0))
+                               .where(MediaFile.owner_id == user.id))
+    return int(stored) + get_upload_store().pending_bytes(user.id)
+
+
+def start_upload(owner: User, length: int, metadata: dict[str, str]) -> Upload:
+    """Open a resumable upload of *length* bytes, once its context and every limit allow it.
+
+    The limits are the target's ``max_bytes``, its brief's ``max_size_bytes``,
+    ``MEDIA_UPLOAD_MAX_BYTES`` and the owner's ``MEDIA_QUOTA_BYTES``; they are
+    checked here, before the client sends anything.
+
+    :param metadata: the client's ``Upload-Metadata`` (``filename``, ``filetype``, ``context``).
+    :raises UploadRefused: see its codes.
+    """
+    context = metadata.get("context", "")
+    target = upload_target(owner, context)
+    spec = DeliverableSpec.from_dict(target.spec)
+    limits = (target.max_bytes, spec.max_size_bytes, current_app.config["MEDIA_UPLOAD_MAX_BYTES"])
+    limit = min(v for v in limits if v is not None)
+    if length > limit:
+        raise UploadRefused("too_large", measured=length, limit=limit)
+    quota = current_app.config["MEDIA_QUOTA_BYTES"]
+    if quota is not None:
+        used = storage_used(owner)
+        if used + length > quota:
+            raise UploadRefused("over_quota", measured=length, limit=quota, used=used)
+    upload = get_upload_store().create(length, metadata, owner.id, context, spec=spec.to_dict())
+    log.info("upload %s started: %s bytes for %s from user %s", upload.id, length, context, owner.id)
+    return upload
+
+
+def finish_upload(owner: User, upload_id: str) -> MediaFile:
+    """Move a complete upload into storage, register it and send :data:`signals.upload_completed`, once.
+
+    Each step leaves a mark in the upload's record before the next begins, so a
+    final PATCH or HEAD retried after a crash takes up where the last attempt
+    stopped: the SHA-256 is recorded before the file leaves ``.part`` (so it
+    can be found in storage afterwards), and the new row's id before the
+    caller commits (a row with that id, owner and content means the commit
+    went through; no such row means it did not, and registering again is right).
+
+    :raises media.tus.TusError: 423 while another request finishes it, 409 when it is not complete.
+    """
+    store = get_upload_store()
+    media = _registered(store.info(upload_id))
+    if media is not None:
+        return media  # answered before: no lock needed to say so again
+    with store.lock(upload_id):
+        upload = store.info(upload_id)
+        media = _registered(upload)
+        if media is not None:
+            return media
+        if not upload.complete:
+            raise TusError(409, "incomplete", f"{upload.offset} of {upload.length} bytes")
+        storage = get_storage()
+        if upload.sha256 is None:
+            with open(store.part_path(upload_id), "rb") as fh:
+                sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+            upload = store.mark(upload_id, sha256=sha256)
+        if store.part_path(upload_id).exists():
+            stored = storage.adopt(store.part_path(upload_id), upload.sha256, upload.length)
+        elif storage.exists(original_key(upload.sha256)):
+            stored = Stored(original_key(upload.sha256), upload.sha256, upload.length)  # moved before a crash
+        else:
+            raise TransientError(f"upload {upload_id}: its bytes are neither in the upload nor in storage")
+        media = register_stored(owner, stored, filename=upload.metadata.get("filename"),
+                                declared_type=upload.metadata.get("filetype"),
+                                spec=DeliverableSpec.from_dict(upload.spec))
+        store.mark(upload_id, media_id=media.id)
+        signals.upload_completed.send(media, context=upload.context, user=owner)
+        return media
+
+
+def _registered(upload: Upload) -> MediaFile | None:
+    """The row a previous attempt registered for *upload*, if its transaction was committed."""
+    if upload.media_id is None:
+        return None
+    media = db.session.get(MediaFile, upload.media_id)
+    # SQLite may hand a rolled-back id to the next row: it must be this owner's upload of these bytes.
+    if media is None or (media.owner_id, media.sha256, media.size_bytes) != (upload.owner_id, upload.sha256,
+                                                                             upload.length):
+        return None
+    return media
+
+
+def cancel_upload(upload_id: str) -> None:
+    """Forget an upload and the bytes received so far (a finished upload's file stays registered)."""
+    get_upload_store().terminate(upload_id)
+    log.info("upload %s cancelled", upload_id)
+
+
+def purge_uploads(now: float | None = None) -> tuple[list[str], int]:
+    """Delete expired resumable uploads and stale temporary files; returns (upload ids, temporary files)."""
+    removed = get_upload_store().purge_expired(now)
+    stale = get_storage().purge_tmp()
+    if removed or stale:
+        log.info("purged %s expired upload(s) and %s temporary file(s)", len(removed), stale)
+    return removed, stale

@@ -3,6 +3,7 @@
 ``media.process_upload`` takes only an id and is safe to run any number of
 times (see :mod:`media.services`).  It is acknowledged late, so a worker
 killed in the middle leaves the message to be delivered again.
+``media.purge_uploads`` runs from Celery beat (see :func:`media.init_app`).
 """
 from __future__ import annotations
 
@@ -51,3 +52,10 @@ def process_upload(self, media_id: int) -> str | None:
         services.fail_media(media_id, f"{type(exc).__name__}: {exc}")
         commit()
         return "failed"
+
+
+@shared_task(name="media.purge_uploads", acks_late=True, ignore_result=True)
+def purge_uploads() -> dict:
+    """Delete resumable uploads abandoned for ``MEDIA_UPLOAD_EXPIRY_HOURS`` and stale temporary files."""
+    removed, stale = services.purge_uploads()
+    return {"uploads": len(removed), "tmp_files": stale}

@@ -1,5 +1,8 @@
 """Media screens: check a file against a brief, follow its processing live, pick a poster.
 
+Large files arrive through resumable uploads (tus, ``/media/uploads/``; see
+:mod:`media.uploads`) or, without JavaScript, as a plain form post streamed to disk.
+
 Uploaded bytes are only ever sent as a download (``attachment``, a neutral
 content type, a sandboxing CSP); pictures and players show renditions that
 Gongbang wrote itself.
@@ -16,7 +19,7 @@ from lms.forms import ActionForm
 from lms.jobs import commit
 from lms.security import role_required
 from lms.users.models import Role, User
-from media import services
+from media import services, uploads
 from media.errors import MediaError
 from media.forms import PRESETS, CheckForm, PosterForm
 from media.messages import describe
@@ -24,6 +27,8 @@ from media.models import MediaFile, MediaStatus
 from media.storage import TooLarge
 
 bp = Blueprint("media", __name__, url_prefix="/media", static_folder="static", static_url_path="/static")
+bp.url_value_preprocessor(uploads.lift_body_limit)
+bp.after_request(uploads.add_tus_resumable)
 
 #: Rendition file names in URLs -> role.  Relative names matter: the WebVTT
 #: track refers to ``sprite.jpg`` beside it.
@@ -66,8 +71,8 @@ def media_status_label(status: MediaStatus) -> str:
 @bp.route("/check", methods=["GET", "POST"])
 @login_required
 def check():
-    # Larger than the forms' limit; the brief's own limit is applied while streaming.
-    request.max_content_length = current_app.config["MEDIA_UPLOAD_MAX_BYTES"]
+    # The body may be larger than the forms' limit (see uploads.lift_body_limit); the brief's own limit is
+    # applied while streaming.
     form = CheckForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -82,6 +87,13 @@ def check():
             commit()
             return redirect(url_for("media.detail", media_id=media.id))
     return render_template("media/check.html", form=form, uploads=services.uploads_of(current_user, 20))
+
+
+@bp.route("/uploads/", methods=["POST", "OPTIONS"], endpoint="uploads")
+@bp.route("/uploads/<upload_id>", methods=["HEAD", "PATCH", "DELETE", "OPTIONS"], endpoint="upload")
+def upload(upload_id: str | None = None):
+    """Resumable uploads (tus 1.0) for the signed-in user; anyone else gets 401 from the protocol code."""
+    return uploads.respond(current_user, upload_id, "media.upload")
 
 
 @bp.route("/")

@@ -8,6 +8,8 @@ import csv
 import io
 import json
 
+from markupsafe import Markup, escape
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -403,11 +405,36 @@ def gradebook(cohort_id: int):
     projects, trainees, cells = marking.cohort_gradebook(cohort.id)
     wanted = request.args.get("filter", "")
     if wanted == "missing":
-        trainees = [t for t in trainees if any(cells[(t.id, p.id)].last_attempt is None for p in projects)]
+        trainees = [t for t in trainees if any(not cells[(t.id, p.id)].handed_in for p in projects)]
     if request.endpoint == "projects.gradebook_csv":
         return _gradebook_csv(cohort, projects, trainees, cells)
     return render_template("projects/gradebook.html", cohort=cohort, projects=projects, trainees=trainees,
-                           cells=cells, current_filter=wanted)
+                           rows=_gradebook_rows(projects, trainees, cells), current_filter=wanted)
+
+
+def _gradebook_rows(projects, trainees, cells) -> list[tuple[str, Markup]]:
+    """Each trainee's name and the row's cells as ready-made HTML (escaped here).
+
+    A template loop or macro call per cell made a 300 x 20 gradebook four
+    times slower than this; the translated labels are escaped once.
+    """
+    labels = {MarkingStatus.NOT_STARTED: _("Not started"), MarkingStatus.IN_PROGRESS: _("In progress"),
+              MarkingStatus.READY: _("Ready for release"), MarkingStatus.RELEASED: _("Released")}
+    status_html = {status: f"<br><small>{escape(text)}</small>" for status, text in labels.items()}
+    status_html[None] = ""
+    late = f' <span class="badge media-pending">{escape(_("late"))}</span>'
+    missing = f'<small class="muted">{escape(_("Not handed in"))}</small>'
+    columns = [(p.id, p.published) for p in projects]
+    rows = []
+    for trainee in trainees:
+        tid, out = trainee.id, []
+        for pid, published in columns:
+            cell = cells[(tid, pid)]
+            grade = "" if cell.grade is None else f"<strong>{marking.format_grade(cell.grade)}</strong>"
+            tail = late if cell.late else (missing if not cell.handed_in and published else "")
+            out.append(f"<td>{grade}{status_html[cell.status]}{tail}</td>")
+        rows.append((trainee.name, Markup("".join(out))))
+    return rows
 
 
 def _gradebook_csv(cohort, projects, trainees, cells) -> Response:

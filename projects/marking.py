@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import String, func, select, type_coerce
 
 from lms.db import utcnow
 from lms.extensions import db
@@ -24,11 +24,12 @@ from lms.users.models import User
 from media.models import MediaStatus
 from projects import grading, rubrics, signals
 from projects.models import (Adjustment, Assessment, AssessmentChange, AssessmentKind, Attempt, MarkingStatus,
-                             Project, Submission, TimedComment)
+                             Project, Submission, TeamMember, TimedComment)
 from projects.services import ProjectError, cohort_trainees
 
 log = logging.getLogger(__name__)
 
+STATUS_BY_VALUE = {status.value: status for status in MarkingStatus}
 STATUS_ORDER = [MarkingStatus.NOT_STARTED, MarkingStatus.IN_PROGRESS, MarkingStatus.READY, MarkingStatus.RELEASED]
 
 
@@ -261,48 +262,66 @@ def released_for(project: Project, user: User) -> Assessment | None:
     return assessment if assessment is not None and assessment.status is MarkingStatus.RELEASED else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class GradebookCell:
-    assessment: Assessment | None
-    submission: Submission | None
-    last_attempt: Attempt | None
+    submission_id: int | None
+    handed_in: bool
+    late: bool
+    status: MarkingStatus | None
     grade: Decimal | None
+
+
+EMPTY_CELL = GradebookCell(None, False, False, None, None)
 
 
 def gradebook(projects: list[Project], trainees: list[User]) -> dict[tuple[int, int], GradebookCell]:
     """(trainee id, project id) -> cell, in the same number of queries whatever the cohort size.
 
-    Every table is read once with a join on the project ids (no per-row
-    lazy loads, and no IN lists of row ids that grow with the cohort).
+    Each table is read once, joined on the project ids (no per-row lazy loads,
+    no IN lists that grow with the cohort), and only the columns a cell shows
+    are fetched: building ORM objects for 300 x 20 cells took most of the time
+    (bench/gradebook.py: 916 ms with ORM objects and a macro per cell).
     """
-    from projects.models import TeamMember
-
     ids = [p.id for p in projects]
-    subs = db.session.scalars(select(Submission).where(Submission.project_id.in_(ids))).all()
-    last: dict[int, Attempt] = {}
-    for attempt in db.session.scalars(select(Attempt).join(Submission).where(Submission.project_id.in_(ids))
-                                      .order_by(Attempt.number)):
-        last[attempt.submission_id] = attempt
-    assessments = {a.submission_id: a for a in db.session.scalars(
-        select(Assessment).join(Submission).where(Submission.project_id.in_(ids),
-                                                  Assessment.kind == AssessmentKind.GRADER))}
-    adjustments = {(a.assessment_id, a.user_id): a.points for a in db.session.scalars(
-        select(Adjustment).join(Assessment).join(Submission).where(Submission.project_id.in_(ids)))}
-    team_of = {(m.project_id, m.user_id): m.team_id for m in db.session.scalars(
-        select(TeamMember).where(TeamMember.project_id.in_(ids)))}
-    by_owner = {(s.project_id, ("team", s.team_id) if s.team_id else ("user", s.user_id)): s for s in subs}
+    in_projects = Submission.project_id.in_(ids)
+    # Plain rows through the connection: no ORM identity map or entity loading for 6000 rows.
+    run = db.session.connection().execute
+    newest = (select(Attempt.submission_id, func.max(Attempt.number).label("number"))
+              .join(Submission).where(in_projects).group_by(Attempt.submission_id).subquery())
+    # One row per submission with its newest attempt and grader assessment; status and grade as plain text,
+    # since converting 6000 enums and decimals cost more than the query.
+    rows = run(select(Submission.id, Submission.project_id, Submission.user_id, Submission.team_id,
+                      newest.c.number, Attempt.late, Assessment.id, type_coerce(Assessment.status, String),
+                      type_coerce(Assessment.grade, String))
+               .outerjoin(newest, newest.c.submission_id == Submission.id)
+               .outerjoin(Attempt, (Attempt.submission_id == Submission.id) & (Attempt.number == newest.c.number))
+               .outerjoin(Assessment, (Assessment.submission_id == Submission.id)
+                          & (Assessment.kind == AssessmentKind.GRADER))
+               .where(in_projects)).all()
+    adjustments = {(a, u): p for a, u, p in run(
+        select(Adjustment.assessment_id, Adjustment.user_id, Adjustment.points).join(Assessment).join(Submission)
+        .where(in_projects))}
+    team_of = {(p, u): t for p, u, t in run(
+        select(TeamMember.project_id, TeamMember.user_id, TeamMember.team_id).where(TeamMember.project_id.in_(ids)))}
+    by_owner, facts = {}, {}
+    for sid, pid, uid, team_id, number, late, aid, status, grade in rows:
+        by_owner[(pid, ("team", team_id) if team_id else ("user", uid))] = sid
+        facts[sid] = (number is not None, bool(late), aid, STATUS_BY_VALUE.get(status), grade)
+    # Plain values hoisted out of the 6000-cell loop: ORM attribute access dominated it.
+    plain_projects = [(p.id, p.team_mode, p.max_grade) for p in projects]
     cells = {}
-    for trainee in trainees:
-        for project in projects:
-            key = ("team", team_of.get((project.id, trainee.id))) if project.team_mode else ("user", trainee.id)
-            submission = by_owner.get((project.id, key))
-            assessment = assessments.get(submission.id) if submission else None
-            grade = None
-            if assessment is not None and assessment.grade is not None:
-                grade = assessment.grade + adjustments.get((assessment.id, trainee.id), 0)
-                grade = max(Decimal(0), min(project.max_grade, grade))
-            cells[(trainee.id, project.id)] = GradebookCell(assessment, submission,
-                                                            last.get(submission.id) if submission else None, grade)
+    for tid in [t.id for t in trainees]:
+        for pid, team_mode, max_grade in plain_projects:
+            sid = by_owner.get((pid, ("team", team_of.get((pid, tid))) if team_mode else ("user", tid)))
+            if sid is None:
+                cells[(tid, pid)] = EMPTY_CELL
+                continue
+            handed_in, late, aid, status, grade = facts[sid]
+            if grade is not None:
+                grade = Decimal(str(grade))  # SQLite hands back a float, PostgreSQL a Decimal
+                if (aid, tid) in adjustments:
+                    grade = max(Decimal(0), min(max_grade, grade + adjustments[(aid, tid)]))
+            cells[(tid, pid)] = GradebookCell(sid, handed_in, late, status, grade)
     return cells
 
 

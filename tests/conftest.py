@@ -179,6 +179,19 @@ def login(client):
 
 
 @pytest.fixture
+def token_for(db):
+    """``token_for(user, scopes="read")``: headers with a new API token of *user* (answers in English)."""
+    from lms.api.services import create_token
+
+    def make(user, scopes="read"):
+        _token, raw = create_token(user, "test", scopes)
+        db.session.commit()
+        return {"Authorization": f"Bearer {raw}", "Accept-Language": "en"}
+
+    return make
+
+
+@pytest.fixture
 def outbox(app):
     """``outbox()``: the messages written to the outbox folder so far."""
     from lms.mail import read_outbox

@@ -7,19 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from lms.api.models import ApiToken
-from lms.api.services import create_token
 from lms.auth.services import hash_token
 from lms.db import utcnow
-
-
-@pytest.fixture
-def token_for(db):
-    def make(user, scopes="read"):
-        _token, raw = create_token(user, "test", scopes)
-        db.session.commit()
-        return {"Authorization": f"Bearer {raw}", "Accept-Language": "en"}
-
-    return make
 
 
 def assert_error_shape(response, status):

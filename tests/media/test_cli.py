@@ -101,8 +101,9 @@ def test_missing_file_exits_2(run, tmp_path):
 
 
 def test_library_imports_neither_flask_nor_the_database():
-    code = ("import sys, media.validation, media.thumbnails, media.preview, media.messages, media.cli; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'lms', 'projects'}))")
+    code = ("import sys, media.validation, media.thumbnails, media.preview, media.messages, media.cli, "
+            "media.tus; print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'lms', "
+            "'projects'}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[2])
     assert done.stdout.strip() == "[]"
