@@ -421,7 +421,7 @@ def _gradebook_rows(projects, trainees, cells) -> list[tuple[str, Markup]]:
     labels = {MarkingStatus.NOT_STARTED: _("Not started"), MarkingStatus.IN_PROGRESS: _("In progress"),
               MarkingStatus.READY: _("Ready for release"), MarkingStatus.RELEASED: _("Released")}
     status_html = {status: f"<br><small>{escape(text)}</small>" for status, text in labels.items()}
-    status_html[None] = ""
+    status_html[None] = f'<small>{escape(_("Handed in, not graded yet"))}</small>'
     late = f' <span class="badge media-pending">{escape(_("late"))}</span>'
     missing = f'<small class="muted">{escape(_("Not handed in"))}</small>'
     columns = [(p.id, p.published) for p in projects]
@@ -432,7 +432,8 @@ def _gradebook_rows(projects, trainees, cells) -> list[tuple[str, Markup]]:
             cell = cells[(tid, pid)]
             grade = "" if cell.grade is None else f"<strong>{marking.format_grade(cell.grade)}</strong>"
             tail = late if cell.late else (missing if not cell.handed_in and published else "")
-            out.append(f"<td>{grade}{status_html[cell.status]}{tail}</td>")
+            status = status_html[cell.status] if cell.handed_in else ""
+            out.append(f"<td>{grade}{status}{tail}</td>")
         rows.append((trainee.name, Markup("".join(out))))
     return rows
 

@@ -43,7 +43,7 @@ class StaleAssessment(ProjectError):
 
 def format_grade(value) -> str:
     """A grade as people write it: 66.70 -> 66.7, 100.00 -> 100 (the column keeps two places)."""
-    if value is None:
+    if value is None or value == "":
         return ""
     text = format(Decimal(value), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from media.models import MediaFile, MediaStatus
 from projects import receivers, services, submissions
 from projects.models import Attempt, DraftItem, Submission
 from projects.services import ProjectError
+from tests.conftest import PASSWORD
 
 VIDEO = {"name_en": "Final cut", "name_ko": "최종본", "kind": "video", "spec": {"require_audio": True}}
 NOTE = {"name_en": "Director's note", "kind": "text", "required": False}
@@ -210,3 +212,23 @@ def test_upload_context_for_resumable_uploads(app, course, make_project, make_us
     commit()
     item = db.session.query(DraftItem).one()
     assert item.media_id == m.id and db.session.get(MediaFile, m.id).status is MediaStatus.READY
+
+
+def test_plain_upload_larger_than_a_form_passes_csrf_and_the_brief_limit_applies(app_factory, course, make_project,
+                                                                                 db):
+    project = make_project(deliverables=[VIDEO | {"spec": {"max_size_bytes": 20_000_000}}])
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.get("/auth/login").get_data(as_text=True)
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/auth/login", data={"email": course["trainees"][0].email, "password": PASSWORD,
+                                     "csrf_token": token})
+    work = client.get(f"/projects/{project.id}/work").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', work).group(1)
+    big = io.BytesIO(b"\x00" * 25_000_000)  # over the 16 MB form limit and over the brief's 20 MB
+    r = client.post(f"/projects/{project.id}/work/{project.deliverables[0].id}/upload",
+                    data={"csrf_token": token, "file": (big, "big.mp4")}, content_type="multipart/form-data",
+                    follow_redirects=True)
+    assert r.status_code == 200 and "20.0 MB" in r.get_data(as_text=True)
+    assert db.session.query(MediaFile).count() == 0
