@@ -63,7 +63,8 @@ def build(app, trainees: int, projects: int) -> tuple[int, str]:
             services.publish_project(project)
             rubrics.attach(project, rubric.latest)
             for i, user in enumerate(people):
-                submission = Submission(project_id=project.id, user_id=user.id, people=[])
+                submission = Submission(project_id=project.id, user_id=user.id, people=[], attempt_count=1,
+                                        last_late=i % 7 == 0, last_submitted_at=now)
                 submission.attempts.append(Attempt(number=1, submitted_at=now, due_at=project.due_at, late=i % 7 == 0,
                                                    statement_accepted=True, ai_used=False, people=[]))
                 db.session.add(submission)

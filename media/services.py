@@ -33,7 +33,7 @@ from media.preview import make_preview, needs_preview, remux_copy
 from media.probe import MediaInfo
 from media.signals import UploadTarget
 from media.similarity import image_hash, similar, video_hash
-from media.storage import LocalStorage, Stored, original_key, rendition_key
+from media.storage import LocalStorage, Storage, Stored, original_key, rendition_key
 from media.thumbnails import image_thumbnail, poster_at, smart_poster, sprite_sheet
 from media.tus import TusError, TusStore, Upload
 from media.validation import DeliverableSpec, validate
@@ -52,7 +52,7 @@ class TransientError(RuntimeError):
     """Processing could not run for a reason that may pass (storage unavailable); retry later."""
 
 
-def get_storage() -> LocalStorage:
+def get_storage() -> Storage:
     """The application's storage (one instance per app)."""
     ext = current_app.extensions["media"]
     if "storage" not in ext:

@@ -20,9 +20,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
-__all__ = ["LocalStorage", "Stored", "TooLarge", "original_key", "rendition_key"]
+__all__ = ["LocalStorage", "Storage", "Stored", "TooLarge", "original_key", "rendition_key"]
 
 CHUNK = 1024 * 1024
 _KEY = re.compile(r"^(originals/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}|renditions/\d+/[a-z]+\.[a-z0-9]+)$")
@@ -55,8 +55,27 @@ def rendition_key(media_id: int, role: str, ext: str) -> str:
     return f"renditions/{int(media_id)}/{role}.{ext}"
 
 
+class Storage(Protocol):
+    """What Gongbang asks of file storage; :class:`LocalStorage` is the backend it ships.
+
+    Callers hand files to FFmpeg and to ``send_file`` through :meth:`path`, so
+    an object-store backend (S3 and the like) would keep a local copy of each
+    object it is asked for there, as CTFd's and Indico's storage layers do.
+    """
+
+    def path(self, key: str) -> Path: ...
+    def exists(self, key: str) -> bool: ...
+    def save_stream(self, stream: BinaryIO, *, max_bytes: int | None = None) -> Stored: ...
+    def adopt(self, tmp_name: str | os.PathLike[str], sha256: str, size: int) -> Stored: ...
+    def new_tmp(self, suffix: str = "") -> Path: ...
+    def put(self, src: str | os.PathLike[str], key: str) -> int: ...
+    def delete(self, key: str) -> None: ...
+    def keys(self, prefix: str) -> Iterator[str]: ...
+    def purge_tmp(self, older_than: float = 24 * 3600) -> int: ...
+
+
 class LocalStorage:
-    """Files under one root folder, addressed by validated keys."""
+    """Files under one root folder, addressed by validated keys (implements :class:`Storage`)."""
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()

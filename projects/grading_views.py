@@ -238,6 +238,7 @@ def grade(project_id: int, submission_id: int):
                            result=marking.compute(assessment, partial=True), conflict=conflict,
                            history=marking.history(assessment), form=ActionForm(),
                            self_assessment=marking.get_assessment(submission, AssessmentKind.SELF),
+                           similar=submissions.similar_work(submission),
                            label=submissions.team_label(submission)), 409 if conflict else 200
 
 
@@ -424,6 +425,7 @@ def _gradebook_rows(projects, trainees, cells) -> list[tuple[str, Markup]]:
     status_html[None] = f'<small>{escape(_("Handed in, not graded yet"))}</small>'
     late = f' <span class="badge media-pending">{escape(_("late"))}</span>'
     missing = f'<small class="muted">{escape(_("Not handed in"))}</small>'
+    extended = f' <span class="badge">{escape(_("extended"))}</span>'
     columns = [(p.id, p.published) for p in projects]
     rows = []
     for trainee in trainees:
@@ -433,7 +435,7 @@ def _gradebook_rows(projects, trainees, cells) -> list[tuple[str, Markup]]:
             grade = "" if cell.grade is None else f"<strong>{marking.format_grade(cell.grade)}</strong>"
             tail = late if cell.late else (missing if not cell.handed_in and published else "")
             status = status_html[cell.status] if cell.handed_in else ""
-            out.append(f"<td>{grade}{status}{tail}</td>")
+            out.append(f"<td>{grade}{status}{tail}{extended if cell.extended else ''}</td>")
         rows.append((trainee.name, Markup("".join(out))))
     return rows
 

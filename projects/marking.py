@@ -10,12 +10,12 @@ of an assessment before it is released.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from typing import NamedTuple
 from decimal import Decimal
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, select, type_coerce
 
 from lms.db import utcnow
 from lms.extensions import db
@@ -23,8 +23,8 @@ from lms.notifications.services import notify
 from lms.users.models import User
 from media.models import MediaStatus
 from projects import grading, rubrics, signals
-from projects.models import (Adjustment, Assessment, AssessmentChange, AssessmentKind, Attempt, MarkingStatus,
-                             Project, Submission, TeamMember, TimedComment)
+from projects.models import (Adjustment, Assessment, AssessmentChange, AssessmentKind, Attempt, Extension,
+                             MarkingStatus, Project, Submission, TeamMember, TimedComment)
 from projects.services import ProjectError, cohort_trainees
 
 log = logging.getLogger(__name__)
@@ -262,13 +262,15 @@ def released_for(project: Project, user: User) -> Assessment | None:
     return assessment if assessment is not None and assessment.status is MarkingStatus.RELEASED else None
 
 
-@dataclass(frozen=True)
-class GradebookCell:
+class GradebookCell(NamedTuple):
+    """One trainee's standing on one project (a tuple: 6000 of them are built per 300 x 20 gradebook)."""
+
     submission_id: int | None
     handed_in: bool
     late: bool
     status: MarkingStatus | None
     grade: Decimal | None
+    extended: bool = False
 
 
 EMPTY_CELL = GradebookCell(None, False, False, None, None)
@@ -286,15 +288,11 @@ def gradebook(projects: list[Project], trainees: list[User]) -> dict[tuple[int, 
     in_projects = Submission.project_id.in_(ids)
     # Plain rows through the connection: no ORM identity map or entity loading for 6000 rows.
     run = db.session.connection().execute
-    newest = (select(Attempt.submission_id, func.max(Attempt.number).label("number"))
-              .join(Submission).where(in_projects).group_by(Attempt.submission_id).subquery())
-    # One row per submission with its newest attempt and grader assessment; status and grade as plain text,
-    # since converting 6000 enums and decimals cost more than the query.
+    # One row per submission with its grader assessment; status and grade as plain text, since converting
+    # 6000 enums and decimals cost more than the query.
     rows = run(select(Submission.id, Submission.project_id, Submission.user_id, Submission.team_id,
-                      newest.c.number, Attempt.late, Assessment.id, type_coerce(Assessment.status, String),
-                      type_coerce(Assessment.grade, String))
-               .outerjoin(newest, newest.c.submission_id == Submission.id)
-               .outerjoin(Attempt, (Attempt.submission_id == Submission.id) & (Attempt.number == newest.c.number))
+                      Submission.attempt_count, Submission.last_late, Assessment.id,
+                      type_coerce(Assessment.status, String), type_coerce(Assessment.grade, String))
                .outerjoin(Assessment, (Assessment.submission_id == Submission.id)
                           & (Assessment.kind == AssessmentKind.GRADER))
                .where(in_projects)).all()
@@ -303,25 +301,29 @@ def gradebook(projects: list[Project], trainees: list[User]) -> dict[tuple[int, 
         .where(in_projects))}
     team_of = {(p, u): t for p, u, t in run(
         select(TeamMember.project_id, TeamMember.user_id, TeamMember.team_id).where(TeamMember.project_id.in_(ids)))}
+    extended = {(p, ("team", t) if t else ("user", u)) for p, u, t in run(
+        select(Extension.project_id, Extension.user_id, Extension.team_id).where(Extension.project_id.in_(ids)))}
     by_owner, facts = {}, {}
-    for sid, pid, uid, team_id, number, late, aid, status, grade in rows:
+    for sid, pid, uid, team_id, count, late, aid, status, grade in rows:
         by_owner[(pid, ("team", team_id) if team_id else ("user", uid))] = sid
-        facts[sid] = (number is not None, bool(late), aid, STATUS_BY_VALUE.get(status), grade)
+        # SQLite hands grades back as floats, PostgreSQL as Decimals: str() first keeps 66.7 exact.
+        facts[sid] = (count > 0, bool(late), aid, STATUS_BY_VALUE.get(status),
+                      None if grade is None else Decimal(str(grade)))
     # Plain values hoisted out of the 6000-cell loop: ORM attribute access dominated it.
     plain_projects = [(p.id, p.team_mode, p.max_grade) for p in projects]
     cells = {}
     for tid in [t.id for t in trainees]:
         for pid, team_mode, max_grade in plain_projects:
-            sid = by_owner.get((pid, ("team", team_of.get((pid, tid))) if team_mode else ("user", tid)))
+            owner = ("team", team_of.get((pid, tid))) if team_mode else ("user", tid)
+            sid = by_owner.get((pid, owner))
             if sid is None:
-                cells[(tid, pid)] = EMPTY_CELL
+                cells[(tid, pid)] = GradebookCell(None, False, False, None, None, True) \
+                    if (pid, owner) in extended else EMPTY_CELL
                 continue
             handed_in, late, aid, status, grade = facts[sid]
-            if grade is not None:
-                grade = Decimal(str(grade))  # SQLite hands back a float, PostgreSQL a Decimal
-                if (aid, tid) in adjustments:
-                    grade = max(Decimal(0), min(max_grade, grade + adjustments[(aid, tid)]))
-            cells[(tid, pid)] = GradebookCell(sid, handed_in, late, status, grade)
+            if grade is not None and (aid, tid) in adjustments:
+                grade = max(Decimal(0), min(max_grade, grade + adjustments[(aid, tid)]))
+            cells[(tid, pid)] = GradebookCell(sid, handed_in, late, status, grade, (pid, owner) in extended)
     return cells
 
 

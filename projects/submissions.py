@@ -193,6 +193,7 @@ def submit(submission: Submission, user: User, *, statement_accepted: bool, now:
             file_name=media.original_name if media else "", size_bytes=media.size_bytes if media else None,
             sha256=media.sha256 if media else "", link_url=item.link_url, text=item.text))
     submission.status = SubmissionStatus.SUBMITTED
+    submission.attempt_count, submission.last_late, submission.last_submitted_at = number, attempt.late, now
     db.session.add(attempt)
     # The unique (submission, number) constraint turns a double click into an error, not two attempts.
     db.session.flush()
@@ -223,3 +224,30 @@ def media_visible_to(user: User, media: MediaFile) -> bool:
 def team_label(submission: Submission) -> str:
     return submission.team.name if submission.team_id else (submission.user.name if submission.user else "")
 
+
+
+def similar_work(submission: Submission) -> list[tuple[MediaFile, Submission, MediaFile, int]]:
+    """Files of the latest attempt that look like another trainee's (or team's) latest files in the project.
+
+    ``(this file, their submission, their file, distance)`` pairs, closest first; a perceptual hash within
+    :data:`media.similarity.SIMILAR_DISTANCE` bits survives re-encoding and resizing.
+    """
+    from media.services import similar_uploads
+
+    mine = [i.media for i in (submission.last_attempt.items if submission.last_attempt else []) if i.media]
+    if not mine:
+        return []
+    theirs: dict[int, Submission] = {}
+    others = []
+    for other in submissions_of(submission.project):
+        if other.id == submission.id or other.last_attempt is None:
+            continue
+        for item in other.last_attempt.items:
+            if item.media is not None:
+                theirs[item.media.id] = other
+                others.append(item.media)
+    found = []
+    for media in mine:
+        for match, distance in similar_uploads(media, others):
+            found.append((media, theirs[match.id], match, distance))
+    return sorted(found, key=lambda entry: entry[3])

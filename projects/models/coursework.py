@@ -208,6 +208,10 @@ class Submission(db.Model):
     ai_generated: Mapped[str] = mapped_column(Text, default="")
     #: People who appear in the work: ``[{"name": ..., "consent": "given" | "pending" | "refused"}]``.
     people: Mapped[list] = mapped_column(JSON, default=list)
+    #: Copied from the newest attempt by ``submit()``, so lists and the gradebook need no join on attempts.
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

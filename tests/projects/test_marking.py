@@ -294,10 +294,15 @@ def test_gradebook_csv_is_excel_ready_and_safe(client, login, course, graded_cou
         "story": {"level_id": "good"}, "tech": {"level_id": "pass"}}, feedback="", status=MarkingStatus.READY,
         by=course["instructor"])
     db.session.commit()
+    from projects import services
+
+    services.grant_extension(graded_course["project"], granted_by=course["instructor"], user=course["trainees"][2],
+                             due_at=utcnow() + timedelta(days=9), cutoff_at=None, reason="Hospital")
+    db.session.commit()
     login(course["instructor"])
     cohort_id = course["cohort"].id
     page = client.get(f"/projects/cohorts/{cohort_id}/gradebook").get_data(as_text=True)
-    assert "66.7" in page
+    assert "66.7" in page and page.count('<span class="badge">extended</span>') == 1
     data = client.get(f"/projects/cohorts/{cohort_id}/gradebook.csv").get_data(as_text=True)
     assert data.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(data.lstrip("\ufeff"))))
@@ -331,7 +336,7 @@ def _gradebook_queries(db, make_user, make_cohort, size: int) -> int:
         rubrics.attach(project, rubric.latest)
         for t in trainees:
             # Rows written directly: the services are tested elsewhere, this is about the read side.
-            s = Submission(project_id=project.id, user_id=t.id, people=[])
+            s = Submission(project_id=project.id, user_id=t.id, people=[], attempt_count=1, last_submitted_at=now)
             s.attempts.append(Attempt(number=1, submitted_at=now, due_at=project.due_at, statement_accepted=True,
                                       ai_used=False, people=[]))
             db.session.add(s)

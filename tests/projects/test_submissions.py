@@ -232,3 +232,35 @@ def test_plain_upload_larger_than_a_form_passes_csrf_and_the_brief_limit_applies
                     follow_redirects=True)
     assert r.status_code == 200 and "20.0 MB" in r.get_data(as_text=True)
     assert db.session.query(MediaFile).count() == 0
+
+
+def test_instructor_sees_work_that_looks_like_another_trainees(client, login, course, make_project, media,
+                                                              ffmpeg_cli, tmp_path, db, app):
+    from projects import rubrics
+
+    project = make_project(deliverables=[VIDEO])
+    rubric = rubrics.create_rubric(programme_id=None, title_ko="r", title_en="r", by=course["instructor"],
+                                   data={"criteria": [{"title_en": "Story", "levels": [{"points": 0},
+                                                                                       {"points": 1}]}]})
+    rubrics.attach(project, rubric.latest)
+    db.session.commit()
+    copy = tmp_path / "my-own-film.mp4"
+    ffmpeg_cli("-i", str(media["h264_aac.mp4"]), "-vf", "scale=240:180", "-c:v", "libx264", "-crf", "30",
+               "-c:a", "aac", str(copy))
+    other_film = tmp_path / "different-film.mp4"
+    ffmpeg_cli("-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=duration=2",
+               "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(other_film))
+    a, b, c = course["trainees"]
+    for trainee, path in ((a, media["h264_aac.mp4"]), (b, copy), (c, other_film)):
+        page = app.test_client()
+        login(trainee, c=page)
+        upload(page, project, project.deliverables[0], path)
+        declare(page, project)
+        hand_in(page, project)
+    copied = submissions.submission_for(project, b)
+    assert [(other.user_id, d <= 10) for _m, other, _t, d in submissions.similar_work(copied)] == [(a.id, True)]
+    login(course["instructor"])
+    page = client.get(f"/projects/{project.id}/submissions/{copied.id}/grade").get_data(as_text=True)
+    assert "my-own-film.mp4 looks like" in page and a.name in page
+    honest = submissions.submission_for(project, c)
+    assert honest.last_attempt is not None and submissions.similar_work(honest) == []
