@@ -157,3 +157,18 @@ def test_grade_with_a_timed_comment_release_and_read_it_in_korean(server, page_f
     shot(trainee, "trainee-feedback-ko")
     trainee.goto(server + "/notifications")
     assert "성적이 공개되었습니다" in trainee.locator("main").inner_text()
+
+
+def test_scrub_strip_under_the_player_seeks(server, page_for, clips):
+    page = page_for("en-US")
+    sign_in(page, server, "trainee@demo.gongbang.kr")
+    page.goto(server + "/media/check")
+    page.locator("input[type=file]").set_input_files(str(clips["film"]))
+    page.locator("[data-upload-submit]").click()
+    page.wait_for_url(re.compile(r"/media/\d+$"), timeout=60_000)
+    page.wait_for_selector(".scrub-frame", timeout=60_000)
+    frames = page.locator(".scrub-frame")
+    assert frames.count() == 7  # 31 s at one frame per 5 s
+    frames.nth(3).click()
+    assert page.evaluate("document.querySelector('video').currentTime") >= 13
+    shot(page, "scrub-strip")

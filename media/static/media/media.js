@@ -34,6 +34,9 @@
 
   function wire(root) {
     var video = root.querySelector("[data-media-video]");
+    if (video && video.hasAttribute("data-scrub") && window.GongbangScrub) {
+      window.GongbangScrub.build(video);
+    }
     var seconds = root.querySelector("[data-poster-seconds]");
     if (video && seconds) {
       var fill = function () { seconds.value = video.currentTime.toFixed(1); };
