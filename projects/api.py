@@ -279,6 +279,17 @@ class RubricById(MethodView):
         return rubric
 
 
+    @blp.response(204)
+    def delete(self, rubric_id):
+        """Delete a rubric that no project or assessment uses (422 otherwise)."""
+        _staff()
+        try:
+            rubrics.delete_rubric(_rubric_or_404(rubric_id))
+        except ProjectError as exc:
+            abort(422, message=error_message(exc))
+        commit()
+
+
 @blp.route("/rubrics/<int:rubric_id>/versions/<int:number>")
 class RubricVersionByNumber(MethodView):
     @blp.response(200)

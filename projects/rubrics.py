@@ -208,3 +208,16 @@ def move_to_version(project: Project, version: RubricVersion) -> int:
         moved += 1
     db.session.flush()
     return moved
+
+
+def delete_rubric(rubric: Rubric) -> None:
+    """Remove a rubric no project or assessment uses (one in use stays: grades refer to it)."""
+    from projects.models import Project
+
+    ids = [v.id for v in rubric.versions]
+    used = db.session.scalar(select(Project.id).where(Project.rubric_version_id.in_(ids)).limit(1)) or \
+        db.session.scalar(select(Assessment.id).where(Assessment.rubric_version_id.in_(ids)).limit(1))
+    if used:
+        raise ProjectError("rubric_in_use")
+    db.session.delete(rubric)
+    db.session.flush()

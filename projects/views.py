@@ -71,6 +71,17 @@ def error_message(exc: ProjectError) -> str:
         "ai_tools_missing": lambda: _("Name the AI tools you used."),
         "statement": lambda: _("Please confirm the statement."),
         "incomplete": lambda: _("Some parts are still missing; see the list above."),
+        "rubric_in_use": lambda: _("A project or a grade uses this rubric, so it stays in the library."),
+        "bad_rubric": lambda: _("The rubric is not complete: %(detail)s", detail=p.get("detail")),
+        "no_rubric": lambda: _("Choose a rubric for this project first."),
+        "bad_mark": lambda: _("A mark is not valid (points outside the level's range, or an unknown level)."),
+        "incomplete_marks": lambda: _("Mark every criterion before marking the assessment ready."),
+        "stale": lambda: _("Someone else saved this assessment meanwhile. Check the mark and save again."),
+        "not_in_team": lambda: _("This person is not in the team."),
+        "wrong_media": lambda: _("That video is not part of this attempt."),
+        "comment_missing": lambda: _("Write the comment and choose a moment of the video."),
+        "bad_policy": lambda: _("Check the grading settings: the percentages go from 0 to 100 and the maximum grade "
+                                "must be above 0."),
         "no_attempts_left": lambda: _("You have used all %(limit)s attempts.", limit=p.get("limit")),
     }
     return messages.get(exc.code, lambda: exc.code)()

@@ -393,3 +393,16 @@ def test_grading_api_with_versions_and_release(client, db, course, graded_course
     assert v1["criteria"][0]["levels"][1]["points"] == "3"
     bad = client.post("/api/v1/projects/rubrics", headers=staff, json={"criteria": []})
     assert bad.status_code == 422
+
+
+def test_rubric_in_use_cannot_be_deleted(client, db, course, graded_course):
+    from tests.projects.test_api import bearer
+
+    staff = bearer(db, course["instructor"], "read write")
+    used = graded_course["rubric"]
+    r = client.delete(f"/api/v1/projects/rubrics/{used.id}", headers=staff)
+    assert r.status_code == 422 and "목록에 그대로" in r.get_json()["message"]  # the owner reads Korean by default
+    spare = rubrics.create_rubric(programme_id=None, title_ko="x", title_en="x", data=RUBRIC, by=course["instructor"])
+    db.session.commit()
+    assert client.delete(f"/api/v1/projects/rubrics/{spare.id}", headers=staff).status_code == 204
+    assert client.get(f"/api/v1/projects/rubrics/{spare.id}", headers=staff).status_code == 404
