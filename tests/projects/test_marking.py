@@ -404,5 +404,6 @@ def test_rubric_in_use_cannot_be_deleted(client, db, course, graded_course):
     assert r.status_code == 422 and "목록에 그대로" in r.get_json()["message"]  # the owner reads Korean by default
     spare = rubrics.create_rubric(programme_id=None, title_ko="x", title_en="x", data=RUBRIC, by=course["instructor"])
     db.session.commit()
-    assert client.delete(f"/api/v1/projects/rubrics/{spare.id}", headers=staff).status_code == 204
-    assert client.get(f"/api/v1/projects/rubrics/{spare.id}", headers=staff).status_code == 404
+    spare_id = spare.id
+    assert client.delete(f"/api/v1/projects/rubrics/{spare_id}", headers=staff).status_code == 204
+    assert client.get(f"/api/v1/projects/rubrics/{spare_id}", headers=staff).status_code == 404
