@@ -7,6 +7,7 @@ def init_app(app) -> None:
     from lms import signals as core_signals
     from lms.plugins import add_translations
     from media import signals as media_signals
+    from projects import signals as project_signals
     from projects import grading_views, models, receivers, submission_views  # noqa: F401  (tables; routes)
     from projects.views import bp
 
@@ -22,6 +23,7 @@ def init_app(app) -> None:
     core_signals.nav_items.connect(receivers.navigation)
     core_signals.dashboard_panels.connect(receivers.dashboard_panel)
     core_signals.demo_loaded.connect(receivers.demo_loaded)
+    project_signals.attempt_submitted.connect(receivers.attempt_submitted)
     media_signals.upload_requested.connect(receivers.upload_requested)
     media_signals.upload_completed.connect(receivers.upload_completed)
     media_signals.media_processed.connect(receivers.media_processed)

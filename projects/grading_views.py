@@ -211,7 +211,7 @@ def grade(project_id: int, submission_id: int):
         flash(error_message(exc), "error")
         return redirect(url_for("projects.project_rubric", project_id=project.id))
     commit()
-    conflict = None
+    conflict = draft = None
     if request.method == "POST" and ActionForm().validate_on_submit():
         marks = _marks_from(request.form, assessment)
         status = MarkingStatus(request.form.get("status", "in_progress"))
@@ -231,15 +231,17 @@ def grade(project_id: int, submission_id: int):
         except ProjectError as exc:
             db.session.rollback()
             flash(error_message(exc), "error")
+            # Show the form as the grader filled it in, not as it was saved.
+            draft = {"marks": marks, "feedback": request.form.get("feedback", ""), "status": status}
         else:
             flash(_("The assessment is saved."), "success")
             return redirect(url_for("projects.grade", project_id=project.id, submission_id=submission.id))
     return render_template("projects/grade.html", project=project, submission=submission, assessment=assessment,
-                           result=marking.compute(assessment, partial=True), conflict=conflict,
+                           result=marking.compute(assessment, partial=True), conflict=conflict, draft=draft,
                            history=marking.history(assessment), form=ActionForm(),
                            self_assessment=marking.get_assessment(submission, AssessmentKind.SELF),
                            similar=submissions.similar_work(submission),
-                           label=submissions.team_label(submission)), 409 if conflict else 200
+                           label=submissions.team_label(submission)), 409 if conflict else (422 if draft else 200)
 
 
 def _marks_from(form, assessment) -> dict:

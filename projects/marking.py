@@ -45,7 +45,7 @@ def format_grade(value) -> str:
     """A grade as people write it: 66.70 -> 66.7, 100.00 -> 100 (the column keeps two places)."""
     if value is None or value == "":
         return ""
-    text = format(Decimal(value), "f")
+    text = format(Decimal(str(value)), "f")  # str(): a float 0.1 must not become 0.1000000000000000055…
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -251,6 +251,24 @@ def release(assessments: list[Assessment], by: User) -> int:
 
 def recipients(submission: Submission) -> list[User]:
     return list(submission.team.members) if submission.team_id else [submission.user]
+
+
+def reopen_for_attempt(attempt: Attempt) -> None:
+    """A new hand-in after grading: the assessment moves to it and goes back to "in progress".
+
+    The marks stay as a starting point; the grader releases again, so a grade
+    never silently stands for work it did not see.
+    """
+    assessment = get_assessment(attempt.submission)
+    if assessment is None or assessment.attempt_id == attempt.id:
+        return
+    before = _snapshot(assessment)
+    assessment.attempt_id = attempt.id
+    if assessment.status is not MarkingStatus.NOT_STARTED:
+        assessment.status = MarkingStatus.IN_PROGRESS
+    db.session.add(AssessmentChange(assessment_id=assessment.id, user_id=attempt.submitted_by_id, before=before,
+                                    after=_snapshot(assessment)))
+    db.session.flush()
 
 
 def released_for(project: Project, user: User) -> Assessment | None:

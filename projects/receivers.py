@@ -91,6 +91,13 @@ def upload_completed(media, context: str = "", user=None):
     submissions.attach_upload(submission, deliverable, media)
 
 
+def attempt_submitted(attempt):
+    from projects import marking
+
+    if _loaded():
+        marking.reopen_for_attempt(attempt)
+
+
 def media_processed(media):
     from projects import submissions
 

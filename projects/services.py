@@ -102,6 +102,10 @@ def save_deliverable(project: Project, deliverable: Deliverable | None = None, *
         try:
             values["spec"] = DeliverableSpec.from_dict(spec).to_dict()
         except ValueError as exc:
+            # DeliverableSpec says e.g. "min_duration is greater than max_duration": name the measure instead.
+            measure = str(exc).split("_", 1)[-1].split(" ", 1)[0]
+            if "greater than" in str(exc):
+                raise ProjectError("spec_range", measure=measure) from exc
             raise ProjectError("bad_spec", detail=str(exc)) from exc
     if not (values.get("name_ko") or values.get("name_en") or deliverable):
         raise ProjectError("name_missing")

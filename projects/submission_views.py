@@ -47,11 +47,25 @@ def _workspace(project_id: int) -> tuple[Project, Submission]:
 @login_required
 def work(project_id: int):
     project, submission = _workspace(project_id)
-    declarations = DeclarationForm(data=_declaration_data(submission))
+    return _render_work(project, submission)
+
+
+def _render_work(project: Project, submission: Submission, declarations: DeclarationForm | None = None):
+    """The workspace; a declarations form that failed comes back as typed, with its errors."""
+    from projects.marking import released_for
+
+    if declarations is None:
+        declarations = DeclarationForm(data=_declaration_data(submission))
+    else:
+        # The form sits far down the page: focusing the first field with an error brings it into view.
+        first = next((f for f in declarations if f.errors), None)
+        if first is not None:
+            first.render_kw = {**(first.render_kw or {}), "autofocus": True}
     return render_template("projects/work.html", project=project, submission=submission,
                            dates=services.dates_for(project, current_user), declarations=declarations,
                            submit_form=SubmitForm(), answer_form=AnswerForm(),
-                           missing=submissions.missing_parts(submission))
+                           missing=submissions.missing_parts(submission),
+                           released=released_for(project, current_user))
 
 
 def _declaration_data(submission: Submission) -> dict:
@@ -119,18 +133,21 @@ def declarations(project_id: int):
     project, submission = _workspace(project_id)
     form = DeclarationForm()
     if not form.validate_on_submit():
-        flash(error_text(form), "error")
-    else:
-        try:
-            submissions.check_can_hand_in(project, current_user)
-            submissions.save_declarations(submission, ai_used=form.ai_used.data == "yes",
-                                          ai_tools=form.ai_tools.data or "", ai_generated=form.ai_generated.data or "",
-                                          people=[entry.data for entry in form.people])
-        except ProjectError as exc:
-            flash(error_message(exc), "error")
+        return _render_work(project, submission, form), 400
+    try:
+        submissions.check_can_hand_in(project, current_user)
+        submissions.save_declarations(submission, ai_used=form.ai_used.data == "yes",
+                                      ai_tools=form.ai_tools.data or "", ai_generated=form.ai_generated.data or "",
+                                      people=[entry.data for entry in form.people])
+    except ProjectError as exc:
+        db.session.rollback()
+        if exc.code == "ai_tools_missing":
+            form.ai_tools.errors.append(error_message(exc))
         else:
-            commit()
-            flash(_("Your declarations are saved."), "success")
+            flash(error_message(exc), "error")
+        return _render_work(project, submission, form), 400
+    commit()
+    flash(_("Your declarations are saved."), "success")
     return redirect(url_for("projects.work", project_id=project.id, _anchor="declarations"))
 
 

@@ -7,7 +7,7 @@ URL (a submission or deliverable of another project is a 404, not a leak).
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
 from lms.db import utcnow
@@ -32,6 +32,14 @@ def now_utc():
     return utcnow()
 
 
+@bp.app_template_global()
+def localised_field(data: dict, field: str) -> str:
+    """``data[field + "_en"]`` for English readers, else the Korean one; each falls back to the other."""
+    ko, en = data.get(f"{field}_ko") or "", data.get(f"{field}_en") or ""
+    english = str(get_locale() or "ko") == "en"
+    return (en if english else ko) or ko or en
+
+
 @bp.app_template_filter("grade")
 def grade_filter(value) -> str:
     from projects.marking import format_grade
@@ -51,6 +59,9 @@ def error_message(exc: ProjectError) -> str:
         "team_mode_locked": lambda: _("Work has been handed in already, so the project cannot switch between "
                                       "individual and team work."),
         "bad_spec": lambda: _("The technical requirements are not consistent: %(detail)s", detail=p.get("detail")),
+        "spec_range": lambda: _("The smallest %(measure)s is larger than the largest.", measure={
+            "duration": _("length"), "width": _("width"), "height": _("height"), "fps": _("frame rate")}.get(
+                p.get("measure"), p.get("measure"))),
         "wrong_project": lambda: _("This belongs to another project."),
         "deliverable_in_use": lambda: _("Work was handed in for this deliverable, so it cannot be removed."),
         "no_deliverables": lambda: _("Add at least one deliverable before publishing."),

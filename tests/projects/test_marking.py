@@ -63,8 +63,8 @@ def test_grading_screen_saves_marks_and_total_matches_the_core(client, login, co
     assert assessment.grade == Decimal("93.3") and assessment.status is MarkingStatus.READY
     assert assessment.marks["story"]["comment"] == "Strong opening"
     bad = client.post(f"/projects/{project.id}/submissions/{submission.id}/grade",
-                      data=form(assessment, points="12"), follow_redirects=True)
-    assert bad.status_code == 200
+                      data=form(assessment, points="12", feedback="Typed, not saved"))
+    assert bad.status_code == 422 and "Typed, not saved" in bad.get_data(as_text=True)  # nothing typed is lost
     db.session.refresh(assessment)
     assert assessment.grade == Decimal("93.3")  # points outside the range changed nothing
 
@@ -407,3 +407,18 @@ def test_rubric_in_use_cannot_be_deleted(client, db, course, graded_course):
     spare_id = spare.id
     assert client.delete(f"/api/v1/projects/rubrics/{spare_id}", headers=staff).status_code == 204
     assert client.get(f"/api/v1/projects/rubrics/{spare_id}", headers=staff).status_code == 404
+
+
+def test_handing_in_again_reopens_a_released_grade(course, graded_course, db):
+    submission = graded_course["submissions"][0]
+    trainee = course["trainees"][0]
+    assessment = marking.start_assessment(submission, course["instructor"])
+    marking.save_assessment(assessment, expected_version=assessment.version, marks={
+        "story": {"level_id": "good"}, "tech": {"level_id": "pass"}}, feedback="", status=MarkingStatus.READY,
+        by=course["instructor"])
+    marking.release([assessment], course["instructor"])
+    second = submissions.submit(submission, trainee, statement_accepted=True)
+    db.session.commit()
+    assert assessment.attempt_id == second.id and assessment.status is MarkingStatus.IN_PROGRESS
+    assert marking.released_for(graded_course["project"], trainee) is None
+    assert assessment.marks["story"]["level_id"] == "good"  # a starting point for the grader
