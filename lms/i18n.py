@@ -45,8 +45,23 @@ def common_timezones() -> list[str]:
     return ["Asia/Seoul"] + [z for z in zones if z != "Asia/Seoul"]
 
 
+#: "short" date-times as people here write them: 24-hour clock (CLDR's Korean short form says "AM", not 오전)
+#: and a four-digit year; day before month in English (trainees from day-first countries misread 12/10/26).
+SHORT_DATETIME = {"ko": "yyyy. M. d. HH:mm", "en": "d MMM yyyy, HH:mm"}
+
+
+def _datetime(value, fmt: str = "medium") -> str:
+    from flask_babel import get_locale
+
+    if not value:
+        return ""
+    if fmt == "short":
+        fmt = SHORT_DATETIME.get(str(get_locale()), fmt)
+    return format_datetime(value, fmt)
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
 
     @app.context_processor

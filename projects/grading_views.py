@@ -313,8 +313,13 @@ def release(project_id: int, submission_id: int | None = None):
 @login_required
 def feedback(project_id: int):
     """The trainee's released grade, rubric marks and comments (nothing before release)."""
+    from lms.notifications.services import mark_read
+
     project = get_project_or_404(project_id, current_user)
     assessment = marking.released_for(project, current_user)
+    if assessment is not None:
+        mark_read(current_user, request.path)
+        commit()
     return render_template("projects/feedback.html", project=project, assessment=assessment,
                            grade=marking.grade_for(assessment, current_user) if assessment else None)
 

@@ -56,3 +56,9 @@ def recent(user: User, limit: int = 30) -> list[Notification]:
 def mark_all_read(user: User) -> None:
     db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
                        .values(read_at=utcnow()))
+
+
+def mark_read(user: User, url: str) -> None:
+    """Mark the user's notifications that point at *url* as read (they opened what it announced)."""
+    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.url == url,
+                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))
