@@ -245,6 +245,8 @@ class Rubrics(MethodView):
     def post(self, data):
         """Create a rubric from its content (the export format's ``criteria``)."""
         _staff()
+        if not rubrics.may_create_in(g.api_user, data["programme_id"]):
+            abort(403, message=_("You can add rubrics only to the programmes you teach."))
         try:
             rubric = rubrics.create_rubric(programme_id=data["programme_id"], title_ko=data["title_ko"],
                                            title_en=data["title_en"], data={"criteria": data["criteria"]},
@@ -269,6 +271,8 @@ class RubricById(MethodView):
         """Replace the content: a new version when it changed (grades keep their version)."""
         _staff()
         rubric = _rubric_or_404(rubric_id)
+        if not rubrics.can_edit(g.api_user, rubric):
+            abort(403, message=_("You can change rubrics only in the programmes you teach."))
         try:
             rubrics.save_rubric(rubric, title_ko=data["title_ko"] or rubric.title_ko,
                                 title_en=data["title_en"] or rubric.title_en, data={"criteria": data["criteria"]},
@@ -283,8 +287,11 @@ class RubricById(MethodView):
     def delete(self, rubric_id):
         """Delete a rubric that no project or assessment uses (422 otherwise)."""
         _staff()
+        rubric = _rubric_or_404(rubric_id)
+        if not rubrics.can_edit(g.api_user, rubric):
+            abort(403, message=_("You can change rubrics only in the programmes you teach."))
         try:
-            rubrics.delete_rubric(_rubric_or_404(rubric_id))
+            rubrics.delete_rubric(rubric)
         except ProjectError as exc:
             abort(422, message=error_message(exc))
         commit()

@@ -69,10 +69,12 @@ def edit_rubric(rubric_id: int | None = None):
         try:
             if rubric is None:
                 programme_id = request.form.get("programme_id", type=int)
-                if programme_id not in {p.id for p in programmes} and current_user.role is not Role.ADMIN:
+                if not rubrics.may_create_in(current_user, programme_id):
                     abort(403)
                 rubric = rubrics.create_rubric(programme_id=programme_id, by=current_user, data=data, **titles)
             else:
+                if not rubrics.can_edit(current_user, rubric):
+                    abort(403)
                 rubrics.save_rubric(rubric, by=current_user, data=data, **titles)
         except ProjectError as exc:
             flash(error_message(exc), "error")
@@ -166,9 +168,13 @@ def import_rubric():
                 rubrics.from_csv(text)
         if target:
             rubric = get_rubric_or_404(target, current_user)
+            if not rubrics.can_edit(current_user, rubric):
+                abort(403)
             rubrics.save_rubric(rubric, title_ko=title_ko or rubric.title_ko, title_en=title_en or rubric.title_en,
                                 data=data, by=current_user)
         else:
+            if not rubrics.may_create_in(current_user, request.form.get("programme_id", type=int)):
+                abort(403)
             rubric = rubrics.create_rubric(programme_id=request.form.get("programme_id", type=int),
                                            title_ko=title_ko or upload.filename, title_en=title_en, data=data,
                                            by=current_user)

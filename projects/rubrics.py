@@ -107,8 +107,19 @@ def library_for(user: User) -> list[Rubric]:
     return list(db.session.scalars(stmt))
 
 
+def may_create_in(user: User, programme_id: int | None) -> bool:
+    """Admins create anywhere; instructors only in the libraries of programmes they teach (not shared ones)."""
+    if user.role is Role.ADMIN:
+        return True
+    if user.role is not Role.INSTRUCTOR or programme_id is None:
+        return False
+    taught = select(Cohort.programme_id).join(CohortInstructor).where(CohortInstructor.user_id == user.id)
+    return programme_id in set(db.session.scalars(taught))
+
+
 def can_edit(user: User, rubric: Rubric) -> bool:
-    return rubric in library_for(user) and user.role in (Role.ADMIN, Role.INSTRUCTOR)
+    """Change or delete: admins any rubric, instructors those of the programmes they teach."""
+    return rubric in library_for(user) and may_create_in(user, rubric.programme_id)
 
 
 def to_json(rubric: Rubric, version: RubricVersion | None = None) -> dict:

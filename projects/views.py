@@ -284,10 +284,9 @@ def teams(project_id: int, team_id: int | None = None):
     if team_id and (team is None or team.project_id != project.id):
         abort(404)
     trainees = services.cohort_trainees(project.cohort_id)
-    form = TeamForm(obj=team)
+    # Ids, not the team's User objects: a field missing from a POST falls back to this data.
+    form = TeamForm(data={"name": team.name, "members": [u.id for u in team.members]} if team else None)
     form.members.choices = [(u.id, u.name) for u in trainees]
-    if team is not None and request.method == "GET":
-        form.members.data = [u.id for u in team.members]
     if form.validate_on_submit():
         members = [u for u in trainees if u.id in (form.members.data or [])]
         if _apply(lambda: services.save_team(project, form.name.data, members, team), _("The team is saved.")):
