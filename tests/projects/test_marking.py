@@ -383,7 +383,9 @@ def test_grading_api_with_versions_and_release(client, db, course, graded_course
     assert {row["grades"][str(project.id)] for row in book} == {"66.7", None}
     assert client.get(f"/api/v1/projects/cohorts/{course['cohort'].id}/gradebook",
                       headers=bearer(db, make_user("instructor"))).status_code == 404
-    new = {"title_en": "Pitch", "criteria": [{"title_en": "Clarity", "levels": [{"points": 0}, {"points": 3}]}]}
+    shared = {"title_en": "Pitch", "criteria": [{"title_en": "Clarity", "levels": [{"points": 0}, {"points": 3}]}]}
+    assert client.post("/api/v1/projects/rubrics", headers=staff, json=shared).status_code == 403  # admins only
+    new = {**shared, "programme_id": course["cohort"].programme_id}
     created = client.post("/api/v1/projects/rubrics", headers=staff, json=new)
     assert created.status_code == 201 and created.get_json()["version"] == 1
     rid = created.get_json()["id"]
@@ -391,7 +393,7 @@ def test_grading_api_with_versions_and_release(client, db, course, graded_course
     assert client.put(f"/api/v1/projects/rubrics/{rid}", headers=staff, json=new).get_json()["version"] == 2
     v1 = client.get(f"/api/v1/projects/rubrics/{rid}/versions/1", headers=staff).get_json()
     assert v1["criteria"][0]["levels"][1]["points"] == "3"
-    bad = client.post("/api/v1/projects/rubrics", headers=staff, json={"criteria": []})
+    bad = client.post("/api/v1/projects/rubrics", headers=staff, json={**new, "criteria": []})
     assert bad.status_code == 422
 
 
@@ -402,7 +404,8 @@ def test_rubric_in_use_cannot_be_deleted(client, db, course, graded_course):
     used = graded_course["rubric"]
     r = client.delete(f"/api/v1/projects/rubrics/{used.id}", headers=staff)
     assert r.status_code == 422 and "목록에 그대로" in r.get_json()["message"]  # the owner reads Korean by default
-    spare = rubrics.create_rubric(programme_id=None, title_ko="x", title_en="x", data=RUBRIC, by=course["instructor"])
+    spare = rubrics.create_rubric(programme_id=course["cohort"].programme_id, title_ko="x", title_en="x", data=RUBRIC,
+                                  by=course["instructor"])
     db.session.commit()
     spare_id = spare.id
     assert client.delete(f"/api/v1/projects/rubrics/{spare_id}", headers=staff).status_code == 204
