@@ -147,7 +147,7 @@ def test_grade_with_a_timed_comment_release_and_read_it_in_korean(server, page_f
     shot(other, "grader-conflict-ko")
 
     staff.goto(grading_url)
-    staff.get_by_role("button", name="연수생에게 공개").click()
+    staff.get_by_role("button", name="훈련생에게 공개").click()
     trainee.goto(project_url.replace(server, server) + "/feedback")
     body = trainee.locator("main").inner_text()
     assert "내 성적: 100 / 100" in body and "Clear story and good light." in body, body
