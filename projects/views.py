@@ -188,13 +188,7 @@ def edit(project_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     form = ProjectForm(obj=project)
     if form.validate_on_submit():
-        try:
-            services.update_project(project, **_project_fields(form))
-        except ProjectError as exc:
-            flash(error_message(exc), "error")
-        else:
-            commit()
-            flash(_("The project is saved."), "success")
+        if _apply(lambda: services.update_project(project, **_project_fields(form)), _("The project is saved.")):
             return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/edit.html", form=form, cohort=project.cohort, project=project)
 
@@ -213,13 +207,7 @@ def edit_deliverable(project_id: int, deliverable_id: int | None = None):
         fields = {"name_ko": (form.name_ko.data or "").strip(), "name_en": (form.name_en.data or "").strip(),
                   "kind": form.kind.data,
                   "required": form.required.data, "guidance": form.guidance.data, "spec": form.spec()}
-        try:
-            services.save_deliverable(project, deliverable, **fields)
-        except ProjectError as exc:
-            flash(error_message(exc), "error")
-        else:
-            commit()
-            flash(_("The deliverable is saved."), "success")
+        if _apply(lambda: services.save_deliverable(project, deliverable, **fields), _("The deliverable is saved.")):
             return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/deliverable.html", form=form, project=project, deliverable=deliverable)
 
