@@ -46,7 +46,7 @@ def graded_course(db, course, make_project):
 
 
 def form(assessment, story="great", points="9", tech="pass", status="ready", feedback="Nice pacing"):
-    return {"version": assessment.version, f"level-story": story, "points-story": points, "level-tech": tech,
+    return {"version": assessment.version, "level-story": story, "points-story": points, "level-tech": tech,
             "comment-story": "Strong opening", "feedback": feedback, "status": status}
 
 
@@ -310,8 +310,6 @@ def test_gradebook_csv_is_excel_ready_and_safe(client, login, course, graded_cou
     row = next(r for r in rows if trainee.email in r)
     assert row[0].startswith("'=") and row[2] == "66.7"
     outsider = make_user("instructor")
-    from tests.conftest import PASSWORD  # noqa: F401
-
     other = client.application.test_client()
     login(outsider, c=other)
     assert other.get(f"/projects/cohorts/{cohort_id}/gradebook").status_code == 404
