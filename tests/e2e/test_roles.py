@@ -62,6 +62,13 @@ def test_phone_viewport_has_no_sideways_scroll(server, new_page):
     assert width <= 360, width
     page.goto(server + "/dashboard")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # The header is one row (brand and menu button); the links open below it on demand.
+    assert page.locator(".site-header").bounding_box()["height"] < 90
+    links = page.locator("#nav-links")
+    assert not links.is_visible()
+    page.get_by_role("button", name="Menu").click()
+    assert page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "true"
+    assert links.get_by_role("link", name="Notifications").is_visible()
     shot(page, "trainee-phone-dashboard")
 
 
