@@ -49,11 +49,14 @@ messages: install-test
 	$(BIN)/pybabel extract -F projects/babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* translations" \
 		-o projects/translations/messages.pot projects templates/projects
 	$(BIN)/pybabel update -i projects/translations/messages.pot -d projects/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F lti/babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* translations static" \
+		-o lti/translations/messages.pot lti templates/lti
+	$(BIN)/pybabel update -i lti/translations/messages.pot -d lti/translations --no-fuzzy-matching
 	$(MAKE) compile-messages
 
 compile-messages:
 	$(BIN)/pybabel compile -d lms/translations --statistics
-	@for p in media projects; do [ ! -d $$p/translations ] || $(BIN)/pybabel compile -d $$p/translations; done
+	@for p in media projects lti; do [ ! -d $$p/translations ] || $(BIN)/pybabel compile -d $$p/translations; done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

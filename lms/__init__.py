@@ -109,6 +109,8 @@ def _register_core(app: Flask) -> None:
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.add_extension("jinja2.ext.do")
+    # ``{% if "plugin.endpoint" is endpoint %}``: core templates link to a plugin's page only when it is loaded.
+    app.jinja_env.tests["endpoint"] = lambda name: name in app.view_functions
     security.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

@@ -1,4 +1,4 @@
-"""The ``lms`` command: serve, worker, db, create-user, import-trainees, demo.
+"""The ``lms`` command: serve, worker, db, create-user, import-trainees, demo, check, backup, restore.
 
 Plugins add their own groups (e.g. ``lms media``) in their ``init_app``.
 """
@@ -32,8 +32,18 @@ def main() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (serve, worker, create_user, import_trainees, demo):
+    from lms.backup import backup_command, restore_command
+    from lms.check import check_command
+
+    for command in (serve, worker, create_user, import_trainees, demo, check_command, backup_command,
+                    restore_command):
         app.cli.add_command(command)
+
+
+#: Where the web and worker processes start. gunicorn and celery put their working folder first on the import
+#: path, so starting them in an instance folder (which has a ``media/`` storage folder) would hide the media
+#: plugin; the folder holding the ``lms`` package holds the real plugins (or site-packages when installed).
+CODE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _worker_argv(concurrency: int, beat: bool = False) -> list[str]:
@@ -60,9 +70,10 @@ def serve(host, port, workers, worker_concurrency, no_worker):
     # sync worker would be killed by gunicorn's 30 s heartbeat timeout and block every other page meanwhile.
     procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "4",
                                "--bind", f"{host}:{port}", "--access-logfile", "-",
-                               "--graceful-timeout", "20", "lms:create_app()"], env=env)]
+                               "--graceful-timeout", "20", "--chdir", str(CODE_ROOT), "lms:create_app()"],
+                              env=env, cwd=CODE_ROOT)]
     if not no_worker:
-        procs.append(subprocess.Popen(_worker_argv(worker_concurrency, beat=True), env=env))
+        procs.append(subprocess.Popen(_worker_argv(worker_concurrency, beat=True), env=env, cwd=CODE_ROOT))
     click.echo(f"Gongbang is running on http://{host}:{port} — press Ctrl+C to stop.")
     stopping = False
 
@@ -95,6 +106,7 @@ def serve(host, port, workers, worker_concurrency, no_worker):
 def worker(concurrency, beat):
     """Run a background job worker (several machines may run one each)."""
     env = dict(os.environ, LMS_INSTANCE_PATH=current_app.instance_path)
+    os.chdir(CODE_ROOT)
     os.execve(sys.executable, _worker_argv(concurrency, beat=beat), env)
 
 
@@ -145,8 +157,11 @@ def import_trainees(file):
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="only load when the database has no users")
+@click.option("--scale", "scale_name", type=click.Choice(["small", "regional", "national"]),
+              help="also bulk-load generated programmes, cohorts, trainees and coursework "
+                   "(national: 2,000 cohorts, 50,000 trainees, 1,000,000 submissions)")
 @with_appcontext
-def demo(if_empty):
+def demo(if_empty, scale_name):
     """Load realistic demo data (idempotent) and print the demo logins."""
     from lms import demo as demo_data
     from lms.jobs import commit
@@ -154,6 +169,8 @@ def demo(if_empty):
     if not (if_empty and not demo_data.is_empty()):
         logins = demo_data.load_demo()
         commit()
+        if scale_name:
+            _load_scale(scale_name)
     else:
         logins = [(r.value, e, n) for e, n, r, _l, _o in demo_data.STAFF] + \
                  [("trainee", demo_data.TRAINEES[0][0], demo_data.TRAINEES[0][1])]
@@ -161,6 +178,23 @@ def demo(if_empty):
     for role, email, name in logins:
         click.echo(f"  {role:<11} {email:<32} {name}")
     click.echo("")
+
+
+def _load_scale(name: str) -> None:
+    from lms import scale
+    from lms.jobs import commit
+
+    started = time.perf_counter()
+    counts = scale.load_scale(scale.SCALES[name])
+    if not counts:
+        click.echo(f"Generated data ({scale.EMAIL_DOMAIN}) is already there; nothing added.")
+        return
+    commit()
+    scale.analyse()
+    for table, count in counts.items():
+        click.echo(f"  {table:<28} {count:>10,}")
+    click.echo(f"Loaded the {name} data set in {time.perf_counter() - started:.0f} s "
+               f"(accounts: instructor0001@{scale.EMAIL_DOMAIN}, trainee00001@{scale.EMAIL_DOMAIN}, …).")
 
 
 if __name__ == "__main__":

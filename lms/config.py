@@ -29,8 +29,10 @@ DEFAULTS: dict = {
     "MODE": "embedded",
     "SECRET_KEY": None,
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
-    "PLUGINS": ["media", "projects"],
+    "PLUGINS": ["media", "projects", "lti"],
     "SITE_NAME": "Gongbang",
+    # The training centre that issues completion records (signed into each one); SITE_NAME is the software's.
+    "CENTRE_NAME": "직업훈련센터 (Vocational Training Centre)",
     "BABEL_DEFAULT_LOCALE": "ko",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
     "LANGUAGES": ["ko", "en"],
@@ -92,6 +94,12 @@ def _derive(app: Flask) -> None:
     if cfg["SESSION_COOKIE_SECURE"] is None:
         cfg["SESSION_COOKIE_SECURE"] = not cfg.get("DEBUG", False)
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    name = cfg["SESSION_COOKIE_NAME"]
+    if cfg["SESSION_COOKIE_SECURE"] and not name.startswith(("__Host-", "__Secure-")):
+        # The browser then refuses the cookie unless it is Secure (and, for __Host-, bound to this exact
+        # host with path /), so no sibling subdomain or plain-HTTP page can plant or overwrite it.
+        host_only = not cfg.get("SESSION_COOKIE_DOMAIN") and (cfg.get("SESSION_COOKIE_PATH") or "/") == "/"
+        cfg["SESSION_COOKIE_NAME"] = ("__Host-" if host_only else "__Secure-") + name
     cfg["REMEMBER_COOKIE_HTTPONLY"] = True
     cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     if not cfg["DATABASE_URL"]:

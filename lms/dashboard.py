@@ -12,6 +12,7 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import joinedload
 
 from lms import signals
 from lms.extensions import db
@@ -69,11 +70,19 @@ def _admin_data(user: User) -> dict:
             **_programme_overview()}
 
 
+#: Cohorts an overview shows; the programmes page lists them all, a page at a time.
+OVERVIEW_COHORTS = 20
+
+
 def _programme_overview() -> dict:
+    today = date.today()
     programmes = db.session.scalars(select(Programme).order_by(Programme.code)).all()
-    cohorts = db.session.scalars(select(Cohort).order_by(Cohort.start_date)).all()
+    # Running and upcoming cohorts first, then those that ended; a national centre has thousands.
+    cohorts = db.session.scalars(select(Cohort).options(joinedload(Cohort.programme))
+                                 .order_by(Cohort.end_date < today, Cohort.start_date, Cohort.id)
+                                 .limit(OVERVIEW_COHORTS)).all()
     return {"programmes": programmes, "cohorts": cohorts, "sizes": cohort_sizes([c.id for c in cohorts]),
-            "today": date.today()}
+            "cohort_count": db.session.scalar(select(func.count(Cohort.id))), "today": today}
 
 
 def _instructor_data(user: User) -> dict:
@@ -92,7 +101,11 @@ def _liaison_data(user: User) -> dict:
     soon = date.today() + timedelta(days=90)
     employers = db.session.scalar(select(func.count()).where(User.role == Role.EMPLOYER)) or 0
     data = _programme_overview()
-    data.update(employers=employers, graduating=[c for c in data["cohorts"] if date.today() <= c.end_date <= soon])
+    graduating = db.session.scalars(select(Cohort).options(joinedload(Cohort.programme))
+                                    .where(Cohort.end_date.between(date.today(), soon))
+                                    .order_by(Cohort.end_date, Cohort.id).limit(OVERVIEW_COHORTS)).all()
+    data.update(employers=employers, graduating=graduating,
+                sizes={**data["sizes"], **cohort_sizes([c.id for c in graduating])})
     return data
 
 

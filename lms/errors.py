@@ -10,7 +10,8 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         code = exc.code or 500
+        if code in (401, 403):  # refused access is a security event (ASVS 16.3.2); 404s hide it on purpose
+            log.info("access refused (%s) on %s %r from %s", code, request.method, request.path,
+                     request.remote_addr)
         message = _messages().get(code, exc.description or "")
         if wants_json():
             data = getattr(exc, "data", None) or {}
@@ -67,7 +71,20 @@ def init_app(app: Flask) -> None:
     def _crash(exc: Exception):
         if isinstance(exc, HTTPException):
             return _http(exc)
+        if _value_out_of_range(exc):
+            # A number or text from the request that the database cannot hold (an id past its integers): no
+            # row can match it, so it is a bad request, not our crash.  Logged, since a schema let it through.
+            log.warning("value out of the database's range on %s %r: %s", request.method, request.path, exc)
+            from lms.extensions import db
+
+            db.session.rollback()
+            return _http(BadRequest())
         log.exception("unhandled error on %s %s", request.method, request.path)
         if app.testing:
             raise exc
         return _http(InternalServerError())
+
+
+def _value_out_of_range(exc: Exception) -> bool:
+    """SQLite refusing a Python int wider than 64 bits, or PostgreSQL refusing a value (``DataError``)."""
+    return isinstance(exc, DataError) or (isinstance(exc, OverflowError) and "SQLite INTEGER" in str(exc))

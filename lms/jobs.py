@@ -7,9 +7,12 @@ Unit tests run tasks eagerly (``CELERY_ALWAYS_EAGER``).
 from __future__ import annotations
 
 from celery import Celery, Task
+from celery import current_app as current_celery
+from celery.signals import worker_process_init
 from flask import Flask
 
 from lms.extensions import db
+from lms.faults import crash_point
 
 _PENDING = "lms.pending_tasks"
 
@@ -46,6 +49,21 @@ def init_app(app: Flask) -> Celery:
     return celery
 
 
+@worker_process_init.connect
+def _forget_inherited_connections(**_kwargs) -> None:
+    """A pool process forked by the worker must not reuse the parent's pooled database connections.
+
+    The parent uses the database (plugins sweep stalled jobs when it starts), so a pool process that replaces
+    one that died would share that socket with every other replacement: on PostgreSQL the next one found it
+    in the dead one's transaction and its job failed (``bench/crash.py``). ``close=False`` leaves the
+    parent's connections alone and gives this process its own.
+    """
+    app = getattr(current_celery, "flask_app", None)
+    if app is not None:
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+
 def enqueue(task, *args, **kwargs) -> None:
     """Queue ``task`` to run once the current transaction commits (never before).
 
@@ -59,6 +77,8 @@ def commit() -> None:
     """Commit the request's or task's transaction, then queue the tasks it asked for."""
     db.session.commit()
     pending = db.session.info.pop(_PENDING, [])
+    if pending:
+        crash_point("commit.before_enqueue")  # the window that requeue_stalled and `lms check --repair` cover
     for task, args, kwargs in pending:
         task.apply_async(args=args, kwargs=kwargs)
 

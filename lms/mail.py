@@ -9,6 +9,7 @@ import hashlib
 import logging
 import os
 import smtplib
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
@@ -39,7 +40,9 @@ def send_template(user, name: str, **context) -> None:
 def send_mail(to: str, subject: str, body: str) -> str:
     """Deliver one message. Retried with backoff; a rerun writes the same outbox file."""
     cfg = current_app.config
-    msg = EmailMessage()
+    # The default policy folds long headers at 78 characters into RFC 2047 words, and mail readers drop the
+    # space at each fold of a Korean subject ("관심을수락했습니다"); SMTP allows lines up to 998.
+    msg = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
     msg["From"] = cfg["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject
@@ -66,9 +69,27 @@ def send_mail(to: str, subject: str, body: str) -> str:
     return digest
 
 
+def forget_recipient(address: str) -> int:
+    """Delete the outbox's copies of mail to *address* (anonymising a user); returns how many.
+
+    Only the embedded outbox folder is ours to clean: mail already handed to an SMTP server is not.
+    """
+    from email.parser import BytesParser
+
+    outbox = Path(current_app.config["OUTBOX_DIR"])
+    removed = 0
+    for path in outbox.glob("*.eml") if outbox.is_dir() else ():
+        headers = BytesParser(policy=policy.default).parsebytes(path.read_bytes(), headersonly=True)
+        if parseaddr(str(headers["To"] or ""))[1].lower() == address.lower():
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("%s outbox message(s) to an anonymised user deleted", removed)
+    return removed
+
+
 def read_outbox(limit: int = 50) -> list[dict]:
     """The newest messages in the outbox folder (embedded mode without SMTP)."""
-    from email import policy
     from email.parser import BytesParser
 
     outbox = Path(current_app.config["OUTBOX_DIR"])

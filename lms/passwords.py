@@ -17,6 +17,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 
+#: Words of this service (ASVS 6.1.2): a password built from them is as guessable as a listed one.
+CONTEXT_WORDS = ("gongbang", "공방", "kongbang")
+
 #: Problem codes returned by :func:`check_password`.
 TOO_SHORT, TOO_LONG, COMMON, PERSONAL = "too_short", "too_long", "common", "personal"
 
@@ -45,7 +48,8 @@ def check_password(password: str, personal: tuple[str, ...] = ()) -> list[str]:
         return [TOO_LONG]
     norm = _normalise(password)
     problems = []
-    if norm in _common_passwords() or norm.strip("0123456789!@#$%^&*.") in _common_passwords():
+    if (norm in _common_passwords() or norm.strip("0123456789!@#$%^&*.") in _common_passwords()
+            or any(w in norm and len(norm) - len(w) < 6 for w in CONTEXT_WORDS)):
         problems.append(COMMON)
     words = {_normalise(w) for p in personal for w in p.replace("@", " ").replace(".", " ").split() if len(w) >= 3}
     if words and any(w in norm for w in words) and len(norm) - max(len(w) for w in words if w in norm) < 4:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from lms.extensions import login_manager
 
@@ -16,7 +17,20 @@ CSP = (
 )
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in URLs, capped at the largest id a row can have (32-bit INTEGER on PostgreSQL).
+
+    A larger number cannot name a row; without the cap it reached the database and crashed the request
+    (integer out of range) instead of answering 404.
+    """
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
+
     @app.after_request
     def _headers(response):
         h = response.headers
@@ -30,8 +44,9 @@ def init_app(app: Flask) -> None:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if response.mimetype == "text/html" and "charset" not in (response.content_type or ""):
             response.content_type = "text/html; charset=utf-8"
-        # Pages behind a login must not be kept by shared caches or the back button after logout.
-        if current_user and current_user.is_authenticated:
+        # Pages behind a login (and API answers to a token) must not be kept by shared caches or the
+        # back button after logout.
+        if g.get("api_user") is not None or (current_user and current_user.is_authenticated):
             h.setdefault("Cache-Control", "no-store")
         return response
 

@@ -37,6 +37,12 @@ trainee_enrolled = _signals.signal("trainee-enrolled")
 #: sender: ``None``; kwargs: ``cohorts`` ({(programme code, cohort code): Cohort}), ``people`` ({email: User}).
 demo_loaded = _signals.signal("demo-loaded")
 
+#: Sent by ``lms demo --scale`` after the core's bulk rows are written (not committed), so plugins bulk-add theirs.
+#: sender: ``None``; kwargs: ``scale`` (``lms.scale.Scale``), ``bulk`` (``lms.scale.Bulk``: write with it), ``now``,
+#: ``seed``, ``cohorts`` ({cohort id: (start date, end date, programme id)}), ``trainees`` ({cohort id: [user
+#: ids]}), ``instructors`` ({cohort id: instructor's user id}).
+scale_loaded = _signals.signal("scale-loaded")
+
 #: Collects navigation links. sender: the current user (may be anonymous).
 #: Receivers return an iterable of :class:`NavItem`.
 nav_items = _signals.signal("nav-items")
@@ -44,6 +50,27 @@ nav_items = _signals.signal("nav-items")
 #: Collects dashboard panels. sender: the current user.
 #: Receivers return an iterable of :class:`Panel`.
 dashboard_panels = _signals.signal("dashboard-panels")
+
+
+#: Collects everything stored about a user, for their personal-data download.
+#: sender: the ``User``. Receivers return an iterable of :class:`PersonalData` (JSON-able ``data`` and the
+#: ``files`` to include, each ``(name in the archive, absolute path)``).
+personal_data_requested = _signals.signal("personal-data-requested")
+
+#: Sent while an admin anonymises a departed user, before the core clears the account itself; receivers remove
+#: the user's identity and files from their tables and storage (flushing, never committing) but may keep what
+#: statistics need (grades). sender: the ``User``; kwargs: ``by`` (the admin).
+user_anonymised = _signals.signal("user-anonymised")
+
+#: Collects what a plugin finds wrong between the database and its files (``lms check``).
+#: sender: the application; kwargs: ``repair`` (bool: fix what is safe to fix, flushing, never
+#: committing; the command commits), ``grace`` (``timedelta``: leave alone anything younger, since a
+#: running request or job may be half-way through it). Receivers return an iterable of :class:`Finding`.
+integrity_check = _signals.signal("integrity-check")
+
+#: Collects the file stores a backup must hold (``lms backup`` / ``lms restore``).
+#: sender: the application. Receivers return an iterable of :class:`FileStore`.
+file_stores = _signals.signal("file-stores")
 
 
 @dataclass(frozen=True)
@@ -63,6 +90,48 @@ class Panel:
     template: str
     context: dict = field(default_factory=dict)
     order: int = 50
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """One plugin's part of a user's personal-data download: ``data`` goes into ``<plugin>.json`` and
+    each ``(name, path)`` of ``files`` into ``files/<plugin>/<name>``."""
+
+    plugin: str
+    data: Any
+    files: list = field(default_factory=list)
+
+
+@dataclass
+class Finding:
+    """One mismatch found by an :data:`integrity_check` receiver.
+
+    ``code`` names the kind (``orphan_file``, ``missing_file``, ...), ``subject``
+    what it concerns (a storage key, ``media 12``); ``repaired`` says a repair
+    fixed it and ``action`` how; ``needs_person`` that no automatic repair is safe.
+    """
+
+    plugin: str
+    code: str
+    subject: str
+    detail: str = ""
+    repaired: bool = False
+    action: str = ""
+    needs_person: bool = False
+
+
+@dataclass(frozen=True)
+class FileStore:
+    """Files a plugin keeps beside the database, for backups.
+
+    ``referenced(connection)`` returns the keys (paths relative to ``root``,
+    with ``/``) that the database seen through *connection* refers to; the backup
+    passes a connection on its consistent snapshot, so the files match the rows.
+    """
+
+    name: str
+    root: Any
+    referenced: Any
 
 
 def values_from_signal(results: Iterable[tuple[Any, Any]]) -> list:

@@ -28,7 +28,8 @@ def init_app(app) -> None:
     from lms import signals as core_signals
     from lms.api import register_api_blueprint
     from lms.plugins import add_translations
-    from media import models, receivers, signals, tasks  # noqa: F401  (tables for Alembic; the worker's jobs)
+    from media import checks, models, receivers, signals, tasks  # noqa: F401  (tables for Alembic; the worker's jobs)
+    from media import privacy
     from media.api import blp as api_blp
     from media.cli import cli as media_cli
     from media.views import bp
@@ -45,8 +46,15 @@ def init_app(app) -> None:
     core_signals.nav_items.connect(receivers.navigation)
     signals.upload_requested.connect(receivers.check_upload_target)
     worker_ready.connect(receivers.requeue_on_worker_start)
+    core_signals.integrity_check.connect(checks.integrity_check)
+    core_signals.file_stores.connect(checks.file_stores)
+    core_signals.personal_data_requested.connect(privacy.personal_data)
+    core_signals.user_anonymised.connect(privacy.remove_files)
     # Run by the worker started with beat (`lms serve`, or `lms worker --beat` on one machine of a scale-out).
     celery_conf = app.extensions["celery"].conf
     celery_conf.beat_schedule = {**(celery_conf.beat_schedule or {}), "media.purge_uploads": {
-        "task": "media.purge_uploads", "schedule": app.config["MEDIA_PURGE_MINUTES"] * 60.0}}
+        "task": "media.purge_uploads", "schedule": app.config["MEDIA_PURGE_MINUTES"] * 60.0},
+        # Jobs stranded by a crash between a commit and its queueing are taken up within this long.
+        "media.requeue_stalled": {"task": "media.requeue_stalled",
+                                  "schedule": app.config["MEDIA_STALLED_MINUTES"] * 60.0}}
     app.extensions["media"] = {"version": 1}

@@ -10,8 +10,11 @@ and never adds duplicates.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import logging
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +26,7 @@ from sqlalchemy import func, select
 
 from lms.db import utcnow
 from lms.extensions import db
+from lms.faults import crash_point
 from lms.jobs import enqueue
 from lms.users.models import Role, User
 from media import signals
@@ -118,6 +122,7 @@ def process_media(media: MediaFile) -> MediaFile:
 
     :raises TransientError: the original is not readable right now (retry).
     """
+    crash_point("media.started")
     storage = get_storage()
     src = storage.path(media.storage_key)
     if not src.is_file():
@@ -135,6 +140,7 @@ def process_media(media: MediaFile) -> MediaFile:
             problems.append({"code": exc.code, "params": _jsonable({**exc.params, "detail": exc.detail})})
         except FFmpegError as exc:
             return _fail(media, f"ffmpeg: {exc} {exc.stderr[-500:]}")
+    crash_point("media.rendered")  # renditions written, their rows not yet committed
     _drop_renditions(media, keep=made)
     media.problems = problems
     media.status = MediaStatus.READY if not problems else MediaStatus.REJECTED
@@ -290,19 +296,26 @@ def request_reprocess(media: MediaFile) -> None:
     enqueue(process_upload, media.id)
 
 
-def requeue_stalled(older_than: timedelta = timedelta(minutes=30)) -> list[int]:
+def requeue_stalled(older_than: timedelta = timedelta(minutes=30),
+                    processing_older_than: timedelta | None = None) -> list[int]:
     """Queue again uploads left pending or processing for longer than *older_than*.
 
     Late acknowledgement already redelivers a killed worker's job on Redis;
-    this sweep (run when a worker starts, and by ``lms media requeue-stalled``)
-    covers brokers that lose unacknowledged messages.
+    this sweep (run when a worker starts, by the beat and by ``lms media
+    requeue-stalled``) covers brokers that lose unacknowledged messages and a
+    process killed between its commit and the queueing.
+
+    :param processing_older_than: a longer wait for uploads being processed (the beat passes the job's
+        hard time limit, so that a long job still running elsewhere is not started twice).
     """
     from media.tasks import process_upload
 
-    cutoff = utcnow() - older_than
+    now = utcnow()
+    busy_cutoff = now - (processing_older_than or older_than)
     ids = db.session.scalars(select(MediaFile.id).where(
-        MediaFile.status.in_([MediaStatus.PENDING, MediaStatus.PROCESSING]),
-        MediaFile.created_at < cutoff)).all()
+        ((MediaFile.status == MediaStatus.PENDING) & (MediaFile.created_at < now - older_than))
+        | ((MediaFile.status == MediaStatus.PROCESSING) & (MediaFile.created_at < busy_cutoff)))
+        .order_by(MediaFile.id)).all()
     for media_id in ids:
         enqueue(process_upload, media_id)
     return list(ids)
@@ -327,8 +340,13 @@ def similar_uploads(media: MediaFile, among: list[MediaFile]) -> list[tuple[Medi
 
 def uploads_of(user: User, limit: int = 50) -> list[MediaFile]:
     """The user's own uploads, newest first."""
-    return list(db.session.scalars(select(MediaFile).where(MediaFile.owner_id == user.id)
-                                   .order_by(MediaFile.created_at.desc(), MediaFile.id.desc()).limit(limit)))
+    return list(db.session.scalars(uploads_query(user).limit(limit)))
+
+
+def uploads_query(user: User):
+    """A ``select`` of the user's own uploads, newest first (to paginate)."""
+    return (select(MediaFile).where(MediaFile.owner_id == user.id)
+            .order_by(MediaFile.created_at.desc(), MediaFile.id.desc()))
 
 
 # Resumable uploads (tus). The protocol is media.tus; the functions below decide what an upload is for, check
@@ -403,13 +421,31 @@ def start_upload(owner: User, length: int, metadata: dict[str, str]) -> Upload:
     if length > limit:
         raise UploadRefused("too_large", measured=length, limit=limit)
     quota = current_app.config["MEDIA_QUOTA_BYTES"]
-    if quota is not None:
-        used = storage_used(owner)
-        if used + length > quota:
-            raise UploadRefused("over_quota", measured=length, limit=quota, used=used)
-    upload = get_upload_store().create(length, metadata, owner.id, context, spec=spec.to_dict())
+    store = get_upload_store()
+    # One creation per owner at a time, across processes: two parallel creations each checking the quota
+    # before either is recorded would together go past it.
+    with _owner_lock(store, owner.id):
+        if quota is not None:
+            used = storage_used(owner)
+            if used + length > quota:
+                raise UploadRefused("over_quota", measured=length, limit=quota, used=used)
+        upload = store.create(length, metadata, owner.id, context, spec=spec.to_dict())
     log.info("upload %s started: %s bytes for %s from user %s", upload.id, length, context, owner.id)
     return upload
+
+
+@contextlib.contextmanager
+def _owner_lock(store: TusStore, owner_id: int):
+    # Beside the tus folder, not in it: the lock files last (unlinking a lock others may wait on would let two
+    # holders in), and the tus folder holds only uploads, which the purge and `lms check` account for.
+    folder = store.root.parent / "locks"
+    folder.mkdir(exist_ok=True)
+    fd = os.open(folder / f"quota-{int(owner_id)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def finish_upload(owner: User, upload_id: str) -> MediaFile:
@@ -440,17 +476,21 @@ def finish_upload(owner: User, upload_id: str) -> MediaFile:
             with open(store.part_path(upload_id), "rb") as fh:
                 sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
             upload = store.mark(upload_id, sha256=sha256)
+            crash_point("upload.hashed")
         if store.part_path(upload_id).exists():
             stored = storage.adopt(store.part_path(upload_id), upload.sha256, upload.length)
         elif storage.exists(original_key(upload.sha256)):
             stored = Stored(original_key(upload.sha256), upload.sha256, upload.length)  # moved before a crash
         else:
             raise TransientError(f"upload {upload_id}: its bytes are neither in the upload nor in storage")
+        crash_point("upload.stored")
         media = register_stored(owner, stored, filename=upload.metadata.get("filename"),
                                 declared_type=upload.metadata.get("filetype"),
                                 spec=DeliverableSpec.from_dict(upload.spec))
+        crash_point("upload.registered")
         store.mark(upload_id, media_id=media.id)
         signals.upload_completed.send(media, context=upload.context, user=owner)
+        crash_point("upload.attached")
         return media
 
 

@@ -8,6 +8,7 @@ killed in the middle leaves the message to be delivered again.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
@@ -52,6 +53,17 @@ def process_upload(self, media_id: int) -> str | None:
         services.fail_media(media_id, f"{type(exc).__name__}: {exc}")
         commit()
         return "failed"
+
+
+@shared_task(name="media.requeue_stalled", acks_late=True, ignore_result=True)
+def requeue_stalled() -> list[int]:
+    """Queue again uploads stranded by a crash (see :func:`media.services.requeue_stalled`); run by the beat."""
+    from flask import current_app
+
+    ids = services.requeue_stalled(timedelta(minutes=current_app.config["MEDIA_STALLED_MINUTES"]),
+                                   processing_older_than=timedelta(seconds=process_upload.time_limit))
+    commit()
+    return ids
 
 
 @shared_task(name="media.purge_uploads", acks_late=True, ignore_result=True)

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.jobs import commit
+from lms.pagination import paginate
 from lms.security import role_required
 from lms.users.models import Role, User
 from media import services, uploads
@@ -35,7 +36,7 @@ bp.after_request(uploads.add_tus_resumable)
 RENDITION_NAMES = {"poster.jpg": "poster", "display.jpg": "display", "sprite.jpg": "sprite",
                    "thumbnails.vtt": "vtt", "preview.mp4": "preview", "preview.webm": "preview"}
 #: Served files are data, never documents: no scripts, no plugins, no framing.
-FILE_CSP = "default-src 'none'; sandbox"
+FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 def get_media_or_404(media_id: int, user: User) -> MediaFile:
@@ -99,7 +100,8 @@ def upload(upload_id: str | None = None):
 @bp.route("/")
 @login_required
 def mine():
-    return render_template("media/list.html", uploads=services.uploads_of(current_user, 200))
+    page = paginate(services.uploads_query(current_user))
+    return render_template("media/list.html", uploads=page.items, page=page)
 
 
 @bp.route("/<int:media_id>")
@@ -125,8 +127,15 @@ def status(media_id: int):
 @bp.route("/<int:media_id>/<any(" + ", ".join(f'"{n}"' for n in RENDITION_NAMES) + "):name>")
 @login_required
 def rendition(media_id: int, name: str):
-    media = get_media_or_404(media_id, current_user)
-    found = media.rendition(RENDITION_NAMES[name])
+    return send_rendition(get_media_or_404(media_id, current_user), name)
+
+
+def send_rendition(media: MediaFile, name: str):
+    """One of *media*'s renditions by file name, with the file headers; 404 when it has none of that name.
+
+    For plugins that serve renditions under their own authorisation (a portfolio's share link).
+    """
+    found = media.rendition(RENDITION_NAMES[name]) if name in RENDITION_NAMES else None
     if found is None or not found.storage_key.endswith(name.rsplit(".", 1)[1]):
         abort(404)
     response = send_file(services.get_storage().path(found.storage_key), mimetype=found.content_type,

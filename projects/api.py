@@ -11,14 +11,17 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms.api import api_blueprint
 from lms.extensions import db
 from lms.jobs import commit
+from lms.pagination import api_page
 from lms.users.models import Role, User
 from projects import marking, rubrics, services, submissions
-from projects.models import MarkingStatus, Project, Rubric, Submission, Team
+from projects.models import Attempt, MarkingStatus, Project, Rubric, Submission, Team
 from projects.services import ProjectError
 from projects.views import error_message
 
@@ -121,9 +124,11 @@ def _managed_or_404(project_id: int) -> Project:
 @blp.route("")
 class Projects(MethodView):
     @blp.response(200, ProjectSchema(many=True))
-    def get(self):
-        """Projects the token's owner works on (trainees: published ones of their cohorts)."""
-        return services.projects_for(g.api_user)
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Projects the token's owner works on (trainees: published ones of their cohorts), newest due first."""
+        return api_page(services.projects_query(g.api_user).options(selectinload(Project.deliverables)),
+                        pagination_parameters)
 
 
 @blp.route("/<int:project_id>")
@@ -137,17 +142,19 @@ class ProjectById(MethodView):
 @blp.route("/<int:project_id>/teams")
 class Teams(MethodView):
     @blp.response(200, TeamSchema(many=True))
-    def get(self, project_id):
-        """Teams of a team project (its managers)."""
-        return _managed_or_404(project_id).teams
+    @blp.paginate()
+    def get(self, project_id, pagination_parameters):
+        """Teams of a team project (its managers), by name."""
+        return api_page(services.teams_query(_managed_or_404(project_id)), pagination_parameters)
 
 
 @blp.route("/<int:project_id>/extensions")
 class Extensions(MethodView):
     @blp.response(200, ExtensionSchema(many=True))
-    def get(self, project_id):
-        """Extensions granted on the project (its managers)."""
-        return services.extensions_for(_managed_or_404(project_id))
+    @blp.paginate()
+    def get(self, project_id, pagination_parameters):
+        """Extensions granted on the project (its managers), newest first."""
+        return api_page(services.extensions_query(_managed_or_404(project_id)), pagination_parameters)
 
     @blp.arguments(ExtensionSchema)
     @blp.response(201, ExtensionSchema)
@@ -171,13 +178,16 @@ class Extensions(MethodView):
 @blp.route("/<int:project_id>/submissions")
 class Submissions(MethodView):
     @blp.response(200, SubmissionSchema(many=True))
-    def get(self, project_id):
+    @blp.paginate()
+    def get(self, project_id, pagination_parameters):
         """Every submission with its attempts (managers); a trainee gets only their own (or team's)."""
         project = _project_or_404(project_id)
         if services.can_manage(g.api_user, project):
-            return submissions.submissions_of(project)
+            return api_page(select(Submission).where(Submission.project_id == project.id).order_by(Submission.id)
+                            .options(selectinload(Submission.attempts).selectinload(Attempt.items)),
+                            pagination_parameters)
         own = submissions.submission_for(project, g.api_user)
-        return [own] if own is not None else []
+        return api_page([own] if own is not None else [], pagination_parameters)
 
 
 @blp.route("/<int:project_id>/submissions/<int:submission_id>")
@@ -235,10 +245,11 @@ def _staff() -> None:
 @blp.route("/rubrics")
 class Rubrics(MethodView):
     @blp.response(200, RubricSchema(many=True))
-    def get(self):
+    @blp.paginate()
+    def get(self, pagination_parameters):
         """The rubric library of the token's owner (instructors and administrators)."""
         _staff()
-        return rubrics.library_for(g.api_user)
+        return api_page(rubrics.library_query(g.api_user), pagination_parameters)
 
     @blp.arguments(RubricSchema)
     @blp.response(201, RubricSchema)
@@ -377,7 +388,8 @@ class Release(MethodView):
 @blp.route("/cohorts/<int:cohort_id>/gradebook")
 class Gradebook(MethodView):
     @blp.response(200, GradebookRowSchema(many=True))
-    def get(self, cohort_id):
+    @blp.paginate()
+    def get(self, cohort_id, pagination_parameters):
         """Grades per trainee and project (project id -> grade, or null) for the cohort's instructors."""
         _staff()
         if g.api_user.role is not Role.ADMIN and not services.teaches(g.api_user, cohort_id):
@@ -385,4 +397,4 @@ class Gradebook(MethodView):
         projects, trainees, cells = marking.cohort_gradebook(cohort_id)
         return [{"user_id": t.id, "name": t.name,
                  "grades": {str(p.id): marking.format_grade(cells[(t.id, p.id)].grade) or None for p in projects}}
-                for t in trainees]
+                for t in api_page(trainees, pagination_parameters)]

@@ -51,3 +51,91 @@ def load(cohorts: dict, people: dict) -> None:
         due_at=now + timedelta(days=30), team_mode=True)
     services.save_deliverable(teaser, name_ko="티저 영상", name_en="Teaser", kind="video",
                               spec={"max_duration": 15, "min_height": 1280})
+    load_portfolio(cohorts, people, promo, instructor)
+
+
+DEMO_RUBRIC = {"criteria": [
+    {"id": "shots", "title_ko": "촬영 구성", "title_en": "Shot planning", "levels": [
+        {"id": "basic", "name_ko": "기초", "name_en": "Basic", "points": 2},
+        {"id": "good", "name_ko": "좋음", "name_en": "Good", "points": 4},
+        {"id": "excellent", "name_ko": "탁월", "name_en": "Excellent", "points": 5}]},
+    {"id": "editing", "title_ko": "편집과 색 보정", "title_en": "Editing and colour", "levels": [
+        {"id": "basic", "name_ko": "기초", "name_en": "Basic", "points": 2},
+        {"id": "good", "name_ko": "좋음", "name_en": "Good", "points": 4},
+        {"id": "excellent", "name_ko": "탁월", "name_en": "Excellent", "points": 5}]},
+    {"id": "ai", "title_ko": "AI 도구의 책임 있는 사용", "title_en": "Responsible use of AI tools", "levels": [
+        {"id": "missing", "name_ko": "미흡", "name_en": "Missing", "points": 0},
+        {"id": "declared", "name_ko": "밝힘", "name_en": "Declared", "points": 5}]},
+]}
+
+
+def _demo_film(path) -> None:
+    """A 31-second 720p clip with sound (FFmpeg's test pattern): the promo brief's minimum."""
+    import subprocess
+
+    from media.ffmpeg import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=31",
+                    "-f", "lavfi", "-i", "sine=frequency=440:duration=31", "-c:a", "aac", "-shortest",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-crf", "35", "-pix_fmt", "yuv420p",
+                    "-movflags", "+faststart", str(path)], check=True, timeout=300)
+
+
+def load_portfolio(cohorts: dict, people: dict, promo, instructor) -> None:
+    """Dilnoza's promo film, graded and released, published in her portfolio; Wang Fang's signed completion of
+    the spring cohort."""
+    import tempfile
+    from datetime import date
+    from pathlib import Path
+
+    from flask import current_app
+
+    from media import services as media_services
+    from projects import completions, marking, portfolios, rubrics, submissions
+    from projects.models import MarkingStatus, Visibility
+
+    trainee, admin = people.get("dilnoza@demo.gongbang.kr"), people.get("admin@demo.gongbang.kr")
+    if trainee is None or admin is None or portfolios.portfolio_of(trainee) is not None:
+        return
+    rubric = rubrics.create_rubric(programme_id=promo.cohort.programme_id, title_ko="홍보 영상 평가",
+                                   title_en="Promo film rubric", data=DEMO_RUBRIC, by=instructor)
+    rubrics.attach(promo, rubric.latest)
+    film, note = promo.deliverables[0], promo.deliverables[2]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "promo.mp4"
+        _demo_film(path)
+        with open(path, "rb") as fh:
+            media = media_services.register_upload(trainee, fh, filename="우리동네빵집_홍보.mp4",
+                                                   declared_type="video/mp4", spec=film.media_spec)
+    # Checked here rather than by the worker: the attempt needs an accepted file now.
+    media_services.process_media(media_services.start_processing(media.id))
+    submission = submissions.submission_for(promo, trainee, create=True)
+    submissions.attach_upload(submission, film, media)
+    submissions.save_answer(submission, note, text="아침 7시 빵이 나오는 순간을 중심으로 구성했습니다.")
+    submissions.save_declarations(submission, ai_used=True, ai_tools="Suno (배경 음악 / background music)",
+                                  ai_generated="배경 음악 / the background music",
+                                  people=[{"name": "박정희 (빵집 사장님)", "consent": "given"}])
+    attempt = submissions.submit(submission, trainee, statement_accepted=True)
+    assessment = marking.start_assessment(submission, instructor)
+    marking.save_assessment(assessment, expected_version=assessment.version, marks={
+        "shots": {"level_id": "excellent"}, "editing": {"level_id": "good"}, "ai": {"level_id": "declared"}},
+        feedback="도입부의 빵 굽는 장면이 좋습니다. / A strong opening.", status=MarkingStatus.READY,
+        by=instructor)
+    # The release notifies the trainee with a link to the feedback: built as in a request, the CLI has none.
+    with current_app.test_request_context("/"):
+        marking.release([assessment], instructor)
+    portfolio = portfolios.portfolio_of(trainee, create=True)
+    item = portfolios.add_item(portfolio, attempt.id)
+    portfolios.record_consent(item, [("given", "서면 동의 / signed form")])
+    portfolios.update_item(item, title_ko="동네 빵집 홍보 영상", title_en="Promo film for a neighbourhood bakery",
+                           reflection_ko="새벽 촬영을 위해 사장님과 일정을 맞췄고, 음악은 Suno로 만들었습니다.",
+                           reflection_en="I planned the dawn shoot with the owner and made the music with Suno.")
+    portfolios.set_published(item, True)
+    portfolios.update_portfolio(portfolio, headline_ko="동네 가게의 이야기를 담는 영상 편집자",
+                                headline_en="Video editor telling local shops' stories",
+                                skills="Premiere Pro, DaVinci Resolve, Suno, Runway", region="gyeongbuk",
+                                visibility=Visibility.EMPLOYERS)
+    graduate, spring = people.get("wangfang@demo.gongbang.kr"), cohorts.get(("AIVIDEO", "2026-1"))
+    if graduate is not None and spring is not None:
+        completions.mark_completion(graduate, spring, min(spring.end_date, date.today()), admin)

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.jobs import commit
+from lms.pagination import paginate, paginate_list
 from lms.programmes.models import Cohort, Programme
 from lms.security import role_required
 from lms.users.models import Role, User
@@ -41,7 +42,7 @@ def get_rubric_or_404(rubric_id: int, user: User) -> Rubric:
 @bp.route("/rubrics/")
 @role_required(*STAFF)
 def rubric_library():
-    return render_template("projects/rubrics.html", rubrics=rubrics.library_for(current_user),
+    return render_template("projects/rubrics.html", page=paginate(rubrics.library_query(current_user)),
                            programmes=_programmes(current_user), form=ActionForm())
 
 
@@ -422,8 +423,10 @@ def gradebook(cohort_id: int):
         trainees = [t for t in trainees if any(not cells[(t.id, p.id)].handed_in for p in projects)]
     if request.endpoint == "projects.gradebook_csv":
         return _gradebook_csv(cohort, projects, trainees, cells)
-    return render_template("projects/gradebook.html", cohort=cohort, projects=projects, trainees=trainees,
-                           rows=_gradebook_rows(projects, trainees, cells), current_filter=wanted)
+    # The cells of a whole cohort are a dozen plain-row queries; rendering is what grows, so only a page is.
+    page = paginate_list(trainees, per_page=100)
+    return render_template("projects/gradebook.html", cohort=cohort, projects=projects, page=page,
+                           rows=_gradebook_rows(projects, page.items, cells), current_filter=wanted)
 
 
 def _gradebook_rows(projects, trainees, cells) -> list[tuple[str, Markup]]:

@@ -13,6 +13,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from lms.extensions import db
 from lms.programmes.models import Cohort, CohortInstructor
@@ -100,11 +101,16 @@ def save_rubric(rubric: Rubric, *, title_ko: str, title_en: str, data: dict, by:
 
 def library_for(user: User) -> list[Rubric]:
     """Rubrics the user may use: shared ones and those of the programmes they teach (admins: all)."""
-    stmt = select(Rubric).order_by(Rubric.title_ko, Rubric.id)
+    return list(db.session.scalars(library_query(user)))
+
+
+def library_query(user: User):
+    """:func:`library_for` as a ``select`` (versions loaded with it), to paginate."""
+    stmt = select(Rubric).options(selectinload(Rubric.versions)).order_by(Rubric.title_ko, Rubric.id)
     if user.role is not Role.ADMIN:
         taught = select(Cohort.programme_id).join(CohortInstructor).where(CohortInstructor.user_id == user.id)
         stmt = stmt.where(or_(Rubric.programme_id.is_(None), Rubric.programme_id.in_(taught)))
-    return list(db.session.scalars(stmt))
+    return stmt
 
 
 def may_create_in(user: User, programme_id: int | None) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.db import utcnow
 from lms.extensions import db
+from lms.faults import crash_point
 from lms.users.models import Role, User
 from media.models import MediaFile, MediaStatus
 from projects import signals
@@ -197,6 +198,7 @@ def submit(submission: Submission, user: User, *, statement_accepted: bool, now:
     db.session.add(attempt)
     # The unique (submission, number) constraint turns a double click into an error, not two attempts.
     db.session.flush()
+    crash_point("submit.flushed")
     log.info("attempt %s (#%s) of submission %s handed in%s", attempt.id, number, submission.id,
              " late" if attempt.late else "")
     signals.attempt_submitted.send(attempt)

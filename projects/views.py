@@ -14,6 +14,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.jobs import commit
+from lms.pagination import paginate
 from lms.programmes.models import Cohort
 from lms.programmes.services import cohorts_taught_by
 from lms.security import role_required
@@ -131,7 +132,7 @@ def get_submission_or_404(project: Project, submission_id: int) -> Submission:
 @bp.route("/")
 @login_required
 def index():
-    return render_template("projects/list.html", projects=services.projects_for(current_user))
+    return render_template("projects/list.html", page=paginate(services.projects_query(current_user)))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -173,8 +174,8 @@ def show(project_id: int):
     project = get_project_or_404(project_id, current_user)
     context = {"project": project, "action_form": ActionForm(), "manage": services.can_manage(current_user, project)}
     if context["manage"]:
-        context.update(submissions=submissions.submissions_of(project), trainees=services.cohort_trainees(
-            project.cohort_id), extensions=services.extensions_for(project))
+        # The newest few; the extensions page has them all, a page at a time.
+        context.update(extensions=list(db.session.scalars(services.extensions_query(project).limit(10))))
     else:
         context.update(submission=submissions.submission_for(project, current_user),
                        dates=services.dates_for(project, current_user),
@@ -279,7 +280,8 @@ def teams(project_id: int, team_id: int | None = None):
         members = [u for u in trainees if u.id in (form.members.data or [])]
         if _apply(lambda: services.save_team(project, form.name.data, members, team), _("The team is saved.")):
             return redirect(url_for("projects.teams", project_id=project.id))
-    return render_template("projects/teams.html", form=form, project=project, team=team)
+    return render_template("projects/teams.html", form=form, project=project, team=team,
+                           page=paginate(services.teams_query(project)))
 
 
 @bp.route("/<int:project_id>/extensions", methods=["GET", "POST"])
@@ -298,5 +300,6 @@ def extensions(project_id: int):
                                                    cutoff_at=form.cutoff_at.data, reason=form.reason.data, **target),
                   _("The extension is granted.")):
             return redirect(url_for("projects.extensions", project_id=project.id))
-    return render_template("projects/extensions.html", form=form, project=project,
-                           extensions=services.extensions_for(project))
+    page = paginate(services.extensions_query(project))
+    return render_template("projects/extensions.html", form=form, project=project, extensions=page.items,
+                           extensions_page=page)

@@ -9,7 +9,7 @@ Every rule of ``app.url_map`` is then requested by every actor, and the answer's
 ``allow``  2xx/3xx that is not a redirect to the sign-in page; for POST/PUT/PATCH/DELETE, sent with a
            minimal body, anything but 401/403/404, a sign-in redirect or a crash (400/409/422 are fine);
 ``login``  a redirect to ``/auth/login`` for pages, 401 for the API and the tus upload protocol;
-``deny``   403 or 404.
+``deny``   403 or 404 (410 for a stopped or expired share link).
 
 Safe requests go first, then the others (the actors expected to be refused first; a refused request must
 leave every table as it was), then signing out.  Flask's automatic HEAD (beside GET) and OPTIONS are left
@@ -41,11 +41,13 @@ from lms.extensions import db as _db
 from tests.conftest import PASSWORD, IsolatedClient, _config
 from tests.media.conftest import canary, media  # noqa: F401  (session fixtures: the generated samples)
 
-ACTORS = ("anon", "owner", "other", "foreign", "instr", "instr2", "employer", "liaison", "admin")
+ACTORS = ("anon", "owner", "other", "foreign", "instr", "instr2", "employer", "pending", "liaison", "admin")
 SIGNED_IN = ACTORS[1:]
 #: ``owner``: the trainee who handed in the submission; ``other``: a trainee of the same cohort (not in the
 #: owner's team); ``foreign``: a trainee of the other cohort; ``instr``/``instr2``: instructors of the
-#: project's cohort and of the other cohort (both teach the world's one programme).
+#: project's cohort and of the other cohort (both teach the world's one programme).  ``employer``: an employer
+#: the liaison approved; ``pending``: one still waiting for approval, who is held on their status page (pages
+#: other than their account's are refused, see :func:`expected_for`; the API treats them as any user).
 GROUPS = {
     "users": SIGNED_IN,
     "staff": ("instr", "instr2", "admin"),  # the instructor or admin role, whatever the cohort
@@ -78,6 +80,8 @@ MANAGERS = expect("managers")
 VIEWERS = expect("viewers")
 OWNER_AND_MANAGERS = expect("owner instr admin")
 WORKERS = expect("owner other")  # trainees of the cohort, each in their own workspace
+TRAINEES = expect("owner other foreign")  # each their own portfolio
+PORTFOLIO_READERS = expect("owner instr liaison admin employer")
 
 #: endpoint -> {actor: outcome}, or (by_method) {method or "*": {actor: outcome}}.
 EXPECTED: dict[str, dict] = {
@@ -112,6 +116,8 @@ EXPECTED: dict[str, dict] = {
     "users.admin_user_action": ADMIN,
     "users.admin_import": ADMIN,
     "users.admin_outbox": ADMIN,
+    "users.personal_data": USERS,  # one's own
+    "users.admin_anonymise": ADMIN,  # user_id: the departed trainee
     "users_api.Me": USERS,
     "users_api.Users": ADMIN,
     "users_api.UserById": ADMIN,
@@ -196,6 +202,88 @@ EXPECTED: dict[str, dict] = {
     "projects_api.RubricById": STAFF,
     "projects_api.RubricVersionByNumber": STAFF,
     "projects_api.Gradebook": MANAGERS,
+
+    # Portfolios: the owner's, shared by link (so staff of the owner's cohort, liaisons, admins and approved
+    # employers read it); each trainee edits their own (others get their own, empty one).  Link pages and
+    # verification are public.  Unpublished items are the owner's alone (HIDDEN_MARK, mismatch cases).
+    "portfolios.edit": TRAINEES,
+    "portfolios.add_item": TRAINEES,
+    "portfolios.edit_item": expect("owner"),  # item_id: the owner's published item
+    "portfolios.record_consent": expect("owner"),
+    "portfolios.choose_poster": expect("owner"),
+    "portfolios.item_action": expect("owner"),
+    "portfolios.remove_item": expect("owner"),  # item_id: a spare item
+    "portfolios.create_link": TRAINEES,
+    "portfolios.revoke_link": expect("owner"),  # link_id: a spare link
+    "portfolios.view_log": TRAINEES,
+    "portfolios.export": TRAINEES,
+    "portfolios.show": PORTFOLIO_READERS,
+    "portfolios.rendition": PORTFOLIO_READERS,
+    "portfolios.shared": PUBLIC,  # token: a live link
+    "portfolios.shared_rendition": PUBLIC,
+    "portfolios.certificate": expect("owner admin"),
+    "portfolios.completions_admin": ADMIN,
+    "portfolios.complete_cohort": ADMIN,
+    "portfolios.revoke_completion": ADMIN,
+    "portfolios.verify": PUBLIC,
+    "portfolios.verify_json": PUBLIC,
+    "portfolios.signing_keys": PUBLIC,
+    "portfolios_api.OwnPortfolio": TRAINEES,
+    "portfolios_api.OwnItems": TRAINEES,
+    "portfolios_api.OwnItemById": expect("owner"),
+    "portfolios_api.OwnItemRemoval": expect("owner"),  # item_id: another spare item
+    "portfolios_api.OwnLinks": TRAINEES,
+    "portfolios_api.OwnLinkById": expect("owner"),
+    "portfolios_api.OwnViews": TRAINEES,
+    "portfolios_api.PortfolioById": PORTFOLIO_READERS,
+    "portfolios_api.Completions": by_method(USERS, POST=ADMIN),  # GET: one's own (admins: all)
+    "portfolios_api.CompletionById": expect("owner admin"),
+    "portfolios_api.CompletionRevoke": ADMIN,
+    "portfolios_api.CompletionVerification": expect("owner admin"),
+
+    # LTI: the platform-facing endpoints are public (a launch is refused without its state, nonce and
+    # signature); a launch's follow-up pages are its user's own; LMS courses are their cohort's managers'.
+    "lti.static": PUBLIC,
+    "lti.jwks": PUBLIC,
+    "lti.canvas_config": PUBLIC,
+    "lti.login": PUBLIC,
+    "lti.launch": PUBLIC,
+    "lti.pick": expect("instr"),  # launch_id: the instructor's deep-linking launch
+    "lti.choose_cohort": expect("instr"),
+    "lti.choose_project": expect("instr"),
+    "lti.courses": STAFF,  # filtered to the courses linked to one's cohorts
+    "lti.sync_roster": MANAGERS,
+    "lti.retry_grades": MANAGERS,
+    "lti.setup": ADMIN,
+    "lti.edit_platform": ADMIN,
+    "lti.rotate_key": ADMIN,
+
+    # Careers: employers sign up in public and wait (``pending``) on their status page; liaisons and admins
+    # review them, run the interest board and read placement figures; approved employers search trainees who
+    # opted in (the owner) and follow their own interests; a trainee sees an interest once it is passed on.
+    "careers.signup": PUBLIC,  # signed-in visitors are sent to their dashboard
+    "careers.signup_done": PUBLIC,
+    "careers.status": expect("employer pending"),
+    "careers.employers": expect("liaison admin"),
+    "careers.employer": expect("liaison admin"),  # employer_id: the pending employer
+    "careers.decide": expect("liaison admin"),
+    "careers.search": expect("employer liaison admin"),
+    "careers.express_interest": expect("employer"),  # user_id: the owner, visible to employers
+    "careers.interests": expect("owner other foreign employer liaison admin"),  # one's own; brokers: the board
+    "careers.interest": expect("owner employer liaison admin"),  # interest_id: employer's, in the owner, passed on
+    "careers.move_interest": expect("owner employer liaison admin"),
+    "careers.board": expect("liaison admin"),
+    "careers.placement": expect("liaison admin"),
+    "careers.placement_csv": expect("liaison admin"),
+    "careers_api.MyEmployer": expect("employer pending"),
+    "careers_api.Employers": expect("liaison admin"),
+    "careers_api.EmployerById": expect("liaison admin"),
+    "careers_api.EmployerDecision": expect("liaison admin"),
+    "careers_api.Search": expect("employer liaison admin"),
+    "careers_api.Interests": by_method(USERS, POST=expect("employer")),  # GET: one's own (brokers: all)
+    "careers_api.InterestById": expect("owner employer liaison admin"),
+    "careers_api.InterestSteps": expect("liaison admin"),  # "forward" is the brokers' step; others get 403
+    "careers_api.Placement": expect("liaison admin"),
 }
 
 #: (endpoint, or "mismatch:" + a case's name; actor) -> what the code does wrong.  Left out of the main
@@ -209,7 +297,11 @@ ARGS = {
     "project_id": "project", "submission_id": "submission", "media_id": "media", "rubric_id": "rubric",
     "deliverable_id": "text_deliverable", "cohort_id": "cohort", "programme_id": "programme",
     "user_id": "owner_id", "team_id": "team", "token_id": "spare_token", "number": "attempt_number",
-    "enrolment_id": "victim_enrolment", "token": "invite_token",
+    "enrolment_id": "victim_enrolment", "token": "invite_token", "employer_id": "employer_id",
+    "interest_id": "interest",
+    "portfolio_id": "portfolio", "item_id": "item", "link_id": "spare_link", "completion_id": "completion",
+    "code": "completion_code",
+    "platform_id": "lti_platform", "context_id": "lti_context", "launch_id": "lti_launch",
 }
 #: Per endpoint, exceptions to ARGS: the team project for team routes, harmless targets for admin actions.
 ARG_OVERRIDES = {
@@ -219,6 +311,11 @@ ARG_OVERRIDES = {
     "users.admin_user_action": {"user_id": "victim_id"},
     "users_api.UserById": {"user_id": "victim_id"},
     "programmes.remove_instructor": {"user_id": "instr2_id"},  # not in the cohort: a no-op
+    "users.admin_anonymise": {"user_id": "departed_id"},
+    "portfolios.shared": {"token": "share_token"},
+    "portfolios.shared_rendition": {"token": "share_token"},
+    "portfolios.remove_item": {"item_id": "spare_item"},
+    "portfolios_api.OwnItemRemoval": {"item_id": "spare_item2"},
 }
 #: Minimal bodies where an empty one would be turned away before the permission check (the API validates
 #: the body first): valid, and harmless where possible (a stale version, no target).
@@ -233,19 +330,35 @@ BODIES = {
     "projects_api.Rubrics": lambda w: {"criteria": [], "programme_id": w.programme},
     "users_api.UserById": lambda w: {"active": True},
     "users_api.Users": lambda w: {"email": "new@matrix.example.org", "name": "New", "role": "trainee"},
+    # A pending employer cannot be suspended; the owner already has the employer's open interest; the world's
+    # interest is forwarded already: each is refused after the permission check, and nothing changes.
+    "careers_api.EmployerDecision": lambda w: {"decision": "suspended", "reason": "Matrix"},
+    "careers_api.Interests": lambda w: {"trainee_id": w.owner_id, "role_title": "Matrix"},
+    "careers_api.InterestSteps": lambda w: {"action": "forward"},
+    # Every trainee's PUT keeps their portfolio private (no trainee opts in by it); _portfolio_mismatch_world
+    # shares the owner's by link again.
+    "portfolios_api.OwnPortfolio": lambda w: {"visibility": "private", "headline_en": "Matrix"},
+    # Refused after the permission check: no such released attempt; already completed; the link is made (the
+    # owner's portfolio is shared by link) or refused (the others' are not).
+    "portfolios_api.OwnItems": lambda w: {"attempt_id": 0},
+    "portfolios_api.OwnLinks": lambda w: {"recipient": "Matrix"},
+    "portfolios_api.Completions": lambda w: {"user_id": w.owner_id, "cohort_id": w.cohort,
+                                             "completed_on": date.today().isoformat()},
+    "portfolios_api.CompletionRevoke": lambda w: {"reason": "Matrix"},
 }
 TUS = {"media.uploads", "media.upload", "uploads_api.Uploads", "uploads_api.UploadById"}
 #: Sent after everything else: it ends the session, and its success is a redirect to the sign-in page.
 LAST = {"auth.logout"}
 #: Unsafe requests go from the actors expected to be refused to those allowed: a refused request that
 #: changed something is seen before an allowed one changes things on purpose.
-UNSAFE_ORDER = ("anon", "other", "foreign", "instr2", "employer", "liaison", "instr", "admin", "owner")
+UNSAFE_ORDER = ("anon", "other", "foreign", "instr2", "pending", "employer", "liaison", "instr", "admin", "owner")
 #: Text planted in the world -> the actors who may read it in any answer.
 TITLE_MARK = "title-mark-5d1e"  # in the project's title
 ANSWER_MARK = "answer-mark-7f3a"  # the owner's text answer
 FEEDBACK_MARK = "feedback-mark-91c2"  # the grader's feedback, not released
+HIDDEN_MARK = "hidden-item-mark-4b7c"  # the title of the owner's unpublished portfolio item
 READERS_OF = {TITLE_MARK: GROUPS["viewers"], ANSWER_MARK: ("owner", "instr", "admin"),
-              FEEDBACK_MARK: ("instr", "admin")}
+              FEEDBACK_MARK: ("instr", "admin"), HIDDEN_MARK: ("owner",)}
 #: Columns that signed-in requests touch as a matter of course.
 VOLATILE_COLUMNS = {"last_used_at", "last_seen_at"}
 
@@ -263,7 +376,17 @@ RENDITIONS = {"poster.jpg": "poster", "display.jpg": "display", "sprite.jpg": "s
 
 def expected_for(endpoint: str, method: str) -> dict[str, str]:
     entry = EXPECTED[endpoint]
-    return entry.get(method, entry["*"]) if "*" in entry else entry
+    table = entry.get(method, entry["*"]) if "*" in entry else entry
+    if table["pending"] == "allow" and method != "OPTIONS" and held_page(endpoint):
+        table = {**table, "pending": "deny"}
+    return table
+
+
+def held_page(endpoint: str) -> bool:
+    """A page an employer awaiting approval is turned away from (``projects.career_views._hold``)."""
+    from projects.career_views import held_may_open
+
+    return not endpoint.split(".")[0].endswith("_api") and not held_may_open(endpoint)
 
 
 def methods_of(rule) -> list[str]:
@@ -357,7 +480,7 @@ def _build_world(app, media) -> SimpleNamespace:  # noqa: F811
     w = SimpleNamespace(app=app)
     roles = {"owner": "trainee", "other": "trainee", "foreign": "trainee", "mate": "trainee",
              "victim": "trainee", "invitee": "trainee", "instr": "instructor", "instr2": "instructor",
-             "employer": "employer", "liaison": "liaison", "admin": "admin"}
+             "employer": "employer", "pending": "employer", "liaison": "liaison", "admin": "admin"}
     users = {name: User(role=Role(role), email=f"{name}@matrix.example.org", name=f"Matrix {name}",
                         locale="en", password_hash=None if name == "invitee" else hasher().hash(PASSWORD))
              for name, role in roles.items()}
@@ -366,6 +489,7 @@ def _build_world(app, media) -> SimpleNamespace:  # noqa: F811
     w.user_ids = {name: u.id for name, u in users.items()}
     w.emails = {name: u.email for name, u in users.items()}
     w.owner_id, w.victim_id, w.instr2_id = users["owner"].id, users["victim"].id, users["instr2"].id
+    _careers_world(w, users)
 
     programme = programmes.create_programme(code="MX", name_ko="영상 과정", name_en="Film programme")
     term = {"start_date": date.today() - timedelta(days=30), "end_date": date.today() + timedelta(days=150)}
@@ -433,10 +557,28 @@ def _build_world(app, media) -> SimpleNamespace:  # noqa: F811
                           and found.storage_key.endswith(name.rsplit(".", 1)[1]))
     assert len(w.renditions) >= 3, w.renditions
 
+    _portfolio_world(w, users, cohort, rubric)
     w.tokens = {name: create_token(users[name], "matrix", "read write")[1] for name in SIGNED_IN}
     w.spare_token = create_token(users["owner"], "spare", "read write")[0].id
     w.invite_token = issue_link_token(users["invitee"], TokenPurpose.INVITE)
     db.session.commit()
+
+    if "lti" in app.extensions:  # an LMS course linked to the cohort, and the instructor's deep-linking launch
+        from lti import services as lti_services
+        from lti.models import Context as LtiContext, Launch as LtiLaunch
+
+        platform = lti_services.save_platform(
+            None, name="Matrix LMS", issuer="https://lms.matrix.example.org", client_id="matrix",
+            auth_login_url="https://lms.matrix.example.org/auth", auth_token_url="https://lms.matrix.example.org/token",
+            jwks_url="https://lms.matrix.example.org/jwks", deployment_ids=["1"])
+        context = LtiContext(platform_id=platform.id, context_id="c1", deployment_id="1", cohort_id=cohort.id)
+        db.session.add(context)
+        db.session.flush()
+        launch = LtiLaunch(user_id=users["instr"].id, context_id=context.id, message_type="LtiDeepLinkingRequest",
+                           claims={"teacher": True, "deployment_id": "1"}, expires_at=utcnow() + timedelta(days=1))
+        db.session.add(launch)
+        db.session.commit()
+        w.lti_platform, w.lti_context, w.lti_launch = platform.id, context.id, launch.id
 
     w.clients = {"anon": app.test_client(), "owner": owner_client}
     w.clients.update({name: _login(app, users[name].email) for name in SIGNED_IN if name != "owner"})
@@ -453,6 +595,81 @@ def _build_world(app, media) -> SimpleNamespace:  # noqa: F811
 
     w.upload_for = upload_for
     return w
+
+
+def _careers_world(w, users) -> None:
+    """The employers' side: ``employer`` approved, ``pending`` waiting; the owner visible to employers (their
+    portfolio), with an interest of ``employer`` that the liaison has passed on to them."""
+    from projects.models import Employer, EmployerStatus, Interest, InterestEvent, InterestStatus, Portfolio, Visibility
+
+    db = _db
+    employers = {name: Employer(user_id=users[name].id, company=f"Matrix {name} Co", business_number="1248100998",
+                                status=status) for name, status in (("employer", EmployerStatus.APPROVED),
+                                                                    ("pending", EmployerStatus.PENDING))}
+    db.session.add_all(employers.values())
+    portfolio = db.session.scalar(select(Portfolio).where(Portfolio.owner_id == users["owner"].id))
+    if portfolio is None:
+        portfolio = Portfolio(owner_id=users["owner"].id, skills=[])
+        db.session.add(portfolio)
+    portfolio.visibility = Visibility.EMPLOYERS
+    interest = Interest(employer=employers["employer"], trainee_id=users["owner"].id, role_title="Matrix role",
+                        status=InterestStatus.FORWARDED)
+    interest.events = [InterestEvent(status=InterestStatus.SUBMITTED), InterestEvent(status=InterestStatus.FORWARDED)]
+    db.session.add(interest)
+    db.session.commit()
+    w.employer_id, w.interest = employers["pending"].id, interest.id
+
+
+def _portfolio_world(w, users, cohort, rubric) -> None:
+    """The owner's portfolio, shared by link: four released, graded films (the world's video handed in again),
+    one item published, one unpublished (HIDDEN_MARK), two spares to remove; a live link, a spare one to
+    revoke, a revoked and an expired one; the owner's signed completion; a departed trainee to anonymise."""
+    from lms.auth.services import hasher
+    from lms.db import utcnow
+    from lms.users.models import Role, User
+    from media.models import MediaFile
+    from projects import completions, marking, portfolios, rubrics, services, submissions
+    from projects.models import MarkingStatus, Visibility
+
+    db = _db
+    owner, instr = users["owner"], users["instr"]
+    video = db.session.get(MediaFile, w.media)
+    attempts = []
+    for n in range(4):
+        project = services.create_project(cohort, instr, title_en=f"Portfolio film {n}", title_ko=f"영상 {n}",
+                                          due_at=utcnow() + timedelta(days=7))
+        deliverable = services.save_deliverable(project, **VIDEO)
+        services.publish_project(project)
+        rubrics.attach(project, rubric.latest)
+        submission = submissions.submission_for(project, owner, create=True)
+        submissions.attach_upload(submission, deliverable, video)
+        submissions.save_declarations(submission, ai_used=False)
+        attempts.append(submissions.submit(submission, owner, statement_accepted=True))
+        assessment = marking.start_assessment(submission, instr)
+        marking.save_assessment(assessment, expected_version=assessment.version, marks={
+            "story": {"level_id": "good"}, "tech": {"level_id": "pass"}}, feedback="", status=MarkingStatus.READY,
+            by=instr)
+        marking.release([assessment], instr)
+    portfolio = portfolios.portfolio_of(owner, create=True)
+    item, hidden, spare, spare2 = (portfolios.add_item(portfolio, a.id) for a in attempts)
+    portfolios.update_item(hidden, title_en=HIDDEN_MARK, title_ko=HIDDEN_MARK)
+    portfolios.set_published(item, True)
+    portfolios.update_portfolio(portfolio, headline_en="Matrix", visibility=Visibility.LINK)
+    _live, w.share_token = portfolios.create_link(portfolio, recipient="Matrix HR", days=30)
+    spare_link, _token = portfolios.create_link(portfolio, recipient="Spare", days=30)
+    revoked, w.revoked_share_token = portfolios.create_link(portfolio, recipient="Revoked", days=30)
+    portfolios.revoke_link(revoked)
+    expired, w.expired_share_token = portfolios.create_link(portfolio, recipient="Expired", days=1)
+    expired.expires_at = utcnow() - timedelta(minutes=1)
+    completion = completions.mark_completion(owner, cohort, utcnow().date(), users["admin"])
+    departed = User(role=Role.TRAINEE, email="departed@matrix.example.org", name="Matrix departed", locale="en",
+                    password_hash=hasher().hash(PASSWORD))
+    db.session.add(departed)
+    db.session.commit()
+    w.portfolio, w.item, w.hidden_item, w.spare_item, w.spare_item2 = (
+        portfolio.id, item.id, hidden.id, spare.id, spare2.id)
+    w.spare_link, w.completion, w.completion_code = spare_link.id, completion.id, completion.code
+    w.departed_id = departed.id
 
 
 # Requests -----------------------------------------------------------------------------------------------
@@ -517,7 +734,7 @@ def classify(response, method: str, url: str, endpoint: str) -> str:
     if code == 401 or (code in (302, 303) and location.path == "/auth/login"):
         wanted = 401 if is_api(url) or endpoint in TUS else 302
         return "login" if code == wanted else f"login via {code}"
-    if code in (403, 404):
+    if code in (403, 404, 410):  # 410: a share link that was stopped or expired
         return "deny"
     if code >= 500:
         return f"error {code}"
@@ -552,7 +769,7 @@ def plan(w) -> list[tuple[str, str, str, str, dict | None]]:
             converter = rule._converters[arg]
             if hasattr(converter, "items"):  # any(...): every value it allows
                 choices[arg] = sorted(converter.items)
-                if rule.endpoint == "media.rendition":
+                if rule.endpoint in ("media.rendition", "portfolios.rendition", "portfolios.shared_rendition"):
                     choices[arg] = [name for name in choices[arg] if name in w.renditions]
             elif arg == "filename":  # a file of the blueprint's (or the app's) static folder
                 owner = w.app.blueprints[rule.endpoint.split(".")[0]] if "." in rule.endpoint else w.app
@@ -723,6 +940,7 @@ CASES = [
     Case("a withdrawn trainee: project", "leaver", "GET", "/projects/{project}"),
     Case("a withdrawn trainee: workspace", "leaver", "GET", "/projects/{project}/work"),
     Case("a withdrawn trainee: API", "leaver", "GET", "/api/v1/projects/{project}"),
+    Case("a withdrawn trainee: cohort API", "leaver", "GET", "/api/v1/cohorts/{cohort}"),
     # Once released, a grade is its trainee's too, and still nobody else's in the cohort.
     Case("a released grade: its trainee", "owner", "GET",
          "/api/v1/projects/{project}/submissions/{submission}/assessment", expected="allow"),
@@ -778,6 +996,67 @@ CASES = [
          body={"file": "{rubric_file}"}),
     Case("shared rubric by an instructor: API", "instr", "POST", "/api/v1/projects/rubrics",
          body={"programme_id": None, "title_en": "Everyone's", **RUBRIC}),
+    # Portfolios: nobody but the owner sees an unpublished item or its files, whatever the door.
+    Case("portfolio: published item's poster, control", "employer", "GET",
+         "/portfolio/{portfolio}/items/{item}/poster.jpg", expected="allow"),
+    Case("portfolio: unpublished item's poster, employer", "employer", "GET",
+         "/portfolio/{portfolio}/items/{hidden_item}/poster.jpg"),
+    Case("portfolio: unpublished item's poster, admin", "admin", "GET",
+         "/portfolio/{portfolio}/items/{hidden_item}/poster.jpg"),
+    Case("portfolio: unpublished item's poster, instructor", "instr", "GET",
+         "/portfolio/{portfolio}/items/{hidden_item}/poster.jpg"),
+    Case("portfolio: unpublished item through a link", "anon", "GET",
+         "/portfolio/l/{share_token}/items/{hidden_item}/poster.jpg"),
+    Case("portfolio: unpublished item through the API", "employer", "GET",
+         "/api/v1/portfolios/me/items/{hidden_item}"),
+    Case("portfolio: a live link, control", "anon", "GET", "/portfolio/l/{share_token}", expected="allow"),
+    Case("portfolio: a revoked link", "anon", "GET", "/portfolio/l/{revoked_share_token}"),
+    Case("portfolio: a revoked link's video", "anon", "GET",
+         "/portfolio/l/{revoked_share_token}/items/{item}/poster.jpg"),
+    Case("portfolio: an expired link", "anon", "GET", "/portfolio/l/{expired_share_token}"),
+    Case("portfolio: an expired link's video", "anon", "GET",
+         "/portfolio/l/{expired_share_token}/items/{item}/poster.jpg"),
+    Case("portfolio: a token that was never issued", "anon", "GET", "/portfolio/l/{malformed_token}"),
+    Case("portfolio: this item under another portfolio", "employer", "GET",
+         "/portfolio/{other_portfolio}/items/{item}/poster.jpg"),
+    Case("portfolio: this item through another trainee's link", "anon", "GET",
+         "/portfolio/l/{other_share_token}/items/{item}/poster.jpg"),
+    Case("portfolio: the item's upload itself", "employer", "GET", "/media/{media}/download"),
+    Case("portfolio: another trainee edits the item", "other", "POST", "/portfolio/items/{item}/unpublish"),
+    Case("portfolio: another trainee revokes the link", "other", "POST", "/portfolio/links/{spare_link}/revoke"),
+    Case("portfolio: another trainee's API delete", "other", "DELETE", "/api/v1/portfolios/me/items/{item}",
+         endpoint="portfolios_api.OwnItemRemoval"),
+    Case("portfolio: a pending employer's API read", "pending", "GET", "/api/v1/portfolios/{portfolio}"),
+    Case("certificate: another trainee's", "other", "GET", "/certificates/{completion}"),
+    Case("certificate: another trainee's API", "other", "GET", "/api/v1/completions/{completion}"),
+    # Careers: another employer's interest; one not passed on to the trainee yet; trainees who did not opt in.
+    Case("another employer's interest: page", "employer", "GET", "/careers/interests/{rival_interest}"),
+    Case("another employer's interest: API", "employer", "GET", "/api/v1/careers/interests/{rival_interest}"),
+    Case("another employer's interest: withdraw", "employer", "POST", "/careers/interests/{rival_interest}/step",
+         body={"action": "withdraw"}),
+    Case("another employer's interest: API withdraw", "employer", "POST",
+         "/api/v1/careers/interests/{rival_interest}/steps", body={"action": "withdraw"}),
+    Case("an interest not passed on yet: its trainee", "owner", "GET", "/careers/interests/{rival_interest}"),
+    Case("an interest not passed on yet: accept", "owner", "POST", "/careers/interests/{rival_interest}/step",
+         body={"action": "accept"}),
+    Case("an interest not passed on yet: API accept", "owner", "POST",
+         "/api/v1/careers/interests/{rival_interest}/steps", body={"action": "accept"}),
+    Case("an interest passed on: its trainee", "owner", "GET", "/careers/interests/{interest}", expected="allow"),
+    Case("a trainee who did not opt in: interest page", "employer", "GET", "/careers/trainees/{other_id}/interest"),
+    Case("a trainee who did not opt in: interest", "employer", "POST", "/careers/trainees/{other_id}/interest",
+         body={"role_title": "Matrix"}),
+    Case("a trainee who did not opt in: API interest", "employer", "POST", "/api/v1/careers/interests",
+         body={"trainee_id": "{other_id}", "role_title": "Matrix"}),
+    Case("not a trainee: interest", "employer", "POST", "/careers/trainees/{liaison_id}/interest",
+         body={"role_title": "Matrix"}),
+    Case("a pending employer: interest", "pending", "POST", "/careers/trainees/{owner_id}/interest",
+         body={"role_title": "Matrix"}),
+    Case("a pending employer: API interest", "pending", "POST", "/api/v1/careers/interests",
+         body={"trainee_id": "{owner_id}", "role_title": "Matrix"}),
+    Case("a pending employer: API search", "pending", "GET", "/api/v1/careers/search"),
+    Case("an employer deciding on employers: API", "employer", "POST",
+         "/api/v1/careers/employers/{employer_id}/decision",
+         body={"decision": "approved"}),
 ]
 
 
@@ -817,6 +1096,7 @@ def _mismatch_world(w) -> None:
                                            title_en="Their rubric", data=RUBRIC, by=user["admin"]).id
     w.rubric_file = json.dumps({"title_en": "Imported", **RUBRIC}).encode()
     w.foreign_id = w.user_ids["foreign"]
+    _careers_mismatch_world(w)
     due = utcnow() + timedelta(days=7)
     theirs = services.create_project(cohort2, user["instr2"], title_en="Their film", title_ko="영상",
                                      due_at=due)
@@ -861,10 +1141,55 @@ def _mismatch_world(w) -> None:
     w.read_token = create_token(user["instr"], "read only", "read")[1]
     w.malformed_token = "gbp_" + "A" * 43
     db.session.commit()
-    for name in ("owner", "other", "foreign", "instr", "admin", "mate", "leaver", "gone"):
+    for name in ("owner", "other", "foreign", "instr", "admin", "mate", "leaver", "gone", "employer", "pending"):
         w.clients[name] = _login(w.app, w.emails.get(name) or extra[name].email)
     disable_user(db.session.get(User, extra["gone"].id), None)  # signed in and holding a token
+    _portfolio_mismatch_world(w)
     db.session.commit()
+
+
+def _careers_mismatch_world(w) -> None:
+    """Another approved employer's interest in the owner, not passed on yet; ids of people not to be reached."""
+    from lms.auth.services import hasher
+    from lms.users.models import Role, User
+    from projects.models import Employer, EmployerStatus, Interest, InterestEvent, InterestStatus
+
+    db = _db
+    rival = User(role=Role.EMPLOYER, email="rival@matrix.example.org", name="Matrix rival", locale="en",
+                 password_hash=hasher().hash(PASSWORD))
+    db.session.add(rival)
+    db.session.flush()
+    employer = Employer(user_id=rival.id, company="Rival Co", business_number="1248100998",
+                        status=EmployerStatus.APPROVED)
+    interest = Interest(employer=employer, trainee_id=w.owner_id, role_title="Theirs", status=InterestStatus.SUBMITTED)
+    interest.events = [InterestEvent(status=InterestStatus.SUBMITTED)]
+    db.session.add_all([employer, interest])
+    db.session.flush()
+    w.rival_interest, w.other_id, w.liaison_id = interest.id, w.user_ids["other"], w.user_ids["liaison"]
+
+
+def _portfolio_mismatch_world(w) -> None:
+    """The matrix's owner hid the published item again (its last ``item_action``) and made the portfolio
+    private (the API's PUT): publish and share it again; and a third trainee's portfolio, shared by link, to
+    send this portfolio's item ids to."""
+    from lms.users.models import Role, User
+    from projects import portfolios
+    from projects.models import PortfolioItem, Visibility
+
+    db = _db
+    item = db.session.get(PortfolioItem, w.item)
+    portfolios.set_published(item, True)
+    item.portfolio.visibility = Visibility.LINK
+    # Making it private stopped its links for good (setting "link" again reopens none): a new one.
+    _live, w.share_token = portfolios.create_link(item.portfolio, recipient="Matrix HR again", days=30)
+    sharer = User(role=Role.TRAINEE, email="sharer@matrix.example.org", name="Matrix sharer", locale="en")
+    db.session.add(sharer)
+    db.session.flush()
+    theirs = portfolios.portfolio_of(sharer, create=True)
+    theirs.visibility = Visibility.LINK
+    _link, w.other_share_token = portfolios.create_link(theirs, recipient="Theirs", days=3)
+    db.session.commit()
+    w.other_portfolio = theirs.id
 
 
 def run_case(w, case: Case) -> Check:

@@ -26,11 +26,11 @@ def test_core_boots_and_serves_without_plugins(tmp_path):
 
 
 def test_default_plugins_are_loaded_in_order(app):
-    assert list(app.extensions["lms.plugins"]) == ["media", "projects"]
+    assert list(app.extensions["lms.plugins"]) == ["media", "projects", "lti"]
 
 
 def test_unknown_plugin_fails_loudly(tmp_path):
-    with pytest.raises(PluginError, match=r"Unknown plugin 'portfolio'.*installed plugins: media, projects"):
+    with pytest.raises(PluginError, match=r"Unknown plugin 'portfolio'.*installed plugins: lti, media, projects"):
         create_app({"PLUGINS": ["portfolio"]}, instance_path=str(tmp_path))
 
 

@@ -16,7 +16,7 @@ class UserSchema(Schema):
     timezone = fields.Str(dump_only=True)
     organisation = fields.Str(allow_none=True, validate=validate.Length(max=160))
     created_at = fields.DateTime(dump_only=True)
-    last_login_at = fields.DateTime(dump_only=True)
+    last_login_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class UserPatchSchema(Schema):

@@ -87,7 +87,7 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
     ok = hasher().verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         db.session.add_all([LoginFailure(key=acct_key, created_at=now), LoginFailure(key=ip_key, created_at=now)])
-        log.info("login failed for %s from %s", email, ip)
+        log.info("login failed for %r from %s", email, ip)  # %r: a newline in the input cannot forge a line
         return None
     db.session.execute(delete(LoginFailure).where(LoginFailure.key == acct_key))
     if hasher().needs_rehash(user.password_hash):

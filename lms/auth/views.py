@@ -75,7 +75,10 @@ def logout():
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # Drop what the browser kept for this user (cached pages, resumable-upload records in localStorage).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/forgot", methods=["GET", "POST"])

@@ -49,8 +49,13 @@ def unread_count(user: User) -> int:
 
 
 def recent(user: User, limit: int = 30) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                   .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+    return list(db.session.scalars(of_user(user).limit(limit)))
+
+
+def of_user(user: User):
+    """A ``select`` of the user's notifications, newest first (to paginate)."""
+    return (select(Notification).where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
 
 
 def mark_all_read(user: User) -> None:

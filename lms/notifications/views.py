@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from lms.forms import ActionForm
 from lms.jobs import commit
+from lms.pagination import paginate
 from lms.notifications import services
 
 bp = Blueprint("notifications", __name__)
@@ -22,8 +23,8 @@ def _unread():
 @bp.route("/notifications")
 @login_required
 def index():
-    return render_template("lms/notifications.html", notifications=services.recent(current_user),
-                           form=ActionForm())
+    page = paginate(services.of_user(current_user))
+    return render_template("lms/notifications.html", notifications=page.items, page=page, form=ActionForm())
 
 
 @bp.route("/notifications/read", methods=["POST"])

@@ -11,8 +11,9 @@ from lms.api import api_blueprint
 from lms.api.schemas import CohortQuerySchema, CohortSchema, EnrolmentSchema, ProgrammeSchema
 from lms.extensions import db
 from lms.jobs import commit
+from lms.pagination import api_page
 from lms.programmes import services
-from lms.programmes.models import Cohort, CohortInstructor, Enrolment, Programme
+from lms.programmes.models import Cohort, CohortInstructor, Enrolment, EnrolmentStatus, Programme
 from lms.users.models import Role, User
 
 blp = api_blueprint("programmes_api", __name__, "", description="Programmes, cohorts and enrolments.")
@@ -26,7 +27,9 @@ def visible_cohorts(user: User):
     if user.role is Role.INSTRUCTOR:
         return stmt.join(CohortInstructor).where(CohortInstructor.user_id == user.id)
     if user.role is Role.TRAINEE:
-        return stmt.join(Enrolment).where(Enrolment.user_id == user.id)
+        # A withdrawn trainee has left the cohort; completed ones keep seeing where they trained.
+        return stmt.join(Enrolment).where(Enrolment.user_id == user.id,
+                                          Enrolment.status != EnrolmentStatus.WITHDRAWN)
     return stmt.where(False)
 
 
@@ -36,10 +39,7 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
 
 
 def _page(stmt, pagination_parameters):
-    page = db.paginate(stmt, page=pagination_parameters.page, per_page=pagination_parameters.page_size,
-                       error_out=False)
-    pagination_parameters.item_count = page.total
-    return page.items
+    return api_page(stmt, pagination_parameters)  # caps the page number: a huge OFFSET crashed the database
 
 
 @blp.route("/programmes")

@@ -1,18 +1,19 @@
 """Programme and cohort screens: admins manage, assigned instructors and liaisons read."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.jobs import commit
+from lms.pagination import paginate
 from lms.programmes import services
 from lms.programmes.forms import CohortForm, PersonForm, ProgrammeForm
-from lms.programmes.models import Cohort, Enrolment, EnrolmentStatus, Programme
+from lms.programmes.models import Cohort, CohortInstructor, Enrolment, EnrolmentStatus, Programme
 from lms.security import role_required
 from lms.users.models import Role, User
 
@@ -44,10 +45,19 @@ def get_cohort_or_404(cohort_id: int, user: User) -> Cohort:
 @bp.route("/programmes")
 @role_required(*READERS)
 def list_programmes():
-    programmes = db.session.scalars(select(Programme).options(selectinload(Programme.cohorts))
-                                    .order_by(Programme.code)).all()
-    sizes = services.cohort_sizes([c.id for p in programmes for c in p.cohorts])
-    return render_template("lms/programmes/list.html", programmes=programmes, sizes=sizes)
+    """The programmes (a handful), then their cohorts a page at a time, newest first (one programme's with
+    ``?programme_id=``)."""
+    programmes = db.session.scalars(select(Programme).order_by(Programme.code)).all()
+    counts = dict(db.session.execute(select(Cohort.programme_id, func.count()).group_by(Cohort.programme_id)).all())
+    wanted = request.args.get("programme_id", type=int)
+    stmt = select(Cohort).options(joinedload(Cohort.programme)).order_by(Cohort.start_date.desc(), Cohort.id.desc())
+    if wanted:
+        stmt = stmt.where(Cohort.programme_id == wanted)
+    page = paginate(stmt)
+    taught = set(db.session.scalars(select(CohortInstructor.cohort_id).where(
+        CohortInstructor.user_id == current_user.id))) if current_user.role is Role.INSTRUCTOR else None
+    return render_template("lms/programmes/list.html", programmes=programmes, counts=counts, page=page,
+                           sizes=services.cohort_sizes([c.id for c in page.items]), taught=taught, wanted=wanted)
 
 
 @bp.route("/admin/programmes/new", methods=["GET", "POST"])
@@ -103,21 +113,38 @@ def edit_cohort(programme_id: int | None = None, cohort_id: int | None = None):
 @role_required(*READERS)
 def cohort(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
-    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
-                                    .options(selectinload(Enrolment.user)).order_by(Enrolment.enrolled_at)).all()
-    forms = {}
+    enrolments = paginate(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
+                          .options(selectinload(Enrolment.user)).order_by(Enrolment.enrolled_at, Enrolment.id))
+    forms, find = {}, request.args.get("find", "")[:100]
     if current_user.role is Role.ADMIN:
         forms = {"instructor": PersonForm(prefix="instructor"), "trainee": PersonForm(prefix="trainee")}
-        forms["instructor"].user_id.choices = _people(Role.INSTRUCTOR, {u.id for u in cohort.instructors})
-        forms["trainee"].user_id.choices = _people(
-            Role.TRAINEE, {e.user_id for e in enrolments if e.status is not EnrolmentStatus.WITHDRAWN})
+        forms["instructor"].user_id.choices = _people(Role.INSTRUCTOR, cohort.id, find)
+        forms["trainee"].user_id.choices = _people(Role.TRAINEE, cohort.id, find)
     return render_template("lms/programmes/cohort.html", cohort=cohort, enrolments=enrolments, forms=forms,
-                           action=ActionForm())
+                           action=ActionForm(), find=find, people_limit=PEOPLE_LIMIT)
 
 
-def _people(role: Role, exclude: set[int]) -> list[tuple[int, str]]:
-    users = db.session.scalars(select(User).where(User.role == role, User.active.is_(True)).order_by(User.name))
-    return [(u.id, f"{u.name} <{u.email}>") for u in users if u.id not in exclude]
+#: At most this many people in a picker; past it, the admin narrows the list with a search (50,000 trainees
+#: made a 4 MB page with a select nobody could scroll).
+PEOPLE_LIMIT = 200
+
+
+def _people(role: Role, cohort_id: int | None, find: str = "", only: int | None = None) -> list[tuple[int, str]]:
+    """Active users of *role* not yet in the cohort (matching *find*), or just user *only* when a form is posted."""
+    stmt = select(User.id, User.name, User.email).where(User.role == role, User.active.is_(True))
+    if only is not None:
+        stmt = stmt.where(User.id == only)
+    if cohort_id is not None:
+        taken = (select(CohortInstructor.user_id).where(CohortInstructor.cohort_id == cohort_id)
+                 if role is Role.INSTRUCTOR else
+                 select(Enrolment.user_id).where(Enrolment.cohort_id == cohort_id,
+                                                 Enrolment.status != EnrolmentStatus.WITHDRAWN))
+        stmt = stmt.where(User.id.not_in(taken))
+    if find.strip():
+        like = f"%{find.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+    rows = db.session.execute(stmt.order_by(User.name, User.id).limit(PEOPLE_LIMIT)).all()
+    return [(uid, f"{name} <{email}>") for uid, name, email in rows]
 
 
 @bp.route("/admin/cohorts/<int:cohort_id>/<any(instructor, trainee):kind>", methods=["POST"])
@@ -125,7 +152,8 @@ def _people(role: Role, exclude: set[int]) -> list[tuple[int, str]]:
 def add_person(cohort_id: int, kind: str):
     cohort = get_cohort_or_404(cohort_id, current_user)
     form = PersonForm(prefix=kind)
-    form.user_id.choices = _people(Role.INSTRUCTOR if kind == "instructor" else Role.TRAINEE, set())
+    form.user_id.choices = _people(Role.INSTRUCTOR if kind == "instructor" else Role.TRAINEE, None,
+                                   only=request.form.get(f"{kind}-user_id", type=int) or 0)
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data)
         try:

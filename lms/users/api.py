@@ -10,6 +10,7 @@ from lms.api import api_blueprint
 from lms.api.schemas import UserPatchSchema, UserQuerySchema, UserSchema
 from lms.extensions import db
 from lms.jobs import commit
+from lms.pagination import api_page
 from lms.users import services
 from lms.users.models import Role, User
 
@@ -37,11 +38,7 @@ class Users(MethodView):
     def get(self, args, pagination_parameters):
         """List users (administrators)."""
         _require_admin()
-        page = db.paginate(services.search_users(args.get("q", ""), args.get("role")),
-                           page=pagination_parameters.page, per_page=pagination_parameters.page_size,
-                           error_out=False)
-        pagination_parameters.item_count = page.total
-        return page.items
+        return api_page(services.search_users(args.get("q", ""), args.get("role")), pagination_parameters)
 
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)

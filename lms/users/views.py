@@ -1,7 +1,7 @@
 """Account pages (own profile, sessions, API tokens) and the admins' user screens."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,9 +14,10 @@ from lms.extensions import db
 from lms.forms import ActionForm
 from lms.jobs import commit
 from lms.mail import read_outbox
+from lms.pagination import paginate
 from lms.programmes.services import teaches_trainee
 from lms.security import role_required
-from lms.users import services
+from lms.users import privacy, services
 from lms.users.forms import ApiTokenForm, ImportForm, ProfileForm, UserForm
 from lms.users.models import KoreanTest, Role, User
 
@@ -116,6 +117,17 @@ def revoke_api_token(token_id: int):
     return redirect(url_for("users.api_tokens"))
 
 
+@bp.route("/account/personal-data.zip")
+@login_required
+def personal_data():
+    """Everything stored about the signed-in user (core and plugins) with their files, as a ZIP."""
+    archive = privacy.personal_data_archive(current_user._get_current_object())
+    response = Response(archive, mimetype="application/zip")
+    response.headers["Content-Disposition"] = 'attachment; filename="gongbang-personal-data.zip"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 @bp.route("/people/<int:user_id>")
 @login_required
 def person(user_id: int):
@@ -134,7 +146,7 @@ def admin_users():
     q = request.args.get("q", "")[:100]
     role = request.args.get("role")
     role = Role(role) if role in {r.value for r in Role} else None
-    page = db.paginate(services.search_users(q, role), per_page=50, error_out=False)
+    page = paginate(services.search_users(q, role))
     return render_template("lms/users/admin_list.html", page=page, q=q, role=role, roles=list(Role))
 
 
@@ -161,7 +173,7 @@ def admin_new_user():
 def admin_user(user_id: int):
     user = get_user_or_404(user_id)
     return render_template("lms/users/admin_detail.html", person=user, cohorts=services.trainee_cohorts(user),
-                           action=ActionForm())
+                           action=ActionForm(), anonymised=privacy.is_anonymised(user))
 
 
 @bp.route("/admin/users/<int:user_id>/<any(disable, enable, invite):op>", methods=["POST"])
@@ -170,6 +182,10 @@ def admin_user_action(user_id: int, op: str):
     user = get_user_or_404(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if privacy.is_anonymised(user):
+        # No way back to an identity that was removed, nor invitations to a placeholder address.
+        flash(_("This account is anonymised."), "error")
+        return redirect(url_for("users.admin_user", user_id=user.id))
     if op == "disable":
         if user.id == current_user.id:
             flash(_("You cannot disable your own account."), "error")
@@ -184,6 +200,25 @@ def admin_user_action(user_id: int, op: str):
         message = _("A new invitation is on its way to %(email)s.", email=user.email)
     commit()
     flash(message, "success")
+    return redirect(url_for("users.admin_user", user_id=user.id))
+
+
+@bp.route("/admin/users/<int:user_id>/anonymise", methods=["POST"])
+@role_required(Role.ADMIN)
+def admin_anonymise(user_id: int):
+    """Remove a departed user's identity and files for good; grades stay for statistics."""
+    user = get_user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash(_("You cannot anonymise your own account."), "error")
+    elif privacy.is_anonymised(user):
+        flash(_("This account is already anonymised."), "info")
+    else:
+        privacy.anonymise_user(user, current_user)
+        commit()
+        flash(_("The account is anonymised: name, e-mail, profile and files are removed; grades are kept "
+                "for statistics."), "success")
     return redirect(url_for("users.admin_user", user_id=user.id))
 
 

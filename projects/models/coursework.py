@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from flask import has_request_context
 from flask_babel import get_locale
-from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint, event)
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String,
+                        Text, UniqueConstraint, event)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import UTCDateTime, str_enum, utcnow
@@ -39,6 +39,8 @@ class Project(db.Model):
         CheckConstraint("cutoff_at IS NULL OR cutoff_at >= due_at", name="cutoff_after_due"),
         CheckConstraint("opens_at IS NULL OR opens_at <= due_at", name="opens_before_due"),
         CheckConstraint("max_attempts IS NULL OR max_attempts >= 1", name="attempts_positive"),
+        # Project lists page newest due first (42,000 projects at national scale).
+        Index("ix_projects_projects_due_at_id", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

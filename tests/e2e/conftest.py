@@ -41,8 +41,12 @@ def server(tmp_path_factory):
         subprocess.run(lms + args, env=env, check=True, capture_output=True, cwd=instance)
     port = _free_port()
     log = open(instance / "gunicorn.log", "wb")
+    # --pythonpath: the working folder (the instance) holds a "media" folder of uploads once the demo made one,
+    # which would shadow the media package as a namespace package.
+    root = str(Path(__file__).resolve().parents[2])
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                             "lms:create_app()"], env=env, cwd=instance, stdout=log, stderr=subprocess.STDOUT)
+                             "--pythonpath", root, "lms:create_app()"], env=env, cwd=instance, stdout=log,
+                            stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:

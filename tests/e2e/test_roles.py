@@ -56,6 +56,9 @@ def test_wrong_password_is_explained_in_korean(server, new_page):
 
 def test_phone_viewport_has_no_sideways_scroll(server, new_page):
     page = new_page("en-US", phone=True)
+    page.goto(server + "/auth/login")
+    # Signed out, the language switch is in view at once: no menu to open first.
+    assert page.get_by_role("button", name="한국어").is_visible()
     sign_in(page, server, "trainee@demo.gongbang.kr")
     page.goto(server + "/account")
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -1,6 +1,7 @@
 """The `lms` command line."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.users.models import User
@@ -40,3 +41,42 @@ def test_demo_is_idempotent(runner, db):
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert runner.invoke(args=["demo", "--if-empty"]).exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(User)) == count >= 17
+
+
+@pytest.mark.slow
+def test_serve_starts_from_an_instance_folder_that_has_a_media_folder(tmp_path):
+    """`lms serve` run where the instance keeps its files must still find the media plugin's code."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    instance = tmp_path / "instance"
+    (instance / "media").mkdir(parents=True)  # what local storage creates beside the database
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, LMS_INSTANCE_PATH=str(instance))
+    lms = str(Path(sys.executable).with_name("lms"))
+    subprocess.run([lms, "db", "upgrade"], cwd=instance, env=env, check=True, capture_output=True)
+    proc = subprocess.Popen([lms, "serve", "--port", str(port), "--workers", "1", "--no-worker"], cwd=instance,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        status = None
+        for _ in range(120):
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.25)
+        assert status == 200, proc.stdout.read().decode(errors="replace")[-2000:] if proc.poll() is not None else ""
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        proc.stdout.close()

@@ -27,6 +27,13 @@ def _post_routes(app):
             yield rule.endpoint, rule.rule, values
 
 
+#: Posts another site starts by design; each is protected otherwise (tests/lti/test_security.py proves it).
+CROSS_SITE = {
+    "lti.login": "the LMS starts the OIDC login; the one-time state and nonce protect the launch",
+    "lti.launch": "a JWT signed by the LMS, bound to this browser's state cookie and a one-time nonce",
+}
+
+
 def test_every_form_post_needs_a_token(csrf_app):
     from flask import url_for
 
@@ -38,7 +45,12 @@ def test_every_form_post_needs_a_token(csrf_app):
             path = url_for(endpoint, **values)
         r = client.post(path, data={"email": "a@example.org", "password": "x"}, headers={"Accept-Language": "en"})
         assert r.status_code == 400, (endpoint, r.status_code)
+        if endpoint in CROSS_SITE:
+            # Refused too, by the protocol's own checks rather than a form token.
+            assert "Your form had expired" not in r.get_data(as_text=True), endpoint
+            continue
         assert "Your form had expired" in r.get_data(as_text=True), endpoint
+    assert set(CROSS_SITE) <= {endpoint for endpoint, _rule, _values in routes}
 
 
 def test_login_with_the_token_works(csrf_app):

@@ -75,8 +75,13 @@ def test_cohort_visibility(make_user, login, make_cohort, app):
 
 
 @pytest.mark.parametrize("role", ["admin", "instructor", "trainee", "liaison", "employer"])
-def test_every_role_has_a_dashboard_with_real_data(make_user, login, make_cohort, role):
+def test_every_role_has_a_dashboard_with_real_data(make_user, login, make_cohort, role, app, db):
     user = make_user(role)
+    if role == "employer" and "projects" in app.extensions:
+        # With the projects plugin an employer works only once the liaison approved the company.
+        from projects.models import Employer, EmployerStatus
+        db.session.add(Employer(user_id=user.id, company="Test Co", status=EmployerStatus.APPROVED))
+        db.session.commit()
     trainee, teacher = make_user("trainee"), make_user("instructor")
     cohort = make_cohort(instructors=[user if role == "instructor" else teacher],
                          trainees=[user if role == "trainee" else trainee], name="Autumn Forty-Two")

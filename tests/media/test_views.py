@@ -84,7 +84,7 @@ def test_files_are_served_as_data_never_as_pages(client, login, trainee, media, 
     m = db.session.query(MediaFile).one()
     poster = fetch(client, f"/media/{m.id}/poster.jpg")
     assert poster.status_code == 200 and poster.mimetype == "image/jpeg"
-    assert poster.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert poster.headers["Content-Security-Policy"] == "default-src 'none'; sandbox; frame-ancestors 'none'"
     assert poster.headers["X-Content-Type-Options"] == "nosniff"
     assert fetch(client, f"/media/{m.id}/thumbnails.vtt").mimetype == "text/vtt"
     ranged = fetch(client, f"/media/{m.id}/preview.mp4", headers={"Range": "bytes=0-99"})

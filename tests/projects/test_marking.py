@@ -53,12 +53,17 @@ def form(assessment, story="great", points="9", tech="pass", status="ready", fee
 def test_grading_screen_saves_marks_and_total_matches_the_core(client, login, course, graded_course, db):
     project, submission = graded_course["project"], graded_course["submissions"][0]
     login(course["instructor"])
-    page = client.get(f"/projects/{project.id}/submissions/{submission.id}/grade")
+    # The submission's own page leads to its grading screen.
+    grade_url = f"/projects/{project.id}/submissions/{submission.id}/grade"
+    assert grade_url in client.get(f"/projects/{project.id}/submissions/{submission.id}").get_data(as_text=True)
+    page = client.get(grade_url)
     assert page.status_code == 200 and "Strong opening" not in page.get_data(as_text=True)
     assessment = marking.get_assessment(submission)
+    version = assessment.version
     r = client.post(f"/projects/{project.id}/submissions/{submission.id}/grade", data=form(assessment))
     assert r.status_code == 302
     db.session.refresh(assessment)
+    assert assessment.version == version + 1  # one save, one version
     # (2 x 9 + 1 x 10) / (2 x 10 + 1 x 10) x 100 = 93.33.. -> 93.3
     assert assessment.grade == Decimal("93.3") and assessment.status is MarkingStatus.READY
     assert assessment.marks["story"]["comment"] == "Strong opening"
