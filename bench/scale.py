@@ -70,7 +70,7 @@ def main() -> int:
         if any(u is None for u in people.values()):
             print("No national data here: run `lms demo --scale national` first.")
             return 2
-        teacher, trainee = people["instructor"], people["trainee"]
+        teacher = people["instructor"]
         cohort_id = db.session.scalar(select(CohortInstructor.cohort_id).where(CohortInstructor.user_id == teacher.id)
                                       .order_by(CohortInstructor.cohort_id))
         project_id = db.session.scalar(select(Project.id).where(Project.cohort_id == cohort_id,

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.db import utcnow
 from lms.extensions import db
 from projects import services
-from projects.models import Project
+from projects.models import Attempt, Project, Submission
 
 BRIEF_KO = """지역 소상공인 한 곳을 골라 **30초~3분** 길이의 홍보 영상을 만드세요.
 
@@ -51,7 +51,26 @@ def load(cohorts: dict, people: dict) -> None:
         due_at=now + timedelta(days=30), team_mode=True)
     services.save_deliverable(teaser, name_ko="티저 영상", name_en="Teaser", kind="video",
                               spec={"max_duration": 15, "min_height": 1280})
-    load_portfolio(cohorts, people, promo, instructor)
+    # An earlier project, handed in, graded and released: the work Dilnoza's portfolio is made from (the
+    # promo film above stays open for trying the hand-in and grading).
+    sketch = services.create_project(
+        cohort, instructor, title_ko="골목 시장 스케치", title_en="Market street sketch",
+        brief_ko="동네 가게 한 곳의 하루를 30초~3분 영상으로 담으세요.",
+        brief_en="Film a day in one local shop, 30 seconds to 3 minutes.", due_at=now + timedelta(hours=1))
+    services.save_deliverable(sketch, name_ko="완성 영상", name_en="Final film", kind="video",
+                              spec={"min_duration": 30, "max_duration": 180, "require_audio": True})
+    services.save_deliverable(sketch, name_ko="연출 노트", name_en="Director's note", kind="text")
+    services.publish_project(sketch)
+    load_portfolio(cohorts, people, sketch, instructor)
+    # Dated back: the project closed three weeks ago and the film was handed in the day before. Attempts are
+    # immutable records, so demo data moves their dates with plain UPDATEs, not through the ORM.
+    sketch.opens_at, sketch.due_at = now - timedelta(days=35), now - timedelta(days=21)
+    handed_in = now - timedelta(days=22)
+    ours = select(Submission.id).where(Submission.project_id == sketch.id)
+    db.session.execute(update(Attempt).where(Attempt.submission_id.in_(ours))
+                       .values(submitted_at=handed_in, due_at=sketch.due_at))
+    db.session.execute(update(Submission).where(Submission.project_id == sketch.id)
+                       .values(last_submitted_at=handed_in))
 
 
 DEMO_RUBRIC = {"criteria": [
@@ -83,8 +102,8 @@ def _demo_film(path) -> None:
 
 
 def load_portfolio(cohorts: dict, people: dict, promo, instructor) -> None:
-    """Dilnoza's promo film, graded and released, published in her portfolio; Wang Fang's signed completion of
-    the spring cohort."""
+    """Dilnoza's film for *promo* (an earlier project), graded and released, published in her portfolio; Wang
+    Fang's signed completion of the spring cohort."""
     import tempfile
     from datetime import date
     from pathlib import Path
@@ -98,10 +117,10 @@ def load_portfolio(cohorts: dict, people: dict, promo, instructor) -> None:
     trainee, admin = people.get("dilnoza@demo.gongbang.kr"), people.get("admin@demo.gongbang.kr")
     if trainee is None or admin is None or portfolios.portfolio_of(trainee) is not None:
         return
-    rubric = rubrics.create_rubric(programme_id=promo.cohort.programme_id, title_ko="홍보 영상 평가",
-                                   title_en="Promo film rubric", data=DEMO_RUBRIC, by=instructor)
+    rubric = rubrics.create_rubric(programme_id=promo.cohort.programme_id, title_ko="영상 과제 평가",
+                                   title_en="Video assignment rubric", data=DEMO_RUBRIC, by=instructor)
     rubrics.attach(promo, rubric.latest)
-    film, note = promo.deliverables[0], promo.deliverables[2]
+    film, note = promo.deliverables[0], promo.deliverables[1]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "promo.mp4"
         _demo_film(path)

@@ -32,6 +32,7 @@ from projects.portfolio_forms import (AddItemForm, CompletionForm, ConsentForm, 
                                       PosterForm, RevokeCompletionForm)
 from projects.forms import error_text
 from projects.services import ProjectError
+from projects.views import apply_change
 from projects.submission_views import _safe_name
 
 bp = Blueprint("portfolios", __name__)
@@ -202,16 +203,9 @@ def edit_item(item_id: int):
     files = [i.media for i in item.attempt.items if i.media is not None]
     form.media_id.choices = [(m.id, m.original_name) for m in files] or [(0, "—")]
     if form.validate_on_submit():
-        try:
-            portfolios.update_item(item, title_ko=form.title_ko.data, title_en=form.title_en.data,
-                                   reflection_ko=form.reflection_ko.data, reflection_en=form.reflection_en.data,
-                                   media_id=form.media_id.data if files else None)
-        except ProjectError as exc:
-            db.session.rollback()
-            flash(error_message(exc), "error")
-        else:
-            commit()
-            flash(_("Saved."), "success")
+        if apply_change(lambda: portfolios.update_item(
+                item, title_ko=form.title_ko.data, title_en=form.title_en.data, reflection_ko=form.reflection_ko.data,
+                reflection_en=form.reflection_en.data, media_id=form.media_id.data if files else None), _("Saved."), error_message):
             return redirect(url_for("portfolios.edit_item", item_id=item.id))
     consent = ConsentForm(data={"people": [{"consent": p.get("consent"), "note": p.get("note", "")}
                                            for p in item.people or []]}, formdata=None)
@@ -232,14 +226,8 @@ def record_consent(item_id: int):
     if not form.validate_on_submit():
         flash(error_text(form) or _("Choose a consent status for each person."), "error")
     else:
-        try:
-            portfolios.record_consent(item, [(e.consent.data, e.note.data) for e in form.people])
-        except ProjectError as exc:
-            db.session.rollback()
-            flash(error_message(exc), "error")
-        else:
-            commit()
-            flash(_("Consent is recorded."), "success")
+        apply_change(lambda: portfolios.record_consent(item, [(e.consent.data, e.note.data) for e in form.people]),
+                     _("Consent is recorded."), error_message)
     return redirect(url_for("portfolios.edit_item", item_id=item.id, _anchor="people"))
 
 
@@ -252,14 +240,8 @@ def choose_poster(item_id: int):
     if not form.validate_on_submit():
         flash(error_text(form) or _("Enter a time in seconds."), "error")
     else:
-        try:
-            portfolios.set_poster(item, None if auto else float(form.seconds.data), current_user)
-        except ProjectError as exc:
-            db.session.rollback()
-            flash(error_message(exc), "error")
-        else:
-            commit()
-            flash(_("The poster is changed."), "success")
+        apply_change(lambda: portfolios.set_poster(item, None if auto else float(form.seconds.data), current_user),
+                     _("The poster is changed."), error_message)
     return redirect(url_for("portfolios.edit_item", item_id=item.id, _anchor="poster"))
 
 

@@ -189,7 +189,7 @@ def edit(project_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     form = ProjectForm(obj=project)
     if form.validate_on_submit():
-        if _apply(lambda: services.update_project(project, **_project_fields(form)), _("The project is saved.")):
+        if apply_change(lambda: services.update_project(project, **_project_fields(form)), _("The project is saved.")):
             return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/edit.html", form=form, cohort=project.cohort, project=project)
 
@@ -208,7 +208,7 @@ def edit_deliverable(project_id: int, deliverable_id: int | None = None):
         fields = {"name_ko": (form.name_ko.data or "").strip(), "name_en": (form.name_en.data or "").strip(),
                   "kind": form.kind.data,
                   "required": form.required.data, "guidance": form.guidance.data, "spec": form.spec()}
-        if _apply(lambda: services.save_deliverable(project, deliverable, **fields), _("The deliverable is saved.")):
+        if apply_change(lambda: services.save_deliverable(project, deliverable, **fields), _("The deliverable is saved.")):
             return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/deliverable.html", form=form, project=project, deliverable=deliverable)
 
@@ -219,17 +219,17 @@ def delete_deliverable(project_id: int, deliverable_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     deliverable = get_deliverable_or_404(project, deliverable_id)
     if ActionForm().validate_on_submit():
-        _apply(lambda: services.remove_deliverable(project, deliverable), _("The deliverable is removed."))
+        apply_change(lambda: services.remove_deliverable(project, deliverable), _("The deliverable is removed."))
     return redirect(url_for("projects.show", project_id=project.id))
 
 
-def _apply(change, done: str) -> bool:
-    """Run a service call; commit and say *done*, or show the rule it broke."""
+def apply_change(change, done: str, describe=None) -> bool:
+    """Run a service call; commit and say *done*, or show the rule it broke (in *describe*'s words)."""
     try:
         change()
     except ProjectError as exc:
         db.session.rollback()
-        flash(error_message(exc), "error")
+        flash((describe or error_message)(exc), "error")
         return False
     commit()
     flash(done, "success")
@@ -242,9 +242,9 @@ def publish(project_id: int, op: str):
     project = get_managed_project_or_404(project_id, current_user)
     if ActionForm().validate_on_submit():
         if op == "publish":
-            _apply(lambda: services.publish_project(project), _("The project is published to the cohort."))
+            apply_change(lambda: services.publish_project(project), _("The project is published to the cohort."))
         else:
-            _apply(lambda: services.unpublish_project(project), _("The project is back to draft."))
+            apply_change(lambda: services.unpublish_project(project), _("The project is back to draft."))
     return redirect(url_for("projects.show", project_id=project.id))
 
 
@@ -278,7 +278,7 @@ def teams(project_id: int, team_id: int | None = None):
     form.members.choices = [(u.id, u.name) for u in trainees]
     if form.validate_on_submit():
         members = [u for u in trainees if u.id in (form.members.data or [])]
-        if _apply(lambda: services.save_team(project, form.name.data, members, team), _("The team is saved.")):
+        if apply_change(lambda: services.save_team(project, form.name.data, members, team), _("The team is saved.")):
             return redirect(url_for("projects.teams", project_id=project.id))
     return render_template("projects/teams.html", form=form, project=project, team=team,
                            page=paginate(services.teams_query(project)))
@@ -296,7 +296,7 @@ def extensions(project_id: int):
         kind, _sep, target_id = form.target.data.partition(":")
         target = {"team": next((t for t in project.teams if str(t.id) == target_id), None)} if kind == "team" else \
             {"user": next((u for u in trainees if str(u.id) == target_id), None)}
-        if _apply(lambda: services.grant_extension(project, granted_by=current_user, due_at=form.due_at.data,
+        if apply_change(lambda: services.grant_extension(project, granted_by=current_user, due_at=form.due_at.data,
                                                    cutoff_at=form.cutoff_at.data, reason=form.reason.data, **target),
                   _("The extension is granted.")):
             return redirect(url_for("projects.extensions", project_id=project.id))

@@ -214,14 +214,19 @@ def test_each_visibility_lets_in_exactly_its_readers(app, db, work, make_user, m
     assert get(app.test_client(), f"/portfolio/{portfolio.id}").status_code == 302  # visitors sign in
 
 
-def test_readers_never_see_unpublished_items_or_uploads(app, db, work, login, client):
+def with_hidden_item(db, work):
+    """A published portfolio with a second, unpublished item (the other project's grade released now)."""
     portfolio, item = published_portfolio(db, work)
-    # A second, unpublished item: the other project's grade is released now.
     marking.release([marking.get_assessment(work["unreleased"].submission)], work["instructor"])
     db.session.commit()
     hidden = portfolios.add_item(portfolio, work["unreleased"].id)
     portfolios.update_item(hidden, title_en="Hidden-mark-88", title_ko="숨김")
     db.session.commit()
+    return portfolio, item, hidden
+
+
+def test_readers_never_see_unpublished_items_or_uploads(app, db, work, login, client):
+    portfolio, item, hidden = with_hidden_item(db, work)
     login(work["employer"])
     page = get(client, f"/portfolio/{portfolio.id}").get_data(as_text=True)
     assert "Shop promo" in page and "Hidden-mark-88" not in page
@@ -468,12 +473,7 @@ def test_someone_elses_link_and_item_ids_are_refused(app, db, work, login):
 
 
 def test_export_is_a_self_contained_offline_bundle(app, db, work, login, client):
-    portfolio, item = published_portfolio(db, work)
-    marking.release([marking.get_assessment(work["unreleased"].submission)], work["instructor"])
-    db.session.commit()
-    hidden = portfolios.add_item(portfolio, work["unreleased"].id)
-    portfolios.update_item(hidden, title_en="Hidden-mark-88", title_ko="숨김")
-    db.session.commit()
+    portfolio, item, hidden = with_hidden_item(db, work)
     login(work["trainee"])
     response = get(client, "/portfolio/export.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
