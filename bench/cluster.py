@@ -42,8 +42,19 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import (PASSWORD, REDIS_DBS, ROOT, RUBRIC, flush_redis, free_port, reachable,  # noqa: E402
-                  recreate_pg_database, sample_png, stop, wait_for)
+from load import (  # noqa: E402
+    PASSWORD,
+    REDIS_DBS,
+    ROOT,
+    RUBRIC,
+    flush_redis,
+    free_port,
+    reachable,
+    recreate_pg_database,
+    sample_png,
+    stop,
+    wait_for,
+)
 
 WORKERS = ("worker1@cluster", "worker2@cluster")
 
@@ -61,7 +72,8 @@ def seed(env: dict, trainees: int) -> dict:
     from lms.programmes import services as programmes
     from lms.programmes.models import Enrolment
     from lms.users.models import Role, User
-    from projects import rubrics, services
+    from projects.coursework import services
+    from projects.grading import rubrics
 
     app = create_app()
     with app.app_context():

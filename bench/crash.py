@@ -206,7 +206,9 @@ class Lab:
         from lms.programmes import services as programmes
         from lms.users.models import Role, User
         from media import services as media
-        from projects import marking, rubrics, services, submissions
+        from projects.coursework import services, submissions
+        from projects.grading import rubrics
+        from projects.grading import services as marking
 
         with self.app.app_context():
             db.create_all()
@@ -332,8 +334,9 @@ class Lab:
         return False
 
     def check(self) -> list:
-        from lms.check import run_checks
         from datetime import timedelta
+
+        from lms.check import run_checks
 
         return self.query(lambda db: run_checks(grace=timedelta(0)))
 
@@ -390,7 +393,7 @@ def op_upload(lab: Lab, point: str, trainee: dict) -> dict:
 
 def check_upload(lab: Lab, facts: dict, trainee: dict) -> None:
     from media.models import MediaFile
-    from projects.models import DraftItem
+    from projects.coursework.models import DraftItem
 
     def draft(db):
         item = db.session.scalar(db.select(DraftItem).where(DraftItem.submission_id == trainee["submission"],
@@ -403,7 +406,7 @@ def check_upload(lab: Lab, facts: dict, trainee: dict) -> None:
 
 
 def op_submit(lab: Lab, point: str, trainee: dict) -> dict:
-    from projects.models import Attempt
+    from projects.coursework.models import Attempt
 
     count = lambda db: db.session.scalar(db.select(db.func.count()).select_from(Attempt).where(  # noqa: E731
         Attempt.submission_id == trainee["submission"]))
@@ -450,7 +453,7 @@ def op_grade(lab: Lab, point: str, trainee: dict) -> dict:
 
 
 def op_release(lab: Lab, point: str, _trainee: dict) -> dict:
-    from projects.models import Assessment, MarkingStatus
+    from projects.grading.models import Assessment, MarkingStatus
 
     def ready(db):
         return {a.id: (a.status.value, a.released_at) for a in db.session.scalars(db.select(Assessment))}

@@ -36,8 +36,10 @@ def build(app, trainees: int, projects: int) -> tuple[int, str]:
     from lms.programmes import services as programmes
     from lms.programmes.models import Enrolment
     from lms.users.models import Role, User
-    from projects import rubrics, services
-    from projects.models import Assessment, Attempt, MarkingStatus, Submission
+    from projects.coursework import services
+    from projects.coursework.models import Attempt, Submission
+    from projects.grading import rubrics
+    from projects.grading.models import Assessment, MarkingStatus
 
     with app.app_context():
         db.create_all()

@@ -111,8 +111,9 @@ def seed(app, trainees: int, instructors: int, cohort_size: int = 30, sign_ins: 
     from lms.programmes import services as programmes
     from lms.programmes.models import Enrolment
     from lms.users.models import Role, User
-    from projects import rubrics, services
-    from projects.models import Attempt, AttemptItem, Submission
+    from projects.coursework import services
+    from projects.coursework.models import Attempt, AttemptItem, Submission
+    from projects.grading import rubrics
 
     with app.app_context():
         db.create_all()

@@ -58,7 +58,7 @@ def main() -> int:
     from lms.programmes.models import Cohort, CohortInstructor, Enrolment
     from lms.scale import EMAIL_DOMAIN
     from lms.users.models import User
-    from projects.models import Project
+    from projects.coursework.models import Project
 
     app = create_app({"WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False, "DATABASE_URL": url})
     statements = [0]

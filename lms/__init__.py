@@ -91,21 +91,19 @@ def _configure_sqlite(app: Flask) -> None:
 
 
 def _register_core(app: Flask) -> None:
-    from lms import auth, cli, errors, i18n, security
-    from lms.api import init_api
-    from lms.auth import views as auth_views
-    from lms.dashboard import bp as dashboard_bp
-    from lms.notifications.views import bp as notifications_bp
-    from lms.programmes import views as programme_views
-    from lms.users import views as user_views
-
     # Import every core model so metadata (and Alembic) sees the whole schema.
     import lms.api.models  # noqa: F401
     import lms.auth.models  # noqa: F401
     import lms.notifications.models  # noqa: F401
     import lms.programmes.models  # noqa: F401
-
+    from lms import auth, cli, errors, i18n, security
+    from lms.api import init_api
+    from lms.auth import views as auth_views
+    from lms.dashboard import bp as dashboard_bp
     from lms.markup import render_markdown
+    from lms.notifications.views import bp as notifications_bp
+    from lms.programmes import views as programme_views
+    from lms.users import views as user_views
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.add_extension("jinja2.ext.do")

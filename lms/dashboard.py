@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
-from flask import render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, text

@@ -10,6 +10,7 @@ and :func:`api_page`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from flask import request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 

@@ -37,7 +37,7 @@ def init_app(app) -> None:
     from lms.plugins import add_translations
     from lti import models, receivers, tasks  # noqa: F401  (tables for Alembic; the worker's jobs)
     from lti.views import bp
-    from projects import signals as project_signals
+    from projects.coursework import signals as project_signals
 
     if "projects" not in app.extensions:
         raise RuntimeError('the lti plugin needs the projects plugin: list "projects" before "lti" in LMS_PLUGINS')

@@ -16,8 +16,8 @@ from lms.extensions import db
 from lms.jobs import enqueue
 from lti import client
 from lti.models import Account, Context, GradeStatus, GradeSync, ResourceLink
-from projects import marking
-from projects.models import Assessment, MarkingStatus
+from projects.grading import services as marking
+from projects.grading.models import Assessment, MarkingStatus
 
 log = logging.getLogger(__name__)
 

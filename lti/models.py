@@ -15,7 +15,7 @@ from lms.db import UTCDateTime, str_enum, utcnow
 from lms.extensions import db
 from lms.programmes.models import Cohort
 from lms.users.models import User
-from projects.models import Project
+from projects.coursework.models import Project
 
 
 class Platform(db.Model):

@@ -21,10 +21,20 @@ from lms.programmes import services as programmes
 from lms.programmes.models import Cohort
 from lms.users.models import Role, User
 from lti import client, keys
-from lti.launch import (AGS_ENDPOINT, CONTEXT, CUSTOM, DEEP_LINKING_REQUEST, DL_SETTINGS, NRPS, RESOURCE_LINK,
-                        ROLES, LaunchError, is_teacher)
+from lti.launch import (
+    AGS_ENDPOINT,
+    CONTEXT,
+    CUSTOM,
+    DEEP_LINKING_REQUEST,
+    DL_SETTINGS,
+    NRPS,
+    RESOURCE_LINK,
+    ROLES,
+    LaunchError,
+    is_teacher,
+)
 from lti.models import Account, Context, Deployment, Launch, LoginState, Platform, ResourceLink
-from projects.models import Project
+from projects.coursework.models import Project
 
 log = logging.getLogger(__name__)
 

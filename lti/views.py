@@ -5,7 +5,18 @@ import hashlib
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -21,8 +32,8 @@ from lti.forms import CohortChoiceForm, PlatformForm, ProjectChoiceForm
 from lti.launch import DEEP_LINKING_REQUEST, LaunchError, decode_id_token
 from lti.messages import launch_message, link_message
 from lti.models import Platform
-from projects.models import Project
-from projects.services import can_view
+from projects.coursework.models import Project
+from projects.coursework.services import can_view
 
 log = logging.getLogger(__name__)
 

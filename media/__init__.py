@@ -28,8 +28,7 @@ def init_app(app) -> None:
     from lms import signals as core_signals
     from lms.api import register_api_blueprint
     from lms.plugins import add_translations
-    from media import checks, models, receivers, signals, tasks  # noqa: F401  (tables for Alembic; the worker's jobs)
-    from media import privacy
+    from media import checks, models, privacy, receivers, signals, tasks  # noqa: F401  (tables for Alembic; the worker's jobs)
     from media.api import blp as api_blp
     from media.cli import cli as media_cli
     from media.views import bp

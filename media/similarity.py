@@ -8,10 +8,9 @@ so changes when a copy is re-encoded.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import TypeVar
-
-import os
 
 import imagehash
 from PIL import Image

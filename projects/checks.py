@@ -30,9 +30,9 @@ from lms.extensions import db
 from lms.signals import Finding
 from media.models import MediaFile, MediaStatus
 from media.services import get_storage
-from projects import marking
-from projects.models import (Assessment, AssessmentKind, Attempt, AttemptItem, DraftItem, MarkingStatus, Submission,
-                             SubmissionStatus)
+from projects.coursework.models import Attempt, AttemptItem, DraftItem, Submission, SubmissionStatus
+from projects.grading import services as marking
+from projects.grading.models import Assessment, AssessmentKind, MarkingStatus
 
 
 def integrity_check(_app, repair: bool = False, **_kwargs):

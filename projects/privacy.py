@@ -17,10 +17,12 @@ from sqlalchemy import delete, or_, select, update
 from lms.extensions import db
 from lms.signals import PersonalData
 from lms.users.privacy import row_dict
-from projects import marking
-from projects.models import (Assessment, AssessmentChange, AssessmentKind, Attempt, AttemptItem, Completion,
-                             Employer, Extension, Interest, MarkingStatus, Portfolio, Submission, TeamMember,
-                             TimedComment)
+from projects.careers.models import Employer, Interest
+from projects.completions.models import Completion
+from projects.coursework.models import Attempt, AttemptItem, Extension, Submission, TeamMember
+from projects.grading import services as marking
+from projects.grading.models import Assessment, AssessmentChange, AssessmentKind, MarkingStatus, TimedComment
+from projects.portfolios.models import Portfolio
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ def personal_data(user, **_kwargs):
                 select(Interest).where(Interest.trainee_id == user.id))]}
     portfolio = db.session.scalar(select(Portfolio).where(Portfolio.owner_id == user.id))
     if portfolio is not None:
-        from projects.portfolios import view_log
+        from projects.portfolios.services import view_log
 
         data["portfolio"] = {**row_dict(portfolio), "items": [row_dict(i) for i in portfolio.items],
                              "competencies": [row_dict(c) for c in portfolio.competencies],
@@ -89,7 +91,7 @@ def anonymise(user, by=None, **_kwargs) -> None:
         completion.record = {"v": record.get("v"), "anonymised": True, "programme": record.get("programme"),
                              "cohort": record.get("cohort"), "completed_on": record.get("completed_on")}
         if completion.revoked_at is None:
-            from projects.completions import revoke_completion
+            from projects.completions.services import revoke_completion
 
             revoke_completion(completion, "account anonymised", by)
     own = [s.id for s in db.session.scalars(select(Submission).where(Submission.user_id == user.id))]

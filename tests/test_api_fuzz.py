@@ -17,8 +17,11 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                                status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy import update
 
 from lms import create_app
@@ -52,7 +55,9 @@ def _seed() -> dict[str, object]:
     from lms.api.services import create_token
     from lms.db import utcnow
     from lms.demo import load_demo
-    from projects import marking, rubrics, services, submissions
+    from projects.coursework import services, submissions
+    from projects.grading import rubrics
+    from projects.grading import services as marking
 
     load_demo()
     people = {u.email: u for u in db.session.scalars(db.select(User))}

@@ -95,7 +95,7 @@ def big_course(make_user, make_cohort):
 
 
 def _project(cohort, teacher, **fields):
-    from projects import services
+    from projects.coursework import services
 
     fields.setdefault("due_at", utcnow() + timedelta(days=7))
     project = services.create_project(cohort, teacher, title_en=fields.pop("title_en", "Paged brief"), **fields)
@@ -120,8 +120,8 @@ def _statements(client, path: str) -> int:
 
 
 def test_review_list_pages_in_sql_without_a_query_per_row(big_course, make_user, make_cohort, login, app):
-    from projects import submissions
-    from projects.models import Submission
+    from projects.coursework import submissions
+    from projects.coursework.models import Submission
 
     teacher, trainees, cohort = big_course
     project = _project(cohort, teacher)

@@ -221,13 +221,13 @@ EXPECTED: dict[str, dict] = {
     "portfolios.rendition": PORTFOLIO_READERS,
     "portfolios.shared": PUBLIC,  # token: a live link
     "portfolios.shared_rendition": PUBLIC,
-    "portfolios.certificate": expect("owner admin"),
-    "portfolios.completions_admin": ADMIN,
-    "portfolios.complete_cohort": ADMIN,
-    "portfolios.revoke_completion": ADMIN,
-    "portfolios.verify": PUBLIC,
-    "portfolios.verify_json": PUBLIC,
-    "portfolios.signing_keys": PUBLIC,
+    "completions.certificate": expect("owner admin"),
+    "completions.completions_admin": ADMIN,
+    "completions.complete_cohort": ADMIN,
+    "completions.revoke_completion": ADMIN,
+    "completions.verify": PUBLIC,
+    "completions.verify_json": PUBLIC,
+    "completions.signing_keys": PUBLIC,
     "portfolios_api.OwnPortfolio": TRAINEES,
     "portfolios_api.OwnItems": TRAINEES,
     "portfolios_api.OwnItemById": expect("owner"),
@@ -236,10 +236,10 @@ EXPECTED: dict[str, dict] = {
     "portfolios_api.OwnLinkById": expect("owner"),
     "portfolios_api.OwnViews": TRAINEES,
     "portfolios_api.PortfolioById": PORTFOLIO_READERS,
-    "portfolios_api.Completions": by_method(USERS, POST=ADMIN),  # GET: one's own (admins: all)
-    "portfolios_api.CompletionById": expect("owner admin"),
-    "portfolios_api.CompletionRevoke": ADMIN,
-    "portfolios_api.CompletionVerification": expect("owner admin"),
+    "completions_api.Completions": by_method(USERS, POST=ADMIN),  # GET: one's own (admins: all)
+    "completions_api.CompletionById": expect("owner admin"),
+    "completions_api.CompletionRevoke": ADMIN,
+    "completions_api.CompletionVerification": expect("owner admin"),
 
     # LTI: the platform-facing endpoints are public (a launch is refused without its state, nonce and
     # signature); a launch's follow-up pages are its user's own; LMS courses are their cohort's managers'.
@@ -342,9 +342,9 @@ BODIES = {
     # owner's portfolio is shared by link) or refused (the others' are not).
     "portfolios_api.OwnItems": lambda w: {"attempt_id": 0},
     "portfolios_api.OwnLinks": lambda w: {"recipient": "Matrix"},
-    "portfolios_api.Completions": lambda w: {"user_id": w.owner_id, "cohort_id": w.cohort,
+    "completions_api.Completions": lambda w: {"user_id": w.owner_id, "cohort_id": w.cohort,
                                              "completed_on": date.today().isoformat()},
-    "portfolios_api.CompletionRevoke": lambda w: {"reason": "Matrix"},
+    "completions_api.CompletionRevoke": lambda w: {"reason": "Matrix"},
 }
 TUS = {"media.uploads", "media.upload", "uploads_api.Uploads", "uploads_api.UploadById"}
 #: Sent after everything else: it ends the session, and its success is a redirect to the sign-in page.
@@ -384,7 +384,7 @@ def expected_for(endpoint: str, method: str) -> dict[str, str]:
 
 def held_page(endpoint: str) -> bool:
     """A page an employer awaiting approval is turned away from (``projects.career_views._hold``)."""
-    from projects.career_views import held_may_open
+    from projects.careers.views import held_may_open
 
     return not endpoint.split(".")[0].endswith("_api") and not held_may_open(endpoint)
 
@@ -473,8 +473,11 @@ def _build_world(app, media) -> SimpleNamespace:  # noqa: F811
     from lms.users.models import Role, User
     from media import services as media_services
     from media.models import MediaFile, MediaStatus
-    from projects import marking, rubrics, services, submissions
-    from projects.models import DraftItem, MarkingStatus
+    from projects.coursework import services, submissions
+    from projects.coursework.models import DraftItem
+    from projects.grading import rubrics
+    from projects.grading import services as marking
+    from projects.grading.models import MarkingStatus
 
     db = _db
     w = SimpleNamespace(app=app)
@@ -565,7 +568,8 @@ def _build_world(app, media) -> SimpleNamespace:  # noqa: F811
 
     if "lti" in app.extensions:  # an LMS course linked to the cohort, and the instructor's deep-linking launch
         from lti import services as lti_services
-        from lti.models import Context as LtiContext, Launch as LtiLaunch
+        from lti.models import Context as LtiContext
+        from lti.models import Launch as LtiLaunch
 
         platform = lti_services.save_platform(
             None, name="Matrix LMS", issuer="https://lms.matrix.example.org", client_id="matrix",
@@ -600,7 +604,8 @@ def _build_world(app, media) -> SimpleNamespace:  # noqa: F811
 def _careers_world(w, users) -> None:
     """The employers' side: ``employer`` approved, ``pending`` waiting; the owner visible to employers (their
     portfolio), with an interest of ``employer`` that the liaison has passed on to them."""
-    from projects.models import Employer, EmployerStatus, Interest, InterestEvent, InterestStatus, Portfolio, Visibility
+    from projects.careers.models import Employer, EmployerStatus, Interest, InterestEvent, InterestStatus
+    from projects.portfolios.models import Portfolio, Visibility
 
     db = _db
     employers = {name: Employer(user_id=users[name].id, company=f"Matrix {name} Co", business_number="1248100998",
@@ -628,8 +633,13 @@ def _portfolio_world(w, users, cohort, rubric) -> None:
     from lms.db import utcnow
     from lms.users.models import Role, User
     from media.models import MediaFile
-    from projects import completions, marking, portfolios, rubrics, services, submissions
-    from projects.models import MarkingStatus, Visibility
+    from projects.completions import services as completions
+    from projects.coursework import services, submissions
+    from projects.grading import rubrics
+    from projects.grading import services as marking
+    from projects.grading.models import MarkingStatus
+    from projects.portfolios import services as portfolios
+    from projects.portfolios.models import Visibility
 
     db = _db
     owner, instr = users["owner"], users["instr"]
@@ -1084,8 +1094,11 @@ def _mismatch_world(w) -> None:
     from lms.users.services import disable_user
     from media import services as media_services
     from media.tus import format_metadata
-    from projects import marking, rubrics, services, submissions
-    from projects.models import Assessment, MarkingStatus, Project, Team
+    from projects.coursework import services, submissions
+    from projects.coursework.models import Project, Team
+    from projects.grading import rubrics
+    from projects.grading import services as marking
+    from projects.grading.models import Assessment, MarkingStatus
 
     db = _db
     user = {name: db.session.get(User, w.user_ids[name])
@@ -1152,7 +1165,7 @@ def _careers_mismatch_world(w) -> None:
     """Another approved employer's interest in the owner, not passed on yet; ids of people not to be reached."""
     from lms.auth.services import hasher
     from lms.users.models import Role, User
-    from projects.models import Employer, EmployerStatus, Interest, InterestEvent, InterestStatus
+    from projects.careers.models import Employer, EmployerStatus, Interest, InterestEvent, InterestStatus
 
     db = _db
     rival = User(role=Role.EMPLOYER, email="rival@matrix.example.org", name="Matrix rival", locale="en",
@@ -1173,8 +1186,8 @@ def _portfolio_mismatch_world(w) -> None:
     private (the API's PUT): publish and share it again; and a third trainee's portfolio, shared by link, to
     send this portfolio's item ids to."""
     from lms.users.models import Role, User
-    from projects import portfolios
-    from projects.models import PortfolioItem, Visibility
+    from projects.portfolios import services as portfolios
+    from projects.portfolios.models import PortfolioItem, Visibility
 
     db = _db
     item = db.session.get(PortfolioItem, w.item)

@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 
 from lms.forms import ActionForm
 from lms.jobs import commit
-from lms.pagination import paginate
 from lms.notifications import services
+from lms.pagination import paginate
 
 bp = Blueprint("notifications", __name__)
 

@@ -143,8 +143,8 @@ def test_password_policy(password, problems):
 
 
 def test_invitation_link_sets_password_once(client, make_user, db, outbox):
-    from lms.users.services import send_invitation
     from lms.jobs import commit
+    from lms.users.services import send_invitation
 
     user = make_user("trainee", password=None)
     send_invitation(user)

@@ -16,8 +16,8 @@ from lms.jobs import commit
 from media import services
 from media.models import MediaFile, MediaStatus
 from media.storage import original_key
-from projects import submissions
-from projects.models import DraftItem, Submission
+from projects.coursework import submissions
+from projects.coursework.models import DraftItem, Submission
 from tests.projects.conftest import course, make_project  # noqa: F401
 
 NOW = timedelta(0)
@@ -195,8 +195,9 @@ def test_submission_summaries_and_drafts_are_repaired(app, db, course, make_proj
 
 
 def test_assessments_left_on_an_old_attempt_or_without_a_release_time(app, db, course, make_project):
-    from projects import marking, rubrics
-    from projects.models import Assessment, MarkingStatus
+    from projects.grading import rubrics
+    from projects.grading import services as marking
+    from projects.grading.models import Assessment, MarkingStatus
 
     rubric = rubrics.create_rubric(programme_id=None, title_ko="평가", title_en="R", by=course["instructor"], data={
         "criteria": [{"id": "c", "title_en": "Story", "levels": [{"id": "l", "points": 5}]}]})

@@ -12,9 +12,11 @@ from lms.api.models import ApiToken
 from lms.users.models import User
 from media.models import MediaFile
 from media.services import get_storage
-from projects import completions
-from projects.models import (Assessment, Attempt, AttemptItem, Completion, Portfolio, PortfolioItem, ShareLink,
-                             Visibility)
+from projects.completions import services as completions
+from projects.completions.models import Completion
+from projects.coursework.models import Attempt, AttemptItem
+from projects.grading.models import Assessment
+from projects.portfolios.models import Portfolio, PortfolioItem, ShareLink, Visibility
 from tests.conftest import PASSWORD
 from tests.media.conftest import canary, media  # noqa: F401  (the generated samples)
 from tests.projects.conftest import course, make_project  # noqa: F401
@@ -23,7 +25,7 @@ from tests.projects.test_portfolios import published_portfolio, work  # noqa: F4
 
 def test_personal_data_download_holds_every_part_and_the_files(app, db, work, login, client, token_for):
     portfolio, item = published_portfolio(db, work, Visibility.LINK)
-    from projects import portfolios
+    from projects.portfolios import services as portfolios
 
     portfolios.create_link(portfolio, recipient="Hanbit HR", days=5)
     token_for(work["trainee"])
@@ -59,7 +61,7 @@ def test_personal_data_download_holds_every_part_and_the_files(app, db, work, lo
 def test_admin_anonymises_a_departed_trainee(app, db, work, login, make_user, token_for):
     trainee = work["trainee"]
     portfolio, item = published_portfolio(db, work, Visibility.LINK)
-    from projects import portfolios
+    from projects.portfolios import services as portfolios
 
     _link, token = portfolios.create_link(portfolio, recipient="Hanbit HR", days=5)
     completion = completions.mark_completion(trainee, work["attempt"].submission.project.cohort,

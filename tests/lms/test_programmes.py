@@ -79,7 +79,7 @@ def test_every_role_has_a_dashboard_with_real_data(make_user, login, make_cohort
     user = make_user(role)
     if role == "employer" and "projects" in app.extensions:
         # With the projects plugin an employer works only once the liaison approved the company.
-        from projects.models import Employer, EmployerStatus
+        from projects.careers.models import Employer, EmployerStatus
         db.session.add(Employer(user_id=user.id, company="Test Co", status=EmployerStatus.APPROVED))
         db.session.commit()
     trainee, teacher = make_user("trainee"), make_user("instructor")

@@ -22,7 +22,16 @@ def _generated(role: Role):
 def test_small_scale_fills_every_table_consistently(runner, app):
     from media.models import MediaFile
     from media.services import get_storage
-    from projects.models import Assessment, Attempt, AttemptItem, DraftItem, Project, Submission, Team, TeamMember
+    from projects.coursework.models import (
+        Attempt,
+        AttemptItem,
+        DraftItem,
+        Project,
+        Submission,
+        Team,
+        TeamMember,
+    )
+    from projects.grading.models import Assessment
 
     result = runner.invoke(args=["demo", "--scale", "small"])
     assert result.exit_code == 0, result.output
@@ -84,7 +93,7 @@ def test_second_run_and_if_empty_add_nothing_and_ids_continue(runner, app):
 
 
 def test_generated_people_sign_in_and_their_pages_work(runner, app, login):
-    from projects.models import Project
+    from projects.coursework.models import Project
 
     assert runner.invoke(args=["demo", "--scale", "small"]).exit_code == 0
     teacher = db.session.scalar(_generated(Role.INSTRUCTOR).order_by(User.id))

@@ -9,8 +9,18 @@ import pytest
 import requests
 
 from lms.db import utcnow
-from tests.lti.platform import CLIENT_ID, DEPLOYMENT, INSTRUCTOR, ISSUER, LEARNER, LMS, Person, WsgiRouter, \
-    build_platform, preflight_url
+from tests.lti.platform import (
+    CLIENT_ID,
+    DEPLOYMENT,
+    INSTRUCTOR,
+    ISSUER,
+    LEARNER,
+    LMS,
+    Person,
+    WsgiRouter,
+    build_platform,
+    preflight_url,
+)
 
 
 @pytest.fixture
@@ -54,7 +64,7 @@ def course(make_user, make_cohort):
 
 @pytest.fixture
 def project(db, course):
-    from projects import services
+    from projects.coursework import services
 
     p = services.create_project(course["cohort"], course["instructor"], title_en="Brand film", title_ko="브랜드 영상",
                                 brief_en="Make a **30 s** film.", due_at=utcnow() + timedelta(days=7))

@@ -76,8 +76,10 @@ RUBRIC = {"criteria": [{"id": "story", "title_en": "Story", "title_ko": "구성"
 
 def graded(db, course, project, trainee, feedback="Strong opening, weak sound."):
     """The trainee's hand-in, graded and ready (not released)."""
-    from projects import marking, rubrics, submissions
-    from projects.models import MarkingStatus
+    from projects.coursework import submissions
+    from projects.grading import rubrics
+    from projects.grading import services as marking
+    from projects.grading.models import MarkingStatus
 
     rubric = rubrics.create_rubric(programme_id=course["cohort"].programme_id, title_ko="평가", title_en="Rubric",
                                    data=RUBRIC, by=course["instructor"])

@@ -76,8 +76,9 @@ def test_token_signed_by_a_key_the_platform_does_not_publish(platform, launch, l
 ])
 def test_forged_tokens_with_a_valid_state(platform, lms, app, en_client, variant, code, monkeypatch):
     """The browser's state and nonce are genuine; only the token is forged."""
-    from tests.lti.platform import build_platform, preflight_url
     from urllib.parse import parse_qsl, urlsplit
+
+    from tests.lti.platform import build_platform, preflight_url
 
     url = urlsplit(preflight_url(lms, "s-1", hint("link-x")))
     auth = urlsplit(en_client.get(url.path, query_string=url.query).location)

@@ -20,7 +20,7 @@ def course(make_user, make_cohort):
 @pytest.fixture
 def make_project(db, course):
     """``make_project(deliverables=[...], published=True, **fields)``: a committed project in the course's cohort."""
-    from projects import services
+    from projects.coursework import services
 
     def make(deliverables=None, published=True, cohort=None, **fields):
         fields.setdefault("title_en", "Brand film")

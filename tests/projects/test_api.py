@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from lms.api.services import create_token
 from lms.db import utcnow
-from projects import submissions
+from projects.coursework import submissions
 
 
 def bearer(db, user, scopes="read"):

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from lms.notifications.models import Notification
 from lms.users.models import User
-from projects import careers
-from projects.models import (Completion, Employer, EmployerStatus, Interest, InterestEvent, InterestStatus,
-                             Portfolio, PortfolioCompetency, Visibility)
+from projects.careers import services as careers
+from projects.careers.models import Employer, EmployerStatus, Interest, InterestEvent, InterestStatus
+from projects.completions.models import Completion
+from projects.portfolios.models import Portfolio, PortfolioCompetency, Visibility
 
 GOOD_BN = "124-81-00998"  # a real company's number: its check digit is right
 SIGNUP = {"company": "한빛미디어", "business_number": GOOD_BN, "industry": "Video production", "region": "daegu",
@@ -187,7 +188,7 @@ def test_sign_up_is_rate_limited_per_address(client, db):
 
 
 def careers_views():
-    from projects import career_views
+    from projects.careers import views as career_views
 
     return career_views
 

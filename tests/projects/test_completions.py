@@ -12,15 +12,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 
 from lms.programmes.models import Enrolment, EnrolmentStatus
-from projects import completions
-from projects.models import Completion
+from projects.completions import services as completions
+from projects.completions.models import Completion
 from tests.projects.test_portfolios import NOTE, RUBRIC, grade, hand_in
 
 
 @pytest.fixture
 def graduate(app, db, course, make_project, make_user, login):
     """Trainee 0 with a released grade on one project of the cohort, and an admin."""
-    from projects import rubrics
+    from projects.grading import rubrics
 
     rubric = rubrics.create_rubric(programme_id=course["cohort"].programme_id, title_ko="평가", title_en="Rubric",
                                    data=RUBRIC, by=course["instructor"])

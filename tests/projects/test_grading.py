@@ -12,8 +12,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projects.grading import (ERROR_CODES, Criterion, GradingError, LatePolicy, LatePolicyKind, Level, Mark,
-                              Rubric, criterion_points, grade, late_days, rubric_from_dict)
+from projects.grading.rules import (
+    ERROR_CODES,
+    Criterion,
+    GradingError,
+    LatePolicy,
+    LatePolicyKind,
+    Level,
+    Mark,
+    Rubric,
+    criterion_points,
+    grade,
+    late_days,
+    rubric_from_dict,
+)
 
 D = Decimal
 PROPERTY = settings(max_examples=100, deadline=None)

@@ -12,9 +12,11 @@ from sqlalchemy import event
 
 from lms.db import utcnow
 from lms.notifications.models import Notification
-from projects import marking, rubrics, submissions
-from projects.models import Assessment, AssessmentChange, MarkingStatus, RubricVersion
-from projects.services import ProjectError
+from projects.coursework import submissions
+from projects.coursework.services import ProjectError
+from projects.grading import rubrics
+from projects.grading import services as marking
+from projects.grading.models import Assessment, AssessmentChange, MarkingStatus, RubricVersion
 
 RUBRIC = {"criteria": [
     {"id": "story", "title_ko": "구성", "title_en": "Story", "weight": 2, "levels": [
@@ -225,7 +227,7 @@ def test_rubric_builder_adds_rows_then_saves(client, login, course, db):
     grown = client.post("/projects/rubrics/new", data={**base, "grow": "level-0"}).get_data(as_text=True)
     assert 'name="c0-l2-name_en"' in grown
     assert client.post("/projects/rubrics/new", data=base).status_code == 302
-    from projects.models import Rubric
+    from projects.grading.models import Rubric
 
     rubric = db.session.query(Rubric).one()
     assert [lv["points"] for lv in rubric.latest.criteria[0]["levels"]] == ["0", "4"]
@@ -269,7 +271,7 @@ def test_team_grade_with_individual_adjustment(course, make_project, db):
                                    by=course["instructor"])
     project = make_project(deliverables=[{"name_en": "Note", "kind": "text"}], team_mode=True)
     rubrics.attach(project, rubric.latest)
-    from projects import services
+    from projects.coursework import services
 
     a, b, _c = course["trainees"]
     services.save_team(project, "Team A", [a, b])
@@ -299,7 +301,7 @@ def test_gradebook_csv_is_excel_ready_and_safe(client, login, course, graded_cou
         "story": {"level_id": "good"}, "tech": {"level_id": "pass"}}, feedback="", status=MarkingStatus.READY,
         by=course["instructor"])
     db.session.commit()
-    from projects import services
+    from projects.coursework import services
 
     services.grant_extension(graded_course["project"], granted_by=course["instructor"], user=course["trainees"][2],
                              due_at=utcnow() + timedelta(days=9), cutoff_at=None, reason="Hospital")
@@ -323,8 +325,8 @@ def test_gradebook_csv_is_excel_ready_and_safe(client, login, course, graded_cou
 def _gradebook_queries(db, make_user, make_cohort, size: int) -> int:
     """Queries the gradebook of a cohort of *size* trainees (two graded projects) takes."""
     from lms.programmes.models import Enrolment
-    from projects import services
-    from projects.models import Attempt, Submission
+    from projects.coursework import services
+    from projects.coursework.models import Attempt, Submission
 
     instructor = make_user("instructor")
     cohort = make_cohort(instructors=[instructor])

@@ -11,9 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.db import utcnow
-from projects import marking, portfolios, rubrics, submissions
-from projects.models import (Employer, EmployerStatus, MarkingStatus, Portfolio, PortfolioItem, PortfolioView,
-                             ShareLink, Visibility)
+from projects.careers.models import Employer, EmployerStatus
+from projects.coursework import submissions
+from projects.grading import rubrics
+from projects.grading import services as marking
+from projects.grading.models import MarkingStatus
+from projects.portfolios import services as portfolios
+from projects.portfolios.models import Portfolio, PortfolioItem, PortfolioView, ShareLink, Visibility
 
 RUBRIC = {"criteria": [
     {"id": "story", "title_en": "Shot planning", "title_ko": "촬영 구성", "levels": [
@@ -283,8 +287,8 @@ def test_korean_level_only_when_the_trainee_shares_it(app, db, work, login, clie
 
 def test_employer_sees_full_name_and_verification_once_contact_is_accepted(app, db, work, course, make_user,
                                                                           login, client):
-    from projects import completions
-    from projects.models import Interest, InterestStatus
+    from projects.careers.models import Interest, InterestStatus
+    from projects.completions import services as completions
 
     portfolio, _item = published_portfolio(db, work)
     trainee = work["trainee"]

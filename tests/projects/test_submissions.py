@@ -10,9 +10,10 @@ import pytest
 
 from lms.db import utcnow
 from media.models import MediaFile, MediaStatus
-from projects import receivers, services, submissions
-from projects.models import Attempt, DraftItem, Submission
-from projects.services import ProjectError
+from projects.coursework import receivers
+from projects.coursework import services, submissions
+from projects.coursework.models import Attempt, DraftItem, Submission
+from projects.coursework.services import ProjectError
 from tests.conftest import PASSWORD
 
 VIDEO = {"name_en": "Final cut", "name_ko": "최종본", "kind": "video", "spec": {"require_audio": True}}
@@ -203,8 +204,8 @@ def test_upload_context_for_resumable_uploads(app, course, make_project, make_us
     with pytest.raises(PermissionError):
         receivers.upload_requested(make_user("trainee"), context=context)
     assert receivers.upload_requested(trainee, context="check:any") is None
-    from media import services as media_services
     from lms.jobs import commit
+    from media import services as media_services
 
     m = media_services.register_upload(trainee, io.BytesIO(media["h264_aac.mp4"].read_bytes()),
                                        filename="cut.mp4", spec=target.spec)
@@ -236,7 +237,7 @@ def test_plain_upload_larger_than_a_form_passes_csrf_and_the_brief_limit_applies
 
 def test_instructor_sees_work_that_looks_like_another_trainees(client, login, course, make_project, media,
                                                               ffmpeg_cli, tmp_path, db, app):
-    from projects import rubrics
+    from projects.grading import rubrics
 
     project = make_project(deliverables=[VIDEO])
     rubric = rubrics.create_rubric(programme_id=None, title_ko="r", title_en="r", by=course["instructor"],

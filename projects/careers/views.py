@@ -1,0 +1,362 @@
+"""Employer screens: sign-up and status, the liaison's review, search, interests, the board and placement.
+
+Every route loads its objects through a ``get_*_or_404`` helper that also checks the user may see them.
+Employers the liaison has not approved (yet, or any more) are held on their status page: see :func:`_hold`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from lms.auth.models import LoginFailure
+from lms.auth.views import password_messages
+from lms.db import utcnow
+from lms.extensions import db
+from lms.jobs import commit
+from lms.programmes.models import Cohort, Programme
+from lms.security import client_ip, role_required
+from lms.users.models import Role, User
+from projects.careers import services as careers
+from projects.careers.forms import DecisionForm, EmployerSignupForm, InterestForm, SearchForm, StepForm
+from projects.careers.models import Employer, EmployerStatus, Interest
+from projects.careers.services import CareersError
+from projects.portfolios.models import Portfolio
+
+bp = Blueprint("careers", __name__, url_prefix="/careers")
+
+#: What an employer the liaison has not approved may still open (besides static files): signing in and
+#: out, the language switch, notifications, their own account and this blueprint (which checks itself).
+HELD_BLUEPRINTS = {"auth", "core", "notifications", "careers", "api-docs"}
+HELD_ENDPOINTS = {"users.profile", "users.end_other_sessions", "users.personal_data",
+                  # Public pages (anyone with the link may open them, so may a held employer).
+                  "portfolios.shared", "portfolios.shared_rendition", "completions.verify", "completions.verify_json",
+                  "completions.signing_keys"}
+#: Sign-ups accepted from one address per hour (the form is public).
+SIGNUPS_PER_HOUR = 5
+
+
+@bp.app_template_global()
+def region_label(code: str | None) -> str:
+    return careers.region_label(code)
+
+
+@bp.app_template_global()
+def format_business_number(number: str) -> str:
+    return careers.format_business_number(number)
+
+
+def held_may_open(endpoint: str | None) -> bool:
+    """Whether an employer awaiting (or refused) approval may open *endpoint* (a page, not the API)."""
+    if not endpoint:
+        return True
+    return (endpoint == "static" or endpoint.endswith(".static") or endpoint.split(".")[0] in HELD_BLUEPRINTS
+            or endpoint in HELD_ENDPOINTS)
+
+
+@bp.before_app_request
+def _hold():
+    """A pending, rejected or suspended employer sees only their status page (and their account)."""
+    if (request.method == "OPTIONS" or not current_user.is_authenticated or current_user.role is not Role.EMPLOYER
+            or careers.is_approved_employer(current_user)):
+        return None
+    if request.endpoint in ("core.dashboard", "core.index"):
+        return redirect(url_for("careers.status"))
+    if not held_may_open(request.endpoint):
+        abort(403)
+    return None
+
+
+def error_message(exc: CareersError) -> str:
+    messages = {
+        "bad_business_number": lambda: _("The business registration number is not valid."),
+        "bad_region": lambda: _("Choose a region from the list."),
+        "password": lambda: " ".join(password_messages(exc.params.get("problems", []))),
+        "not_allowed": lambda: _("You cannot do this."),
+        "bad_decision": lambda: _("This decision does not follow from the employer's current status."),
+        "reason_missing": lambda: _("Give a reason."),
+        "role_missing": lambda: _("Name the role."),
+        "duplicate": lambda: _("You have already expressed interest in this trainee; it is still open."),
+        "bad_step": lambda: _("This step does not follow from the interest's current status."),
+    }
+    return messages.get(exc.code, lambda: exc.code)()
+
+
+def get_employer_or_404(employer_id: int, user: User) -> Employer:
+    employer = db.session.get(Employer, employer_id)
+    if employer is None or not careers.is_broker(user):
+        abort(404)
+    return employer
+
+
+def get_interest_or_404(interest_id: int, user: User) -> Interest:
+    """An interest the user has business with: its employer, its trainee once forwarded, brokers."""
+    interest = db.session.get(Interest, interest_id)
+    if interest is None or not careers.can_view_interest(user, interest):
+        abort(404)
+    return interest
+
+
+def get_searchable_trainee_or_404(user_id: int) -> User:
+    trainee = db.session.get(User, user_id)
+    if trainee is None or not careers.visible_to_employers(trainee.id):
+        abort(404)
+    return trainee
+
+
+def _region_choices(blank: str, codes=None) -> list[tuple[str, str]]:
+    return [("", blank)] + [(code, careers.region_label(code)) for code in (codes or careers.regions())]
+
+
+# Sign-up and status ----------------------------------------------------------------------------------------
+
+
+def _signups_from(ip: str) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return db.session.scalar(select(func.count(LoginFailure.id)).where(
+        LoginFailure.key == f"signup:{ip}", LoginFailure.created_at >= since)) or 0
+
+
+@bp.route("/employers/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = EmployerSignupForm()
+    form.region.choices = _region_choices(_("Choose…"), careers.company_regions())
+    if form.validate_on_submit():
+        if _signups_from(client_ip()) >= SIGNUPS_PER_HOUR:
+            flash(_("Too many sign-ups from this address. Try again in an hour."), "error")
+            return render_template("projects/careers/signup.html", form=form), 429
+        fields = {name: getattr(form, name).data or "" for name in careers.EMPLOYER_FIELDS if name in form}
+        try:
+            careers.register_employer(email=form.email.data, password=form.password.data,
+                                      contact_name=form.contact_name.data,
+                                      locale=str(get_locale() or "") or None, **fields)
+        except CareersError as exc:
+            db.session.rollback()
+            flash(error_message(exc), "error")
+        else:
+            # Counted like a login failure so the core's table and clean-up serve both.
+            db.session.add(LoginFailure(key=f"signup:{client_ip()}", created_at=utcnow()))
+            commit()
+            return redirect(url_for("careers.signup_done"))
+    return render_template("projects/careers/signup.html", form=form)
+
+
+@bp.route("/employers/signup/done")
+def signup_done():
+    return render_template("projects/careers/signup_done.html")
+
+
+@bp.route("/status")
+@role_required(Role.EMPLOYER)
+def status():
+    return render_template("projects/careers/status.html", employer=careers.employer_of(current_user),
+                           approved=careers.is_approved_employer(current_user))
+
+
+# The liaison's review --------------------------------------------------------------------------------------
+
+
+@bp.route("/employers")
+@role_required(Role.LIAISON, Role.ADMIN)
+def employers():
+    wanted = request.args.get("status", "pending")
+    status = next((s for s in EmployerStatus if s.value == wanted), None)
+    return render_template("projects/careers/employers.html", employers=careers.employers_by_status(status),
+                           status=status, statuses=list(EmployerStatus))
+
+
+@bp.route("/employers/<int:employer_id>")
+@role_required(Role.LIAISON, Role.ADMIN)
+def employer(employer_id: int):
+    employer = get_employer_or_404(employer_id, current_user)
+    return render_template("projects/careers/employer.html", employer=employer, form=DecisionForm(),
+                           interests=[i for i in careers.interests_for(current_user) if i.employer_id == employer.id])
+
+
+@bp.route("/employers/<int:employer_id>/decision", methods=["POST"])
+@role_required(Role.LIAISON, Role.ADMIN)
+def decide(employer_id: int):
+    employer = get_employer_or_404(employer_id, current_user)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a decision."), "error")
+        return render_template("projects/careers/employer.html", employer=employer, form=form, interests=[]), 400
+    try:
+        careers.decide_employer(employer, EmployerStatus(form.decision.data), current_user, form.reason.data)
+    except CareersError as exc:
+        db.session.rollback()
+        flash(error_message(exc), "error")
+        return render_template("projects/careers/employer.html", employer=employer, form=form, interests=[]), 422
+    commit()
+    flash(_("The decision is recorded and the employer notified."), "success")
+    return redirect(url_for("careers.employer", employer_id=employer.id))
+
+
+# Search ----------------------------------------------------------------------------------------------------
+
+
+def _search_form() -> SearchForm:
+    form = SearchForm(request.args)
+    programmes = db.session.scalars(select(Programme).where(Programme.active.is_(True)).order_by(Programme.code))
+    form.programme.choices = [(0, _("Any"))] + [(p.id, p.name) for p in programmes]
+    cohorts = db.session.scalars(select(Cohort).join(Programme).order_by(Programme.code, Cohort.start_date))
+    form.cohort.choices = [(0, _("Any"))] + [(c.id, f"{c.programme.code} {c.name}") for c in cohorts]
+    english = str(get_locale() or "ko") == "en"
+    form.competencies.choices = [(key, (en if english else ko) or ko or en or key)
+                                 for key, ko, en in careers.competency_choices()]
+    form.korean_level.choices = [(0, _("Any"))] + [(n, str(n)) for n in range(1, 7)]
+    form.region.choices = _region_choices(_("Any"))
+    return form
+
+
+def filters_from(form: SearchForm) -> careers.SearchFilters:
+    data = form.data
+    return careers.SearchFilters(
+        programme_id=data["programme"] or None, cohort_id=data["cohort"] or None,
+        completed_from=data["completed_from"], completed_to=data["completed_to"],
+        competencies=list(data["competencies"] or []),
+        skills=[s for s in (data["skills"] or "").split(",") if s.strip()],
+        min_korean_level=data["korean_level"] or None, region=data["region"] or None)
+
+
+@bp.route("/search")
+@login_required
+def search():
+    if not careers.may_search(current_user):
+        abort(403)
+    form = _search_form()
+    valid = form.validate() if request.args else True
+    page = careers.search_trainees(current_user, filters_from(form) if valid else careers.SearchFilters(),
+                                   page=request.args.get("page", 1, type=int) or 1)
+    args = {k: v for k, v in request.args.items(multi=False) if k != "page"}
+    return render_template("projects/careers/search.html", form=form, page=page, args=args,
+                           portfolio_url=portfolio_url, today=date.today())
+
+
+def portfolio_url(trainee: User) -> str | None:
+    """The portfolio page of *trainee* (the portfolio plugin's; it checks who may read it)."""
+    from flask import current_app
+
+    portfolio_id = db.session.scalar(select(Portfolio.id).where(Portfolio.owner_id == trainee.id))
+    if portfolio_id is None or "portfolios.show" not in current_app.view_functions:
+        return None
+    return url_for("portfolios.show", portfolio_id=portfolio_id)
+
+
+# Interests -------------------------------------------------------------------------------------------------
+
+
+@bp.route("/trainees/<int:user_id>/interest", methods=["GET", "POST"])
+@role_required(Role.EMPLOYER)
+def express_interest(user_id: int):
+    if not careers.is_approved_employer(current_user):
+        abort(403)
+    trainee = get_searchable_trainee_or_404(user_id)
+    form = InterestForm()
+    if form.validate_on_submit():
+        try:
+            interest = careers.express_interest(current_user, trainee, form.role_title.data, form.message.data)
+        except CareersError as exc:
+            db.session.rollback()
+            flash(error_message(exc), "error")
+        else:
+            commit()
+            flash(_("Your interest is sent to the Chamber of Commerce, which passes it on to the trainee."),
+                  "success")
+            return redirect(url_for("careers.interest", interest_id=interest.id))
+    return render_template("projects/careers/express.html", form=form, trainee=trainee,
+                           display_name=careers.public_name(trainee.name), portfolio_url=portfolio_url(trainee))
+
+
+@bp.route("/interests")
+@login_required
+def interests():
+    if not (current_user.role is Role.TRAINEE or careers.may_search(current_user)):
+        abort(403)
+    if careers.is_broker(current_user):
+        return redirect(url_for("careers.board"))
+    return render_template("projects/careers/interests.html", interests=careers.interests_for(current_user),
+                           public_name=careers.public_name)
+
+
+@bp.route("/interests/<int:interest_id>")
+@login_required
+def interest(interest_id: int):
+    interest = get_interest_or_404(interest_id, current_user)
+    from lms.notifications.services import mark_read
+
+    mark_read(current_user, request.path)
+    commit()
+    kind = careers.actor_kind(current_user, interest)
+    contact = interest.status in careers.CONTACT_SHARED or kind == "liaison"
+    return render_template("projects/careers/interest.html", interest=interest, kind=kind, contact=contact,
+                           actions=careers.actions_for(current_user, interest), form=StepForm(),
+                           history=careers.history_for(kind, interest),
+                           liaison_note=careers.liaison_note_for(kind, interest),
+                           trainee_name=interest.trainee.name if contact else careers.public_name(
+                               interest.trainee.name), portfolio_url=portfolio_url(interest.trainee))
+
+
+@bp.route("/interests/<int:interest_id>/step", methods=["POST"])
+@login_required
+def move_interest(interest_id: int):
+    interest = get_interest_or_404(interest_id, current_user)
+    form = StepForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a step."), "error")
+        return redirect(url_for("careers.interest", interest_id=interest.id)), 303
+    try:
+        careers.move_interest(interest, form.action.data, current_user, form.note.data)
+    except CareersError as exc:
+        db.session.rollback()
+        if exc.code == "not_allowed":
+            abort(403)
+        flash(error_message(exc), "error")
+        return redirect(url_for("careers.interest", interest_id=interest_id)), 303
+    commit()
+    flash(_("Saved."), "success")
+    return redirect(request.form.get("back") == "board" and careers.is_broker(current_user)
+                    and url_for("careers.board") or url_for("careers.interest", interest_id=interest.id))
+
+
+# The board and placement figures ---------------------------------------------------------------------------
+
+
+@bp.route("/board")
+@role_required(Role.LIAISON, Role.ADMIN)
+def board():
+    return render_template("projects/careers/board.html", columns=careers.board(), form=StepForm(),
+                           pending=len(careers.employers_by_status(EmployerStatus.PENDING)),
+                           actions_for=careers.actions_for)
+
+
+@bp.route("/placement")
+@role_required(Role.LIAISON, Role.ADMIN)
+def placement():
+    per_cohort, per_programme = careers.placement_figures()
+    return render_template("projects/careers/placement.html", per_cohort=per_cohort, per_programme=per_programme,
+                           chart=careers.chart_geometry(per_cohort))
+
+
+@bp.route("/placement.csv")
+@role_required(Role.LIAISON, Role.ADMIN)
+def placement_csv():
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(careers.CSV_COLUMNS)
+    writer.writerows(careers.placement_rows())
+    # A BOM because Excel on Korean Windows otherwise reads a CSV as CP949 and garbles Korean names; the
+    # charset is given once (``mimetype=`` would have Flask append a second one).
+    return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=placement-{utcnow():%Y%m%d}.csv"})
+
+
+__all__ = ["bp"]

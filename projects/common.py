@@ -1,0 +1,38 @@
+"""What every domain of the projects plugin shares: whether the app loaded the plugin, private pages, and the
+template helpers of bilingual rows and signed records."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import get_locale
+
+
+def loaded() -> bool:
+    """Receivers connect once per process; a process may build apps with and without this plugin."""
+    return "projects" in current_app.extensions
+
+
+#: Headers of every page a reader other than the owner opens: not indexed, no referrer, not cached.
+PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow",
+                   "Cache-Control": "no-store"}
+
+
+def private(response):
+    response = current_app.make_response(response)
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+def localised(obj, field: str) -> str:
+    """``obj.<field>_en`` for English readers, else ``obj.<field>_ko``; each falls back to the other."""
+    ko, en = getattr(obj, f"{field}_ko", "") or "", getattr(obj, f"{field}_en", "") or ""
+    return (en if str(get_locale() or "ko") == "en" else ko) or ko or en
+
+
+def iso_date(value: str | None):
+    """An ISO date (or date-time) string of a signed record as a date, for the ``date`` filter."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,202 @@
+"""Forms of the projects screens; dates are entered in the user's time zone and stored in UTC."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import get_timezone
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+
+from projects.coursework.models import DeliverableKind
+
+
+def _user_zone() -> ZoneInfo:
+    # Flask-Babel may hand back a pytz zone, whose replace(tzinfo=) would use local mean time (+08:28 for Seoul).
+    return ZoneInfo(str(get_timezone()))
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A ``datetime-local`` input read and shown in the user's time zone; ``data`` is aware UTC."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and self.data.tzinfo is None:
+            self.data = self.data.replace(tzinfo=_user_zone()).astimezone(timezone.utc)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if isinstance(self.data, datetime):
+            return self.data.astimezone(_user_zone()).strftime("%Y-%m-%dT%H:%M")
+        return ""
+
+
+def kind_choices():
+    return [(DeliverableKind.VIDEO.value, _l("Video")), (DeliverableKind.IMAGE.value, _l("Image")),
+            (DeliverableKind.AUDIO.value, _l("Sound recording")), (DeliverableKind.DOCUMENT.value, _l("Document")),
+            (DeliverableKind.LINK.value, _l("Link")), (DeliverableKind.TEXT.value, _l("Text"))]
+
+
+class ProjectForm(FlaskForm):
+    title_ko = StringField(_l("Title in Korean"), validators=[Length(max=200)])
+    title_en = StringField(_l("Title in English"), validators=[Length(max=200)])
+    brief_ko = TextAreaField(_l("Brief in Korean"), validators=[Length(max=20000)],
+                             description=_l("Markdown: **bold**, lists, links and tables."))
+    brief_en = TextAreaField(_l("Brief in English"), validators=[Length(max=20000)])
+    outcomes = TextAreaField(_l("Learning outcomes and competencies"), validators=[Length(max=5000)],
+                             description=_l("One per line."))
+    opens_at = LocalDateTimeField(_l("Opens"), validators=[Optional()],
+                                  description=_l("Leave empty to open at once."))
+    due_at = LocalDateTimeField(_l("Due"), validators=[InputRequired(_l("Enter the due date and time."))])
+    cutoff_at = LocalDateTimeField(_l("Last moment to hand in (cut-off)"), validators=[Optional()],
+                                   description=_l("Late work is accepted until then. Leave empty for no cut-off."))
+    max_attempts = IntegerField(_l("Maximum attempts"), validators=[Optional(), NumberRange(min=1, max=100)],
+                                description=_l("Leave empty for no limit."))
+    team_mode = BooleanField(_l("Team project (one submission per team)"))
+    max_grade = DecimalField(_l("Maximum grade"), default=100, validators=[Optional(), NumberRange(min=1, max=1000)])
+    late_policy = SelectField(_l("Late work"), choices=lambda: [
+        ("none", _l("No penalty")), ("per_day", _l("Deduct a percentage per day late")),
+        ("cap", _l("Cap late work at a percentage"))], default="none")
+    late_percent = DecimalField(_l("Percentage"), default=0, validators=[Optional(), NumberRange(min=0, max=100)],
+                                description=_l("Per day, or the cap."))
+    late_floor = DecimalField(_l("Never below (percent)"), default=0,
+                              validators=[Optional(), NumberRange(min=0, max=100)])
+    self_assessment = BooleanField(_l("Trainees assess themselves with the rubric before handing in"))
+    submit = SubmitField(_l("Save project"))
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if ok and not (self.title_ko.data or "").strip() and not (self.title_en.data or "").strip():
+            self.title_ko.errors.append(_l("Give the project a title in at least one language."))
+            return False
+        return ok
+
+
+class DeliverableForm(FlaskForm):
+    name_ko = StringField(_l("Name in Korean"), validators=[Length(max=160)])
+    name_en = StringField(_l("Name in English"), validators=[Length(max=160)])
+    kind = SelectField(_l("Kind"), choices=kind_choices)
+    required = BooleanField(_l("Required"), default=True)
+    guidance = TextAreaField(_l("Guidance"), validators=[Length(max=5000)])
+    min_duration = DecimalField(_l("Shortest length (seconds)"), validators=[Optional(), NumberRange(min=0)])
+    max_duration = DecimalField(_l("Longest length (seconds)"), validators=[Optional(), NumberRange(min=0)])
+    min_width = IntegerField(_l("Smallest width (pixels)"), validators=[Optional(), NumberRange(min=1)])
+    min_height = IntegerField(_l("Smallest height (pixels)"), validators=[Optional(), NumberRange(min=1)])
+    max_size_mb = DecimalField(_l("Largest file (MB)"), validators=[Optional(), NumberRange(min=0.001)])
+    require_audio = BooleanField(_l("Must have sound"))
+    submit = SubmitField(_l("Save deliverable"))
+
+    SPEC_FIELDS = ("min_duration", "max_duration", "min_width", "min_height", "require_audio")
+
+    def spec(self) -> dict:
+        """The media spec the fields describe."""
+        spec = {}
+        for name in self.SPEC_FIELDS:
+            value = getattr(self, name).data
+            if value not in (None, False, ""):
+                spec[name] = float(value) if name.endswith("duration") else value
+        if self.max_size_mb.data:
+            spec["max_size_bytes"] = int(float(self.max_size_mb.data) * 1_000_000)
+        return spec
+
+    def fill_spec(self, spec: dict) -> None:
+        for name in self.SPEC_FIELDS:
+            if name in spec:
+                getattr(self, name).data = spec[name]
+        if spec.get("max_size_bytes"):
+            self.max_size_mb.data = spec["max_size_bytes"] / 1_000_000
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if ok and not (self.name_ko.data or "").strip() and not (self.name_en.data or "").strip():
+            self.name_ko.errors.append(_l("Give the deliverable a name in at least one language."))
+            return False
+        return ok
+
+
+class CopyForm(FlaskForm):
+    cohort_id = SelectField(_l("Copy to cohort"), coerce=int, validators=[DataRequired()])
+    submit = SubmitField(_l("Make a draft copy"))
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=120)])
+    members = SelectMultipleField(_l("Members"), coerce=int)
+    submit = SubmitField(_l("Save team"))
+
+
+class ExtensionForm(FlaskForm):
+    target = SelectField(_l("For"), validators=[DataRequired()])
+    due_at = LocalDateTimeField(_l("New due date"), validators=[InputRequired(_l("Enter the due date and time."))])
+    cutoff_at = LocalDateTimeField(_l("New cut-off"), validators=[Optional()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Grant extension"))
+
+
+class AnswerForm(FlaskForm):
+    link_url = URLField(_l("Link"), validators=[Optional(), URL(message=_l("Enter a full web address (https://…)."))])
+    text = TextAreaField(_l("Your answer"), validators=[Length(max=20000)])
+    submit = SubmitField(_l("Save"))
+
+
+class PersonEntry(FlaskForm):
+    class Meta:
+        csrf = False
+
+    name = StringField(_l("Name"), validators=[Length(max=120)])
+    consent = SelectField(_l("Consent"), choices=lambda: [("given", _l("Consent given")),
+                                                          ("pending", _l("Consent not yet recorded")),
+                                                          ("refused", _l("Consent refused"))],
+                          default="pending")
+
+
+class DeclarationForm(FlaskForm):
+    ai_used = SelectField(_l("Did you use AI tools for this work?"),
+                          choices=lambda: [("", _l("Choose…")), ("no", _l("No")), ("yes", _l("Yes"))],
+                          validators=[DataRequired(_l("Please answer this question."))])
+    ai_tools = StringField(_l("Which tools?"), validators=[Length(max=500)],
+                           description=_l("For example: Runway, Sora, ChatGPT, Suno."))
+    ai_generated = TextAreaField(_l("What did they generate?"), validators=[Length(max=5000)],
+                                 description=_l("For example: background music, the voice-over script, two shots."))
+    people = FieldList(FormField(PersonEntry), min_entries=3, max_entries=20,
+                       label=_l("People who appear in your work"))
+    submit = SubmitField(_l("Save declarations"))
+
+
+def error_text(form: FlaskForm) -> str:
+    """Every error of *form* (nested forms included) as one sentence list for a flash message."""
+    def flatten(errors):
+        if isinstance(errors, dict):
+            return [e for value in errors.values() for e in flatten(value)]
+        if isinstance(errors, (list, tuple)):
+            return [e for value in errors for e in flatten(value)]
+        return [str(errors)]
+
+    return " ".join(flatten(form.errors))
+
+
+class SubmitForm(FlaskForm):
+    statement = BooleanField(_l("I confirm that this is my own (or my team's) work, that I have declared any use of "
+                                "AI tools, and that the people who appear in it know."),
+                             validators=[DataRequired(_l("Please confirm the statement."))])
+    submit = SubmitField(_l("Hand in"))

@@ -1,0 +1,281 @@
+"""Submission screens: the trainee's workspace and receipts, the reviewers' lists, histories and ZIP export.
+
+Registered on the projects blueprint (``projects.views.bp``).
+"""
+from __future__ import annotations
+
+import re
+from zipfile import ZIP_STORED
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from zipstream import ZipStream
+
+from lms.extensions import db
+from lms.jobs import commit
+from lms.pagination import paginate_rows
+from lms.programmes.models import Enrolment, EnrolmentStatus
+from lms.users.models import User
+from media import services as media_services
+from media.messages import describe
+from media.models import MediaFile, MediaStatus
+from media.storage import TooLarge
+from projects.coursework import services, submissions
+from projects.coursework.forms import AnswerForm, DeclarationForm, SubmitForm, error_text
+from projects.coursework.models import Deliverable, Project, Submission
+from projects.coursework.services import ProjectError
+from projects.coursework.views import (
+    bp,
+    error_message,
+    get_deliverable_or_404,
+    get_managed_project_or_404,
+    get_project_or_404,
+    get_submission_or_404,
+)
+
+
+@bp.url_value_preprocessor
+def _upload_body_limit(endpoint: str | None, _values) -> None:
+    # Before CSRFProtect reads the form (with the 16 MB limit meant for forms): see media.uploads.lift_body_limit.
+    if endpoint == "projects.upload":
+        request.max_content_length = current_app.config["MEDIA_UPLOAD_MAX_BYTES"] + 1_000_000
+
+
+def _workspace(project_id: int) -> tuple[Project, Submission]:
+    """The project and the current user's own (or team's) submission, created on first use."""
+    project = get_project_or_404(project_id, current_user)
+    if not submissions.can_work_on(current_user, project):
+        abort(404)
+    submission = submissions.submission_for(project, current_user, create=True)
+    commit()
+    return project, submission
+
+
+@bp.route("/<int:project_id>/work")
+@login_required
+def work(project_id: int):
+    project, submission = _workspace(project_id)
+    return _render_work(project, submission)
+
+
+def _render_work(project: Project, submission: Submission, declarations: DeclarationForm | None = None):
+    """The workspace; a declarations form that failed comes back as typed, with its errors."""
+    from projects.grading.services import released_for
+
+    if declarations is None:
+        declarations = DeclarationForm(data=_declaration_data(submission))
+    else:
+        # The form sits far down the page: focusing the first field with an error brings it into view.
+        first = next((f for f in declarations if f.errors), None)
+        if first is not None:
+            first.render_kw = {**(first.render_kw or {}), "autofocus": True}
+    return render_template("projects/work.html", project=project, submission=submission,
+                           dates=services.dates_for(project, current_user), declarations=declarations,
+                           submit_form=SubmitForm(), answer_form=AnswerForm(),
+                           missing=submissions.missing_parts(submission),
+                           released=released_for(project, current_user))
+
+
+def _declaration_data(submission: Submission) -> dict:
+    ai = {None: "", True: "yes", False: "no"}[submission.ai_used]
+    people = list(submission.people or []) + [{"name": "", "consent": "pending"}] * 3
+    return {"ai_used": ai, "ai_tools": submission.ai_tools, "ai_generated": submission.ai_generated,
+            "people": people[: max(3, len(submission.people or []) + 1)]}
+
+
+@bp.route("/<int:project_id>/work/<int:deliverable_id>/upload", methods=["POST"])
+@login_required
+def upload(project_id: int, deliverable_id: int):
+    """The plain form upload (no JavaScript): Werkzeug spools the file to disk, storage copies it in chunks."""
+    project, submission = _workspace(project_id)
+    deliverable = get_deliverable_or_404(project, deliverable_id)
+    file = request.files.get("file")
+    try:
+        submissions.check_can_hand_in(project, current_user)
+        if file is None or not file.filename:
+            flash(_("Choose a file to upload."), "error")
+        else:
+            media = media_services.register_upload(current_user, file.stream, filename=file.filename,
+                                                   declared_type=file.mimetype, spec=deliverable.media_spec,
+                                                   max_bytes=max_upload_bytes(deliverable))
+            submissions.attach_upload(submission, deliverable, media)
+            commit()
+            flash(_("The file is uploaded and being checked."), "success")
+    except ProjectError as exc:
+        flash(error_message(exc), "error")
+    except TooLarge as exc:
+        flash(describe({"code": "too_large", "params": {"measured": request.content_length, "limit": exc.limit}},
+                       _), "error")
+    return redirect(url_for("projects.work", project_id=project.id, _anchor=f"d{deliverable.id}"))
+
+
+def max_upload_bytes(deliverable: Deliverable) -> int:
+    limit = current_app.config["MEDIA_UPLOAD_MAX_BYTES"]
+    return min(limit, deliverable.spec.get("max_size_bytes") or limit)
+
+
+@bp.route("/<int:project_id>/work/<int:deliverable_id>/answer", methods=["POST"])
+@login_required
+def answer(project_id: int, deliverable_id: int):
+    project, submission = _workspace(project_id)
+    deliverable = get_deliverable_or_404(project, deliverable_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        flash(error_text(form), "error")
+    else:
+        try:
+            submissions.check_can_hand_in(project, current_user)
+            submissions.save_answer(submission, deliverable, link_url=form.link_url.data or "",
+                                    text=form.text.data or "")
+        except ProjectError as exc:
+            flash(error_message(exc), "error")
+        else:
+            commit()
+            flash(_("Saved."), "success")
+    return redirect(url_for("projects.work", project_id=project.id, _anchor=f"d{deliverable.id}"))
+
+
+@bp.route("/<int:project_id>/work/declarations", methods=["POST"])
+@login_required
+def declarations(project_id: int):
+    project, submission = _workspace(project_id)
+    form = DeclarationForm()
+    if not form.validate_on_submit():
+        return _render_work(project, submission, form), 400
+    try:
+        submissions.check_can_hand_in(project, current_user)
+        submissions.save_declarations(submission, ai_used=form.ai_used.data == "yes",
+                                      ai_tools=form.ai_tools.data or "", ai_generated=form.ai_generated.data or "",
+                                      people=[entry.data for entry in form.people])
+    except ProjectError as exc:
+        db.session.rollback()
+        if exc.code == "ai_tools_missing":
+            form.ai_tools.errors.append(error_message(exc))
+        else:
+            flash(error_message(exc), "error")
+        return _render_work(project, submission, form), 400
+    commit()
+    flash(_("Your declarations are saved."), "success")
+    return redirect(url_for("projects.work", project_id=project.id, _anchor="declarations"))
+
+
+@bp.route("/<int:project_id>/work/submit", methods=["POST"])
+@login_required
+def hand_in(project_id: int):
+    project, submission = _workspace(project_id)
+    form = SubmitForm()
+    try:
+        attempt = submissions.submit(submission, current_user, statement_accepted=form.validate_on_submit()
+                                     and form.statement.data)
+    except ProjectError as exc:
+        db.session.rollback()
+        flash(error_message(exc), "error")
+        return redirect(url_for("projects.work", project_id=project.id, _anchor="hand-in"))
+    commit()
+    flash(_("Your work is handed in. Keep this receipt."), "success")
+    return redirect(url_for("projects.receipt", project_id=project.id, submission_id=submission.id,
+                            number=attempt.number))
+
+
+@bp.route("/<int:project_id>/submissions/<int:submission_id>/attempts/<int:number>")
+@login_required
+def receipt(project_id: int, submission_id: int, number: int):
+    project = get_project_or_404(project_id, current_user)
+    submission = get_submission_or_404(project, submission_id)
+    if not (services.can_manage(current_user, project) or submissions.belongs_to(current_user, submission)):
+        abort(404)
+    attempt = next((a for a in submission.attempts if a.number == number), None) or abort(404)
+    return render_template("projects/receipt.html", project=project, submission=submission, attempt=attempt)
+
+
+@bp.route("/<int:project_id>/submissions")
+@login_required
+def review_list(project_id: int):
+    project = get_managed_project_or_404(project_id, current_user)
+    wanted = request.args.get("filter", "")
+    page = paginate_rows(_review_query(project, wanted))
+    return render_template("projects/review_list.html", project=project, page=page, current_filter=wanted)
+
+
+def _review_query(project: Project, wanted: str = ""):
+    """One plain row per trainee (or team), with their submission's summary, rejected uploads and grade.
+
+    A single statement, paginated in SQL: the summary columns ``submit()``
+    keeps on the submission replace loading every attempt, draft item and
+    assessment per row (which took 4 queries a row, 200 a page).
+    """
+    from projects.coursework.models import DraftItem, Team
+    from projects.grading.models import Assessment, AssessmentKind
+
+    rejected = (select(func.count()).select_from(DraftItem)
+                .join(MediaFile, MediaFile.id == DraftItem.candidate_id)
+                .where(DraftItem.submission_id == Submission.id, MediaFile.status == MediaStatus.REJECTED)
+                .correlate(Submission).scalar_subquery())
+    if project.team_mode:
+        stmt = (select(Team.id.label("owner_id"), Team.name.label("name")).where(Team.project_id == project.id)
+                .outerjoin(Submission, (Submission.project_id == project.id) & (Submission.team_id == Team.id))
+                .order_by(Team.name, Team.id))
+    else:
+        stmt = (select(User.id.label("owner_id"), User.name.label("name"))
+                .join(Enrolment, Enrolment.user_id == User.id)
+                .where(Enrolment.cohort_id == project.cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE)
+                .outerjoin(Submission, (Submission.project_id == project.id) & (Submission.user_id == User.id))
+                .order_by(User.name, User.id))
+    stmt = stmt.add_columns(
+        Submission.id.label("submission_id"), func.coalesce(Submission.attempt_count, 0).label("attempts"),
+        Submission.last_submitted_at.label("last_at"), func.coalesce(Submission.last_late, False).label("late"),
+        func.coalesce(rejected, 0).label("rejected"), Assessment.grade.label("grade"),
+        Assessment.status.label("status"),
+    ).outerjoin(Assessment, (Assessment.submission_id == Submission.id) & (Assessment.kind == AssessmentKind.GRADER))
+    filters = {"submitted": Submission.attempt_count > 0,
+               "not_submitted": func.coalesce(Submission.attempt_count, 0) == 0,
+               "late": Submission.last_late.is_(True), "rejected": rejected > 0}
+    return stmt.where(filters[wanted]) if wanted in filters else stmt
+
+
+@bp.route("/<int:project_id>/submissions/<int:submission_id>")
+@login_required
+def review(project_id: int, submission_id: int):
+    project = get_managed_project_or_404(project_id, current_user)
+    submission = get_submission_or_404(project, submission_id)
+    history = sorted([("attempt", a.submitted_at, a) for a in submission.attempts]
+                     + [("extension", e.created_at, e) for e in services.extensions_for(project)
+                        if (submission.user_id and e.user_id == submission.user_id)
+                        or (submission.team_id and e.team_id == submission.team_id)],
+                     key=lambda entry: entry[1], reverse=True)
+    return render_template("projects/review.html", project=project, submission=submission, history=history,
+                           label=submissions.team_label(submission))
+
+
+@bp.route("/<int:project_id>/submissions.zip")
+@login_required
+def download_all(project_id: int):
+    """Every latest attempt's files, streamed as a ZIP (only to those who may open each file)."""
+    project = get_managed_project_or_404(project_id, current_user)
+    archive = ZipStream(compress_type=ZIP_STORED, sized=True)
+    storage = media_services.get_storage()
+    for submission in submissions.submissions_of(project):
+        attempt = submission.last_attempt
+        if attempt is None:
+            continue
+        folder = _safe_name(submissions.team_label(submission)) or f"submission-{submission.id}"
+        for item in attempt.items:
+            if item.media is None or not media_services.can_view(current_user, item.media):
+                continue
+            name = f"{folder}/attempt-{attempt.number}/{_safe_name(item.deliverable.name)}-{_safe_name(item.file_name)}"
+            archive.add_path(str(storage.path(item.media.storage_key)), name)
+    filename = f"project-{project.id}-submissions.zip"
+    response = Response(archive, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Length"] = str(len(archive))
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _safe_name(name: str) -> str:
+    """A path part for the ZIP: no folders, no dots at the start, no control characters."""
+    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]", "_", name or "").strip().lstrip(".")
+    return name[:120]
+

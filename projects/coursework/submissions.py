@@ -1,0 +1,263 @@
+"""Submissions: the draft a trainee (or team) prepares, and the immutable attempts handed in.
+
+A file reaches the draft through the media checks: a new upload waits as the
+item's *candidate*; :func:`on_media_processed` promotes it once it is
+accepted and leaves it (with its reasons) otherwise, so a rejected file never
+replaces an accepted one.  :func:`submit` copies the draft into a numbered
+:class:`~projects.models.Attempt` in one transaction.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from lms.db import utcnow
+from lms.extensions import db
+from lms.faults import crash_point
+from lms.users.models import Role, User
+from media.models import MediaFile, MediaStatus
+from projects.coursework import signals
+from projects.coursework.models import (
+    Attempt,
+    AttemptItem,
+    Deliverable,
+    DraftItem,
+    Project,
+    Submission,
+    SubmissionStatus,
+)
+from projects.coursework.services import ProjectError, can_manage, dates_for, is_enrolled, team_of
+
+log = logging.getLogger(__name__)
+
+CONSENT_VALUES = ("given", "pending", "refused")
+
+
+def submission_for(project: Project, user: User, *, create: bool = False) -> Submission | None:
+    """The user's submission (their team's in a team project); created on first use when *create*."""
+    team = team_of(project, user) if project.team_mode else None
+    if project.team_mode and team is None:
+        if create:
+            raise ProjectError("no_team")
+        return None
+    owner = Submission.team_id == team.id if team else Submission.user_id == user.id
+    submission = db.session.scalar(select(Submission).where(Submission.project_id == project.id, owner))
+    if submission is None and create:
+        submission = Submission(project_id=project.id, user_id=None if team else user.id,
+                                team_id=team.id if team else None, people=[])
+        db.session.add(submission)
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:
+            # A teammate's request created it a moment ago.
+            submission = db.session.scalar(select(Submission).where(Submission.project_id == project.id, owner))
+    return submission
+
+
+def can_work_on(user: User, project: Project) -> bool:
+    """Trainees enrolled in the cohort work on a published project (in a team when it is a team project)."""
+    if user.role is not Role.TRAINEE or not project.published or not is_enrolled(user, project.cohort_id):
+        return False
+    return not project.team_mode or team_of(project, user) is not None
+
+
+def belongs_to(user: User, submission: Submission) -> bool:
+    """Whether *submission* is the user's own or their team's."""
+    if submission.user_id is not None:
+        return submission.user_id == user.id
+    return team_of(submission.project, user) is not None and team_of(submission.project, user).id == submission.team_id
+
+
+def check_can_hand_in(project: Project, user: User, now: datetime | None = None) -> None:
+    """Raise :class:`ProjectError` when the user may not change or submit work right now."""
+    now = now or utcnow()
+    if not can_work_on(user, project):
+        raise ProjectError("not_allowed")
+    dates = dates_for(project, user)
+    if not dates.is_open(now):
+        raise ProjectError("not_open", opens_at=dates.opens_at)
+    if dates.is_closed(now):
+        raise ProjectError("closed", cutoff_at=dates.cutoff_at)
+
+
+def draft_item(submission: Submission, deliverable: Deliverable) -> DraftItem:
+    item = submission.item_for(deliverable)
+    if item is None:
+        item = DraftItem(deliverable_id=deliverable.id)
+        submission.items.append(item)
+        db.session.flush()
+    return item
+
+
+def attach_upload(submission: Submission, deliverable: Deliverable, media: MediaFile) -> DraftItem:
+    """Put a new upload forward for a deliverable; it becomes the item's file once its checks accept it."""
+    if deliverable.project_id != submission.project_id or not deliverable.kind.is_file:
+        raise ProjectError("wrong_deliverable")
+    item = draft_item(submission, deliverable)
+    item.candidate_id = media.id
+    if media.status is MediaStatus.READY:
+        _promote(item, media)
+    db.session.flush()
+    return item
+
+
+def _promote(item: DraftItem, media: MediaFile) -> None:
+    item.media_id, item.candidate_id = media.id, None
+
+
+def on_media_processed(media: MediaFile) -> None:
+    """Receiver of ``media_processed``: accepted candidates become the draft's file."""
+    if media.status is not MediaStatus.READY:
+        return
+    for item in db.session.scalars(select(DraftItem).where(DraftItem.candidate_id == media.id)):
+        _promote(item, media)
+    db.session.flush()
+
+
+def save_answer(submission: Submission, deliverable: Deliverable, *, link_url: str = "", text: str = "") -> DraftItem:
+    """Store the link or text of a link/text deliverable."""
+    if deliverable.project_id != submission.project_id or deliverable.kind.is_file:
+        raise ProjectError("wrong_deliverable")
+    if link_url and not link_url.lower().startswith(("https://", "http://")):
+        raise ProjectError("bad_link")
+    item = draft_item(submission, deliverable)
+    item.link_url, item.text = link_url.strip()[:2000], text
+    db.session.flush()
+    return item
+
+
+def save_declarations(submission: Submission, *, ai_used: bool | None, ai_tools: str = "", ai_generated: str = "",
+                      people: list[dict] | None = None) -> None:
+    """Record the AI-use disclosure and the people who appear in the work (with their consent)."""
+    clean = []
+    for person in people or []:
+        name = str(person.get("name") or "").strip()
+        consent = person.get("consent", "pending")
+        if not name:
+            continue
+        if consent not in CONSENT_VALUES:
+            raise ProjectError("bad_consent")
+        clean.append({"name": name[:120], "consent": consent})
+    if ai_used and not ai_tools.strip():
+        raise ProjectError("ai_tools_missing")
+    submission.ai_used = ai_used
+    submission.ai_tools = ai_tools.strip() if ai_used else ""
+    submission.ai_generated = ai_generated.strip() if ai_used else ""
+    submission.people = clean
+    db.session.flush()
+
+
+def missing_parts(submission: Submission) -> list[tuple[str, Deliverable | None]]:
+    """What still stops the draft from being handed in: ``(code, deliverable)`` pairs."""
+    missing: list[tuple[str, Deliverable | None]] = []
+    for deliverable in submission.project.deliverables:
+        item = submission.item_for(deliverable)
+        if deliverable.kind.is_file:
+            if item is not None and item.candidate is not None and not item.candidate.status.done:
+                missing.append(("being_checked", deliverable))
+            elif deliverable.required and (item is None or item.media is None):
+                missing.append(("file_missing", deliverable))
+        elif deliverable.required and (item is None or not (item.link_url or item.text.strip())):
+            missing.append(("answer_missing", deliverable))
+    if submission.ai_used is None:
+        missing.append(("ai_unanswered", None))
+    return missing
+
+
+def submit(submission: Submission, user: User, *, statement_accepted: bool, now: datetime | None = None) -> Attempt:
+    """Hand in the draft as a new attempt.
+
+    Late after the due date in force, refused after the cut-off (extensions
+    count), refused past the maximum number of attempts.
+    """
+    now = now or utcnow()
+    project = submission.project
+    check_can_hand_in(project, user, now)
+    if not belongs_to(user, submission):
+        raise ProjectError("not_allowed")
+    if not statement_accepted:
+        raise ProjectError("statement")
+    if missing_parts(submission):
+        raise ProjectError("incomplete")
+    if project.max_attempts is not None and len(submission.attempts) >= project.max_attempts:
+        raise ProjectError("no_attempts_left", limit=project.max_attempts)
+    dates = dates_for(project, user)
+    number = (db.session.scalar(select(func.max(Attempt.number)).where(Attempt.submission_id == submission.id))
+              or 0) + 1
+    attempt = Attempt(submission=submission, number=number, submitted_by_id=user.id, submitted_at=now,
+                      due_at=dates.due_at, late=dates.is_late(now), statement_accepted=True,
+                      ai_used=bool(submission.ai_used), ai_tools=submission.ai_tools,
+                      ai_generated=submission.ai_generated, people=list(submission.people or []))
+    for deliverable in project.deliverables:
+        item = submission.item_for(deliverable)
+        if item is None or (deliverable.kind.is_file and item.media is None):
+            continue
+        media = item.media if deliverable.kind.is_file else None
+        attempt.items.append(AttemptItem(
+            deliverable_id=deliverable.id, position=deliverable.position, media_id=media.id if media else None,
+            file_name=media.original_name if media else "", size_bytes=media.size_bytes if media else None,
+            sha256=media.sha256 if media else "", link_url=item.link_url, text=item.text))
+    submission.status = SubmissionStatus.SUBMITTED
+    submission.attempt_count, submission.last_late, submission.last_submitted_at = number, attempt.late, now
+    db.session.add(attempt)
+    # The unique (submission, number) constraint turns a double click into an error, not two attempts.
+    db.session.flush()
+    crash_point("submit.flushed")
+    log.info("attempt %s (#%s) of submission %s handed in%s", attempt.id, number, submission.id,
+             " late" if attempt.late else "")
+    signals.attempt_submitted.send(attempt)
+    return attempt
+
+
+def submissions_of(project: Project) -> list[Submission]:
+    return list(db.session.scalars(select(Submission).where(Submission.project_id == project.id)
+                                   .order_by(Submission.id)))
+
+
+def media_visible_to(user: User, media: MediaFile) -> bool:
+    """Receiver logic for ``media_access``: teammates and the project's managers see files handed in or drafted."""
+    items = select(DraftItem.submission_id).where(or_(DraftItem.media_id == media.id,
+                                                      DraftItem.candidate_id == media.id))
+    handed = select(Attempt.submission_id).join(AttemptItem).where(AttemptItem.media_id == media.id)
+    submissions = db.session.scalars(select(Submission).where(
+        or_(Submission.id.in_(items), Submission.id.in_(handed)))).all()
+    for submission in submissions:
+        if can_manage(user, submission.project) or (user.role is Role.TRAINEE and belongs_to(user, submission)):
+            return True
+    return False
+
+
+def team_label(submission: Submission) -> str:
+    return submission.team.name if submission.team_id else (submission.user.name if submission.user else "")
+
+
+
+def similar_work(submission: Submission) -> list[tuple[MediaFile, Submission, MediaFile, int]]:
+    """Files of the latest attempt that look like another trainee's (or team's) latest files in the project.
+
+    ``(this file, their submission, their file, distance)`` pairs, closest first; a perceptual hash within
+    :data:`media.similarity.SIMILAR_DISTANCE` bits survives re-encoding and resizing.
+    """
+    from media.services import similar_uploads
+
+    mine = [i.media for i in (submission.last_attempt.items if submission.last_attempt else []) if i.media]
+    if not mine:
+        return []
+    theirs: dict[int, Submission] = {}
+    others = []
+    for other in submissions_of(submission.project):
+        if other.id == submission.id or other.last_attempt is None:
+            continue
+        for item in other.last_attempt.items:
+            if item.media is not None:
+                theirs[item.media.id] = other
+                others.append(item.media)
+    found = []
+    for media in mine:
+        for match, distance in similar_uploads(media, others):
+            found.append((media, theirs[match.id], match, distance))
+    return sorted(found, key=lambda entry: entry[3])

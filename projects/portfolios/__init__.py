@@ -1,0 +1,13 @@
+"""Portfolios: a trainee's chosen, released work, who may read it, share links, the view log and the export."""
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """Register the portfolio screens and API, and connect the receivers."""
+    from lms import signals as core
+    from lms.api import register_api_blueprint
+    from projects.portfolios import api, receivers, views
+
+    app.register_blueprint(views.bp)
+    register_api_blueprint(app, api.blp)
+    core.nav_items.connect(receivers.navigation)

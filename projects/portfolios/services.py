@@ -1,0 +1,516 @@
+"""Portfolios: a trainee's chosen, released and graded work, who may read it, share links and the view log.
+
+Only the owner sees unpublished items; everyone else (staff, approved
+employers, link holders) sees published items whose grade is still released,
+and only the renditions Gongbang made of their files, never the upload.
+Share-link tokens are shown once and stored as SHA-256; a link works while it
+is neither revoked nor expired and the portfolio's visibility is "link".
+Leaving "link" visibility stops every live link for good, so widening it again
+later never reopens a link the trainee may have forgotten.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+
+from lms.db import utcnow
+from lms.extensions import db
+from lms.programmes.services import teaches_trainee
+from lms.users.models import Role, User
+from media.models import MediaFile, MediaStatus
+from projects.careers import services as careers
+from projects.careers.services import employer_of, has_contact, is_approved_employer
+from projects.coursework.models import Attempt, Submission, TeamMember
+from projects.coursework.services import ProjectError
+from projects.grading import rubrics
+from projects.grading import rules as grading
+from projects.grading.models import Assessment, AssessmentKind, MarkingStatus
+from projects.portfolios.models import (
+    Portfolio,
+    PortfolioCompetency,
+    PortfolioItem,
+    PortfolioView,
+    ShareLink,
+    Visibility,
+)
+
+log = logging.getLogger(__name__)
+
+#: Region codes (Korean provinces and metropolitan cities) -> (Korean, English) names.
+REGIONS = {
+    "seoul": ("서울", "Seoul"), "busan": ("부산", "Busan"), "daegu": ("대구", "Daegu"),
+    "incheon": ("인천", "Incheon"), "gwangju": ("광주", "Gwangju"), "daejeon": ("대전", "Daejeon"),
+    "ulsan": ("울산", "Ulsan"), "sejong": ("세종", "Sejong"), "gyeonggi": ("경기", "Gyeonggi"),
+    "gangwon": ("강원", "Gangwon"), "chungbuk": ("충북", "North Chungcheong"),
+    "chungnam": ("충남", "South Chungcheong"), "jeonbuk": ("전북", "North Jeolla"),
+    "jeonnam": ("전남", "South Jeolla"), "gyeongbuk": ("경북", "North Gyeongsang"),
+    "gyeongnam": ("경남", "South Gyeongsang"), "jeju": ("제주", "Jeju"), "anywhere": ("어디든", "Anywhere"),
+}
+#: Visibility levels from the narrowest; each includes the readers of the ones before it.
+LEVELS = [Visibility.PRIVATE, Visibility.STAFF, Visibility.EMPLOYERS, Visibility.LINK]
+#: A criterion counts as an evidenced competency from this share of its points (a "good" level on most
+#: four-level rubrics; below it the work shows the skill only in part).
+COMPETENCY_SHARE = Decimal("0.75")
+CONSENT_VALUES = ("given", "pending", "refused")
+#: Renditions a reader may load: the poster, the web preview and the display picture (no sprite sheets).
+READER_RENDITIONS = ("poster.jpg", "display.jpg", "preview.mp4", "preview.webm")
+LINK_DAYS_MAX = 365
+MAX_SKILLS = 20
+
+
+def at_least(visibility: Visibility, level: Visibility) -> bool:
+    return LEVELS.index(visibility) >= LEVELS.index(level)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def public_name(user: User) -> str:
+    """First name and the initial of the last ("Dilnoza K."): what employers see before contact is accepted
+    (careers' rule, so search results and the portfolio page name a trainee alike)."""
+    return careers.public_name(user.name)
+
+
+# Reading ------------------------------------------------------------------------------------------------
+
+
+def portfolio_of(user: User, *, create: bool = False) -> Portfolio | None:
+    """The user's portfolio (one per trainee), created empty on first use when *create*."""
+    portfolio = db.session.scalar(select(Portfolio).where(Portfolio.owner_id == user.id))
+    if portfolio is None and create:
+        if user.role is not Role.TRAINEE:
+            raise ProjectError("not_trainee")
+        portfolio = Portfolio(owner_id=user.id, skills=[], visibility=Visibility.PRIVATE)
+        db.session.add(portfolio)
+        db.session.flush()
+    return portfolio
+
+
+def is_staff_reader(viewer: User, owner: User) -> bool:
+    """Admins, liaisons and the instructors of the owner's cohorts."""
+    if viewer.role in (Role.ADMIN, Role.LIAISON):
+        return True
+    return viewer.role is Role.INSTRUCTOR and teaches_trainee(viewer, owner)
+
+
+def can_read(viewer: User, portfolio: Portfolio) -> bool:
+    """Whether a signed-in *viewer* may read *portfolio* (link holders go through :func:`live_link`)."""
+    if not getattr(viewer, "is_authenticated", False):
+        return False
+    if viewer.id == portfolio.owner_id:
+        return True
+    if not portfolio.owner.active:
+        return False
+    if at_least(portfolio.visibility, Visibility.STAFF) and is_staff_reader(viewer, portfolio.owner):
+        return True
+    return at_least(portfolio.visibility, Visibility.EMPLOYERS) and is_approved_employer(viewer)
+
+
+def sees_full_name(viewer: User, portfolio: Portfolio) -> bool:
+    """Whether *viewer* (who may read *portfolio*) sees the owner's full name: the owner, staff, and an
+    employer whose interest the trainee accepted; other employers see :func:`public_name`."""
+    if viewer.id == portfolio.owner_id or viewer.is_staff:
+        return True
+    return viewer.role is Role.EMPLOYER and has_contact(employer_of(viewer), portfolio.owner_id)
+
+
+def item_shown(item: PortfolioItem) -> bool:
+    """Whether readers other than the owner see *item*: published, and its grade still released."""
+    if not item.published:
+        return False
+    assessment = db.session.get(Assessment, item.assessment_id) if item.assessment_id else None
+    return assessment is not None and assessment.status is MarkingStatus.RELEASED
+
+
+def items_for(portfolio: Portfolio, *, owner: bool) -> list[PortfolioItem]:
+    """The items in order: all of them for the owner, the shown ones for everyone else."""
+    return list(portfolio.items) if owner else [i for i in portfolio.items if item_shown(i)]
+
+
+def reader_item(portfolio: Portfolio, item_id: int, *, owner: bool) -> PortfolioItem | None:
+    """Item *item_id* if it belongs to *portfolio* and the reader may see it."""
+    item = db.session.get(PortfolioItem, item_id)
+    if item is None or item.portfolio_id != portfolio.id or not (owner or item_shown(item)):
+        return None
+    return item
+
+
+def link_by_token(token: str) -> ShareLink | None:
+    """The share link of *token*, whatever its state."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(ShareLink).where(ShareLink.token_hash == token_hash(token)))
+
+
+def live_link(token: str, now: datetime | None = None) -> ShareLink | None:
+    """The share link of *token* while it works: not revoked, not expired, the portfolio still shared by link."""
+    link = link_by_token(token)
+    now = now or utcnow()
+    if link is None or link.revoked_at is not None or link.expires_at <= now:
+        return None
+    portfolio = link.portfolio
+    if portfolio.visibility is not Visibility.LINK or not portfolio.owner.active:
+        return None
+    return link
+
+
+def korean_shown(portfolio: Portfolio) -> bool:
+    return bool(portfolio.owner.share_korean and portfolio.owner.korean_test)
+
+
+# The view log -------------------------------------------------------------------------------------------
+
+
+def log_view(portfolio: Portfolio, *, viewer: User | None = None, link: ShareLink | None = None) -> None:
+    """Record a view by an employer or through a link (the owner's and staff's own reading is not logged)."""
+    if link is not None:
+        link.last_used_at = utcnow()
+        db.session.add(PortfolioView(portfolio_id=portfolio.id, link_id=link.id, via="link"))
+    elif viewer is not None and viewer.role is Role.EMPLOYER:
+        db.session.add(PortfolioView(portfolio_id=portfolio.id, viewer_id=viewer.id, via=viewer.role.value))
+    else:
+        return
+    db.session.flush()
+
+
+def view_log(portfolio: Portfolio, limit: int = 200) -> list[PortfolioView]:
+    return list(db.session.scalars(select(PortfolioView).where(PortfolioView.portfolio_id == portfolio.id)
+                                   .order_by(PortfolioView.viewed_at.desc(), PortfolioView.id.desc())
+                                   .limit(limit)))
+
+
+# Eligible work ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Eligible:
+    """A released, graded attempt the trainee may put in the portfolio."""
+
+    assessment: Assessment
+    attempt: Attempt
+
+    @property
+    def project(self):
+        return self.assessment.submission.project
+
+
+def eligible_work(user: User) -> list[Eligible]:
+    """The user's (and their teams') attempts whose grader assessment is released, newest first."""
+    teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
+    assessments = db.session.scalars(
+        select(Assessment).join(Submission, Assessment.submission_id == Submission.id)
+        .where(Assessment.kind == AssessmentKind.GRADER, Assessment.status == MarkingStatus.RELEASED,
+               Assessment.attempt_id.is_not(None),
+               or_(Submission.user_id == user.id, Submission.team_id.in_(teams)))
+        .order_by(Assessment.released_at.desc(), Assessment.id.desc())).all()
+    return [Eligible(a, db.session.get(Attempt, a.attempt_id)) for a in assessments]
+
+
+def _files_of(attempt: Attempt) -> list[MediaFile]:
+    return [i.media for i in attempt.items if i.media is not None]
+
+
+def _default_file(attempt: Attempt) -> MediaFile | None:
+    files = [m for m in _files_of(attempt) if m.status is MediaStatus.READY]
+    return next((m for m in files if m.kind == "video"), files[0] if files else None)
+
+
+# Changing the portfolio ---------------------------------------------------------------------------------
+
+
+def update_portfolio(portfolio: Portfolio, *, headline_ko: str = "", headline_en: str = "", about_ko: str = "",
+                     about_en: str = "", skills: list[str] | str = (), region: str | None = None,
+                     visibility: Visibility | str = Visibility.PRIVATE) -> int:
+    """Change the portfolio's texts, skills, region and visibility.
+
+    Links only live while the visibility stays "link": a change to anything else (or a save while it is
+    something else, for links made before this rule) stops the live links, so that setting it back to
+    "link" later does not silently reopen them.
+
+    :returns: how many live share links were stopped.
+    :raises ProjectError: ``bad_region``, ``bad_visibility``, ``too_many_skills``.
+    """
+    if region and region not in REGIONS:
+        raise ProjectError("bad_region")
+    try:
+        visibility = Visibility(visibility)
+    except ValueError:
+        raise ProjectError("bad_visibility") from None
+    if isinstance(skills, str):
+        skills = re.split(r"[,\n]", skills)
+    clean: list[str] = []
+    for skill in skills:
+        skill = " ".join(str(skill).split())[:60]
+        if skill and skill.casefold() not in {s.casefold() for s in clean}:
+            clean.append(skill)
+    if len(clean) > MAX_SKILLS:
+        raise ProjectError("too_many_skills", limit=MAX_SKILLS)
+    portfolio.headline_ko, portfolio.headline_en = headline_ko.strip()[:200], headline_en.strip()[:200]
+    portfolio.about_ko, portfolio.about_en = about_ko.strip()[:5000], about_en.strip()[:5000]
+    stopped = 0
+    if not (portfolio.visibility is Visibility.LINK and visibility is Visibility.LINK):
+        stopped = stop_links(portfolio)
+    portfolio.skills, portfolio.region, portfolio.visibility = clean, region or None, visibility
+    if visibility is not Visibility.PRIVATE and portfolio.published_at is None:
+        portfolio.published_at = utcnow()
+    db.session.flush()
+    log.info("portfolio %s saved (%s), %s links stopped", portfolio.id, visibility.value, stopped)
+    return stopped
+
+
+def add_item(portfolio: Portfolio, attempt_id: int) -> PortfolioItem:
+    """Add one of the owner's released, graded attempts as an unpublished item at the end.
+
+    People who appear in the work are copied from the attempt with their consent *pending*: agreeing to
+    appear in coursework is not agreeing to be shown to employers, so the trainee records it anew.
+
+    :raises ProjectError: ``not_eligible``, ``already_added``.
+    """
+    found = next((e for e in eligible_work(portfolio.owner) if e.attempt.id == attempt_id), None)
+    if found is None:
+        raise ProjectError("not_eligible")
+    if any(i.attempt_id == attempt_id for i in portfolio.items):
+        raise ProjectError("already_added")
+    project = found.project
+    media = _default_file(found.attempt)
+    people = [{"name": p.get("name", ""), "consent": "refused" if p.get("consent") == "refused" else "pending",
+               "recorded_at": None, "note": ""} for p in (found.attempt.people or []) if p.get("name")]
+    item = PortfolioItem(attempt_id=attempt_id, assessment_id=found.assessment.id,
+                         media_id=media.id if media else None, title_ko=project.title_ko,
+                         title_en=project.title_en, people=people, published=False,
+                         position=max((i.position for i in portfolio.items), default=-1) + 1)
+    portfolio.items.append(item)
+    db.session.flush()
+    log.info("portfolio %s: attempt %s added as item %s", portfolio.id, attempt_id, item.id)
+    return item
+
+
+def update_item(item: PortfolioItem, *, title_ko: str = "", title_en: str = "", reflection_ko: str = "",
+                reflection_en: str = "", media_id: int | None = None) -> PortfolioItem:
+    """Change an item's titles, reflections (Korean and/or English) and which of the attempt's files it shows.
+
+    :raises ProjectError: ``title_missing``, ``wrong_media``.
+    """
+    if not (title_ko.strip() or title_en.strip()):
+        raise ProjectError("title_missing")
+    if media_id is not None and media_id not in {m.id for m in _files_of(item.attempt)}:
+        raise ProjectError("wrong_media")
+    item.title_ko, item.title_en = title_ko.strip()[:200], title_en.strip()[:200]
+    item.reflection_ko, item.reflection_en = reflection_ko.strip()[:5000], reflection_en.strip()[:5000]
+    if media_id is not None:
+        item.media_id = media_id
+    db.session.flush()
+    return item
+
+
+def record_consent(item: PortfolioItem, consents: list[tuple[str, str]]) -> PortfolioItem:
+    """Record each person's consent to publication, as ``(consent, note)`` in the order of ``item.people``.
+
+    Withdrawing someone's consent unpublishes the item at once.
+
+    :raises ProjectError: ``bad_consent``.
+    """
+    if len(consents) != len(item.people or []):
+        raise ProjectError("bad_consent")
+    people, now = [], utcnow().isoformat()
+    for person, (consent, note) in zip(item.people, consents):
+        if consent not in CONSENT_VALUES:
+            raise ProjectError("bad_consent")
+        changed = consent != person.get("consent")
+        people.append({**person, "consent": consent, "note": (note or "").strip()[:300],
+                       "recorded_at": now if changed else person.get("recorded_at")})
+    item.people = people  # a new list: JSON columns notice assignment, not changes inside
+    if item.published and not consent_complete(item):
+        item.published = False
+        refresh_competencies(item.portfolio)
+    db.session.flush()
+    return item
+
+
+def consent_complete(item: PortfolioItem) -> bool:
+    return all(p.get("consent") == "given" for p in item.people or [])
+
+
+def set_published(item: PortfolioItem, published: bool) -> PortfolioItem:
+    """Publish or withdraw an item.
+
+    :raises ProjectError: ``consent_missing`` (someone in it has not consented), ``not_released`` (its grade
+        was reopened), ``file_not_ready``.
+    """
+    if published:
+        if not consent_complete(item):
+            raise ProjectError("consent_missing", names=", ".join(
+                p["name"] for p in item.people if p.get("consent") != "given"))
+        assessment = db.session.get(Assessment, item.assessment_id) if item.assessment_id else None
+        if assessment is None or assessment.status is not MarkingStatus.RELEASED:
+            raise ProjectError("not_released")
+        if item.media is not None and item.media.status is not MediaStatus.READY:
+            raise ProjectError("file_not_ready")
+    item.published = published
+    refresh_competencies(item.portfolio)
+    db.session.flush()
+    log.info("portfolio item %s %s", item.id, "published" if published else "withdrawn")
+    return item
+
+
+def set_poster(item: PortfolioItem, seconds: float | None, by: User) -> PortfolioItem:
+    """Show the frame at *seconds* of the item's video as its poster (None: the automatic one).
+
+    The poster is the file's own, so only the person who uploaded it may change it.
+
+    :raises ProjectError: ``no_video``, ``not_uploader``, ``bad_moment``.
+    """
+    from media import services as media_services
+    from media.errors import MediaError
+
+    media = item.media
+    if media is None or media.kind != "video":
+        raise ProjectError("no_video")
+    if media.owner_id != by.id:
+        raise ProjectError("not_uploader")
+    if seconds is not None and (seconds < 0 or (media.duration and seconds > media.duration)):
+        raise ProjectError("bad_moment")
+    try:
+        media_services.set_poster(media, seconds)
+    except MediaError:
+        raise ProjectError("bad_moment") from None
+    item.poster_seconds = media.poster_time if seconds is not None else None
+    db.session.flush()
+    return item
+
+
+def move_item(item: PortfolioItem, offset: int) -> None:
+    """Move an item up (-1) or down (+1) in its portfolio's order."""
+    items = list(item.portfolio.items)
+    index = items.index(item)
+    target = max(0, min(len(items) - 1, index + offset))
+    items.insert(target, items.pop(index))
+    for position, each in enumerate(items):
+        each.position = position
+    db.session.flush()
+
+
+def remove_item(item: PortfolioItem) -> None:
+    """Take an item out of the portfolio; its reflection and consent record go with it (the work and its
+    grade stay)."""
+    portfolio = item.portfolio
+    portfolio.items.remove(item)
+    db.session.flush()
+    refresh_competencies(portfolio)
+
+
+def refresh_competencies(portfolio: Portfolio) -> list[PortfolioCompetency]:
+    """Recompute the competencies the published items' rubric results show.
+
+    A criterion counts when it was given at least :data:`COMPETENCY_SHARE` of its points; its key is the
+    criterion's English title, normalised (or the Korean one), so the same skill graded under two rubrics
+    is one competency. ``level`` is the best share reached, ``evidence`` how many assessments reached it.
+    """
+    found: dict[str, dict] = {}
+    for item in portfolio.items:
+        if not item_shown(item):
+            continue
+        assessment = db.session.get(Assessment, item.assessment_id)
+        core = rubrics.core(assessment.rubric_version)
+        for criterion in assessment.rubric_version.criteria:
+            mark = (assessment.marks or {}).get(criterion["id"]) or {}
+            if not (mark.get("level_id") or mark.get("points") not in (None, "")):
+                continue
+            pure = core.criterion(criterion["id"])
+            try:
+                points = grading.criterion_points(pure, grading.Mark(criterion["id"], mark.get("level_id"),
+                                                                     mark.get("points")))
+            except grading.GradingError:
+                continue
+            share = points / pure.max_points if pure.max_points else Decimal(0)
+            key = competency_key(criterion.get("title_en") or criterion.get("title_ko") or criterion["id"])
+            if share < COMPETENCY_SHARE or not key:
+                continue
+            entry = found.setdefault(key, {"label_ko": criterion.get("title_ko") or "",
+                                           "label_en": criterion.get("title_en") or "", "level": 0.0,
+                                           "evidence": 0})
+            entry["level"] = max(entry["level"], float(round(share, 4)))
+            entry["evidence"] += 1
+    existing = {c.key: c for c in portfolio.competencies}
+    for key, competency in existing.items():
+        if key not in found:
+            portfolio.competencies.remove(competency)
+    for key, values in found.items():
+        competency = existing.get(key)
+        if competency is None:
+            competency = PortfolioCompetency(key=key)
+            portfolio.competencies.append(competency)
+        for name, value in values.items():
+            setattr(competency, name, value)
+    db.session.flush()
+    return list(portfolio.competencies)
+
+
+def competency_key(title: str) -> str:
+    """``"  Shot  Planning "`` -> ``"shot planning"``: case and spacing do not make another competency."""
+    return " ".join(title.casefold().split())[:120]
+
+
+# Share links --------------------------------------------------------------------------------------------
+
+
+def create_link(portfolio: Portfolio, *, recipient: str, days: int, now: datetime | None = None
+                ) -> tuple[ShareLink, str]:
+    """A link for one recipient that works for *days* days; returns the link and its token (shown once).
+
+    :raises ProjectError: ``recipient_missing``, ``bad_expiry``, ``not_link_visible`` (the portfolio is not
+        shared by link: a link would not open it).
+    """
+    if not recipient.strip():
+        raise ProjectError("recipient_missing")
+    if not 1 <= int(days) <= LINK_DAYS_MAX:
+        raise ProjectError("bad_expiry", limit=LINK_DAYS_MAX)
+    if portfolio.visibility is not Visibility.LINK:
+        raise ProjectError("not_link_visible")
+    token = secrets.token_urlsafe(32)  # 256 bits
+    link = ShareLink(recipient=recipient.strip()[:160], token_hash=token_hash(token),
+                     expires_at=(now or utcnow()) + timedelta(days=int(days)))
+    portfolio.links.append(link)
+    db.session.flush()
+    log.info("portfolio %s: share link %s made, expires %s", portfolio.id, link.id, link.expires_at)
+    return link, token
+
+
+def revoke_link(link: ShareLink) -> None:
+    """Stop a link at once (the next request through it is refused)."""
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        db.session.flush()
+        log.info("share link %s revoked", link.id)
+
+
+def stop_links(portfolio: Portfolio, now: datetime | None = None) -> int:
+    """Revoke every live (or paused) link of *portfolio*; returns how many."""
+    now = now or utcnow()
+    stopped = 0
+    for link in portfolio.links:
+        if link.revoked_at is None and link.expires_at > now:
+            link.revoked_at = now
+            stopped += 1
+    if stopped:
+        db.session.flush()
+        log.info("portfolio %s: %s share links stopped", portfolio.id, stopped)
+    return stopped
+
+
+def link_state(link: ShareLink, now: datetime | None = None) -> str:
+    """``revoked``, ``expired``, ``paused`` (unexpired, but the portfolio is not shared by link, so it answers
+    404) or ``live``."""
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at <= (now or utcnow()):
+        return "expired"
+    return "live" if link.portfolio.visibility is Visibility.LINK else "paused"
