@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test messages compile-messages test-sqlite test-postgres clean
+.PHONY: run test lint install install-test messages compile-messages test-sqlite test-postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,14 @@ run: install
 	$(BIN)/lms demo --if-empty
 	$(BIN)/lms serve --host $(HOST) --port $(PORT)
 
-## make test: the whole suite on SQLite, then on PostgreSQL when LMS_TEST_DATABASE_URL is set
-test: install-test
+## make lint: ruff (lint and format) and mypy on the pure cores and services; part of `make test`
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## make test: the gates, the whole suite on SQLite, then on PostgreSQL when LMS_TEST_DATABASE_URL is set
+test: install-test lint
 	$(BIN)/python -m pytest
 	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$LMS_TEST_DATABASE_URL) =="; \

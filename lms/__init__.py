@@ -96,7 +96,7 @@ def _register_core(app: Flask) -> None:
     import lms.auth.models  # noqa: F401
     import lms.notifications.models  # noqa: F401
     import lms.programmes.models  # noqa: F401
-    from lms import auth, cli, errors, i18n, security
+    from lms import auth, cli, errors, i18n, programmes, security
     from lms.api import init_api
     from lms.auth import views as auth_views
     from lms.dashboard import bp as dashboard_bp
@@ -113,6 +113,7 @@ def _register_core(app: Flask) -> None:
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    programmes.init_app(app)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(user_views.bp)

@@ -15,7 +15,6 @@ from sqlalchemy.orm import joinedload
 
 from lms import signals
 from lms.extensions import db
-from lms.jobs import commit
 from lms.programmes.models import Cohort, CohortInstructor, Enrolment, EnrolmentStatus, Programme
 from lms.programmes.services import cohort_sizes, cohorts_taught_by
 from lms.users.models import Role, User
@@ -132,7 +131,6 @@ def set_language():
         session["locale"] = lang
         if current_user.is_authenticated:
             current_user.locale = lang
-            commit()
     target = request.form.get("next", "")
     from lms.auth.views import _safe_next
 

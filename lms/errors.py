@@ -1,19 +1,96 @@
-"""Error pages for people and one JSON error shape for the API.
+"""The one error seam: domain errors, their translated sentences, error pages and one JSON error shape.
 
-API errors always look like ``{"code": 404, "status": "Not Found", "message": "…"}``
+Services raise a :class:`DomainError` subclass (a code, an HTTP status and the numbers a sentence needs);
+each package's ``messages.py`` registers how its codes read (:func:`register_messages`), so no person ever
+sees a raw code.  An error that reaches the edge is answered once, here: the transaction is rolled back,
+queued jobs are dropped, and the API gets JSON while a page gets the sentence (:func:`init_app`).  A view
+that stays on its form after a refusal calls :func:`flash_error`.
+
+API errors always look like ``{"code": 422, "status": "Unprocessable Entity", "message": "…"}``
 (plus ``"errors"`` with field details for validation failures).
+
+Pure cores (``projects.grading.rules``, ``media.validation`` …) import nothing of ``lms``; their errors have
+the same shape (code, detail, params) and the services above them raise domain errors.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+
+#: A package's sentences: ``describe(code, params)`` gives the translated sentence, or None for a code it
+#: does not know.
+Describer = Callable[[str, dict[str, Any]], "str | None"]
+_DESCRIBERS: dict[type, list[Describer]] = {}
+
+
+class DomainError(ValueError):
+    """A request broke a rule of the domain: ``code`` names the rule, ``params`` hold what the sentence needs.
+
+    ``status`` is the HTTP status the edge answers with (422 unless a subclass says otherwise); ``detail`` is
+    for logs and developers, never shown.
+    """
+
+    status: int = 422
+
+    def __init__(self, code: str, detail: str = "", **params: Any) -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+        self.params: dict[str, Any] = params
+
+
+def register_messages(error: type[DomainError], describe: Describer) -> None:
+    """Let *describe* word the codes of *error* (and of its subclasses)."""
+    describers = _DESCRIBERS.setdefault(error, [])
+    if describe not in describers:
+        describers.append(describe)
+
+
+def describe(exc: DomainError) -> str:
+    """The translated sentence for *exc*: the nearest class's registered words, else a general sentence."""
+    for cls in type(exc).__mro__:
+        for describer in _DESCRIBERS.get(cls, ()):
+            text = describer(exc.code, exc.params)
+            if text is not None:
+                return text
+    log.error("no message for %s code %r", type(exc).__name__, exc.code)
+    return _("This could not be done. Check what you entered and try again.")
+
+
+def has_message(exc: DomainError) -> bool:
+    """Whether a package words this code (the catalogue test asks it of every code the code base raises)."""
+    return any(describer(exc.code, exc.params) is not None
+               for cls in type(exc).__mro__ for describer in _DESCRIBERS.get(cls, ()))
+
+
+def flash_error(exc: DomainError) -> None:
+    """Undo the refused change (and the jobs it queued) and show why, for a view that stays on its page."""
+    from lms.extensions import db
+    from lms.jobs import discard_pending
+
+    db.session.rollback()
+    discard_pending()
+    flash(describe(exc), "error")
+
+
+def apply_change(change: Callable[[], object], done: str) -> bool:
+    """Run a service call: on success say *done* (the request edge commits), on a refusal say why."""
+    try:
+        change()
+    except DomainError as exc:
+        flash_error(exc)
+        return False
+    flash(done, "success")
+    return True
 
 
 def wants_json() -> bool:
@@ -46,6 +123,36 @@ def _messages() -> dict[int, str]:
 
 
 def init_app(app: Flask) -> None:
+    """Answer every error once: domain refusals, HTTP errors, expired forms and crashes.
+
+    Also the transaction edge: a request that ends below 400 commits (then queues its jobs); any other ends
+    rolled back, its jobs dropped.  Services only flush.
+    """
+    from lms.extensions import db
+    from lms.jobs import commit, discard_pending
+
+    @app.after_request
+    def _transaction_edge(response):
+        if response.status_code < 400:
+            commit()
+        else:
+            db.session.rollback()
+            discard_pending()
+        return response
+
+    @app.errorhandler(DomainError)
+    def _refused(exc: DomainError):
+        db.session.rollback()
+        discard_pending()
+        message = describe(exc)
+        if wants_json():
+            return api_error(exc.status, message)
+        flash(message, "error")
+        back = request.referrer or ""
+        if request.method == "POST" and back.startswith(request.host_url):
+            return redirect(back, 303)
+        return render_template("errors/error.html", code=exc.status, message=message), exc.status
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         code = exc.code or 500

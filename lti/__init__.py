@@ -34,8 +34,11 @@ DEFAULTS = {
 def init_app(app) -> None:
     """Register the LTI plugin: settings, models, screens, grade passback, navigation, commands."""
     from lms import signals as core_signals
+    from lms.errors import register_messages
     from lms.plugins import add_translations
-    from lti import models, receivers, tasks  # noqa: F401  (tables for Alembic; the worker's jobs)
+    from lti import messages, models, receivers, tasks  # noqa: F401  (tables for Alembic; the worker's jobs)
+    from lti.roster import RosterError
+    from lti.services import LinkError
     from lti.views import bp
     from projects.coursework import signals as project_signals
 
@@ -45,6 +48,8 @@ def init_app(app) -> None:
         app.config.setdefault(key, value)
     add_translations(app, __file__)
     app.register_blueprint(bp)
+    register_messages(LinkError, messages.describe)
+    register_messages(RosterError, messages.describe)
     app.cli.add_command(cli)
     core_signals.nav_items.connect(receivers.navigation)
     project_signals.assessment_released.connect(receivers.assessment_released)

@@ -1,5 +1,11 @@
-"""Translated explanations for refused launches and link choices (codes come from the services)."""
+"""Translated explanations for refused launches, link choices and roster syncs (codes from the services).
+
+:func:`describe` words :class:`lti.services.LinkError` and :class:`lti.roster.RosterError` for the error seam
+(registered in :func:`lti.init_app`); launches keep their own page (:func:`launch_message`).
+"""
 from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -40,11 +46,18 @@ LINK = {
     "answered": _l("This selection was already sent to the LMS. Start again from the LMS."),
 }
 
+ROSTER = {
+    "not_linked": _l("This LMS course is not linked to a cohort yet."),
+    "no_service": _l("The LMS has not offered its roster service for this course."),
+}
+
 
 def launch_message(code: str) -> str:
     text = LAUNCH.get(code, LAUNCH["bad_message"])
     return f"{text} {_AGAIN}" if code in ("state_unknown", "missing_state", "expired", "bad_nonce") else str(text)
 
 
-def link_message(code: str) -> str:
-    return str(LINK.get(code, LINK["no_context"]))
+def describe(code: str, params: dict[str, Any]) -> str | None:
+    """The sentence for a link or roster refusal, or None for a code this package does not raise."""
+    text = LINK.get(code) or ROSTER.get(code)
+    return str(text) if text is not None else None

@@ -6,6 +6,7 @@ import logging
 from sqlalchemy import select
 
 from lms.db import utcnow
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.programmes.models import Enrolment, EnrolmentStatus
 from lms.users.models import Role
@@ -16,10 +17,8 @@ from lti.models import Account, Context
 log = logging.getLogger(__name__)
 
 
-class RosterError(ValueError):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class RosterError(DomainError):
+    """The course cannot be synced (``not_linked``, ``no_service``; sentences in :mod:`lti.messages`)."""
 
 
 def sync_roster(context_id: int) -> dict:

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from lms.db import utcnow
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.programmes import services as programmes
 from lms.programmes.models import Cohort
@@ -50,9 +51,6 @@ def _hash(value: str) -> str:
 
 class PlatformTaken(ValueError):
     """Another registration has this issuer and client id."""
-
-
-# Registration --------------------------------------------------------------------------------------------
 
 
 def save_platform(platform: Platform | None, *, name: str, issuer: str, client_id: str, auth_login_url: str,
@@ -101,9 +99,6 @@ def find_platform(issuer: str, client_id: str | None) -> Platform:
     if not found[0].active:
         raise LaunchError("platform_inactive", f"platform {found[0].id} is switched off")
     return found[0]
-
-
-# OIDC login and launch -------------------------------------------------------------------------------------
 
 
 def start_login(params: dict, launch_url: str) -> tuple[str, str]:
@@ -273,13 +268,9 @@ def placement_of(launch: Launch) -> ResourceLink | None:
         ResourceLink.resource_link_id == str(launch.claims[RESOURCE_LINK]["id"])))
 
 
-# After the launch: linking a course and a placement, deep linking ----------------------------------------------
-
-
-class LinkError(ValueError):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class LinkError(DomainError):
+    """A refused choice after a launch (linking a course, a placement, a deep link; sentences in
+    :mod:`lti.messages`)."""
 
 
 def cohorts_for(user: User) -> list[Cohort]:
@@ -363,16 +354,6 @@ def _plain(markdown: str) -> str:
     return re.sub(r"[#*_`>\[\]()!]", "", markdown or "").strip()
 
 
-def get_launch_or_404(launch_id: int, user: User) -> Launch:
-    """The user's own, unexpired launch (another's id answers 404)."""
-    from flask import abort
-
-    launch = db.session.get(Launch, launch_id)
-    if launch is None or launch.user_id != user.id or launch.expires_at <= utcnow():
-        abort(404)
-    return launch
-
-
 def contexts_for(user: User) -> list[Context]:
     """LMS courses ``user`` may manage: all for admins, those linked to a cohort they teach for instructors."""
     query = select(Context).order_by(Context.title)
@@ -380,15 +361,6 @@ def contexts_for(user: User) -> list[Context]:
         taught = [c.id for c in programmes.cohorts_taught_by(user)]
         query = query.where(Context.cohort_id.in_(taught or [-1]))
     return list(db.session.scalars(query))
-
-
-def get_context_or_404(context_id: int, user: User) -> Context:
-    from flask import abort
-
-    context = db.session.get(Context, context_id)
-    if context is None or context not in contexts_for(user):
-        abort(404)
-    return context
 
 
 def placements_of(context: Context) -> list[ResourceLink]:

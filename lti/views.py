@@ -21,16 +21,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from lms.auth.services import start_session
+from lms.errors import flash_error
 from lms.extensions import csrf, db
 from lms.forms import ActionForm
-from lms.jobs import commit, discard_pending, enqueue
-from lms.programmes.models import Cohort
+from lms.jobs import commit, enqueue
+from lms.programmes.loaders import get_cohort_or_404
 from lms.security import client_ip, role_required
 from lms.users.models import Role
 from lti import grades, keys, services, tasks
 from lti.forms import CohortChoiceForm, PlatformForm, ProjectChoiceForm
 from lti.launch import DEEP_LINKING_REQUEST, LaunchError, decode_id_token
-from lti.messages import launch_message, link_message
+from lti.loaders import get_context_or_404, get_launch_or_404, get_platform_or_404
+from lti.messages import launch_message
 from lti.models import Platform
 from projects.coursework.models import Project
 from projects.coursework.services import can_view
@@ -46,8 +48,7 @@ def _state_cookie(state: str) -> str:
 
 
 def _refuse(exc: LaunchError, where: str):
-    db.session.rollback()
-    discard_pending()
+    # A 400: the transaction edge rolls back what the refused step began and drops its jobs.
     log.warning("lti: %s refused from %s: %s (iss=%r)", where, client_ip(), exc, request.values.get("iss"))
     return render_template("lti/launch_error.html", message=launch_message(exc.code), code=exc.code), 400
 
@@ -56,7 +57,6 @@ def _refuse(exc: LaunchError, where: str):
 def jwks():
     """The tool's public keys (current, next and recently retired)."""
     keys.ensure_keys()
-    commit()
     response = jsonify(keys.jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -93,7 +93,7 @@ def login():
         state, target = services.start_login(request.values.to_dict(), url_for("lti.launch", _external=True))
     except LaunchError as exc:
         return _refuse(exc, "login")
-    commit()
+    commit()  # the state must be saved before the browser leaves for the platform, which posts straight back
     response = redirect(target)
     secure = current_app.config["SESSION_COOKIE_SECURE"]
     # The launch arrives as a cross-site POST: only SameSite=None (which needs Secure) comes back with it.
@@ -123,7 +123,6 @@ def launch():
     session["sid"] = start_session(user, client_ip(), request.user_agent.string)
     session.permanent = True
     login_user(user)
-    commit()
     response = redirect(_landing(launch))
     response.delete_cookie(_state_cookie(state_value), path=url_for("lti.launch"))
     return response
@@ -142,7 +141,7 @@ def _landing(launch) -> str:
 @login_required
 def pick(launch_id: int):
     """After a launch: link the course to a cohort, then pick a project (deep linking or a new placement)."""
-    launch = services.get_launch_or_404(launch_id, current_user)
+    launch = get_launch_or_404(launch_id, current_user)
     link = services.placement_of(launch)
     configurable = bool(launch.claims.get("teacher")) and current_user.role in (Role.INSTRUCTOR, Role.ADMIN)
     cohort_form = CohortChoiceForm()
@@ -155,19 +154,17 @@ def pick(launch_id: int):
 @bp.route("/launches/<int:launch_id>/cohort", methods=["POST"])
 @login_required
 def choose_cohort(launch_id: int):
-    launch = services.get_launch_or_404(launch_id, current_user)
+    launch = get_launch_or_404(launch_id, current_user)
     form = CohortChoiceForm()
     form.cohort_id.choices = [(c.id, c.name) for c in services.cohorts_for(current_user)]
     if not form.validate_on_submit():
         flash(_("Choose one of your cohorts."), "error")
         return redirect(url_for("lti.pick", launch_id=launch.id))
     try:
-        services.link_context(launch, db.get_or_404(Cohort, form.cohort_id.data), current_user)
+        services.link_context(launch, get_cohort_or_404(form.cohort_id.data, current_user), current_user)
     except services.LinkError as exc:
-        db.session.rollback()
-        flash(link_message(exc.code), "error")
+        flash_error(exc)
     else:
-        commit()
         flash(_("The course is linked to the cohort."), "success")
     return redirect(url_for("lti.pick", launch_id=launch.id))
 
@@ -175,7 +172,7 @@ def choose_cohort(launch_id: int):
 @bp.route("/launches/<int:launch_id>/project", methods=["POST"])
 @login_required
 def choose_project(launch_id: int):
-    launch = services.get_launch_or_404(launch_id, current_user)
+    launch = get_launch_or_404(launch_id, current_user)
     form = ProjectChoiceForm()
     if not form.validate_on_submit():
         flash(_("Choose a project."), "error")
@@ -187,12 +184,16 @@ def choose_project(launch_id: int):
         else:
             services.link_placement(launch, project)
     except services.LinkError as exc:
-        db.session.rollback()
-        flash(link_message(exc.code), "error")
+        flash_error(exc)
         return redirect(url_for("lti.pick", launch_id=launch.id))
-    commit()
     if launch.message_type != DEEP_LINKING_REQUEST:
         return redirect(url_for("projects.show", project_id=project.id))
+    return _deep_link_page(return_url, token, project)
+
+
+def _deep_link_page(return_url: str, token: str, project: Project):
+    """The page that posts the signed deep link back to the platform."""
+    commit()  # the launch is answered (used up) before its token can reach the platform
     response = current_app.make_response(render_template("lti/deep_link_return.html", return_url=return_url,
                                                          token=token, project=project))
     # The one form that posts off-site: to the platform's return URL only.
@@ -215,11 +216,10 @@ def courses():
 @bp.route("/courses/<int:context_id>/roster", methods=["POST"])
 @role_required(Role.INSTRUCTOR, Role.ADMIN)
 def sync_roster(context_id: int):
-    context = services.get_context_or_404(context_id, current_user)
+    context = get_context_or_404(context_id, current_user)
     if not ActionForm().validate_on_submit():
         abort(400)
-    enqueue(tasks.sync_roster, context.id)
-    commit()
+    enqueue(tasks.sync_roster, context.id)  # queued by the transaction edge once the request commits
     flash(_("The roster is being fetched from the LMS. Reload this page in a moment to see the result."), "info")
     return redirect(url_for("lti.courses"))
 
@@ -227,11 +227,10 @@ def sync_roster(context_id: int):
 @bp.route("/courses/<int:context_id>/grades/retry", methods=["POST"])
 @role_required(Role.INSTRUCTOR, Role.ADMIN)
 def retry_grades(context_id: int):
-    context = services.get_context_or_404(context_id, current_user)
+    context = get_context_or_404(context_id, current_user)
     if not ActionForm().validate_on_submit():
         abort(400)
     count = grades.retry_failed(context)
-    commit()
     flash(_("%(count)d score(s) sent again.", count=count), "info")
     return redirect(url_for("lti.courses"))
 
@@ -241,7 +240,6 @@ def retry_grades(context_id: int):
 def setup():
     """What an LMS administrator pastes into Moodle or Canvas, the registered platforms and the keys."""
     keys.ensure_keys()
-    commit()
     return render_template("lti/setup.html", urls=services.tool_urls(url_for), platforms=services.platforms(),
                            keys=keys.published_keys(), form=ActionForm())
 
@@ -250,7 +248,7 @@ def setup():
 @bp.route("/admin/platforms/<int:platform_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_platform(platform_id: int | None = None):
-    platform = db.get_or_404(Platform, platform_id) if platform_id else None
+    platform = get_platform_or_404(platform_id, current_user) if platform_id else None
     form = PlatformForm(obj=platform)
     if request.method == "GET" and platform is not None:
         form.deployment_lines.data = "\n".join(platform.deployment_ids)
@@ -261,11 +259,9 @@ def edit_platform(platform_id: int | None = None):
                 auth_login_url=form.auth_login_url.data, auth_token_url=form.auth_token_url.data,
                 jwks_url=form.jwks_url.data, deployment_ids=form.deployment_list(),
                 token_audience=form.token_audience.data, match_email=form.match_email.data, active=form.active.data)
-        except services.PlatformTaken:
-            db.session.rollback()
+        except services.PlatformTaken:  # refused before anything was written: the form keeps what was typed
             form.client_id.errors.append(_("This issuer and client ID are already registered."))
         else:
-            commit()
             flash(_("The platform is saved."), "success")
             return redirect(url_for("lti.setup"))
     return render_template("lti/platform.html", form=form, platform=platform)
@@ -278,12 +274,10 @@ def rotate_key():
         abort(400)
     try:
         key = keys.rotate_keys(force=request.form.get("force") == "1")
-    except keys.KeyRotationRefused as exc:
-        db.session.rollback()
+    except keys.KeyRotationRefused as exc:  # nothing rotated; at most missing keys were made, worth keeping
         minutes = max(1, int(exc.wait.total_seconds() // 60))
         flash(_("The next key was published too recently for platforms to have seen it. Rotate again in "
                 "%(minutes)d minutes, or rotate now anyway.", minutes=minutes), "error")
     else:
-        commit()
         flash(_("Key %(kid)s now signs; the previous key stays published for a day.", kid=key.kid[:12]), "success")
     return redirect(url_for("lti.setup"))

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import bisect
 import os
+from collections.abc import Iterator
 from fractions import Fraction
+from typing import cast
 
 import av
 import av.error
@@ -61,7 +63,7 @@ class FrameReader:
         self._start_seconds = float(self.start * self.time_base)
         #: Pixel aspect ratio; anamorphic DV and some phones store non-square pixels.
         self.sample_aspect_ratio = self.stream.sample_aspect_ratio or Fraction(1)
-        self._frames = None
+        self._frames: Iterator[av.VideoFrame] | None = None
         self._pending: av.VideoFrame | None = None
         self._last_time: float | None = None
         self._keyframes: list[tuple[int, int]] | None = None
@@ -244,7 +246,9 @@ def _small_luma(frame: av.VideoFrame) -> Image.Image:
         # The Y plane already is the luma picture: wrap it without copying
         # and box-shrink it, several times cheaper than a swscale round trip.
         plane = frame.planes[0]
-        full = Image.frombuffer("L", (plane.line_size, plane.height), plane, "raw", "L", 0, 1)
+        # Pillow's stub asks for bytes, but frombuffer maps any buffer-protocol
+        # object, which a plane is; the cast keeps the zero-copy path.
+        full = Image.frombuffer("L", (plane.line_size, plane.height), cast(bytes, plane), "raw", "L", 0, 1)
         factor = max(1, frame.width // _SCORE_WIDTH)
         return full.crop((0, 0, frame.width, frame.height)).reduce(factor)
     height = max(2, int(_SCORE_WIDTH * frame.height / max(frame.width, 1)))

@@ -285,14 +285,18 @@ def _stream_info(stream: av.stream.Stream) -> StreamInfo:
         codec=ctx.name if ctx is not None else "none",
         bit_rate=(ctx.bit_rate or None) if ctx is not None else None,
     )
-    if stream.type == "video":
-        info.width, info.height = ctx.width or None, ctx.height or None
-        info.pix_fmt = ctx.pix_fmt
+    # PyAV builds a VideoStream / AudioStream exactly when the stream's
+    # type is "video" / "audio"; the isinstance checks give their contexts.
+    if isinstance(stream, av.video.stream.VideoStream):
+        video_ctx = stream.codec_context
+        info.width, info.height = video_ctx.width or None, video_ctx.height or None
+        info.pix_fmt = video_ctx.pix_fmt
         info.fps = _fps(stream)
         info.attached_pic = _is_attached_pic(stream)
-    elif stream.type == "audio":
-        info.sample_rate = ctx.sample_rate or None
-        info.channels = ctx.channels or None
+    elif isinstance(stream, av.audio.stream.AudioStream):
+        audio_ctx = stream.codec_context
+        info.sample_rate = audio_ctx.sample_rate or None
+        info.channels = audio_ctx.channels or None
     return info
 
 

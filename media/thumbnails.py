@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import av
 from PIL import Image, ImageCms, ImageOps
@@ -37,7 +38,8 @@ __all__ = [
 #: Pillow's own default, used when a deployment has switched its check off.
 _PILLOW_DEFAULT_MAX_PIXELS = 89_478_485
 _FORMATS_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
-_SAVE_OPTIONS = {"JPEG": {"quality": 82}, "WEBP": {"quality": 80}, "PNG": {"optimize": True}}
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "JPEG": {"quality": 82}, "WEBP": {"quality": 80}, "PNG": {"optimize": True}}
 
 
 @dataclass
@@ -107,7 +109,8 @@ def smart_poster(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
         else:
             first, rest = candidates, []
         stages = [sorted(t for t, _size in first) or times, sorted(t for t, _size in rest), times]
-        best, best_score, seen = None, -math.inf, set()
+        best, best_score = None, -math.inf
+        seen: set[int | None] = set()
         for stage, picks in enumerate(stages):
             if best is not None and best_score >= 0:
                 break
@@ -122,7 +125,7 @@ def smart_poster(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
     return Thumbnail(str(out), image.width, image.height, time=shown, score=round(best_score, 3))
 
 
-def _better(frame: av.VideoFrame | None, seen: set[int], best: av.VideoFrame | None,
+def _better(frame: av.VideoFrame | None, seen: set[int | None], best: av.VideoFrame | None,
             best_score: float) -> tuple[av.VideoFrame | None, float]:
     """Score *frame* unless already seen; return the better of it and *best*."""
     if frame is None or frame.pts in seen:

@@ -137,7 +137,7 @@ def _patch(user: User, upload: Upload) -> Response:
 
 def _finish(user: User, upload: Upload) -> dict[str, str]:
     media: MediaFile = services.finish_upload(user, upload.id)
-    commit()
+    commit()  # registered before the answer goes out: a client that never hears it finds the row on its HEAD
     crash_point("upload.committed")  # registered, but the client never hears so: its HEAD asks again
     return {MEDIA_ID_HEADER: str(media.id), MEDIA_URL_HEADER: url_for("media.detail", media_id=media.id)}
 

@@ -26,7 +26,6 @@ from flask_login import current_user, login_required
 
 from lms.extensions import db
 from lms.forms import ActionForm
-from lms.jobs import commit
 from lms.pagination import paginate
 from lms.security import role_required
 from lms.users.models import Role, User
@@ -95,7 +94,6 @@ def check():
             form.file.errors.append(describe({"code": "too_large", "params": {"measured": request.content_length,
                                                                              "limit": exc.limit}}, _))
         else:
-            commit()
             return redirect(url_for("media.detail", media_id=media.id))
     return render_template("media/check.html", form=form, uploads=services.uploads_of(current_user, 20))
 
@@ -186,10 +184,9 @@ def choose_poster(media_id: int):
     else:
         try:
             services.set_poster(media, None if auto else float(form.seconds.data))
-        except MediaError:
+        except MediaError:  # no frame there: refused before the poster's file or row changed
             flash(_("No picture could be taken at that moment. Try another time."), "error")
         else:
-            commit()
             flash(_("The poster is changed."), "success")
     return redirect(url_for("media.detail", media_id=media.id))
 
@@ -200,6 +197,5 @@ def reprocess(media_id: int):
     media = get_media_or_404(media_id, current_user)
     if ActionForm().validate_on_submit():
         services.request_reprocess(media)
-        commit()
         flash(_("The file will be checked again."), "success")
     return redirect(url_for("media.detail", media_id=media.id))

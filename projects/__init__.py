@@ -34,6 +34,7 @@ def init_app(app) -> None:
     core.user_anonymised.connect(privacy.anonymise)
     core.integrity_check.connect(checks.integrity_check)
     core.demo_loaded.connect(demo_loaded)
+    core.scale_loaded.connect(scale_loaded)
     app.extensions["projects"] = {"version": 1}
 
 
@@ -45,3 +46,12 @@ def demo_loaded(_sender, cohorts=None, people=None) -> None:
     if loaded():
         for name in DOMAINS:
             import_module(f"projects.{name}.demo").load(cohorts or {}, people or {})
+
+
+def scale_loaded(_sender, **data) -> None:
+    """Receiver of ``lms.signals.scale_loaded``: the bulk rows of :mod:`projects.scale`."""
+    from projects import scale
+    from projects.common import loaded
+
+    if loaded():
+        scale.load(**data)

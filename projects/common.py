@@ -5,6 +5,12 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import get_locale
 
+from lms.errors import DomainError
+
+
+class ProjectError(DomainError):
+    """A change that would break a rule of the projects plugin; each domain's ``messages.py`` words its codes."""
+
 
 def loaded() -> bool:
     """Receivers connect once per process; a process may build apps with and without this plugin."""

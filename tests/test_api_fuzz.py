@@ -28,7 +28,7 @@ from lms import create_app
 from lms.api.models import ApiToken
 from lms.extensions import db
 from lms.users.models import User
-from tests.conftest import _config
+from tests.fixtures.app import app_config as _config
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.db import utcnow
-from tests.conftest import PASSWORD
+from tests.fixtures.users import PASSWORD
 
 #: What every CSP on a page or API answer must say (ASVS 3.4.3, 3.4.6).
 CSP_MUST = ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self'")

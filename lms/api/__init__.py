@@ -32,7 +32,7 @@ def authenticate_request() -> None:
     if token is None:
         abort(401, message=_("A valid API token is required (Authorization: Bearer …)."),
               headers={"WWW-Authenticate": 'Bearer realm="gongbang"'})
-    commit()  # last_used_at
+    commit()  # last_used_at, kept even when the endpoint then fails (this runs before the view)
     needed = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
     if not token.has_scope(needed):
         abort(403, message=_("This token does not have the “%(scope)s” scope.", scope=needed))

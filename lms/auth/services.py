@@ -118,14 +118,14 @@ def user_for_session(raw: str | None, user_id: str) -> User | None:
     cfg, now = current_app.config, utcnow()
     if now - us.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"] or now - us.created_at > cfg["PERMANENT_SESSION_LIFETIME"]:
         db.session.delete(us)
-        db.session.commit()
+        db.session.commit()  # the user loader runs before the view: the ended session goes even if it fails
         return None
     if not us.user.active:
         return None
     # Touch at most every five minutes: a write per request would serialise SQLite.
     if now - us.last_seen_at > timedelta(minutes=5):
         us.last_seen_at = now
-        db.session.commit()
+        db.session.commit()  # before the view, like the API token's last use
     return us.user
 
 

@@ -9,8 +9,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import services
 from lms.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
-from lms.extensions import db
-from lms.jobs import commit
 from lms.security import client_ip
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -46,12 +44,10 @@ def login():
         try:
             user = services.authenticate(form.email.data, form.password.data, client_ip())
         except services.Throttled as exc:
-            commit()
             minutes = int(exc.retry_after.total_seconds() // 60)
             flash(_("Too many failed sign-ins. Wait %(minutes)d minutes and try again.", minutes=minutes), "error")
             return render_template("lms/auth/login.html", form=form), 429
         if user is None:
-            commit()
             # One message for unknown, wrong and disabled accounts: no enumeration.
             flash(_("The e-mail address or password is not correct."), "error")
             return render_template("lms/auth/login.html", form=form), 200
@@ -62,7 +58,6 @@ def login():
         if locale and not user.locale:
             user.locale = locale
         login_user(user)
-        commit()
         return redirect(_safe_next(request.args.get("next")) or url_for("core.dashboard"))
     return render_template("lms/auth/login.html", form=form)
 
@@ -71,7 +66,6 @@ def login():
 @login_required
 def logout():
     services.end_session(session.get("sid"))
-    commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
@@ -86,7 +80,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        commit()
         flash(_("If an account uses that address, we have sent it a link to set a new password. "
                 "The link works for one hour."), "info")
         return redirect(url_for("auth.login"))
@@ -102,11 +95,9 @@ def set_password(token: str):
     if form.validate_on_submit():
         try:
             user = services.redeem_link_token(token, form.password.data)
-        except services.PasswordRejected as exc:
-            db.session.rollback()
+        except services.PasswordRejected as exc:  # refused before anything changed: nothing to undo
             errors = password_messages(exc.problems)
         else:
-            commit()
             flash(_("Your password is saved. Sign in with your e-mail address (%(email)s).", email=user.email),
                   "success")
             return redirect(url_for("auth.login"))

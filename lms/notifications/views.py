@@ -5,7 +5,6 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from lms.forms import ActionForm
-from lms.jobs import commit
 from lms.notifications import services
 from lms.pagination import paginate
 
@@ -32,5 +31,4 @@ def index():
 def read_all():
     if ActionForm().validate_on_submit():
         services.mark_all_read(current_user)
-        commit()
     return redirect(url_for("notifications.index"))

@@ -10,32 +10,13 @@ from sqlalchemy import select
 from lms.api import api_blueprint
 from lms.api.schemas import CohortQuerySchema, CohortSchema, EnrolmentSchema, ProgrammeSchema
 from lms.extensions import db
-from lms.jobs import commit
 from lms.pagination import api_page
 from lms.programmes import services
-from lms.programmes.models import Cohort, CohortInstructor, Enrolment, EnrolmentStatus, Programme
+from lms.programmes.loaders import get_cohort_or_404, get_programme_or_404, visible_cohorts
+from lms.programmes.models import Cohort, Enrolment, Programme
 from lms.users.models import Role, User
 
 blp = api_blueprint("programmes_api", __name__, "", description="Programmes, cohorts and enrolments.")
-
-
-def visible_cohorts(user: User):
-    """A select of the cohorts ``user`` may see."""
-    stmt = select(Cohort).order_by(Cohort.start_date.desc(), Cohort.id)
-    if user.role in (Role.ADMIN, Role.LIAISON):
-        return stmt
-    if user.role is Role.INSTRUCTOR:
-        return stmt.join(CohortInstructor).where(CohortInstructor.user_id == user.id)
-    if user.role is Role.TRAINEE:
-        # A withdrawn trainee has left the cohort; completed ones keep seeing where they trained.
-        return stmt.join(Enrolment).where(Enrolment.user_id == user.id,
-                                          Enrolment.status != EnrolmentStatus.WITHDRAWN)
-    return stmt.where(False)
-
-
-def _cohort_or_404(cohort_id: int) -> Cohort:
-    cohort = db.session.scalar(visible_cohorts(g.api_user).where(Cohort.id == cohort_id))
-    return cohort or abort(404)
 
 
 def _page(stmt, pagination_parameters):
@@ -57,8 +38,8 @@ class ProgrammeById(MethodView):
     @blp.response(200, ProgrammeSchema)
     def get(self, programme_id):
         """One programme."""
-        programme = db.session.get(Programme, programme_id)
-        if programme is None or not programme.active:
+        programme = get_programme_or_404(programme_id, g.api_user)
+        if not programme.active:  # the API publishes active programmes only, even to administrators
             abort(404)
         return programme
 
@@ -81,7 +62,7 @@ class CohortById(MethodView):
     @blp.response(200, CohortSchema)
     def get(self, cohort_id):
         """One cohort."""
-        return _cohort_or_404(cohort_id)
+        return get_cohort_or_404(cohort_id, g.api_user)
 
 
 @blp.route("/cohorts/<int:cohort_id>/enrolments")
@@ -90,7 +71,7 @@ class Enrolments(MethodView):
     @blp.paginate()
     def get(self, cohort_id, pagination_parameters):
         """Enrolments of a cohort (administrators, liaisons, the cohort's instructors)."""
-        cohort = _cohort_or_404(cohort_id)
+        cohort = get_cohort_or_404(cohort_id, g.api_user)
         if g.api_user.role is Role.TRAINEE:
             abort(403, message=_("Trainees cannot list a cohort's enrolments."))
         return _page(select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id),
@@ -102,11 +83,6 @@ class Enrolments(MethodView):
         """Enrol a trainee (administrators); enrolling twice is harmless."""
         if g.api_user.role is not Role.ADMIN:
             abort(403, message=_("Only administrators may do this."))
-        cohort = _cohort_or_404(cohort_id)
+        cohort = get_cohort_or_404(cohort_id, g.api_user)
         user = db.session.get(User, data["user_id"]) or abort(404)
-        try:
-            enrolment = services.enrol_trainee(cohort, user)
-        except services.ProgrammeError:
-            abort(422, message=_("Only trainees can be enrolled."))
-        commit()
-        return enrolment
+        return services.enrol_trainee(cohort, user)  # a refusal (not a trainee) is the seam's 422

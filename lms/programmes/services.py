@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from lms import signals
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.programmes.models import Cohort, CohortInstructor, Enrolment, EnrolmentStatus, Programme
 from lms.users.models import Role, User
@@ -14,12 +15,9 @@ from lms.users.models import Role, User
 log = logging.getLogger(__name__)
 
 
-class ProgrammeError(ValueError):
-    """A programme or cohort change that would break an invariant; ``code`` names it."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class ProgrammeError(DomainError):
+    """A programme or cohort change that would break an invariant; ``code`` names it (sentences in
+    :mod:`lms.programmes.messages`)."""
 
 
 def create_programme(*, code: str, name_ko: str, name_en: str, description_ko: str = "",

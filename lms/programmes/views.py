@@ -7,39 +7,20 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.errors import flash_error
 from lms.extensions import db
 from lms.forms import ActionForm
-from lms.jobs import commit
 from lms.pagination import paginate
 from lms.programmes import services
 from lms.programmes.forms import CohortForm, PersonForm, ProgrammeForm
+from lms.programmes.loaders import get_cohort_or_404, get_programme_or_404
 from lms.programmes.models import Cohort, CohortInstructor, Enrolment, EnrolmentStatus, Programme
 from lms.security import role_required
 from lms.users.models import Role, User
 
 bp = Blueprint("programmes", __name__)
 
-ERRORS = {
-    "duplicate_code": lambda: _("This code is already used."),
-    "dates_reversed": lambda: _("The end date must not be before the start date."),
-    "not_instructor": lambda: _("Only instructors can be assigned to a cohort."),
-    "not_trainee": lambda: _("Only trainees can be enrolled."),
-}
 READERS = (Role.ADMIN, Role.LIAISON, Role.INSTRUCTOR)
-
-
-def get_programme_or_404(programme_id: int) -> Programme:
-    return db.session.get(Programme, programme_id) or abort(404)
-
-
-def get_cohort_or_404(cohort_id: int, user: User) -> Cohort:
-    """Load a cohort the user may see: admins and liaisons all, instructors their own."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
-    if user.role is Role.INSTRUCTOR and user not in cohort.instructors:
-        abort(404)
-    return cohort
 
 
 @bp.route("/programmes")
@@ -64,7 +45,7 @@ def list_programmes():
 @bp.route("/admin/programmes/<int:programme_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def edit_programme(programme_id: int | None = None):
-    programme = get_programme_or_404(programme_id) if programme_id else None
+    programme = get_programme_or_404(programme_id, current_user) if programme_id else None
     form = ProgrammeForm(obj=programme)
     if programme:
         form.code.render_kw = {"readonly": True}
@@ -76,9 +57,8 @@ def edit_programme(programme_id: int | None = None):
             else:
                 programme = services.create_programme(code=form.code.data, **fields)
         except services.ProgrammeError as exc:
-            form.code.errors.append(ERRORS[exc.code]())
+            flash_error(exc)
         else:
-            commit()
             flash(_("The programme is saved."), "success")
             return redirect(url_for("programmes.list_programmes"))
     return render_template("lms/programmes/edit.html", form=form, programme=programme)
@@ -89,7 +69,7 @@ def edit_programme(programme_id: int | None = None):
 @role_required(Role.ADMIN)
 def edit_cohort(programme_id: int | None = None, cohort_id: int | None = None):
     cohort = get_cohort_or_404(cohort_id, current_user) if cohort_id else None
-    programme = cohort.programme if cohort else get_programme_or_404(programme_id)
+    programme = cohort.programme if cohort else get_programme_or_404(programme_id, current_user)
     form = CohortForm(obj=cohort)
     if cohort:
         form.code.render_kw = {"readonly": True}
@@ -101,9 +81,8 @@ def edit_cohort(programme_id: int | None = None, cohort_id: int | None = None):
             else:
                 cohort = services.create_cohort(programme, code=form.code.data, **dates)
         except services.ProgrammeError as exc:
-            (form.end_date if exc.code == "dates_reversed" else form.code).errors.append(ERRORS[exc.code]())
+            flash_error(exc)
         else:
-            commit()
             flash(_("The cohort is saved."), "success")
             return redirect(url_for("programmes.cohort", cohort_id=cohort.id))
     return render_template("lms/programmes/cohort_edit.html", form=form, programme=programme, cohort=cohort)
@@ -159,9 +138,8 @@ def add_person(cohort_id: int, kind: str):
         try:
             (services.assign_instructor if kind == "instructor" else services.enrol_trainee)(cohort, user)
         except services.ProgrammeError as exc:
-            flash(ERRORS[exc.code](), "error")
+            flash_error(exc)
         else:
-            commit()
             flash(_("%(name)s is added to the cohort.", name=user.name), "success")
     return redirect(url_for("programmes.cohort", cohort_id=cohort.id))
 
@@ -173,7 +151,6 @@ def remove_instructor(cohort_id: int, user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     if ActionForm().validate_on_submit():
         services.unassign_instructor(cohort, user)
-        commit()
         flash(_("%(name)s no longer teaches this cohort.", name=user.name), "success")
     return redirect(url_for("programmes.cohort", cohort_id=cohort.id))
 
@@ -187,6 +164,5 @@ def withdraw(cohort_id: int, enrolment_id: int):
         abort(404)
     if ActionForm().validate_on_submit():
         services.withdraw_enrolment(enrolment)
-        commit()
         flash(_("%(name)s is withdrawn from the cohort.", name=enrolment.user.name), "success")
     return redirect(url_for("programmes.cohort", cohort_id=cohort.id))

@@ -9,7 +9,6 @@ from flask_smorest import abort
 from lms.api import api_blueprint
 from lms.api.schemas import UserPatchSchema, UserQuerySchema, UserSchema
 from lms.extensions import db
-from lms.jobs import commit
 from lms.pagination import api_page
 from lms.users import services
 from lms.users.models import Role, User
@@ -51,7 +50,6 @@ class Users(MethodView):
                                         organisation=data.get("organisation"))
         except services.DuplicateEmail:
             abort(409, message=_("Another account already uses this e-mail address."))
-        commit()
         return user
 
 
@@ -75,5 +73,4 @@ class UserById(MethodView):
             services.enable_user(user)
         else:
             services.disable_user(user, g.api_user)
-        commit()
         return user

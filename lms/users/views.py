@@ -12,7 +12,6 @@ from lms.auth.models import UserSession
 from lms.auth.services import hash_token
 from lms.extensions import db
 from lms.forms import ActionForm
-from lms.jobs import commit
 from lms.mail import read_outbox
 from lms.pagination import paginate
 from lms.programmes.services import teaches_trainee
@@ -68,7 +67,6 @@ def profile():
                           korean_level=form.korean_level.data if form.korean_test.data else None,
                           share_nationality=form.share_nationality.data, share_korean=form.share_korean.data)
         services.update_profile(user, **fields)
-        commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("users.profile"))
     sessions = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)
@@ -85,7 +83,6 @@ def end_other_sessions():
         for us in db.session.scalars(select(UserSession).where(UserSession.user_id == current_user.id,
                                                                UserSession.token_hash != mine)):
             db.session.delete(us)
-        commit()
         flash(_("You are signed out on all other devices."), "success")
     return redirect(url_for("users.profile"))
 
@@ -98,7 +95,6 @@ def api_tokens():
     if form.validate_on_submit():
         _token, new_raw = token_services.create_token(current_user, form.name.data, form.scope.data,
                                                       form.expires_days.data or None)
-        commit()
         form = ApiTokenForm(formdata=None)
     return render_template("lms/users/tokens.html", form=form, new_raw=new_raw,
                            tokens=token_services.tokens_of(current_user), action=ActionForm())
@@ -112,7 +108,6 @@ def revoke_api_token(token_id: int):
         abort(404)
     if ActionForm().validate_on_submit():
         token_services.revoke_token(token)
-        commit()
         flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
     return redirect(url_for("users.api_tokens"))
 
@@ -162,7 +157,6 @@ def admin_new_user():
         except services.DuplicateEmail:
             form.email.errors.append(_("Another account already uses this e-mail address."))
         else:
-            commit()
             flash(_("%(name)s's account is created and an invitation is on its way.", name=user.name), "success")
             return redirect(url_for("users.admin_user", user_id=user.id))
     return render_template("lms/users/admin_new.html", form=form)
@@ -198,7 +192,6 @@ def admin_user_action(user_id: int, op: str):
     else:
         services.send_invitation(user)
         message = _("A new invitation is on its way to %(email)s.", email=user.email)
-    commit()
     flash(message, "success")
     return redirect(url_for("users.admin_user", user_id=user.id))
 
@@ -216,7 +209,6 @@ def admin_anonymise(user_id: int):
         flash(_("This account is already anonymised."), "info")
     else:
         privacy.anonymise_user(user, current_user)
-        commit()
         flash(_("The account is anonymised: name, e-mail, profile and files are removed; grades are kept "
                 "for statistics."), "success")
     return redirect(url_for("users.admin_user", user_id=user.id))
@@ -229,12 +221,9 @@ def admin_import():
     result = None
     if form.validate_on_submit():
         result = services.import_trainees(form.file.data.read(), current_user)
-        if result.ok:
-            commit()
+        if result.ok:  # a refused file wrote nothing (all rows or none), so the edge has nothing to undo
             flash(_("Imported: %(created)d new trainees invited, %(enrolled)d existing trainees enrolled.",
                     created=len(result.created), enrolled=len(result.enrolled)), "success")
-        else:
-            db.session.rollback()
     return render_template("lms/users/admin_import.html", form=form, result=result, messages=IMPORT_MESSAGES)
 
 

@@ -1,7 +1,9 @@
 """API: employers (the liaison's review), employer search, interests and placement figures.
 
-The same services and checks as the screens: a token sees what its owner could see on the site. An employer's
-token works here only once the liaison has approved the employer (their own status excepted).
+The same services, loaders and checks as the screens: a token sees what its owner could see on the site. An
+employer's token works here only once the liaison has approved the employer (their own status excepted). A
+refusal of a service (:class:`~projects.careers.services.CareersError`) reaches the app's one error handler:
+403 for ``not_allowed``, else 422, with the sentence as the message.
 """
 from __future__ import annotations
 
@@ -11,13 +13,12 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from lms.api import api_blueprint
-from lms.extensions import db
-from lms.jobs import commit
-from lms.users.models import Role, User
+from projects.careers import interests as career_interests
+from projects.careers import placement as career_placement
+from projects.careers import search as career_search
 from projects.careers import services as careers
-from projects.careers.models import Employer, EmployerStatus, Interest
-from projects.careers.services import CareersError
-from projects.careers.views import error_message
+from projects.careers.loaders import get_employer_or_404, get_interest_or_404, get_searchable_trainee_or_404
+from projects.careers.models import EmployerStatus
 
 blp = api_blueprint("careers_api", __name__, "/careers",
                     description="Employers, employer search, brokered interests and placement figures.")
@@ -118,8 +119,8 @@ class InterestSchema(Schema):
     def _trainee(self, interest):
         """The trainee as the reader may see them: full name and e-mail once contact is shared."""
         shared = interest.status in careers.CONTACT_SHARED or careers.is_broker(g.api_user)
-        return {"id": interest.trainee_id, "name": interest.trainee.name if shared else
-                careers.public_name(interest.trainee.name), "email": interest.trainee.email if shared else None}
+        name = interest.trainee.name if shared else careers.public_name(interest.trainee.name)
+        return {"id": interest.trainee_id, "name": name, "email": interest.trainee.email if shared else None}
 
     def _employer(self, interest):
         if interest.status not in careers.CONTACT_SHARED and not careers.is_broker(g.api_user):
@@ -128,19 +129,19 @@ class InterestSchema(Schema):
         return {"company": e.company, "contact_name": e.user.name, "email": e.user.email, "phone": e.phone}
 
     def _liaison_note(self, interest):
-        """Only the reader it is addressed to (see ``careers.NOTE_AUDIENCE``) reads the liaison's note."""
-        return careers.liaison_note_for(careers.actor_kind(g.api_user, interest), interest)
+        """Only the reader it is meant for (``career_interests.NOTE_AUDIENCE``) reads the liaison's note."""
+        return career_interests.liaison_note_for(career_interests.actor_kind(g.api_user, interest), interest)
 
     def _events(self, interest):
-        return InterestEventSchema(many=True).dump(careers.history_for(careers.actor_kind(g.api_user, interest),
-                                                                       interest))
+        kind = career_interests.actor_kind(g.api_user, interest)
+        return InterestEventSchema(many=True).dump(career_interests.history_for(kind, interest))
 
     def _actions(self, interest):
-        return careers.actions_for(g.api_user, interest)
+        return career_interests.actions_for(g.api_user, interest)
 
 
 class InterestStepSchema(Schema):
-    action = fields.Str(required=True, validate=validate.OneOf(list(careers.ACTIONS)))
+    action = fields.Str(required=True, validate=validate.OneOf(list(career_interests.ACTIONS)))
     note = fields.Str(load_default="", validate=validate.Length(max=2000))
 
 
@@ -173,11 +174,6 @@ def _approved_or_broker() -> None:
         abort(403)
 
 
-def _refused(exc: CareersError):
-    db.session.rollback()
-    abort(403 if exc.code == "not_allowed" else 422, message=error_message(exc))
-
-
 @blp.route("/employer")
 class MyEmployer(MethodView):
     @blp.response(200, EmployerSchema)
@@ -204,10 +200,7 @@ class EmployerById(MethodView):
     def get(self, employer_id):
         """One employer (liaisons and admins)."""
         _broker_only()
-        employer = db.session.get(Employer, employer_id)
-        if employer is None:
-            abort(404)
-        return employer
+        return get_employer_or_404(employer_id, g.api_user)
 
 
 @blp.route("/employers/<int:employer_id>/decision")
@@ -217,14 +210,8 @@ class EmployerDecision(MethodView):
     def post(self, data, employer_id):
         """Approve, reject (reason required) or suspend (reason required) an employer."""
         _broker_only()
-        employer = db.session.get(Employer, employer_id)
-        if employer is None:
-            abort(404)
-        try:
-            careers.decide_employer(employer, EmployerStatus(data["decision"]), g.api_user, data["reason"])
-        except CareersError as exc:
-            _refused(exc)
-        commit()
+        employer = get_employer_or_404(employer_id, g.api_user)
+        careers.decide_employer(employer, EmployerStatus(data["decision"]), g.api_user, data["reason"])
         return employer
 
 
@@ -235,19 +222,21 @@ class Search(MethodView):
     def get(self, args):
         """Trainees visible to employers, filtered (approved employers, liaisons and admins)."""
         _approved_or_broker()
-        filters = careers.SearchFilters(
-            programme_id=args["programme_id"], cohort_id=args["cohort_id"], completed_from=args["completed_from"],
-            completed_to=args["completed_to"], competencies=args["competency"], skills=args["skill"],
-            min_korean_level=args["min_korean_level"], region=args["region"])
-        return careers.search_trainees(g.api_user, filters, page=args["page"], per_page=args["page_size"])
+        filters = career_search.SearchFilters(
+            programme_id=args["programme_id"], cohort_id=args["cohort_id"],
+            completed_from=args["completed_from"], completed_to=args["completed_to"],
+            competencies=args["competency"], skills=args["skill"], min_korean_level=args["min_korean_level"],
+            region=args["region"])
+        return career_search.search_trainees(g.api_user, filters, page=args["page"],
+                                             per_page=args["page_size"])
 
 
 @blp.route("/interests")
 class Interests(MethodView):
     @blp.response(200, InterestSchema(many=True))
     def get(self):
-        """Interests the token's owner may see: an employer's own, a trainee's forwarded ones, all for brokers."""
-        return careers.interests_for(g.api_user)
+        """Interests the token's owner may see: an employer's own, a trainee's forwarded ones, brokers all."""
+        return career_interests.interests_for(g.api_user)
 
     @blp.arguments(InterestSchema)
     @blp.response(201, InterestSchema)
@@ -255,22 +244,8 @@ class Interests(MethodView):
         """Express interest in a trainee visible to employers (approved employers)."""
         if not careers.is_approved_employer(g.api_user):
             abort(403)
-        trainee = db.session.get(User, data["trainee_id"])
-        if trainee is None or trainee.role is not Role.TRAINEE or not careers.visible_to_employers(trainee.id):
-            abort(404)
-        try:
-            interest = careers.express_interest(g.api_user, trainee, data["role_title"], data["message"])
-        except CareersError as exc:
-            _refused(exc)
-        commit()
-        return interest
-
-
-def _interest_or_404(interest_id: int) -> Interest:
-    interest = db.session.get(Interest, interest_id)
-    if interest is None or not careers.can_view_interest(g.api_user, interest):
-        abort(404)
-    return interest
+        trainee = get_searchable_trainee_or_404(data["trainee_id"], g.api_user)
+        return career_interests.express_interest(g.api_user, trainee, data["role_title"], data["message"])
 
 
 @blp.route("/interests/<int:interest_id>")
@@ -278,7 +253,7 @@ class InterestById(MethodView):
     @blp.response(200, InterestSchema)
     def get(self, interest_id):
         """One interest with its history; contact details once the trainee accepted."""
-        return _interest_or_404(interest_id)
+        return get_interest_or_404(interest_id, g.api_user)
 
 
 @blp.route("/interests/<int:interest_id>/steps")
@@ -288,12 +263,8 @@ class InterestSteps(MethodView):
     def post(self, data, interest_id):
         """Take a step: forward or screen_out (brokers), accept or decline (the trainee), interview, hired or
         not_hired (brokers), withdraw (the employer)."""
-        interest = _interest_or_404(interest_id)
-        try:
-            careers.move_interest(interest, data["action"], g.api_user, data["note"])
-        except CareersError as exc:
-            _refused(exc)
-        commit()
+        interest = get_interest_or_404(interest_id, g.api_user)
+        career_interests.move_interest(interest, data["action"], g.api_user, data["note"])
         return interest
 
 
@@ -303,5 +274,5 @@ class Placement(MethodView):
     def get(self):
         """Placement figures per programme and per cohort (liaisons and admins)."""
         _broker_only()
-        per_cohort, per_programme = careers.placement_figures()
+        per_cohort, per_programme = career_placement.placement_figures()
         return {"programmes": per_programme, "cohorts": per_cohort}

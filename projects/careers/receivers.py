@@ -34,13 +34,14 @@ def _career_navigation(user) -> list[NavItem]:
 def careers_panel(user):
     """Liaisons see what waits for them; employers and trainees the interests that wait for an answer."""
     from projects.careers import services as careers
+    from projects.careers.interests import interests_for
     from projects.careers.models import EmployerStatus, InterestStatus
 
     if not loaded() or user.role not in (Role.LIAISON, Role.EMPLOYER, Role.TRAINEE):
         return None
     if user.role is Role.EMPLOYER and not careers.is_approved_employer(user):
         return None
-    interests = careers.interests_for(user)
+    interests = interests_for(user)
     waiting = {Role.LIAISON: InterestStatus.SUBMITTED, Role.TRAINEE: InterestStatus.FORWARDED}.get(user.role)
     context = {"interests": interests[:8], "waiting": [i for i in interests if i.status == waiting],
                "pending_employers": len(careers.employers_by_status(EmployerStatus.PENDING))

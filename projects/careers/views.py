@@ -1,6 +1,7 @@
 """Employer screens: sign-up and status, the liaison's review, search, interests, the board and placement.
 
-Every route loads its objects through a ``get_*_or_404`` helper that also checks the user may see them.
+Every route loads its objects through a ``get_*_or_404`` helper of :mod:`projects.careers.loaders` (shared
+with the API) that also checks the user may see them.
 Employers the liaison has not approved (yet, or any more) are held on their status page: see :func:`_hold`.
 """
 from __future__ import annotations
@@ -16,16 +17,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from lms.auth.models import LoginFailure
-from lms.auth.views import password_messages
 from lms.db import utcnow
+from lms.errors import flash_error
 from lms.extensions import db
-from lms.jobs import commit
 from lms.programmes.models import Cohort, Programme
 from lms.security import client_ip, role_required
 from lms.users.models import Role, User
+from projects.careers import interests as career_interests
+from projects.careers import placement as career_placement
+from projects.careers import search as career_search
 from projects.careers import services as careers
 from projects.careers.forms import DecisionForm, EmployerSignupForm, InterestForm, SearchForm, StepForm
-from projects.careers.models import Employer, EmployerStatus, Interest
+from projects.careers.loaders import get_employer_or_404, get_interest_or_404, get_searchable_trainee_or_404
+from projects.careers.models import EmployerStatus
 from projects.careers.services import CareersError
 from projects.portfolios.models import Portfolio
 
@@ -36,8 +40,8 @@ bp = Blueprint("careers", __name__, url_prefix="/careers")
 HELD_BLUEPRINTS = {"auth", "core", "notifications", "careers", "api-docs"}
 HELD_ENDPOINTS = {"users.profile", "users.end_other_sessions", "users.personal_data",
                   # Public pages (anyone with the link may open them, so may a held employer).
-                  "portfolios.shared", "portfolios.shared_rendition", "completions.verify", "completions.verify_json",
-                  "completions.signing_keys"}
+                  "portfolios.shared", "portfolios.shared_rendition", "completions.verify",
+                  "completions.verify_json", "completions.signing_keys"}
 #: Sign-ups accepted from one address per hour (the form is public).
 SIGNUPS_PER_HOUR = 5
 
@@ -63,8 +67,8 @@ def held_may_open(endpoint: str | None) -> bool:
 @bp.before_app_request
 def _hold():
     """A pending, rejected or suspended employer sees only their status page (and their account)."""
-    if (request.method == "OPTIONS" or not current_user.is_authenticated or current_user.role is not Role.EMPLOYER
-            or careers.is_approved_employer(current_user)):
+    if (request.method == "OPTIONS" or not current_user.is_authenticated
+            or current_user.role is not Role.EMPLOYER or careers.is_approved_employer(current_user)):
         return None
     if request.endpoint in ("core.dashboard", "core.index"):
         return redirect(url_for("careers.status"))
@@ -73,51 +77,12 @@ def _hold():
     return None
 
 
-def error_message(exc: CareersError) -> str:
-    messages = {
-        "bad_business_number": lambda: _("The business registration number is not valid."),
-        "bad_region": lambda: _("Choose a region from the list."),
-        "password": lambda: " ".join(password_messages(exc.params.get("problems", []))),
-        "not_allowed": lambda: _("You cannot do this."),
-        "bad_decision": lambda: _("This decision does not follow from the employer's current status."),
-        "reason_missing": lambda: _("Give a reason."),
-        "role_missing": lambda: _("Name the role."),
-        "duplicate": lambda: _("You have already expressed interest in this trainee; it is still open."),
-        "bad_step": lambda: _("This step does not follow from the interest's current status."),
-    }
-    return messages.get(exc.code, lambda: exc.code)()
-
-
-def get_employer_or_404(employer_id: int, user: User) -> Employer:
-    employer = db.session.get(Employer, employer_id)
-    if employer is None or not careers.is_broker(user):
-        abort(404)
-    return employer
-
-
-def get_interest_or_404(interest_id: int, user: User) -> Interest:
-    """An interest the user has business with: its employer, its trainee once forwarded, brokers."""
-    interest = db.session.get(Interest, interest_id)
-    if interest is None or not careers.can_view_interest(user, interest):
-        abort(404)
-    return interest
-
-
-def get_searchable_trainee_or_404(user_id: int) -> User:
-    trainee = db.session.get(User, user_id)
-    if trainee is None or not careers.visible_to_employers(trainee.id):
-        abort(404)
-    return trainee
-
-
 def _region_choices(blank: str, codes=None) -> list[tuple[str, str]]:
     return [("", blank)] + [(code, careers.region_label(code)) for code in (codes or careers.regions())]
 
 
-# Sign-up and status ----------------------------------------------------------------------------------------
-
-
 def _signups_from(ip: str) -> int:
+    """Sign-ups from *ip* in the last hour."""
     since = utcnow() - timedelta(hours=1)
     return db.session.scalar(select(func.count(LoginFailure.id)).where(
         LoginFailure.key == f"signup:{ip}", LoginFailure.created_at >= since)) or 0
@@ -139,12 +104,10 @@ def signup():
                                       contact_name=form.contact_name.data,
                                       locale=str(get_locale() or "") or None, **fields)
         except CareersError as exc:
-            db.session.rollback()
-            flash(error_message(exc), "error")
+            flash_error(exc)
         else:
             # Counted like a login failure so the core's table and clean-up serve both.
             db.session.add(LoginFailure(key=f"signup:{client_ip()}", created_at=utcnow()))
-            commit()
             return redirect(url_for("careers.signup_done"))
     return render_template("projects/careers/signup.html", form=form)
 
@@ -161,9 +124,6 @@ def status():
                            approved=careers.is_approved_employer(current_user))
 
 
-# The liaison's review --------------------------------------------------------------------------------------
-
-
 @bp.route("/employers")
 @role_required(Role.LIAISON, Role.ADMIN)
 def employers():
@@ -178,7 +138,13 @@ def employers():
 def employer(employer_id: int):
     employer = get_employer_or_404(employer_id, current_user)
     return render_template("projects/careers/employer.html", employer=employer, form=DecisionForm(),
-                           interests=[i for i in careers.interests_for(current_user) if i.employer_id == employer.id])
+                           interests=[i for i in career_interests.interests_for(current_user)
+                                      if i.employer_id == employer.id])
+
+
+def _employer_page(employer, form) -> str:
+    """The employer's page again after a refused decision, with the reason the liaison typed."""
+    return render_template("projects/careers/employer.html", employer=employer, form=form, interests=[])
 
 
 @bp.route("/employers/<int:employer_id>/decision", methods=["POST"])
@@ -188,38 +154,35 @@ def decide(employer_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         flash(_("Choose a decision."), "error")
-        return render_template("projects/careers/employer.html", employer=employer, form=form, interests=[]), 400
+        return _employer_page(employer, form), 400
     try:
         careers.decide_employer(employer, EmployerStatus(form.decision.data), current_user, form.reason.data)
     except CareersError as exc:
-        db.session.rollback()
-        flash(error_message(exc), "error")
-        return render_template("projects/careers/employer.html", employer=employer, form=form, interests=[]), 422
-    commit()
+        flash_error(exc)
+        return _employer_page(employer, form), 422
     flash(_("The decision is recorded and the employer notified."), "success")
     return redirect(url_for("careers.employer", employer_id=employer.id))
 
 
-# Search ----------------------------------------------------------------------------------------------------
-
-
 def _search_form() -> SearchForm:
+    """The search form with its choices: programmes, cohorts, competencies shown, Korean levels, regions."""
     form = SearchForm(request.args)
-    programmes = db.session.scalars(select(Programme).where(Programme.active.is_(True)).order_by(Programme.code))
+    programmes = db.session.scalars(select(Programme).where(Programme.active.is_(True))
+                                    .order_by(Programme.code))
     form.programme.choices = [(0, _("Any"))] + [(p.id, p.name) for p in programmes]
     cohorts = db.session.scalars(select(Cohort).join(Programme).order_by(Programme.code, Cohort.start_date))
     form.cohort.choices = [(0, _("Any"))] + [(c.id, f"{c.programme.code} {c.name}") for c in cohorts]
     english = str(get_locale() or "ko") == "en"
     form.competencies.choices = [(key, (en if english else ko) or ko or en or key)
-                                 for key, ko, en in careers.competency_choices()]
+                                 for key, ko, en in career_search.competency_choices()]
     form.korean_level.choices = [(0, _("Any"))] + [(n, str(n)) for n in range(1, 7)]
     form.region.choices = _region_choices(_("Any"))
     return form
 
 
-def filters_from(form: SearchForm) -> careers.SearchFilters:
+def filters_from(form: SearchForm) -> career_search.SearchFilters:
     data = form.data
-    return careers.SearchFilters(
+    return career_search.SearchFilters(
         programme_id=data["programme"] or None, cohort_id=data["cohort"] or None,
         completed_from=data["completed_from"], completed_to=data["completed_to"],
         competencies=list(data["competencies"] or []),
@@ -234,8 +197,9 @@ def search():
         abort(403)
     form = _search_form()
     valid = form.validate() if request.args else True
-    page = careers.search_trainees(current_user, filters_from(form) if valid else careers.SearchFilters(),
-                                   page=request.args.get("page", 1, type=int) or 1)
+    filters = filters_from(form) if valid else career_search.SearchFilters()
+    page = career_search.search_trainees(current_user, filters,
+                                         page=request.args.get("page", 1, type=int) or 1)
     args = {k: v for k, v in request.args.items(multi=False) if k != "page"}
     return render_template("projects/careers/search.html", form=form, page=page, args=args,
                            portfolio_url=portfolio_url, today=date.today())
@@ -251,29 +215,26 @@ def portfolio_url(trainee: User) -> str | None:
     return url_for("portfolios.show", portfolio_id=portfolio_id)
 
 
-# Interests -------------------------------------------------------------------------------------------------
-
-
 @bp.route("/trainees/<int:user_id>/interest", methods=["GET", "POST"])
 @role_required(Role.EMPLOYER)
 def express_interest(user_id: int):
     if not careers.is_approved_employer(current_user):
         abort(403)
-    trainee = get_searchable_trainee_or_404(user_id)
+    trainee = get_searchable_trainee_or_404(user_id, current_user)
     form = InterestForm()
     if form.validate_on_submit():
         try:
-            interest = careers.express_interest(current_user, trainee, form.role_title.data, form.message.data)
+            interest = career_interests.express_interest(current_user, trainee, form.role_title.data,
+                                                         form.message.data)
         except CareersError as exc:
-            db.session.rollback()
-            flash(error_message(exc), "error")
+            flash_error(exc)
         else:
-            commit()
             flash(_("Your interest is sent to the Chamber of Commerce, which passes it on to the trainee."),
                   "success")
             return redirect(url_for("careers.interest", interest_id=interest.id))
     return render_template("projects/careers/express.html", form=form, trainee=trainee,
-                           display_name=careers.public_name(trainee.name), portfolio_url=portfolio_url(trainee))
+                           display_name=careers.public_name(trainee.name),
+                           portfolio_url=portfolio_url(trainee))
 
 
 @bp.route("/interests")
@@ -283,8 +244,8 @@ def interests():
         abort(403)
     if careers.is_broker(current_user):
         return redirect(url_for("careers.board"))
-    return render_template("projects/careers/interests.html", interests=careers.interests_for(current_user),
-                           public_name=careers.public_name)
+    return render_template("projects/careers/interests.html", public_name=careers.public_name,
+                           interests=career_interests.interests_for(current_user))
 
 
 @bp.route("/interests/<int:interest_id>")
@@ -294,13 +255,12 @@ def interest(interest_id: int):
     from lms.notifications.services import mark_read
 
     mark_read(current_user, request.path)
-    commit()
-    kind = careers.actor_kind(current_user, interest)
+    kind = career_interests.actor_kind(current_user, interest)
     contact = interest.status in careers.CONTACT_SHARED or kind == "liaison"
     return render_template("projects/careers/interest.html", interest=interest, kind=kind, contact=contact,
-                           actions=careers.actions_for(current_user, interest), form=StepForm(),
-                           history=careers.history_for(kind, interest),
-                           liaison_note=careers.liaison_note_for(kind, interest),
+                           actions=career_interests.actions_for(current_user, interest), form=StepForm(),
+                           history=career_interests.history_for(kind, interest),
+                           liaison_note=career_interests.liaison_note_for(kind, interest),
                            trainee_name=interest.trainee.name if contact else careers.public_name(
                                interest.trainee.name), portfolio_url=portfolio_url(interest.trainee))
 
@@ -314,36 +274,31 @@ def move_interest(interest_id: int):
         flash(_("Choose a step."), "error")
         return redirect(url_for("careers.interest", interest_id=interest.id)), 303
     try:
-        careers.move_interest(interest, form.action.data, current_user, form.note.data)
+        career_interests.move_interest(interest, form.action.data, current_user, form.note.data)
     except CareersError as exc:
-        db.session.rollback()
         if exc.code == "not_allowed":
             abort(403)
-        flash(error_message(exc), "error")
+        flash_error(exc)
         return redirect(url_for("careers.interest", interest_id=interest_id)), 303
-    commit()
     flash(_("Saved."), "success")
     return redirect(request.form.get("back") == "board" and careers.is_broker(current_user)
                     and url_for("careers.board") or url_for("careers.interest", interest_id=interest.id))
 
 
-# The board and placement figures ---------------------------------------------------------------------------
-
-
 @bp.route("/board")
 @role_required(Role.LIAISON, Role.ADMIN)
 def board():
-    return render_template("projects/careers/board.html", columns=careers.board(), form=StepForm(),
+    return render_template("projects/careers/board.html", columns=career_interests.board(), form=StepForm(),
                            pending=len(careers.employers_by_status(EmployerStatus.PENDING)),
-                           actions_for=careers.actions_for)
+                           actions_for=career_interests.actions_for)
 
 
 @bp.route("/placement")
 @role_required(Role.LIAISON, Role.ADMIN)
 def placement():
-    per_cohort, per_programme = careers.placement_figures()
-    return render_template("projects/careers/placement.html", per_cohort=per_cohort, per_programme=per_programme,
-                           chart=careers.chart_geometry(per_cohort))
+    per_cohort, per_programme = career_placement.placement_figures()
+    return render_template("projects/careers/placement.html", per_cohort=per_cohort,
+                           per_programme=per_programme, chart=career_placement.chart_geometry(per_cohort))
 
 
 @bp.route("/placement.csv")
@@ -351,8 +306,8 @@ def placement():
 def placement_csv():
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(careers.CSV_COLUMNS)
-    writer.writerows(careers.placement_rows())
+    writer.writerow(career_placement.CSV_COLUMNS)
+    writer.writerows(career_placement.placement_rows())
     # A BOM because Excel on Korean Windows otherwise reads a CSV as CP949 and garbles Korean names; the
     # charset is given once (``mimetype=`` would have Flask append a second one).
     return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8", headers={

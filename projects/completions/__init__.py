@@ -3,11 +3,14 @@ from __future__ import annotations
 
 
 def init_app(app) -> None:
-    """Register the completion screens and API, and connect the receivers."""
+    """Register the completion screens and API, the sentences of refusals, and connect the receivers."""
     from lms import signals as core
     from lms.api import register_api_blueprint
-    from projects.completions import api, receivers, views
+    from lms.errors import register_messages
+    from projects.common import ProjectError
+    from projects.completions import api, messages, receivers, views
 
+    register_messages(ProjectError, messages.describe)
     # The centre's signing key for completion records (default: <instance>/keys/completion-ed25519.pem).
     app.config.setdefault("COMPLETION_SIGNING_KEY_FILE", None)
     app.register_blueprint(views.bp)

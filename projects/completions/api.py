@@ -1,7 +1,7 @@
 """API: completion records and their verification.
 
-The same services and checks as the screens: a trainee reads their own records; administrators record, read
-and revoke every record.
+The same services and loaders as the screens: a trainee reads their own records; administrators record, read
+and revoke every record.  A refusal reaches the one JSON error handler; the request edge commits.
 """
 from __future__ import annotations
 
@@ -12,13 +12,11 @@ from marshmallow import Schema, fields, validate
 
 from lms.api import api_blueprint
 from lms.extensions import db
-from lms.jobs import commit
 from lms.programmes.models import Cohort
 from lms.users.models import Role, User
+from projects.completions import messages
 from projects.completions import services as completions
-from projects.completions.models import Completion
-from projects.completions.views import error_message
-from projects.coursework.services import ProjectError
+from projects.completions.loaders import get_own_completion_or_404
 
 blp = api_blueprint("completions_api", __name__, "", description="Completion records and their verification.")
 
@@ -35,7 +33,8 @@ class CompletionSchema(Schema):
     issued_at = fields.DateTime(dump_only=True)
     revoked_at = fields.DateTime(dump_only=True, allow_none=True)
     revoked_reason = fields.Str(dump_only=True)
-    verify_url = fields.Function(lambda c: url_for("completions.verify", code=c.code, _external=True), dump_only=True)
+    verify_url = fields.Function(lambda c: url_for("completions.verify", code=c.code, _external=True),
+                                 dump_only=True)
 
 
 class RevokeSchema(Schema):
@@ -47,21 +46,9 @@ class VerdictSchema(Schema):
     reason = fields.Str()
 
 
-def _unprocessable(exc: ProjectError):
-    db.session.rollback()
-    abort(422, message=error_message(exc))
-
-
-def _completion_or_404(completion_id: int) -> Completion:
-    completion = db.session.get(Completion, completion_id)
-    if completion is None or not (completion.user_id == g.api_user.id or g.api_user.role is Role.ADMIN):
-        abort(404)
-    return completion
-
-
 def _admin() -> None:
     if g.api_user.role is not Role.ADMIN:
-        abort(403, message=error_message(ProjectError("admin_only")))
+        abort(403, message=messages.describe("admin_only", {}))
 
 
 @blp.route("/completions")
@@ -81,12 +68,7 @@ class Completions(MethodView):
         trainee, cohort = db.session.get(User, data["user_id"]), db.session.get(Cohort, data["cohort_id"])
         if trainee is None or cohort is None:
             abort(404)
-        try:
-            completion = completions.mark_completion(trainee, cohort, data["completed_on"], g.api_user)
-        except ProjectError as exc:
-            _unprocessable(exc)
-        commit()
-        return completion
+        return completions.mark_completion(trainee, cohort, data["completed_on"], g.api_user)
 
 
 @blp.route("/completions/<int:completion_id>")
@@ -94,7 +76,7 @@ class CompletionById(MethodView):
     @blp.response(200, CompletionSchema)
     def get(self, completion_id):
         """One record (its trainee, administrators)."""
-        return _completion_or_404(completion_id)
+        return get_own_completion_or_404(completion_id, g.api_user)
 
 
 @blp.route("/completions/<int:completion_id>/revoke")
@@ -104,12 +86,8 @@ class CompletionRevoke(MethodView):
     def post(self, data, completion_id):
         """Revoke a record with a reason (administrators)."""
         _admin()
-        completion = _completion_or_404(completion_id)
-        try:
-            completions.revoke_completion(completion, data["reason"], g.api_user)
-        except ProjectError as exc:
-            _unprocessable(exc)
-        commit()
+        completion = get_own_completion_or_404(completion_id, g.api_user)
+        completions.revoke_completion(completion, data["reason"], g.api_user)
         return completion
 
 
@@ -117,6 +95,7 @@ class CompletionRevoke(MethodView):
 class CompletionVerification(MethodView):
     @blp.response(200, VerdictSchema)
     def get(self, completion_id):
-        """Check the stored record's signature and revocation (the public page does the same: /verify/<code>)."""
-        verdict = completions.verify(_completion_or_404(completion_id))
+        """Check the stored record's signature and revocation (the public page does the same:
+        /verify/<code>)."""
+        verdict = completions.verify(get_own_completion_or_404(completion_id, g.api_user))
         return {"status": verdict.status, "reason": verdict.reason}

@@ -37,9 +37,9 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.programmes.models import Cohort, Enrolment, EnrolmentStatus
 from lms.users.models import Role, User
+from projects.common import ProjectError
 from projects.completions.models import Completion
 from projects.coursework.models import Project, ProjectStatus
-from projects.coursework.services import ProjectError
 from projects.grading import services as marking
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,8 @@
 """Completion screens: the trainee's certificate, the admin's records per cohort, and public verification.
 
 Verification pages are public (anyone with the address or the QR code); they send no referrer, are not
-indexed or cached, and never show grades.
+indexed or cached, and never show grades.  The request edge commits; a refused record is undone by
+``flash_error``.
 """
 from __future__ import annotations
 
@@ -10,47 +11,32 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.db import utcnow
+from lms.errors import DomainError, apply_change, flash_error
 from lms.extensions import db
-from lms.jobs import commit
+from lms.programmes.loaders import get_cohort_or_404
 from lms.programmes.models import Cohort, Enrolment, EnrolmentStatus
 from lms.security import role_required
 from lms.users.models import Role, User
 from projects.common import private
 from projects.completions import services as completions
 from projects.completions.forms import CompletionForm, RevokeCompletionForm
+from projects.completions.loaders import (
+    get_completion_for_admin_or_404,
+    get_own_completion_or_404,
+)
 from projects.completions.models import Completion
 from projects.coursework.forms import error_text
-from projects.coursework.services import ProjectError
 
 bp = Blueprint("completions", __name__)
-
-
-def error_message(exc: ProjectError) -> str:
-    p = exc.params
-    messages = {
-        "not_enrolled": lambda: _("%(name)s is not enrolled in this cohort.", name=p.get("name")),
-        "already_completed": lambda: _("%(name)s's completion is already recorded.", name=p.get("name")),
-        "bad_date": lambda: _("The completion date must lie between the cohort's start and today."),
-        "reason_missing": lambda: _("Give a reason."),
-        "admin_only": lambda: _("Only administrators may do this."),
-    }
-    return messages.get(exc.code, lambda: exc.code)()
-
-
-def get_own_completion_or_404(completion_id: int) -> Completion:
-    completion = db.session.get(Completion, completion_id)
-    if completion is None or not (completion.user_id == current_user.id or current_user.role is Role.ADMIN):
-        abort(404)
-    return completion
 
 
 @bp.route("/certificates/<int:completion_id>")
 @login_required
 def certificate(completion_id: int):
-    completion = get_own_completion_or_404(completion_id)
+    completion = get_own_completion_or_404(completion_id, current_user)
     url = url_for("completions.verify", code=completion.code, _external=True)
-    return private(render_template("projects/certificate.html", completion=completion, record=completion.record,
-                                   verdict=completions.verify(completion), url=url,
+    return private(render_template("projects/certificate.html", completion=completion,
+                                   record=completion.record, verdict=completions.verify(completion), url=url,
                                    qr=completions.qr_svg(url, _("Verification address"))))
 
 
@@ -65,41 +51,41 @@ def completions_admin():
 @bp.route("/admin/completions/cohorts/<int:cohort_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def complete_cohort(cohort_id: int):
-    cohort = db.session.get(Cohort, cohort_id) or abort(404)
+    cohort = get_cohort_or_404(cohort_id, current_user)
     enrolments = db.session.scalars(db.select(Enrolment).where(Enrolment.cohort_id == cohort.id,
                                                                Enrolment.status != EnrolmentStatus.WITHDRAWN)
                                     .join(User).order_by(User.name)).all()
-    done = {c.user_id: c for c in db.session.scalars(db.select(Completion).where(Completion.cohort_id == cohort.id))}
+    done = {c.user_id: c
+            for c in db.session.scalars(db.select(Completion).where(Completion.cohort_id == cohort.id))}
     form = CompletionForm(completed_on=min(cohort.end_date, utcnow().date()))
-    form.user_id.choices = [(e.user_id, e.user.name) for e in enrolments if e.user_id not in done] or [(0, "—")]
+    waiting = [(e.user_id, e.user.name) for e in enrolments if e.user_id not in done]
+    form.user_id.choices = waiting or [(0, "—")]
     if form.validate_on_submit():
         trainee = db.session.get(User, form.user_id.data)
         if trainee is None or trainee.id not in {e.user_id for e in enrolments}:
             abort(404)
         try:
             completions.mark_completion(trainee, cohort, form.completed_on.data, current_user)
-        except ProjectError as exc:
-            db.session.rollback()
-            flash(error_message(exc), "error")
+        except DomainError as exc:
+            flash_error(exc)
         else:
-            commit()
             flash(_("%(name)s's completion is recorded and signed.", name=trainee.name), "success")
             return redirect(url_for("completions.complete_cohort", cohort_id=cohort.id))
-    return render_template("projects/certificate_cohort.html", cohort=cohort, enrolments=enrolments, done=done,
-                           form=form, revoke_form=RevokeCompletionForm(formdata=None)), 400 if form.errors else 200
+    return render_template("projects/certificate_cohort.html", cohort=cohort, enrolments=enrolments,
+                           done=done, form=form, revoke_form=RevokeCompletionForm(formdata=None)), \
+        400 if form.errors else 200
 
 
 @bp.route("/admin/completions/<int:completion_id>/revoke", methods=["POST"])
 @role_required(Role.ADMIN)
 def revoke_completion(completion_id: int):
-    completion = db.session.get(Completion, completion_id) or abort(404)
+    completion = get_completion_for_admin_or_404(completion_id)
     form = RevokeCompletionForm()
     if not form.validate_on_submit():
         flash(error_text(form), "error")
     else:
-        completions.revoke_completion(completion, form.reason.data, current_user)
-        commit()
-        flash(_("The record is revoked; its verification page now says so."), "success")
+        apply_change(lambda: completions.revoke_completion(completion, form.reason.data, current_user),
+                     _("The record is revoked; its verification page now says so."))
     return redirect(url_for("completions.complete_cohort", cohort_id=completion.cohort_id))
 
 
@@ -110,11 +96,10 @@ def verify(code: str):
     verdict = completions.verify(completion) if completion else None
     url = url_for("completions.verify", code=code, _external=True)
     status = 200 if completion else 404
+    record = completions.public_record(completion.record) if completion else None
+    qr = completions.qr_svg(url, _("Verification address")) if completion else ""
     return private(render_template("projects/certificate_verify.html", completion=completion, verdict=verdict,
-                                   record=completions.public_record(completion.record) if completion else None,
-                                   url=url,
-                                   qr=completions.qr_svg(url, _("Verification address")) if completion else "")
-                   ), status
+                                   record=record, url=url, qr=qr)), status
 
 
 @bp.route("/verify/<code>.json")

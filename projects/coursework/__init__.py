@@ -8,13 +8,19 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Connect coursework's receivers; the plugin registers the shared blueprints once every domain routed."""
-    from lms import signals as core
-    from media import signals as media
-    from projects.coursework import api, receivers, submission_views, views  # noqa: F401  (routes)
+    from importlib import import_module
 
+    from lms import signals as core
+    from lms.errors import register_messages
+    from media import signals as media
+    from projects.common import ProjectError
+    from projects.coursework import messages, receivers
+
+    for module in ("views", "submission_views", "api"):  # importing them adds their routes to the blueprints
+        import_module(f"{__name__}.{module}")
+    register_messages(ProjectError, messages.describe)
     core.nav_items.connect(receivers.navigation)
     core.dashboard_panels.connect(receivers.dashboard_panel)
-    core.scale_loaded.connect(receivers.scale_loaded)
     media.upload_requested.connect(receivers.upload_requested)
     media.upload_completed.connect(receivers.upload_completed)
     media.media_processed.connect(receivers.media_processed)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_babel import gettext as _
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -16,12 +15,15 @@ from sqlalchemy.orm import selectinload
 
 from lms.api import api_blueprint
 from lms.extensions import db
-from lms.jobs import commit
 from lms.pagination import api_page
 from lms.users.models import User
 from projects.coursework import services, submissions
+from projects.coursework.loaders import (
+    get_managed_project_or_404,
+    get_own_submission_or_404,
+    get_project_or_404,
+)
 from projects.coursework.models import Attempt, Project, Submission, Team
-from projects.coursework.services import ProjectError
 
 blp = api_blueprint("projects_api", __name__, "/projects", description="Projects and submissions.")
 
@@ -106,17 +108,14 @@ class SubmissionSchema(Schema):
 
 
 def _project_or_404(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None or not services.can_view(g.api_user, project):
-        abort(404)
-    return project
+    """:func:`~projects.coursework.loaders.get_project_or_404` for the token's owner (grading imports it)."""
+    return get_project_or_404(project_id, g.api_user)
 
 
 def _managed_or_404(project_id: int) -> Project:
-    project = _project_or_404(project_id)
-    if not services.can_manage(g.api_user, project):
-        abort(404)
-    return project
+    """:func:`~projects.coursework.loaders.get_managed_project_or_404` for the token's owner (grading imports
+    it)."""
+    return get_managed_project_or_404(project_id, g.api_user)
 
 
 @blp.route("")
@@ -124,7 +123,8 @@ class Projects(MethodView):
     @blp.response(200, ProjectSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters):
-        """Projects the token's owner works on (trainees: published ones of their cohorts), newest due first."""
+        """Projects the token's owner works on (trainees: published ones of their cohorts), newest due
+        first."""
         return api_page(services.projects_query(g.api_user).options(selectinload(Project.deliverables)),
                         pagination_parameters)
 
@@ -163,14 +163,10 @@ class Extensions(MethodView):
         team = db.session.get(Team, data["team_id"]) if data["team_id"] else None
         if (data["user_id"] and user is None) or (data["team_id"] and team is None):
             abort(404)
-        try:
-            extension = services.grant_extension(project, granted_by=g.api_user, due_at=data["due_at"],
-                                                 cutoff_at=data["cutoff_at"], reason=data["reason"], user=user,
-                                                 team=team)
-        except ProjectError as exc:
-            abort(422, message=_("The extension was refused (%(code)s).", code=exc.code))
-        commit()
-        return extension
+        # A refusal (a ProjectError) reaches the error seam, which answers 422 with its sentence.
+        return services.grant_extension(project, granted_by=g.api_user, due_at=data["due_at"],
+                                        cutoff_at=data["cutoff_at"], reason=data["reason"], user=user,
+                                        team=team)
 
 
 @blp.route("/<int:project_id>/submissions")
@@ -181,7 +177,8 @@ class Submissions(MethodView):
         """Every submission with its attempts (managers); a trainee gets only their own (or team's)."""
         project = _project_or_404(project_id)
         if services.can_manage(g.api_user, project):
-            return api_page(select(Submission).where(Submission.project_id == project.id).order_by(Submission.id)
+            return api_page(select(Submission).where(Submission.project_id == project.id)
+                            .order_by(Submission.id)
                             .options(selectinload(Submission.attempts).selectinload(Attempt.items)),
                             pagination_parameters)
         own = submissions.submission_for(project, g.api_user)
@@ -193,9 +190,4 @@ class SubmissionById(MethodView):
     @blp.response(200, SubmissionSchema)
     def get(self, project_id, submission_id):
         """One submission and its attempts (its managers, its trainee or team)."""
-        project = _project_or_404(project_id)
-        submission = db.session.get(Submission, submission_id)
-        if submission is None or submission.project_id != project.id or not (
-                services.can_manage(g.api_user, project) or submissions.belongs_to(g.api_user, submission)):
-            abort(404)
-        return submission
+        return get_own_submission_or_404(_project_or_404(project_id), submission_id, g.api_user)

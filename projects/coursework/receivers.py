@@ -49,19 +49,12 @@ def dashboard_panel(user):
     return [Panel("projects/_dashboard.html", {"project_rows": rows}, order=10)]
 
 
-def scale_loaded(_sender, **data):
-    from projects.coursework import scale
-
-    if loaded():
-        scale.load(**data)
-
-
 def upload_requested(user, context: str = ""):
     """Uploads for ``deliverable:<id>``: the deliverable's brief, if the user may hand in work now."""
     from lms.extensions import db
+    from projects.common import ProjectError
     from projects.coursework import submissions
     from projects.coursework.models import Deliverable
-    from projects.coursework.services import ProjectError
 
     if not loaded() or not context.startswith(CONTEXT_PREFIX):
         return None

@@ -18,6 +18,7 @@ from lms.extensions import db
 from lms.programmes.models import Cohort, CohortInstructor, Enrolment, EnrolmentStatus
 from lms.users.models import Role, User
 from media.validation import DeliverableSpec
+from projects.common import ProjectError
 from projects.coursework import signals
 from projects.coursework.models import (
     Deliverable,
@@ -36,15 +37,6 @@ PROJECT_FIELDS = ("title_ko", "title_en", "brief_ko", "brief_en", "outcomes", "o
                   "max_attempts", "team_mode", "max_grade", "late_policy", "late_percent", "late_floor",
                   "self_assessment")
 DELIVERABLE_FIELDS = ("name_ko", "name_en", "kind", "spec", "required", "guidance")
-
-
-class ProjectError(ValueError):
-    """A change that would break a rule; ``code`` names it (views translate it)."""
-
-    def __init__(self, code: str, **params):
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 def _check_dates(opens_at: datetime | None, due_at: datetime | None, cutoff_at: datetime | None) -> None:

@@ -1,6 +1,6 @@
 """Submission screens: the trainee's workspace and receipts, the reviewers' lists, histories and ZIP export.
 
-Registered on the projects blueprint (``projects.views.bp``).
+Registered on the projects blueprint (``projects.coursework.views.bp``).
 """
 from __future__ import annotations
 
@@ -10,35 +10,31 @@ from zipfile import ZIP_STORED
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 from zipstream import ZipStream
 
-from lms.extensions import db
+from lms.errors import describe, flash_error
 from lms.jobs import commit
-from lms.pagination import paginate_rows
-from lms.programmes.models import Enrolment, EnrolmentStatus
-from lms.users.models import User
+from media import messages as media_messages
 from media import services as media_services
-from media.messages import describe
-from media.models import MediaFile, MediaStatus
 from media.storage import TooLarge
+from projects.common import ProjectError
 from projects.coursework import services, submissions
 from projects.coursework.forms import AnswerForm, DeclarationForm, SubmitForm, error_text
-from projects.coursework.models import Deliverable, Project, Submission
-from projects.coursework.services import ProjectError
-from projects.coursework.views import (
-    bp,
-    error_message,
+from projects.coursework.loaders import (
     get_deliverable_or_404,
     get_managed_project_or_404,
+    get_own_submission_or_404,
     get_project_or_404,
     get_submission_or_404,
 )
+from projects.coursework.models import Deliverable, Project, Submission
+from projects.coursework.views import bp
 
 
 @bp.url_value_preprocessor
 def _upload_body_limit(endpoint: str | None, _values) -> None:
-    # Before CSRFProtect reads the form (with the 16 MB limit meant for forms): see media.uploads.lift_body_limit.
+    # Before CSRFProtect reads the form (with the 16 MB limit meant for forms): see
+    # media.uploads.lift_body_limit.
     if endpoint == "projects.upload":
         request.max_content_length = current_app.config["MEDIA_UPLOAD_MAX_BYTES"] + 1_000_000
 
@@ -49,6 +45,8 @@ def _workspace(project_id: int) -> tuple[Project, Submission]:
     if not submissions.can_work_on(current_user, project):
         abort(404)
     submission = submissions.submission_for(project, current_user, create=True)
+    # Kept now, before the change the route makes: a refusal rolls that back and must not take the new
+    # (empty) submission the page shows with it.
     commit()
     return project, submission
 
@@ -62,8 +60,6 @@ def work(project_id: int):
 
 def _render_work(project: Project, submission: Submission, declarations: DeclarationForm | None = None):
     """The workspace; a declarations form that failed comes back as typed, with its errors."""
-    from projects.grading.services import released_for
-
     if declarations is None:
         declarations = DeclarationForm(data=_declaration_data(submission))
     else:
@@ -74,8 +70,7 @@ def _render_work(project: Project, submission: Submission, declarations: Declara
     return render_template("projects/work.html", project=project, submission=submission,
                            dates=services.dates_for(project, current_user), declarations=declarations,
                            submit_form=SubmitForm(), answer_form=AnswerForm(),
-                           missing=submissions.missing_parts(submission),
-                           released=released_for(project, current_user))
+                           missing=submissions.missing_parts(submission))
 
 
 def _declaration_data(submission: Submission) -> dict:
@@ -88,7 +83,8 @@ def _declaration_data(submission: Submission) -> dict:
 @bp.route("/<int:project_id>/work/<int:deliverable_id>/upload", methods=["POST"])
 @login_required
 def upload(project_id: int, deliverable_id: int):
-    """The plain form upload (no JavaScript): Werkzeug spools the file to disk, storage copies it in chunks."""
+    """The plain form upload (no JavaScript): Werkzeug spools the file to disk, storage copies it in
+    chunks."""
     project, submission = _workspace(project_id)
     deliverable = get_deliverable_or_404(project, deliverable_id)
     file = request.files.get("file")
@@ -101,13 +97,13 @@ def upload(project_id: int, deliverable_id: int):
                                                    declared_type=file.mimetype, spec=deliverable.media_spec,
                                                    max_bytes=max_upload_bytes(deliverable))
             submissions.attach_upload(submission, deliverable, media)
-            commit()
             flash(_("The file is uploaded and being checked."), "success")
     except ProjectError as exc:
-        flash(error_message(exc), "error")
+        flash_error(exc)
     except TooLarge as exc:
-        flash(describe({"code": "too_large", "params": {"measured": request.content_length, "limit": exc.limit}},
-                       _), "error")
+        # Refused while the file was being stored, before anything reached the database.
+        too_large = {"code": "too_large", "params": {"measured": request.content_length, "limit": exc.limit}}
+        flash(media_messages.describe(too_large, _), "error")
     return redirect(url_for("projects.work", project_id=project.id, _anchor=f"d{deliverable.id}"))
 
 
@@ -130,9 +126,8 @@ def answer(project_id: int, deliverable_id: int):
             submissions.save_answer(submission, deliverable, link_url=form.link_url.data or "",
                                     text=form.text.data or "")
         except ProjectError as exc:
-            flash(error_message(exc), "error")
+            flash_error(exc)
         else:
-            commit()
             flash(_("Saved."), "success")
     return redirect(url_for("projects.work", project_id=project.id, _anchor=f"d{deliverable.id}"))
 
@@ -147,16 +142,16 @@ def declarations(project_id: int):
     try:
         submissions.check_can_hand_in(project, current_user)
         submissions.save_declarations(submission, ai_used=form.ai_used.data == "yes",
-                                      ai_tools=form.ai_tools.data or "", ai_generated=form.ai_generated.data or "",
+                                      ai_tools=form.ai_tools.data or "",
+                                      ai_generated=form.ai_generated.data or "",
                                       people=[entry.data for entry in form.people])
     except ProjectError as exc:
-        db.session.rollback()
+        # The 400 rolls the request back; the field's error sits next to the field, not at the top.
         if exc.code == "ai_tools_missing":
-            form.ai_tools.errors.append(error_message(exc))
+            form.ai_tools.errors.append(describe(exc))
         else:
-            flash(error_message(exc), "error")
+            flash_error(exc)
         return _render_work(project, submission, form), 400
-    commit()
     flash(_("Your declarations are saved."), "success")
     return redirect(url_for("projects.work", project_id=project.id, _anchor="declarations"))
 
@@ -170,10 +165,8 @@ def hand_in(project_id: int):
         attempt = submissions.submit(submission, current_user, statement_accepted=form.validate_on_submit()
                                      and form.statement.data)
     except ProjectError as exc:
-        db.session.rollback()
-        flash(error_message(exc), "error")
+        flash_error(exc)
         return redirect(url_for("projects.work", project_id=project.id, _anchor="hand-in"))
-    commit()
     flash(_("Your work is handed in. Keep this receipt."), "success")
     return redirect(url_for("projects.receipt", project_id=project.id, submission_id=submission.id,
                             number=attempt.number))
@@ -183,56 +176,9 @@ def hand_in(project_id: int):
 @login_required
 def receipt(project_id: int, submission_id: int, number: int):
     project = get_project_or_404(project_id, current_user)
-    submission = get_submission_or_404(project, submission_id)
-    if not (services.can_manage(current_user, project) or submissions.belongs_to(current_user, submission)):
-        abort(404)
+    submission = get_own_submission_or_404(project, submission_id, current_user)
     attempt = next((a for a in submission.attempts if a.number == number), None) or abort(404)
     return render_template("projects/receipt.html", project=project, submission=submission, attempt=attempt)
-
-
-@bp.route("/<int:project_id>/submissions")
-@login_required
-def review_list(project_id: int):
-    project = get_managed_project_or_404(project_id, current_user)
-    wanted = request.args.get("filter", "")
-    page = paginate_rows(_review_query(project, wanted))
-    return render_template("projects/review_list.html", project=project, page=page, current_filter=wanted)
-
-
-def _review_query(project: Project, wanted: str = ""):
-    """One plain row per trainee (or team), with their submission's summary, rejected uploads and grade.
-
-    A single statement, paginated in SQL: the summary columns ``submit()``
-    keeps on the submission replace loading every attempt, draft item and
-    assessment per row (which took 4 queries a row, 200 a page).
-    """
-    from projects.coursework.models import DraftItem, Team
-    from projects.grading.models import Assessment, AssessmentKind
-
-    rejected = (select(func.count()).select_from(DraftItem)
-                .join(MediaFile, MediaFile.id == DraftItem.candidate_id)
-                .where(DraftItem.submission_id == Submission.id, MediaFile.status == MediaStatus.REJECTED)
-                .correlate(Submission).scalar_subquery())
-    if project.team_mode:
-        stmt = (select(Team.id.label("owner_id"), Team.name.label("name")).where(Team.project_id == project.id)
-                .outerjoin(Submission, (Submission.project_id == project.id) & (Submission.team_id == Team.id))
-                .order_by(Team.name, Team.id))
-    else:
-        stmt = (select(User.id.label("owner_id"), User.name.label("name"))
-                .join(Enrolment, Enrolment.user_id == User.id)
-                .where(Enrolment.cohort_id == project.cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE)
-                .outerjoin(Submission, (Submission.project_id == project.id) & (Submission.user_id == User.id))
-                .order_by(User.name, User.id))
-    stmt = stmt.add_columns(
-        Submission.id.label("submission_id"), func.coalesce(Submission.attempt_count, 0).label("attempts"),
-        Submission.last_submitted_at.label("last_at"), func.coalesce(Submission.last_late, False).label("late"),
-        func.coalesce(rejected, 0).label("rejected"), Assessment.grade.label("grade"),
-        Assessment.status.label("status"),
-    ).outerjoin(Assessment, (Assessment.submission_id == Submission.id) & (Assessment.kind == AssessmentKind.GRADER))
-    filters = {"submitted": Submission.attempt_count > 0,
-               "not_submitted": func.coalesce(Submission.attempt_count, 0) == 0,
-               "late": Submission.last_late.is_(True), "rejected": rejected > 0}
-    return stmt.where(filters[wanted]) if wanted in filters else stmt
 
 
 @bp.route("/<int:project_id>/submissions/<int:submission_id>")
@@ -264,7 +210,8 @@ def download_all(project_id: int):
         for item in attempt.items:
             if item.media is None or not media_services.can_view(current_user, item.media):
                 continue
-            name = f"{folder}/attempt-{attempt.number}/{_safe_name(item.deliverable.name)}-{_safe_name(item.file_name)}"
+            name = (f"{folder}/attempt-{attempt.number}/"
+                    f"{_safe_name(item.deliverable.name)}-{_safe_name(item.file_name)}")
             archive.add_path(str(storage.path(item.media.storage_key)), name)
     filename = f"project-{project.id}-submissions.zip"
     response = Response(archive, mimetype="application/zip")

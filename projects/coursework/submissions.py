@@ -19,6 +19,7 @@ from lms.extensions import db
 from lms.faults import crash_point
 from lms.users.models import Role, User
 from media.models import MediaFile, MediaStatus
+from projects.common import ProjectError
 from projects.coursework import signals
 from projects.coursework.models import (
     Attempt,
@@ -29,7 +30,7 @@ from projects.coursework.models import (
     Submission,
     SubmissionStatus,
 )
-from projects.coursework.services import ProjectError, can_manage, dates_for, is_enrolled, team_of
+from projects.coursework.services import can_manage, dates_for, is_enrolled, team_of
 
 log = logging.getLogger(__name__)
 

@@ -1,31 +1,39 @@
 """Project screens: instructors write and publish briefs; trainees prepare and hand in their work.
 
-Every route loads its objects through a ``get_*_or_404`` helper that also
-checks the user may see them and that child ids belong to the project in the
-URL (a submission or deliverable of another project is a 404, not a leak).
+Every route loads its objects through a ``get_*_or_404`` helper of :mod:`projects.coursework.loaders` that
+also checks the user may see them and that child ids belong to the project in the URL (a submission or
+deliverable of another project is a 404, not a leak).  Refusals read as :mod:`projects.coursework.messages`
+words them; the request edge commits.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.db import utcnow
+from lms.errors import apply_change, describe, flash_error
 from lms.extensions import db
 from lms.forms import ActionForm
-from lms.jobs import commit
 from lms.pagination import paginate
 from lms.programmes.models import Cohort
 from lms.programmes.services import cohorts_taught_by
 from lms.security import role_required
 from lms.users.models import Role, User
-from projects.coursework import services, submissions
+from projects.common import ProjectError
+from projects.coursework import loaders, services, submissions
 from projects.coursework.forms import CopyForm, DeliverableForm, ExtensionForm, ProjectForm, TeamForm
-from projects.coursework.models import Deliverable, Project, Submission, Team
-from projects.coursework.services import ProjectError
+from projects.coursework.loaders import get_deliverable_or_404, get_managed_project_or_404, get_project_or_404
+from projects.coursework.models import Project
+
+#: Grading imports these from here until it uses lms.errors and projects.coursework.loaders itself;
+#: ``apply_change`` (imported above from lms.errors) stays importable from here too.
+error_message = describe
+get_submission_or_404 = loaders.get_submission_or_404
+
 
 #: The plugin's static files (``projects/static``) serve every domain's scripts and styles.
 bp = Blueprint("projects", __name__, url_prefix="/projects", static_url_path="/static",
@@ -46,94 +54,6 @@ def localised_field(data: dict, field: str) -> str:
     return (en if english else ko) or ko or en
 
 
-@bp.app_template_filter("grade")
-def grade_filter(value) -> str:
-    from projects.grading.services import format_grade
-
-    return format_grade(value)
-
-
-def error_message(exc: ProjectError) -> str:
-    """A translated sentence for a rule the user ran into."""
-    p = exc.params
-    messages = {
-        "due_missing": lambda: _("Enter the due date and time."),
-        "opens_after_due": lambda: _("The project must open before it is due."),
-        "cutoff_before_due": lambda: _("The cut-off must not be before the due date."),
-        "title_missing": lambda: _("Give the project a title in at least one language."),
-        "name_missing": lambda: _("Give it a name."),
-        "team_mode_locked": lambda: _("Work has been handed in already, so the project cannot switch between "
-                                      "individual and team work."),
-        "bad_spec": lambda: _("The technical requirements are not consistent: %(detail)s", detail=p.get("detail")),
-        "spec_range": lambda: _("The smallest %(measure)s is larger than the largest.", measure={
-            "duration": _("length"), "width": _("width"), "height": _("height"), "fps": _("frame rate")}.get(
-                p.get("measure"), p.get("measure"))),
-        "wrong_project": lambda: _("This belongs to another project."),
-        "deliverable_in_use": lambda: _("Work was handed in for this deliverable, so it cannot be removed."),
-        "no_deliverables": lambda: _("Add at least one deliverable before publishing."),
-        "has_submissions": lambda: _("Trainees have started work on this project, so it stays published."),
-        "duplicate_team": lambda: _("Another team already has this name."),
-        "not_enrolled": lambda: _("%(name)s is not enrolled in this cohort.", name=p.get("name")),
-        "already_in_team": lambda: _("%(name)s is already in team %(team)s.", name=p.get("name"),
-                                     team=p.get("team")),
-        "user_or_team": lambda: _("Choose one trainee or one team."),
-        "reason_missing": lambda: _("Give a reason."),
-        "no_team": lambda: _("This is a team project and you are not in a team yet. Ask your instructor."),
-        "not_allowed": lambda: _("You cannot hand in work for this project."),
-        "not_open": lambda: _("This project is not open yet."),
-        "closed": lambda: _("The last moment to hand in has passed. Ask your instructor for an extension."),
-        "wrong_deliverable": lambda: _("This deliverable does not take that kind of answer."),
-        "bad_link": lambda: _("Enter a full web address (https://…)."),
-        "bad_consent": lambda: _("Choose a consent status for each person."),
-        "ai_tools_missing": lambda: _("Name the AI tools you used."),
-        "statement": lambda: _("Please confirm the statement."),
-        "incomplete": lambda: _("Some parts are still missing; see the list above."),
-        "rubric_in_use": lambda: _("A project or a grade uses this rubric, so it stays in the library."),
-        "bad_rubric": lambda: _("The rubric is not complete: %(detail)s", detail=p.get("detail")),
-        "no_rubric": lambda: _("Choose a rubric for this project first."),
-        "bad_mark": lambda: _("A mark is not valid (points outside the level's range, or an unknown level)."),
-        "incomplete_marks": lambda: _("Mark every criterion before marking the assessment ready."),
-        "stale": lambda: _("Someone else saved this assessment meanwhile. Check the mark and save again."),
-        "not_in_team": lambda: _("This person is not in the team."),
-        "wrong_media": lambda: _("That video is not part of this attempt."),
-        "comment_missing": lambda: _("Write the comment and choose a moment of the video."),
-        "bad_policy": lambda: _("Check the grading settings: the percentages go from 0 to 100 and the maximum grade "
-                                "must be above 0."),
-        "no_attempts_left": lambda: _("You have used all %(limit)s attempts.", limit=p.get("limit")),
-    }
-    return messages.get(exc.code, lambda: exc.code)()
-
-
-def get_project_or_404(project_id: int, user: User) -> Project:
-    """A project the user may see (managers always; the cohort's trainees once published)."""
-    project = db.session.get(Project, project_id)
-    if project is None or not services.can_view(user, project):
-        abort(404)
-    return project
-
-
-def get_managed_project_or_404(project_id: int, user: User) -> Project:
-    """A project the user may edit and review: admins and the cohort's instructors."""
-    project = db.session.get(Project, project_id)
-    if project is None or not services.can_manage(user, project):
-        abort(404)
-    return project
-
-
-def get_deliverable_or_404(project: Project, deliverable_id: int) -> Deliverable:
-    deliverable = db.session.get(Deliverable, deliverable_id)
-    if deliverable is None or deliverable.project_id != project.id:
-        abort(404)
-    return deliverable
-
-
-def get_submission_or_404(project: Project, submission_id: int) -> Submission:
-    submission = db.session.get(Submission, submission_id)
-    if submission is None or submission.project_id != project.id:
-        abort(404)
-    return submission
-
-
 @bp.route("/")
 @login_required
 def index():
@@ -152,9 +72,8 @@ def new_project():
         try:
             project = services.create_project(cohort, current_user, **_project_fields(form))
         except ProjectError as exc:
-            flash(error_message(exc), "error")
+            flash_error(exc)
         else:
-            commit()
             flash(_("The project is saved as a draft. Add its deliverables, then publish it."), "success")
             return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/edit.html", form=form, cohort=cohort, project=None)
@@ -177,7 +96,8 @@ def _project_fields(form: ProjectForm) -> dict:
 @login_required
 def show(project_id: int):
     project = get_project_or_404(project_id, current_user)
-    context = {"project": project, "action_form": ActionForm(), "manage": services.can_manage(current_user, project)}
+    context = {"project": project, "action_form": ActionForm(),
+               "manage": services.can_manage(current_user, project)}
     if context["manage"]:
         # The newest few; the extensions page has them all, a page at a time.
         context.update(extensions=list(db.session.scalars(services.extensions_query(project).limit(10))))
@@ -194,7 +114,8 @@ def edit(project_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     form = ProjectForm(obj=project)
     if form.validate_on_submit():
-        if apply_change(lambda: services.update_project(project, **_project_fields(form)), _("The project is saved.")):
+        if apply_change(lambda: services.update_project(project, **_project_fields(form)),
+                        _("The project is saved.")):
             return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/edit.html", form=form, cohort=project.cohort, project=project)
 
@@ -213,7 +134,8 @@ def edit_deliverable(project_id: int, deliverable_id: int | None = None):
         fields = {"name_ko": (form.name_ko.data or "").strip(), "name_en": (form.name_en.data or "").strip(),
                   "kind": form.kind.data,
                   "required": form.required.data, "guidance": form.guidance.data, "spec": form.spec()}
-        if apply_change(lambda: services.save_deliverable(project, deliverable, **fields), _("The deliverable is saved.")):
+        if apply_change(lambda: services.save_deliverable(project, deliverable, **fields),
+                        _("The deliverable is saved.")):
             return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/deliverable.html", form=form, project=project, deliverable=deliverable)
 
@@ -224,21 +146,9 @@ def delete_deliverable(project_id: int, deliverable_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     deliverable = get_deliverable_or_404(project, deliverable_id)
     if ActionForm().validate_on_submit():
-        apply_change(lambda: services.remove_deliverable(project, deliverable), _("The deliverable is removed."))
+        apply_change(lambda: services.remove_deliverable(project, deliverable),
+                     _("The deliverable is removed."))
     return redirect(url_for("projects.show", project_id=project.id))
-
-
-def apply_change(change, done: str, describe=None) -> bool:
-    """Run a service call; commit and say *done*, or show the rule it broke (in *describe*'s words)."""
-    try:
-        change()
-    except ProjectError as exc:
-        db.session.rollback()
-        flash((describe or error_message)(exc), "error")
-        return False
-    commit()
-    flash(done, "success")
-    return True
 
 
 @bp.route("/<int:project_id>/<any(publish, unpublish):op>", methods=["POST"])
@@ -247,7 +157,8 @@ def publish(project_id: int, op: str):
     project = get_managed_project_or_404(project_id, current_user)
     if ActionForm().validate_on_submit():
         if op == "publish":
-            apply_change(lambda: services.publish_project(project), _("The project is published to the cohort."))
+            apply_change(lambda: services.publish_project(project),
+                         _("The project is published to the cohort."))
         else:
             apply_change(lambda: services.unpublish_project(project), _("The project is back to draft."))
     return redirect(url_for("projects.show", project_id=project.id))
@@ -263,7 +174,6 @@ def copy(project_id: int):
     if form.validate_on_submit():
         cohort = next(c for c in cohorts if c.id == form.cohort_id.data)
         copied = services.copy_project(project, cohort, current_user)
-        commit()
         flash(_("A draft copy was made; check its dates before publishing."), "success")
         return redirect(url_for("projects.show", project_id=copied.id))
     return render_template("projects/copy.html", form=form, project=project)
@@ -274,16 +184,15 @@ def copy(project_id: int):
 @login_required
 def teams(project_id: int, team_id: int | None = None):
     project = get_managed_project_or_404(project_id, current_user)
-    team = db.session.get(Team, team_id) if team_id else None
-    if team_id and (team is None or team.project_id != project.id):
-        abort(404)
+    team = loaders.get_team_or_404(project, team_id) if team_id else None
     trainees = services.cohort_trainees(project.cohort_id)
     # Ids, not the team's User objects: a field missing from a POST falls back to this data.
     form = TeamForm(data={"name": team.name, "members": [u.id for u in team.members]} if team else None)
     form.members.choices = [(u.id, u.name) for u in trainees]
     if form.validate_on_submit():
         members = [u for u in trainees if u.id in (form.members.data or [])]
-        if apply_change(lambda: services.save_team(project, form.name.data, members, team), _("The team is saved.")):
+        if apply_change(lambda: services.save_team(project, form.name.data, members, team),
+                        _("The team is saved.")):
             return redirect(url_for("projects.teams", project_id=project.id))
     return render_template("projects/teams.html", form=form, project=project, team=team,
                            page=paginate(services.teams_query(project)))
@@ -298,13 +207,19 @@ def extensions(project_id: int):
     form.target.choices = ([(f"team:{t.id}", _("Team %(name)s", name=t.name)) for t in project.teams]
                            + [(f"user:{u.id}", u.name) for u in trainees])
     if form.validate_on_submit():
-        kind, _sep, target_id = form.target.data.partition(":")
-        target = {"team": next((t for t in project.teams if str(t.id) == target_id), None)} if kind == "team" else \
-            {"user": next((u for u in trainees if str(u.id) == target_id), None)}
-        if apply_change(lambda: services.grant_extension(project, granted_by=current_user, due_at=form.due_at.data,
-                                                   cutoff_at=form.cutoff_at.data, reason=form.reason.data, **target),
-                  _("The extension is granted.")):
+        target = _extension_target(form.target.data, project, trainees)
+        if apply_change(lambda: services.grant_extension(
+                project, granted_by=current_user, due_at=form.due_at.data, cutoff_at=form.cutoff_at.data,
+                reason=form.reason.data, **target), _("The extension is granted.")):
             return redirect(url_for("projects.extensions", project_id=project.id))
     page = paginate(services.extensions_query(project))
     return render_template("projects/extensions.html", form=form, project=project, extensions=page.items,
                            extensions_page=page)
+
+
+def _extension_target(choice: str, project: Project, trainees: list[User]) -> dict:
+    """``{"team": …}`` or ``{"user": …}`` for the form's ``team:<id>`` / ``user:<id>`` choice."""
+    kind, _sep, target_id = choice.partition(":")
+    if kind == "team":
+        return {"team": next((t for t in project.teams if str(t.id) == target_id), None)}
+    return {"user": next((u for u in trainees if str(u.id) == target_id), None)}

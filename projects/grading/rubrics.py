@@ -18,8 +18,8 @@ from sqlalchemy.orm import selectinload
 from lms.extensions import db
 from lms.programmes.models import Cohort, CohortInstructor
 from lms.users.models import Role, User
+from projects.common import ProjectError
 from projects.coursework.models import Project
-from projects.coursework.services import ProjectError
 from projects.grading import rules as grading
 from projects.grading.models import Assessment, MarkingStatus, Rubric, RubricVersion
 
@@ -35,7 +35,8 @@ CSV_COLUMNS = ("criterion_id", "criterion_title_ko", "criterion_title_en", "crit
 def normalise(data: dict) -> dict:
     """Check rubric content and return it in canonical form (ids filled in, numbers as strings).
 
-    :raises ProjectError: ``bad_rubric`` with a ``detail`` the builder shows.
+    :raises ProjectError: ``bad_rubric``, with the ``problem`` and the criterion's place ``n`` and ``title``
+        where they are known (``detail`` is for the log).
     """
     criteria = []
     for ci, raw in enumerate((data or {}).get("criteria") or [], start=1):
@@ -51,21 +52,37 @@ def normalise(data: dict) -> dict:
         criterion.update(id=str(raw.get("id") or f"c{ci}").strip(), weight=_number(raw.get("weight", 1) or 1),
                          technical=bool(raw.get("technical")), levels=levels)
         if not (criterion["title_ko"] or criterion["title_en"]):
-            raise ProjectError("bad_rubric", detail=f"criterion {ci} has no title")
+            raise ProjectError("bad_rubric", detail=f"criterion {ci} has no title", problem="no_title", n=ci)
         criteria.append(criterion)
     clean = {"criteria": criteria}
     try:
         grading.rubric_from_dict(clean)
     except grading.GradingError as exc:
-        raise ProjectError("bad_rubric", detail=exc.params.get("detail") or exc.code) from exc
+        raise _refusal(exc, criteria) from exc
     return clean
+
+
+def _refusal(exc: grading.GradingError, criteria: list[dict]) -> ProjectError:
+    """The pure core's verdict on a rubric as a refusal naming the criterion (by place and title) at fault.
+
+    The core's own words stay in ``detail`` and the log: they are for developers.
+    """
+    log.info("rubric refused: %s", exc)
+    where = next(((n, c) for n, c in enumerate(criteria, start=1) if c["id"] == exc.params.get("criterion")),
+                 None)
+    if where is None:
+        return ProjectError("bad_rubric", detail=str(exc), problem=exc.code)
+    n, criterion = where
+    return ProjectError("bad_rubric", detail=str(exc), problem=exc.code, n=n, level=exc.params.get("level"),
+                        title=criterion["title_ko"] or criterion["title_en"])
 
 
 def _number(value) -> str:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ProjectError("bad_rubric", detail=f"not a number: {value!r}") from None
+        raise ProjectError("bad_rubric", detail=f"not a number: {value!r}", problem="not_a_number",
+                           value=str(value)) from None
     return format(number.normalize(), "f") if number == number.to_integral() else str(number)
 
 
@@ -77,7 +94,7 @@ def core(version: RubricVersion) -> grading.Rubric:
 def create_rubric(*, programme_id: int | None, title_ko: str, title_en: str, data: dict, by: User) -> Rubric:
     """A new rubric in a programme's library, with its first version."""
     if not (title_ko.strip() or title_en.strip()):
-        raise ProjectError("title_missing")
+        raise ProjectError("rubric_title_missing")
     rubric = Rubric(programme_id=programme_id, title_ko=title_ko.strip(), title_en=title_en.strip(),
                     created_by_id=by.id)
     rubric.versions.append(RubricVersion(number=1, data=normalise(data), created_by_id=by.id))
@@ -90,7 +107,7 @@ def create_rubric(*, programme_id: int | None, title_ko: str, title_en: str, dat
 def save_rubric(rubric: Rubric, *, title_ko: str, title_en: str, data: dict, by: User) -> RubricVersion:
     """Rename the rubric and, when its content changed, add a version (earlier ones are never rewritten)."""
     if not (title_ko.strip() or title_en.strip()):
-        raise ProjectError("title_missing")
+        raise ProjectError("rubric_title_missing")
     rubric.title_ko, rubric.title_en = title_ko.strip(), title_en.strip()
     clean = normalise(data)
     if clean != rubric.latest.data:
@@ -139,7 +156,8 @@ def to_json(rubric: Rubric, version: RubricVersion | None = None) -> dict:
 def from_json(payload: dict) -> tuple[str, str, dict]:
     """(title_ko, title_en, content) from exported JSON."""
     if not isinstance(payload, dict) or not isinstance(payload.get("criteria"), list):
-        raise ProjectError("bad_rubric", detail="expected a JSON object with a criteria list")
+        raise ProjectError("bad_rubric", detail="expected a JSON object with a criteria list",
+                           problem="not_an_export")
     return str(payload.get("title_ko") or ""), str(payload.get("title_en") or ""), normalise(payload)
 
 
@@ -179,7 +197,8 @@ def from_csv(text: str) -> dict:
     """Rubric content from :func:`to_csv`'s format (a BOM and Excel's quoting are fine)."""
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows or "criterion_id" not in rows[0]:
-        raise ProjectError("bad_rubric", detail="the first row must name the columns (criterion_id, ...)")
+        raise ProjectError("bad_rubric", detail="the first row must name the columns (criterion_id, ...)",
+                           problem="csv_header")
     criteria: dict[str, dict] = {}
     for row in rows:
         row = {k: _unquote(v) for k, v in row.items() if k}

@@ -7,7 +7,7 @@ turns one :class:`Mark` per criterion into a :class:`Grade` in this order:
 1. *raw*: the sum of ``weight * points`` over the criteria;
 2. *scale*: ``raw / max_raw * max_grade``, so a rubric of any size lands on
    the project's scale;
-3. *late penalty* (:class:`LatePolicy`), taken from the scaled grade so that
+3. *late penalty* (:class:`~projects.grading.lateness.LatePolicy`), taken from the scaled grade so that
    "10 % per day" means 10 points of 100 whatever the rubric's own total;
 4. *adjustment*: the individual correction a team member may get, added after
    the penalty because it is about the person, not about when the work came in;
@@ -22,79 +22,25 @@ throughout and every input is read through ``str``, so ``0.1`` is one tenth:
 on a grade sheet 0.1 + 0.2 has to be 0.3.
 
 Nothing here imports Flask or the database (architecture rule 7), so the CLI,
-the worker and the tests can grade without an application.
+the worker and the tests can grade without an application.  The error type and
+the decimal settings are in :mod:`~projects.grading.arithmetic`, the late
+policies in :mod:`~projects.grading.lateness`; both are importable from here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from decimal import (
-    ROUND_HALF_EVEN,
-    ROUND_HALF_UP,
-    Context,
-    Decimal,
-    DivisionByZero,
-    InvalidOperation,
-    Overflow,
-    localcontext,
-)
-from enum import Enum
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any, cast
+
+from projects.grading.arithmetic import CONTEXT, ERROR_CODES, GradingError, decimal_of
+from projects.grading.lateness import LatePolicy, LatePolicyKind, late_days
 
 __all__ = [
     "ERROR_CODES", "GradingError", "Level", "Criterion", "Rubric", "rubric_from_dict", "Mark",
     "criterion_points", "LatePolicyKind", "LatePolicy", "late_days", "Grade", "grade",
 ]
-
-ERROR_CODES = (
-    "unknown_criterion",
-    "unknown_level",
-    "points_required",
-    "points_out_of_range",
-    "missing_mark",
-    "duplicate_mark",
-    "bad_rubric",
-    "bad_policy",
-)
-
-#: Arithmetic settings for every computation here, so that a grade does not
-#: depend on whatever decimal context the calling thread happens to have.
-_CONTEXT = Context(prec=34, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
-
-_HUNDRED = Decimal(100)
-
-
-class GradingError(ValueError):
-    """A rubric, a mark or a grading setting that cannot be used.
-
-    :attr:`code` is one of :data:`ERROR_CODES`; :attr:`params` holds the ids
-    and numbers behind it, plus ``detail``, a sentence for developers, where
-    one helps.  The caller turns code and params into a message in the
-    user's language.
-    """
-
-    def __init__(self, code: str, **params: Any) -> None:
-        self.code = code
-        self.params = params
-        detail = params.get("detail")
-        super().__init__(f"{code}: {detail}" if detail else f"{code} {params}")
-
-
-def _decimal(value: Any, code: str, what: str, **params: Any) -> Decimal:
-    """*value* as a finite Decimal, read through ``str`` so that a float 0.1 is one tenth."""
-    # bool is an int, but True as a number of points is always a slip.
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise GradingError(code, value=value, **params, detail=f"{what} must be a number, not {value!r}")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite():
-        raise GradingError(code, value=value, **params,
-                           detail=f"{what} must be a finite number, not {value!r}")
-    return number
 
 
 def _check_id(value: Any, what: str) -> None:
@@ -103,7 +49,7 @@ def _check_id(value: Any, what: str) -> None:
 
 
 def _points(value: Any, what: str, **params: Any) -> Decimal:
-    number = _decimal(value, "bad_rubric", what, **params)
+    number = decimal_of(value, "bad_rubric", what, **params)
     if number < 0:
         raise GradingError("bad_rubric", value=number, **params, detail=f"{what} must not be negative")
     return number
@@ -155,7 +101,8 @@ class Level:
     @property
     def top(self) -> Decimal:
         """The most this level can give."""
-        return self.max_points if self.is_range else self.points
+        # A level has fixed points or a full range (checked when it is built).
+        return cast(Decimal, self.max_points if self.is_range else self.points)
 
 
 @dataclass(frozen=True)
@@ -184,7 +131,7 @@ class Criterion:
         ids = [level.id for level in levels]
         if len(set(ids)) != len(ids):
             raise GradingError("bad_rubric", **where, detail=f"criterion {self.id!r} repeats a level id")
-        weight = _decimal(self.weight, "bad_rubric", "weight", **where)
+        weight = decimal_of(self.weight, "bad_rubric", "weight", **where)
         if weight < 0:
             raise GradingError("bad_rubric", **where, value=weight, detail="weight must not be negative")
         object.__setattr__(self, "levels", levels)
@@ -236,7 +183,7 @@ class Rubric:
     @property
     def max_raw(self) -> Decimal:
         """The raw total of a perfect piece of work: ``sum(weight * max_points)``."""
-        with localcontext(_CONTEXT):
+        with localcontext(CONTEXT):
             return sum((c.weight * c.max_points for c in self.criteria), Decimal(0))
 
     def criterion(self, criterion_id: str) -> Criterion:
@@ -286,7 +233,7 @@ def _criterion_from_dict(item: Mapping[str, Any]) -> Criterion:
     if not all(isinstance(level, Mapping) for level in levels):
         raise GradingError("bad_rubric", detail="each level must be an object")
     return Criterion(
-        id=item.get("id"),
+        id=cast(str, item.get("id")),  # checked when the criterion is built
         levels=tuple(Level(id=level.get("id"), points=level.get("points"), min_points=level.get("min_points"),
                            max_points=level.get("max_points")) for level in levels),
         weight=item.get("weight", 1),
@@ -313,7 +260,7 @@ class Mark:
 
     def __post_init__(self) -> None:
         if self.points is not None:
-            object.__setattr__(self, "points", _decimal(self.points, "points_out_of_range", "points",
+            object.__setattr__(self, "points", decimal_of(self.points, "points_out_of_range", "points",
                                                         criterion=self.criterion_id, level=self.level_id))
 
 
@@ -336,88 +283,14 @@ def criterion_points(criterion: Criterion, mark: Mark) -> Decimal:
         if level.is_range:
             if mark.points is None:
                 raise GradingError("points_required", **where, min=level.min_points, max=level.max_points)
-            low, high = level.min_points, level.max_points
+            low, high = cast(Decimal, level.min_points), cast(Decimal, level.max_points)
         elif mark.points is None:
-            return level.points
+            return level.top
         else:
-            low = high = level.points
+            low = high = level.top
     if not low <= mark.points <= high:
         raise GradingError("points_out_of_range", **where, points=mark.points, min=low, max=high)
     return mark.points
-
-
-class LatePolicyKind(str, Enum):
-    """How work handed in after the deadline is penalised."""
-
-    NONE = "none"
-    PER_DAY = "per_day"
-    CAP = "cap"
-
-
-@dataclass(frozen=True)
-class LatePolicy:
-    """A project's late-work rule.
-
-    ``PER_DAY`` takes ``percent`` of the maximum grade for each started late
-    day, but never below ``floor`` percent of it (and a grade already below
-    the floor is left alone: the penalty never raises a grade).  ``CAP``
-    limits late work to ``percent`` of the maximum grade.  ``floor`` only
-    matters to ``PER_DAY``; ``NONE`` ignores both numbers.
-
-    :raises GradingError: ``bad_policy`` for an unknown kind or a percentage
-        outside ``[0, 100]``.
-    """
-
-    kind: LatePolicyKind = LatePolicyKind.NONE
-    percent: Decimal = Decimal(0)
-    floor: Decimal = Decimal(0)
-
-    def __post_init__(self) -> None:
-        try:
-            kind = LatePolicyKind(self.kind)
-        except ValueError:
-            raise GradingError("bad_policy", kind=self.kind,
-                               detail=f"unknown late policy {self.kind!r}") from None
-        object.__setattr__(self, "kind", kind)
-        for name in ("percent", "floor"):
-            value = _decimal(getattr(self, name), "bad_policy", name)
-            if not 0 <= value <= _HUNDRED:
-                raise GradingError("bad_policy", **{name: value}, detail=f"{name} must be between 0 and 100")
-            object.__setattr__(self, name, value)
-
-    def penalty(self, scaled: Decimal, max_grade: Decimal, days: int) -> Decimal:
-        """How much to take from *scaled* (a grade out of *max_grade*) for work *days* late."""
-        if days <= 0 or self.kind is LatePolicyKind.NONE:
-            return Decimal(0)
-        with localcontext(_CONTEXT):
-            if self.kind is LatePolicyKind.CAP:
-                return max(scaled - max_grade * self.percent / _HUNDRED, Decimal(0))
-            floor = max_grade * self.floor / _HUNDRED
-            if scaled <= floor:
-                return Decimal(0)
-            return min(max_grade * self.percent / _HUNDRED * days, scaled - floor)
-
-
-def late_days(submitted_at: datetime, due_at: datetime) -> int:
-    """The started 24-hour periods between *due_at* and *submitted_at*.
-
-    Work handed in at or before the deadline is 0 days late; one second after
-    it, 1 day.  Both datetimes must be timezone-aware.
-
-    :raises ValueError: for a naive datetime, whose instant is unknown.
-    """
-    for value in (submitted_at, due_at):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("late_days needs timezone-aware datetimes")
-    # Subtracting datetimes that share a tzinfo ignores their UTC offsets, so
-    # a deadline across a change to summer time would be an hour off; in UTC
-    # the difference is the time that really passed.
-    late = submitted_at.astimezone(timezone.utc) - due_at.astimezone(timezone.utc)
-    if late <= timedelta(0):
-        return 0
-    # divmod on timedeltas is exact integer arithmetic, unlike late / timedelta(days=1).
-    days, rest = divmod(late, timedelta(days=1))
-    return days + (1 if rest else 0)
 
 
 @dataclass(frozen=True)
@@ -438,8 +311,12 @@ class Grade:
     per_criterion: dict[str, Decimal]
 
 
+#: The default policy: late work costs nothing (a frozen value, so one instance serves every call).
+NO_PENALTY = LatePolicy()
+
+
 def grade(rubric: Rubric, marks: Iterable[Mark], *, max_grade: Decimal = Decimal(100), late_days: int = 0,
-          policy: LatePolicy = LatePolicy(), adjustment: Decimal = Decimal(0), places: int = 1,
+          policy: LatePolicy = NO_PENALTY, adjustment: Decimal = Decimal(0), places: int = 1,
           partial: bool = False) -> Grade:
     """Grade one piece of work: raw, scale, late penalty, adjustment, clamp, round.
 
@@ -461,14 +338,15 @@ def grade(rubric: Rubric, marks: Iterable[Mark], *, max_grade: Decimal = Decimal
         raise GradingError("bad_policy", late_days=late_days, detail="late_days must be a whole number >= 0")
     if not isinstance(policy, LatePolicy):
         raise GradingError("bad_policy", detail="policy must be a LatePolicy")
-    max_grade = _decimal(max_grade, "bad_policy", "max_grade")
+    max_grade = decimal_of(max_grade, "bad_policy", "max_grade")
     quantum = Decimal(1).scaleb(-places)
-    if max_grade <= 0 or max_grade.normalize().as_tuple().exponent < -places:
+    # decimal_of() refused NaN and infinities, so the exponent is a number.
+    if max_grade <= 0 or cast(int, max_grade.normalize().as_tuple().exponent) < -places:
         raise GradingError("bad_policy", max_grade=max_grade, places=places,
                            detail="max_grade must be positive with at most `places` decimals")
-    adjustment = _decimal(adjustment, "bad_policy", "adjustment")
+    adjustment = decimal_of(adjustment, "bad_policy", "adjustment")
     points = _collect_points(rubric, marks, partial)
-    with localcontext(_CONTEXT):
+    with localcontext(CONTEXT):
         raw = sum((rubric.criterion(cid).weight * value for cid, value in points.items()), Decimal(0))
         max_raw = rubric.max_raw
         # Multiplying before dividing keeps the quotient exact whenever it terminates.

@@ -23,9 +23,10 @@ from lms.faults import crash_point
 from lms.notifications.services import notify
 from lms.users.models import User
 from media.models import MediaStatus
+from projects.common import ProjectError
 from projects.coursework import signals
 from projects.coursework.models import Attempt, Extension, Project, Submission, TeamMember
-from projects.coursework.services import ProjectError, cohort_trainees
+from projects.coursework.services import cohort_trainees
 from projects.grading import rubrics
 from projects.grading import rules as grading
 from projects.grading.models import (
@@ -136,7 +137,8 @@ def save_assessment(assessment: Assessment, *, expected_version: int, marks: dic
     technical criterion keeps ``auto`` only while it equals the pre-filled mark.
 
     :raises StaleAssessment: the form saw an older version.
-    :raises ProjectError: ``bad_mark`` (points outside a range, unknown level), ``released``.
+    :raises ProjectError: ``bad_mark`` (points outside a range, unknown level: the core's code as ``problem``),
+        ``incomplete_marks``.
     """
     if assessment.version != expected_version:
         raise StaleAssessment(assessment)
@@ -167,7 +169,7 @@ def save_assessment(assessment: Assessment, *, expected_version: int, marks: dic
         with db.session.no_autoflush:
             result = compute(assessment)
     except grading.GradingError as exc:
-        raise ProjectError("bad_mark", criterion=exc.params.get("criterion_id"), detail=exc.code) from exc
+        raise _mark_refusal(assessment, exc) from exc
     if status in (MarkingStatus.READY, MarkingStatus.RELEASED) and result is None:
         raise ProjectError("incomplete_marks")
     if status is MarkingStatus.NOT_STARTED and clean:
@@ -185,6 +187,19 @@ def save_assessment(assessment: Assessment, *, expected_version: int, marks: dic
     return assessment
 
 
+def _mark_refusal(assessment: Assessment, exc: grading.GradingError) -> ProjectError:
+    """The pure core's verdict on a mark as a refusal naming the criterion by its title (the core's words are
+    kept in ``detail``, for the log)."""
+    criterion = next((c for c in assessment.rubric_version.criteria if c["id"] == exc.params.get("criterion")), {})
+    title = criterion.get("title_ko") or criterion.get("title_en") or exc.params.get("criterion")
+    return ProjectError("bad_mark", detail=str(exc), problem=exc.code, criterion=title,
+                        min=_plain(exc.params.get("min")), max=_plain(exc.params.get("max")))
+
+
+def _plain(number) -> str | None:
+    return None if number is None else format_grade(number)
+
+
 def _points(value) -> str | None:
     if value in (None, ""):
         return None
@@ -200,11 +215,19 @@ def history(assessment: Assessment) -> list[AssessmentChange]:
 
 
 def set_adjustment(assessment: Assessment, user: User, points, reason: str, by: User) -> None:
-    """An individual adjustment for one member of a team (0 removes it)."""
+    """An individual adjustment for one member of a team (0 removes it).
+
+    :raises ProjectError: ``not_in_team``, ``bad_adjustment`` (not a number).
+    """
     submission = assessment.submission
     if submission.team_id is None or user not in submission.team.members:
         raise ProjectError("not_in_team")
-    value = Decimal(str(points or 0))
+    try:
+        value = Decimal(str(points or 0).strip())
+    except ArithmeticError:
+        raise ProjectError("bad_adjustment", detail=f"not a number: {points!r}") from None
+    if not value.is_finite():
+        raise ProjectError("bad_adjustment", detail=f"not a finite number: {points!r}")
     existing = assessment.adjustment_for(user.id)
     if value == 0 and existing is not None:
         assessment.adjustments.remove(existing)
@@ -232,7 +255,7 @@ def add_comment(assessment: Assessment, *, media_id: int, seconds: float, criter
     """Pin feedback to a moment of one of the attempt's videos."""
     attempt = db.session.get(Attempt, assessment.attempt_id) if assessment.attempt_id else None
     if attempt is None or media_id not in {i.media_id for i in attempt.items}:
-        raise ProjectError("wrong_media")
+        raise ProjectError("media_not_in_attempt")
     if criterion_id and criterion_id not in {c["id"] for c in assessment.rubric_version.criteria}:
         raise ProjectError("bad_mark", detail="criterion")
     if not text.strip() or seconds < 0:

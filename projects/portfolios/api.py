@@ -1,24 +1,26 @@
 """API: portfolios, items, share links and the view log.
 
-The same services and checks as the screens.  ``/portfolios/me`` is the token owner's own portfolio;
+The same services and loaders as the screens.  ``/portfolios/me`` is the token owner's own portfolio;
 ``/portfolios/<id>`` answers only readers the trainee allowed (and logs employers' reads), with published
-items only.  A share link's token is in the answer that creates it and never again.
+items only.  A share link's token is in the answer that creates it and never again.  A refusal reaches the
+one JSON error handler (422 with its sentence); the request edge commits.
 """
 from __future__ import annotations
 
 from flask import g, url_for
 from flask.views import MethodView
-from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from lms.api import api_blueprint
-from lms.extensions import db
-from lms.jobs import commit
-from lms.users.models import Role
-from projects.coursework.services import ProjectError
+from projects.portfolios import links
 from projects.portfolios import services as portfolios
-from projects.portfolios.models import Portfolio, PortfolioItem, ShareLink, Visibility
-from projects.portfolios.views import error_message
+from projects.portfolios.loaders import (
+    get_own_item_or_404,
+    get_own_link_or_404,
+    get_own_portfolio_or_404,
+    get_readable_or_404,
+)
+from projects.portfolios.models import Visibility
 
 blp = api_blueprint("portfolios_api", __name__, "", description="Portfolios and share links.")
 
@@ -106,12 +108,13 @@ class PortfolioSchema(Schema):
 class LinkSchema(Schema):
     id = fields.Int(dump_only=True)
     recipient = fields.Str(required=True, validate=validate.Length(min=1, max=160))
-    days = fields.Int(load_only=True, load_default=30, validate=validate.Range(min=1, max=portfolios.LINK_DAYS_MAX))
+    days = fields.Int(load_only=True, load_default=30,
+                      validate=validate.Range(min=1, max=links.LINK_DAYS_MAX))
     expires_at = fields.DateTime(dump_only=True)
     revoked_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     last_used_at = fields.DateTime(dump_only=True, allow_none=True)
-    state = fields.Function(lambda link: portfolios.link_state(link), dump_only=True)
+    state = fields.Function(lambda link: links.link_state(link), dump_only=True)
 
 
 class NewLinkSchema(LinkSchema):
@@ -126,46 +129,21 @@ class ViewSchema(Schema):
     recipient = fields.Str(attribute="link.recipient", allow_none=True)
 
 
-def _unprocessable(exc: ProjectError):
-    db.session.rollback()
-    abort(422, message=error_message(exc))
-
-
-def _own() -> Portfolio:
-    if g.api_user.role is not Role.TRAINEE:
-        abort(404)
-    return portfolios.portfolio_of(g.api_user, create=True)
-
-
-def _own_item(item_id: int) -> PortfolioItem:
-    portfolio = _own()
-    item = db.session.get(PortfolioItem, item_id)
-    if item is None or item.portfolio_id != portfolio.id:
-        abort(404)
-    return item
-
-
 @blp.route("/portfolios/me")
 class OwnPortfolio(MethodView):
     @blp.response(200, PortfolioSchema)
     def get(self):
         """The token owner's portfolio with every item (trainees)."""
-        portfolio = _own()
-        commit()
-        return portfolio
+        return get_own_portfolio_or_404(g.api_user)
 
     @blp.arguments(PortfolioSchema)
     @blp.response(200, PortfolioSchema)
     def put(self, data, **_kwargs):
         """Change headline, texts, skills, region and visibility (leaving "link" stops every share link)."""
-        portfolio = _own()
+        portfolio = get_own_portfolio_or_404(g.api_user)
         visibility = data.pop("visibility", {"value": "private"})
         visibility = visibility.get("value") if isinstance(visibility, dict) else visibility
-        try:
-            portfolios.update_portfolio(portfolio, visibility=visibility, **data)
-        except ProjectError as exc:
-            _unprocessable(exc)
-        commit()
+        portfolios.update_portfolio(portfolio, visibility=visibility, **data)
         return portfolio
 
 
@@ -174,22 +152,17 @@ class OwnItems(MethodView):
     @blp.response(200, ItemSchema(many=True))
     def get(self):
         """Every item of the token owner's portfolio, in order."""
-        return _own().items
+        return get_own_portfolio_or_404(g.api_user).items
 
     @blp.arguments(ItemSchema)
     @blp.response(201, ItemSchema)
     def post(self, data):
         """Add a released, graded attempt (``attempt_id``) as an unpublished item."""
-        portfolio = _own()
-        try:
-            item = portfolios.add_item(portfolio, data["attempt_id"])
-            if any(data.get(name) for name in ("title_ko", "title_en", "reflection_ko", "reflection_en")):
-                portfolios.update_item(item, title_ko=data["title_ko"] or item.title_ko,
-                                       title_en=data["title_en"] or item.title_en,
-                                       reflection_ko=data["reflection_ko"], reflection_en=data["reflection_en"])
-        except ProjectError as exc:
-            _unprocessable(exc)
-        commit()
+        item = portfolios.add_item(get_own_portfolio_or_404(g.api_user), data["attempt_id"])
+        if any(data.get(name) for name in ("title_ko", "title_en", "reflection_ko", "reflection_en")):
+            portfolios.update_item(item, title_ko=data["title_ko"] or item.title_ko,
+                                   title_en=data["title_en"] or item.title_en,
+                                   reflection_ko=data["reflection_ko"], reflection_en=data["reflection_en"])
         return item
 
 
@@ -198,24 +171,21 @@ class OwnItemById(MethodView):
     @blp.response(200, ItemSchema)
     def get(self, item_id):
         """One item of the token owner's portfolio."""
-        return _own_item(item_id)
+        return get_own_item_or_404(item_id, g.api_user)
 
     @blp.arguments(ItemUpdateSchema)
     @blp.response(200, ItemSchema)
     def put(self, data, item_id):
         """Change texts and file; record consent (one value per person, in order); publish or hide."""
-        item = _own_item(item_id)
-        try:
-            portfolios.update_item(item, title_ko=data["title_ko"] or item.title_ko,
-                                   title_en=data["title_en"] or item.title_en, reflection_ko=data["reflection_ko"],
-                                   reflection_en=data["reflection_en"], media_id=data["media_id"])
-            if data["consent"] is not None:
-                portfolios.record_consent(item, [(value, "") for value in data["consent"]])
-            if data["published"] is not None:
-                portfolios.set_published(item, data["published"])
-        except ProjectError as exc:
-            _unprocessable(exc)
-        commit()
+        item = get_own_item_or_404(item_id, g.api_user)
+        portfolios.update_item(item, title_ko=data["title_ko"] or item.title_ko,
+                               title_en=data["title_en"] or item.title_en,
+                               reflection_ko=data["reflection_ko"], reflection_en=data["reflection_en"],
+                               media_id=data["media_id"])
+        if data["consent"] is not None:
+            portfolios.record_consent(item, [(value, "") for value in data["consent"]])
+        if data["published"] is not None:
+            portfolios.set_published(item, data["published"])
         return item
 
 
@@ -225,8 +195,7 @@ class OwnItemRemoval(MethodView):
     @blp.response(204)
     def delete(self, item_id):
         """Remove the item from the portfolio (the work and its grade stay)."""
-        portfolios.remove_item(_own_item(item_id))
-        commit()
+        portfolios.remove_item(get_own_item_or_404(item_id, g.api_user))
 
 
 @blp.route("/portfolios/me/links")
@@ -234,18 +203,14 @@ class OwnLinks(MethodView):
     @blp.response(200, LinkSchema(many=True))
     def get(self):
         """The share links, newest first (their tokens are not stored and cannot be shown again)."""
-        return _own().links
+        return get_own_portfolio_or_404(g.api_user).links
 
     @blp.arguments(LinkSchema)
     @blp.response(201, NewLinkSchema)
     def post(self, data):
         """Make a link for one recipient, working ``days`` days; ``url`` holds the token, shown this once."""
-        portfolio = _own()
-        try:
-            link, token = portfolios.create_link(portfolio, recipient=data["recipient"], days=data["days"])
-        except ProjectError as exc:
-            _unprocessable(exc)
-        commit()
+        link, token = links.create_link(get_own_portfolio_or_404(g.api_user), recipient=data["recipient"],
+                                        days=data["days"])
         link.url = url_for("portfolios.shared", token=token, _external=True)
         return link
 
@@ -255,12 +220,7 @@ class OwnLinkById(MethodView):
     @blp.response(204)
     def delete(self, link_id):
         """Revoke the link at once."""
-        portfolio = _own()
-        link = db.session.get(ShareLink, link_id)
-        if link is None or link.portfolio_id != portfolio.id:
-            abort(404)
-        portfolios.revoke_link(link)
-        commit()
+        links.revoke_link(get_own_link_or_404(link_id, g.api_user))
 
 
 @blp.route("/portfolios/me/views")
@@ -268,7 +228,7 @@ class OwnViews(MethodView):
     @blp.response(200, ViewSchema(many=True))
     def get(self):
         """Who read the portfolio (employers and links), newest first."""
-        return portfolios.view_log(_own())
+        return links.view_log(get_own_portfolio_or_404(g.api_user))
 
 
 @blp.route("/portfolios/<int:portfolio_id>")
@@ -276,9 +236,6 @@ class PortfolioById(MethodView):
     @blp.response(200, PortfolioSchema)
     def get(self, portfolio_id):
         """A portfolio the token owner may read, with its published items; an employer's read is logged."""
-        portfolio = db.session.get(Portfolio, portfolio_id)
-        if portfolio is None or not portfolios.can_read(g.api_user, portfolio):
-            abort(404)
-        portfolios.log_view(portfolio, viewer=g.api_user)
-        commit()
+        portfolio = get_readable_or_404(portfolio_id, g.api_user)
+        links.log_view(portfolio, viewer=g.api_user)
         return portfolio

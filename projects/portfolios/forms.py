@@ -16,7 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from projects.portfolios.services import LINK_DAYS_MAX, REGIONS
+from projects.portfolios.links import LINK_DAYS_MAX
+from projects.portfolios.services import REGIONS
 
 
 def visibility_choices():

@@ -1,21 +1,16 @@
-"""Portfolios: a trainee's chosen, released and graded work, who may read it, share links and the view log.
+"""Portfolios: a trainee's chosen, released and graded work, and who may read it.
 
 Only the owner sees unpublished items; everyone else (staff, approved
 employers, link holders) sees published items whose grade is still released,
 and only the renditions Gongbang made of their files, never the upload.
-Share-link tokens are shown once and stored as SHA-256; a link works while it
-is neither revoked nor expired and the portfolio's visibility is "link".
-Leaving "link" visibility stops every live link for good, so widening it again
-later never reopens a link the trainee may have forgotten.
+Share links and the view log are in :mod:`projects.portfolios.links`; who is an
+approved employer the employer domain answers (:mod:`projects.portfolios.signals`).
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import or_, select
@@ -25,21 +20,13 @@ from lms.extensions import db
 from lms.programmes.services import teaches_trainee
 from lms.users.models import Role, User
 from media.models import MediaFile, MediaStatus
-from projects.careers import services as careers
-from projects.careers.services import employer_of, has_contact, is_approved_employer
 from projects.coursework.models import Attempt, Submission, TeamMember
-from projects.coursework.services import ProjectError
 from projects.grading import rubrics
 from projects.grading import rules as grading
 from projects.grading.models import Assessment, AssessmentKind, MarkingStatus
-from projects.portfolios.models import (
-    Portfolio,
-    PortfolioCompetency,
-    PortfolioItem,
-    PortfolioView,
-    ShareLink,
-    Visibility,
-)
+from projects.portfolios import links, signals
+from projects.portfolios.messages import PortfolioError
+from projects.portfolios.models import Portfolio, PortfolioCompetency, PortfolioItem, Visibility
 
 log = logging.getLogger(__name__)
 
@@ -61,25 +48,22 @@ COMPETENCY_SHARE = Decimal("0.75")
 CONSENT_VALUES = ("given", "pending", "refused")
 #: Renditions a reader may load: the poster, the web preview and the display picture (no sprite sheets).
 READER_RENDITIONS = ("poster.jpg", "display.jpg", "preview.mp4", "preview.webm")
-LINK_DAYS_MAX = 365
 MAX_SKILLS = 20
+#: Share links and the view log live in :mod:`projects.portfolios.links`; these names stay reachable here
+#: for callers that use them through the services (the privacy export, tests, the permission matrix).
+create_link, revoke_link = links.create_link, links.revoke_link
+link_state, view_log = links.link_state, links.view_log
 
 
 def at_least(visibility: Visibility, level: Visibility) -> bool:
     return LEVELS.index(visibility) >= LEVELS.index(level)
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def public_name(user: User) -> str:
     """First name and the initial of the last ("Dilnoza K."): what employers see before contact is accepted
-    (careers' rule, so search results and the portfolio page name a trainee alike)."""
-    return careers.public_name(user.name)
+    (the employer domain's rule, so search results and the portfolio page name a trainee alike)."""
+    return signals.public_name(user)
 
-
-# Reading ------------------------------------------------------------------------------------------------
 
 
 def portfolio_of(user: User, *, create: bool = False) -> Portfolio | None:
@@ -87,7 +71,7 @@ def portfolio_of(user: User, *, create: bool = False) -> Portfolio | None:
     portfolio = db.session.scalar(select(Portfolio).where(Portfolio.owner_id == user.id))
     if portfolio is None and create:
         if user.role is not Role.TRAINEE:
-            raise ProjectError("not_trainee")
+            raise PortfolioError("not_trainee")
         portfolio = Portfolio(owner_id=user.id, skills=[], visibility=Visibility.PRIVATE)
         db.session.add(portfolio)
         db.session.flush()
@@ -111,7 +95,7 @@ def can_read(viewer: User, portfolio: Portfolio) -> bool:
         return False
     if at_least(portfolio.visibility, Visibility.STAFF) and is_staff_reader(viewer, portfolio.owner):
         return True
-    return at_least(portfolio.visibility, Visibility.EMPLOYERS) and is_approved_employer(viewer)
+    return at_least(portfolio.visibility, Visibility.EMPLOYERS) and signals.is_approved_employer(viewer)
 
 
 def sees_full_name(viewer: User, portfolio: Portfolio) -> bool:
@@ -119,7 +103,7 @@ def sees_full_name(viewer: User, portfolio: Portfolio) -> bool:
     employer whose interest the trainee accepted; other employers see :func:`public_name`."""
     if viewer.id == portfolio.owner_id or viewer.is_staff:
         return True
-    return viewer.role is Role.EMPLOYER and has_contact(employer_of(viewer), portfolio.owner_id)
+    return viewer.role is Role.EMPLOYER and signals.has_contact(viewer, portfolio.owner_id)
 
 
 def item_shown(item: PortfolioItem) -> bool:
@@ -143,51 +127,8 @@ def reader_item(portfolio: Portfolio, item_id: int, *, owner: bool) -> Portfolio
     return item
 
 
-def link_by_token(token: str) -> ShareLink | None:
-    """The share link of *token*, whatever its state."""
-    if not token or len(token) > 100:
-        return None
-    return db.session.scalar(select(ShareLink).where(ShareLink.token_hash == token_hash(token)))
-
-
-def live_link(token: str, now: datetime | None = None) -> ShareLink | None:
-    """The share link of *token* while it works: not revoked, not expired, the portfolio still shared by link."""
-    link = link_by_token(token)
-    now = now or utcnow()
-    if link is None or link.revoked_at is not None or link.expires_at <= now:
-        return None
-    portfolio = link.portfolio
-    if portfolio.visibility is not Visibility.LINK or not portfolio.owner.active:
-        return None
-    return link
-
-
 def korean_shown(portfolio: Portfolio) -> bool:
     return bool(portfolio.owner.share_korean and portfolio.owner.korean_test)
-
-
-# The view log -------------------------------------------------------------------------------------------
-
-
-def log_view(portfolio: Portfolio, *, viewer: User | None = None, link: ShareLink | None = None) -> None:
-    """Record a view by an employer or through a link (the owner's and staff's own reading is not logged)."""
-    if link is not None:
-        link.last_used_at = utcnow()
-        db.session.add(PortfolioView(portfolio_id=portfolio.id, link_id=link.id, via="link"))
-    elif viewer is not None and viewer.role is Role.EMPLOYER:
-        db.session.add(PortfolioView(portfolio_id=portfolio.id, viewer_id=viewer.id, via=viewer.role.value))
-    else:
-        return
-    db.session.flush()
-
-
-def view_log(portfolio: Portfolio, limit: int = 200) -> list[PortfolioView]:
-    return list(db.session.scalars(select(PortfolioView).where(PortfolioView.portfolio_id == portfolio.id)
-                                   .order_by(PortfolioView.viewed_at.desc(), PortfolioView.id.desc())
-                                   .limit(limit)))
-
-
-# Eligible work ------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -223,12 +164,9 @@ def _default_file(attempt: Attempt) -> MediaFile | None:
     return next((m for m in files if m.kind == "video"), files[0] if files else None)
 
 
-# Changing the portfolio ---------------------------------------------------------------------------------
-
-
-def update_portfolio(portfolio: Portfolio, *, headline_ko: str = "", headline_en: str = "", about_ko: str = "",
-                     about_en: str = "", skills: list[str] | str = (), region: str | None = None,
-                     visibility: Visibility | str = Visibility.PRIVATE) -> int:
+def update_portfolio(portfolio: Portfolio, *, headline_ko: str = "", headline_en: str = "",
+                     about_ko: str = "", about_en: str = "", skills: list[str] | str = (),
+                     region: str | None = None, visibility: Visibility | str = Visibility.PRIVATE) -> int:
     """Change the portfolio's texts, skills, region and visibility.
 
     Links only live while the visibility stays "link": a change to anything else (or a save while it is
@@ -236,14 +174,14 @@ def update_portfolio(portfolio: Portfolio, *, headline_ko: str = "", headline_en
     "link" later does not silently reopen them.
 
     :returns: how many live share links were stopped.
-    :raises ProjectError: ``bad_region``, ``bad_visibility``, ``too_many_skills``.
+    :raises PortfolioError: ``bad_region``, ``bad_visibility``, ``too_many_skills``.
     """
     if region and region not in REGIONS:
-        raise ProjectError("bad_region")
+        raise PortfolioError("bad_region")
     try:
         visibility = Visibility(visibility)
     except ValueError:
-        raise ProjectError("bad_visibility") from None
+        raise PortfolioError("bad_visibility") from None
     if isinstance(skills, str):
         skills = re.split(r"[,\n]", skills)
     clean: list[str] = []
@@ -252,12 +190,12 @@ def update_portfolio(portfolio: Portfolio, *, headline_ko: str = "", headline_en
         if skill and skill.casefold() not in {s.casefold() for s in clean}:
             clean.append(skill)
     if len(clean) > MAX_SKILLS:
-        raise ProjectError("too_many_skills", limit=MAX_SKILLS)
+        raise PortfolioError("too_many_skills", limit=MAX_SKILLS)
     portfolio.headline_ko, portfolio.headline_en = headline_ko.strip()[:200], headline_en.strip()[:200]
     portfolio.about_ko, portfolio.about_en = about_ko.strip()[:5000], about_en.strip()[:5000]
     stopped = 0
     if not (portfolio.visibility is Visibility.LINK and visibility is Visibility.LINK):
-        stopped = stop_links(portfolio)
+        stopped = links.stop_links(portfolio)
     portfolio.skills, portfolio.region, portfolio.visibility = clean, region or None, visibility
     if visibility is not Visibility.PRIVATE and portfolio.published_at is None:
         portfolio.published_at = utcnow()
@@ -272,16 +210,17 @@ def add_item(portfolio: Portfolio, attempt_id: int) -> PortfolioItem:
     People who appear in the work are copied from the attempt with their consent *pending*: agreeing to
     appear in coursework is not agreeing to be shown to employers, so the trainee records it anew.
 
-    :raises ProjectError: ``not_eligible``, ``already_added``.
+    :raises PortfolioError: ``not_eligible``, ``already_added``.
     """
     found = next((e for e in eligible_work(portfolio.owner) if e.attempt.id == attempt_id), None)
     if found is None:
-        raise ProjectError("not_eligible")
+        raise PortfolioError("not_eligible")
     if any(i.attempt_id == attempt_id for i in portfolio.items):
-        raise ProjectError("already_added")
+        raise PortfolioError("already_added")
     project = found.project
     media = _default_file(found.attempt)
-    people = [{"name": p.get("name", ""), "consent": "refused" if p.get("consent") == "refused" else "pending",
+    people = [{"name": p.get("name", ""),
+               "consent": "refused" if p.get("consent") == "refused" else "pending",
                "recorded_at": None, "note": ""} for p in (found.attempt.people or []) if p.get("name")]
     item = PortfolioItem(attempt_id=attempt_id, assessment_id=found.assessment.id,
                          media_id=media.id if media else None, title_ko=project.title_ko,
@@ -297,12 +236,12 @@ def update_item(item: PortfolioItem, *, title_ko: str = "", title_en: str = "", 
                 reflection_en: str = "", media_id: int | None = None) -> PortfolioItem:
     """Change an item's titles, reflections (Korean and/or English) and which of the attempt's files it shows.
 
-    :raises ProjectError: ``title_missing``, ``wrong_media``.
+    :raises PortfolioError: ``title_missing``, ``wrong_media``.
     """
     if not (title_ko.strip() or title_en.strip()):
-        raise ProjectError("title_missing")
+        raise PortfolioError("title_missing")
     if media_id is not None and media_id not in {m.id for m in _files_of(item.attempt)}:
-        raise ProjectError("wrong_media")
+        raise PortfolioError("wrong_media")
     item.title_ko, item.title_en = title_ko.strip()[:200], title_en.strip()[:200]
     item.reflection_ko, item.reflection_en = reflection_ko.strip()[:5000], reflection_en.strip()[:5000]
     if media_id is not None:
@@ -316,14 +255,14 @@ def record_consent(item: PortfolioItem, consents: list[tuple[str, str]]) -> Port
 
     Withdrawing someone's consent unpublishes the item at once.
 
-    :raises ProjectError: ``bad_consent``.
+    :raises PortfolioError: ``bad_consent``.
     """
     if len(consents) != len(item.people or []):
-        raise ProjectError("bad_consent")
+        raise PortfolioError("bad_consent")
     people, now = [], utcnow().isoformat()
     for person, (consent, note) in zip(item.people, consents):
         if consent not in CONSENT_VALUES:
-            raise ProjectError("bad_consent")
+            raise PortfolioError("bad_consent")
         changed = consent != person.get("consent")
         people.append({**person, "consent": consent, "note": (note or "").strip()[:300],
                        "recorded_at": now if changed else person.get("recorded_at")})
@@ -342,18 +281,18 @@ def consent_complete(item: PortfolioItem) -> bool:
 def set_published(item: PortfolioItem, published: bool) -> PortfolioItem:
     """Publish or withdraw an item.
 
-    :raises ProjectError: ``consent_missing`` (someone in it has not consented), ``not_released`` (its grade
+    :raises PortfolioError: ``consent_missing`` (someone in it has not consented), ``not_released`` (its grade
         was reopened), ``file_not_ready``.
     """
     if published:
         if not consent_complete(item):
-            raise ProjectError("consent_missing", names=", ".join(
+            raise PortfolioError("consent_missing", names=", ".join(
                 p["name"] for p in item.people if p.get("consent") != "given"))
         assessment = db.session.get(Assessment, item.assessment_id) if item.assessment_id else None
         if assessment is None or assessment.status is not MarkingStatus.RELEASED:
-            raise ProjectError("not_released")
+            raise PortfolioError("not_released")
         if item.media is not None and item.media.status is not MediaStatus.READY:
-            raise ProjectError("file_not_ready")
+            raise PortfolioError("file_not_ready")
     item.published = published
     refresh_competencies(item.portfolio)
     db.session.flush()
@@ -366,22 +305,22 @@ def set_poster(item: PortfolioItem, seconds: float | None, by: User) -> Portfoli
 
     The poster is the file's own, so only the person who uploaded it may change it.
 
-    :raises ProjectError: ``no_video``, ``not_uploader``, ``bad_moment``.
+    :raises PortfolioError: ``no_video``, ``not_uploader``, ``bad_moment``.
     """
     from media import services as media_services
     from media.errors import MediaError
 
     media = item.media
     if media is None or media.kind != "video":
-        raise ProjectError("no_video")
+        raise PortfolioError("no_video")
     if media.owner_id != by.id:
-        raise ProjectError("not_uploader")
+        raise PortfolioError("not_uploader")
     if seconds is not None and (seconds < 0 or (media.duration and seconds > media.duration)):
-        raise ProjectError("bad_moment")
+        raise PortfolioError("bad_moment")
     try:
         media_services.set_poster(media, seconds)
     except MediaError:
-        raise ProjectError("bad_moment") from None
+        raise PortfolioError("bad_moment") from None
     item.poster_seconds = media.poster_time if seconds is not None else None
     db.session.flush()
     return item
@@ -457,60 +396,3 @@ def refresh_competencies(portfolio: Portfolio) -> list[PortfolioCompetency]:
 def competency_key(title: str) -> str:
     """``"  Shot  Planning "`` -> ``"shot planning"``: case and spacing do not make another competency."""
     return " ".join(title.casefold().split())[:120]
-
-
-# Share links --------------------------------------------------------------------------------------------
-
-
-def create_link(portfolio: Portfolio, *, recipient: str, days: int, now: datetime | None = None
-                ) -> tuple[ShareLink, str]:
-    """A link for one recipient that works for *days* days; returns the link and its token (shown once).
-
-    :raises ProjectError: ``recipient_missing``, ``bad_expiry``, ``not_link_visible`` (the portfolio is not
-        shared by link: a link would not open it).
-    """
-    if not recipient.strip():
-        raise ProjectError("recipient_missing")
-    if not 1 <= int(days) <= LINK_DAYS_MAX:
-        raise ProjectError("bad_expiry", limit=LINK_DAYS_MAX)
-    if portfolio.visibility is not Visibility.LINK:
-        raise ProjectError("not_link_visible")
-    token = secrets.token_urlsafe(32)  # 256 bits
-    link = ShareLink(recipient=recipient.strip()[:160], token_hash=token_hash(token),
-                     expires_at=(now or utcnow()) + timedelta(days=int(days)))
-    portfolio.links.append(link)
-    db.session.flush()
-    log.info("portfolio %s: share link %s made, expires %s", portfolio.id, link.id, link.expires_at)
-    return link, token
-
-
-def revoke_link(link: ShareLink) -> None:
-    """Stop a link at once (the next request through it is refused)."""
-    if link.revoked_at is None:
-        link.revoked_at = utcnow()
-        db.session.flush()
-        log.info("share link %s revoked", link.id)
-
-
-def stop_links(portfolio: Portfolio, now: datetime | None = None) -> int:
-    """Revoke every live (or paused) link of *portfolio*; returns how many."""
-    now = now or utcnow()
-    stopped = 0
-    for link in portfolio.links:
-        if link.revoked_at is None and link.expires_at > now:
-            link.revoked_at = now
-            stopped += 1
-    if stopped:
-        db.session.flush()
-        log.info("portfolio %s: %s share links stopped", portfolio.id, stopped)
-    return stopped
-
-
-def link_state(link: ShareLink, now: datetime | None = None) -> str:
-    """``revoked``, ``expired``, ``paused`` (unexpired, but the portfolio is not shared by link, so it answers
-    404) or ``live``."""
-    if link.revoked_at is not None:
-        return "revoked"
-    if link.expires_at <= (now or utcnow()):
-        return "expired"
-    return "live" if link.portfolio.visibility is Visibility.LINK else "paused"

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from lms.demo import DEMO_PASSWORD
-from tests.e2e.conftest import shot
+from tests.fixtures.browser import shot
 
 PASSWORD = "harbour lantern window 57"
 #: locale -> (browser locale, trainee e-mail, trainee's name, skill to search for, words on the pages)

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from media.ffmpeg import ffmpeg_exe
-from tests.e2e.conftest import shot
 from tests.e2e.test_roles import sign_in
+from tests.fixtures.browser import shot
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 

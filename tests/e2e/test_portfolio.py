@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import shot
 from tests.e2e.test_coursework import PHONE
 from tests.e2e.test_roles import sign_in
+from tests.fixtures.browser import shot
 
 TEXT = {
     "ko": {"nav": "포트폴리오", "hide": "숨기기", "publish": "공개", "published": "항목을 공개했습니다.",

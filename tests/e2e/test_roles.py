@@ -6,7 +6,7 @@ import re
 import pytest
 
 from lms.demo import DEMO_PASSWORD
-from tests.e2e.conftest import shot
+from tests.fixtures.browser import shot
 
 ROLES = {
     "admin": ("admin@demo.gongbang.kr", "센터 현황", "Centre overview"),

@@ -10,7 +10,7 @@ from lms.auth.models import AuthToken, TokenPurpose, UserSession
 from lms.auth.services import hash_token, issue_link_token
 from lms.db import utcnow
 from lms.passwords import check_password
-from tests.conftest import PASSWORD, link_from
+from tests.fixtures.users import PASSWORD, link_from
 
 WRONG = "The e-mail address or password is not correct."
 

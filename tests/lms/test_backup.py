@@ -19,7 +19,7 @@ from lms.extensions import db as _db
 from lms.jobs import commit
 from media import services
 from media.models import MediaFile
-from tests.conftest import _config
+from tests.fixtures.app import app_config as _config
 
 
 def png(n: int) -> bytes:

@@ -18,7 +18,6 @@ from media.models import MediaFile, MediaStatus
 from media.storage import original_key
 from projects.coursework import submissions
 from projects.coursework.models import DraftItem, Submission
-from tests.projects.conftest import course, make_project  # noqa: F401
 
 NOW = timedelta(0)
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.fixtures.users import PASSWORD
 
 
 @pytest.fixture

@@ -17,9 +17,7 @@ from projects.completions.models import Completion
 from projects.coursework.models import Attempt, AttemptItem
 from projects.grading.models import Assessment
 from projects.portfolios.models import Portfolio, PortfolioItem, ShareLink, Visibility
-from tests.conftest import PASSWORD
-from tests.media.conftest import canary, media  # noqa: F401  (the generated samples)
-from tests.projects.conftest import course, make_project  # noqa: F401
+from tests.fixtures.users import PASSWORD
 from tests.projects.test_portfolios import published_portfolio, work  # noqa: F401
 
 

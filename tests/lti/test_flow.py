@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.lti.conftest import hint
+from tests.fixtures.lti import hint
 from tests.lti.platform import ISSUER
 
 

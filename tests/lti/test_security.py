@@ -12,7 +12,7 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from tests.lti.conftest import hint
+from tests.fixtures.lti import hint
 from tests.lti.platform import new_private_pem, public_pem
 
 

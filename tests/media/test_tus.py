@@ -16,7 +16,7 @@ from media import services, signals, tasks, tus
 from media.models import MediaFile, MediaStatus
 from media.signals import UploadTarget
 from media.tus import TusError, TusStore, parse_checksum, parse_metadata
-from tests.conftest import PASSWORD
+from tests.fixtures.users import PASSWORD
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"

@@ -13,7 +13,10 @@ from sqlalchemy import func, select
 from lms.notifications.models import Notification
 from lms.users.models import User
 from projects.careers import services as careers
+from projects.careers.interests import can_view_interest, express_interest, interests_for, move_interest
 from projects.careers.models import Employer, EmployerStatus, Interest, InterestEvent, InterestStatus
+from projects.careers.placement import CSV_COLUMNS, Figures, chart_geometry, placement_figures, text_width
+from projects.careers.search import SearchFilters, search_trainees
 from projects.completions.models import Completion
 from projects.portfolios.models import Portfolio, PortfolioCompetency, Visibility
 
@@ -262,7 +265,7 @@ def test_suspension_stops_search_at_once(client, login, db, people):
 
 
 def _names(viewer, **filters):
-    page = careers.search_trainees(viewer, careers.SearchFilters(**filters), per_page=50)
+    page = search_trainees(viewer, SearchFilters(**filters), per_page=50)
     return sorted(r.trainee.name for r in page.items)
 
 
@@ -312,7 +315,7 @@ def test_search_page_filters_and_pages(client, login, people):
     body = client.get("/careers/search?skills=excel&region=&programme=0&cohort=0&korean_level=0",
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Trainees and graduates found: 2" in body and "Sita Gurung" in body  # brokers see full names
-    page = careers.search_trainees(people["liaison"], careers.SearchFilters(), page=2, per_page=3)
+    page = search_trainees(people["liaison"], SearchFilters(), page=2, per_page=3)
     assert (page.total, page.pages, len(page.items), page.has_prev, page.has_next) == (4, 2, 1, True, False)
 
 
@@ -321,7 +324,7 @@ def test_search_is_refused_to_others(client, login, people, make_user):
         login(user)
         assert client.get("/careers/search").status_code == 403
         with pytest.raises(careers.CareersError):
-            careers.search_trainees(user, careers.SearchFilters())
+            search_trainees(user, SearchFilters())
 
 
 # Interests -------------------------------------------------------------------------------------------------
@@ -378,15 +381,15 @@ def test_interest_from_search_to_contact(client, login, db, people, app):
 
 
 def test_other_parties_never_see_an_interest(client, login, db, people):
-    interest = careers.express_interest(people["approved"].user, people["t"]["Nguyen Thi Lan"], "Editor", "Hi")
-    careers.move_interest(interest, "forward", people["liaison"], "")
+    interest = express_interest(people["approved"].user, people["t"]["Nguyen Thi Lan"], "Editor", "Hi")
+    move_interest(interest, "forward", people["liaison"], "")
     db.session.commit()
     for user in (people["rival"].user, people["t"]["Dilnoza Karimova"], people["pending"].user):
         login(user)
         assert client.get(f"/careers/interests/{interest.id}").status_code in (403, 404)
         assert client.post(f"/careers/interests/{interest.id}/step", data={"action": "withdraw"}
                            ).status_code in (403, 404)
-        assert careers.interests_for(user) == []
+        assert interests_for(user) == []
     assert db.session.get(Interest, interest.id).status is InterestStatus.FORWARDED
 
 
@@ -399,33 +402,33 @@ def test_no_interest_in_trainees_who_did_not_opt_in(client, login, db, people, n
 
 
 def test_screen_out_needs_a_reason_and_hides_it_from_the_trainee(db, people):
-    interest = careers.express_interest(people["approved"].user, people["t"]["Budi Santoso"], "Analyst")
+    interest = express_interest(people["approved"].user, people["t"]["Budi Santoso"], "Analyst")
     with pytest.raises(careers.CareersError, match="reason_missing"):
-        careers.move_interest(interest, "screen_out", people["liaison"], " ")
-    careers.move_interest(interest, "screen_out", people["liaison"], "Role does not fit the programme")
+        move_interest(interest, "screen_out", people["liaison"], " ")
+    move_interest(interest, "screen_out", people["liaison"], "Role does not fit the programme")
     assert interest.status is InterestStatus.DECLINED_BY_LIAISON
-    assert not careers.can_view_interest(people["t"]["Budi Santoso"], interest)
+    assert not can_view_interest(people["t"]["Budi Santoso"], interest)
     with pytest.raises(careers.CareersError, match="bad_step"):
-        careers.move_interest(interest, "forward", people["liaison"])
+        move_interest(interest, "forward", people["liaison"])
 
 
 def test_duplicate_open_interest_is_refused(db, people):
-    careers.express_interest(people["approved"].user, people["t"]["Budi Santoso"], "Analyst")
+    express_interest(people["approved"].user, people["t"]["Budi Santoso"], "Analyst")
     with pytest.raises(careers.CareersError, match="duplicate"):
-        careers.express_interest(people["approved"].user, people["t"]["Budi Santoso"], "Analyst 2")
-    careers.express_interest(people["rival"].user, people["t"]["Budi Santoso"], "Analyst")  # another firm may
+        express_interest(people["approved"].user, people["t"]["Budi Santoso"], "Analyst 2")
+    express_interest(people["rival"].user, people["t"]["Budi Santoso"], "Analyst")  # another firm may
 
 
 def test_skill_matching_pages_after_filtering(people):
     viewer = people["approved"].user
-    first = careers.search_trainees(viewer, careers.SearchFilters(skills=["premiere"]), page=1, per_page=1)
-    second = careers.search_trainees(viewer, careers.SearchFilters(skills=["premiere"]), page=2, per_page=1)
+    first = search_trainees(viewer, SearchFilters(skills=["premiere"]), page=1, per_page=1)
+    second = search_trainees(viewer, SearchFilters(skills=["premiere"]), page=2, per_page=1)
     assert (first.total, first.pages, second.total, len(first.items), len(second.items)) == (2, 2, 2, 1, 1)
     assert {r.trainee.name for r in first.items + second.items} == {"Nguyen Thi Lan", "Dilnoza Karimova"}
 
 
 def test_search_says_who_graduated_and_who_is_in_training(client, login, people):
-    page = careers.search_trainees(people["liaison"], careers.SearchFilters(), per_page=50)
+    page = search_trainees(people["liaison"], SearchFilters(), per_page=50)
     status = {r.trainee.name: (r.graduated_on, r.training_until) for r in page.items}
     assert status["Nguyen Thi Lan"] == (date(2026, 8, 28), None)
     assert status["Sita Gurung"] == (None, people["digital"].end_date)  # enrolled, not completed
@@ -436,8 +439,8 @@ def test_search_says_who_graduated_and_who_is_in_training(client, login, people)
 
 
 def _forwarded(people, note="Role checked"):
-    interest = careers.express_interest(people["approved"].user, people["t"]["Nguyen Thi Lan"], "Editor", "Hello")
-    careers.move_interest(interest, "forward", people["liaison"], note)
+    interest = express_interest(people["approved"].user, people["t"]["Nguyen Thi Lan"], "Editor", "Hello")
+    move_interest(interest, "forward", people["liaison"], note)
     return interest
 
 
@@ -458,10 +461,10 @@ def test_trainee_sees_the_company_and_what_accepting_shares(client, login, db, p
 
 def test_each_reader_sees_the_notes_meant_for_them(app, client, login, db, people, token_for):
     interest = _forwarded(people, "Role checked")
-    careers.move_interest(interest, "accept", people["t"]["Nguyen Thi Lan"], "Happy to talk")
-    careers.move_interest(interest, "interview", people["liaison"], "Liaison only: salary below average")
-    screened = careers.express_interest(people["approved"].user, people["t"]["Budi Santoso"], "Analyst")
-    careers.move_interest(screened, "screen_out", people["liaison"], "Role does not fit the programme")
+    move_interest(interest, "accept", people["t"]["Nguyen Thi Lan"], "Happy to talk")
+    move_interest(interest, "interview", people["liaison"], "Liaison only: salary below average")
+    screened = express_interest(people["approved"].user, people["t"]["Budi Santoso"], "Analyst")
+    move_interest(screened, "screen_out", people["liaison"], "Role does not fit the programme")
     db.session.commit()
     en = {"Accept-Language": "en"}
     readers = {"employer": people["approved"].user, "trainee": people["t"]["Nguyen Thi Lan"],
@@ -496,11 +499,11 @@ def test_each_reader_sees_the_notes_meant_for_them(app, client, login, db, peopl
     (["withdraw"], "You withdrew this interest: no contact details are shared."),
 ])
 def test_employer_is_told_what_each_status_means(client, login, db, people, steps, expected):
-    interest = careers.express_interest(people["approved"].user, people["t"]["Nguyen Thi Lan"], "Editor")
+    interest = express_interest(people["approved"].user, people["t"]["Nguyen Thi Lan"], "Editor")
     actors = {"forward": people["liaison"], "decline": people["t"]["Nguyen Thi Lan"],
               "withdraw": people["approved"].user}
     for step in steps:
-        careers.move_interest(interest, step, actors[step])
+        move_interest(interest, step, actors[step])
     db.session.commit()
     login(people["approved"].user)
     body = client.get(f"/careers/interests/{interest.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -514,16 +517,16 @@ def test_employer_is_told_what_each_status_means(client, login, db, people, step
 
 def test_placement_figures_and_csv(client, login, db, people):
     t = people["t"]
-    hired = careers.express_interest(people["approved"].user, t["Nguyen Thi Lan"], "Editor")
-    declined = careers.express_interest(people["rival"].user, t["Nguyen Thi Lan"], "Editor")
-    sita = careers.express_interest(people["approved"].user, t["Sita Gurung"], "Clerk")
+    hired = express_interest(people["approved"].user, t["Nguyen Thi Lan"], "Editor")
+    declined = express_interest(people["rival"].user, t["Nguyen Thi Lan"], "Editor")
+    sita = express_interest(people["approved"].user, t["Sita Gurung"], "Clerk")
     for interest, steps, by in ((hired, ["forward", "accept", "interview", "hired"], None),
                                 (declined, ["forward", "decline"], None), (sita, ["forward", "accept", "hired"], None)):
         for step in steps:
             actor = interest.trainee if step in ("accept", "decline") else people["liaison"]
-            careers.move_interest(interest, step, actor)
+            move_interest(interest, step, actor)
     db.session.commit()
-    per_cohort, per_programme = careers.placement_figures()
+    per_cohort, per_programme = placement_figures()
     video = next(f for f in per_cohort if f.cohort.id == people["video"].id)
     digital = next(f for f in per_cohort if f.cohort.id == people["digital"].id)
     # video: Lan, Dilnoza graduated (Gone Away's portfolio is not visible: inactive); Lan hired once.
@@ -544,7 +547,7 @@ def test_placement_figures_and_csv(client, login, db, people):
     assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read Korean as UTF-8
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == list(careers.CSV_COLUMNS)
+    assert rows[0] == list(CSV_COLUMNS)
     row = next(r for r in rows if r[0] == "cohort" and r[2] == "V1")
     assert row[3:] == ["2", "2", "2", "1", "1", "1", "1", "0.500"]
 
@@ -554,14 +557,14 @@ def test_chart_label_column_fits_long_names(app):
 
     def cohort(programme_name, cohort_name):
         programme = Programme(code="X", name_ko=programme_name, name_en=programme_name)
-        return careers.Figures(graduates=2, programme=programme, cohort=Cohort(name=cohort_name))
+        return Figures(graduates=2, programme=programme, cohort=Cohort(name=cohort_name))
 
     with app.test_request_context(headers={"Accept-Language": "ko"}):
-        short = careers.chart_geometry([cohort("A", "1")])
-        long = careers.chart_geometry([cohort("AI 영상 콘텐츠 제작 과정", "2026년 1기")])
+        short = chart_geometry([cohort("A", "1")])
+        long = chart_geometry([cohort("AI 영상 콘텐츠 제작 과정", "2026년 1기")])
         assert long["rows"][0]["label"] == "AI 영상 콘텐츠 제작 과정 · 2026년 1기"
     assert short["x0"] == 120 and long["x0"] > short["x0"] and long["width"] - long["x0"] == short["width"] - 120
-    assert careers.text_width("가나") == 2 * careers.text_width("ab") / 1.2
+    assert text_width("가나") == 2 * text_width("ab") / 1.2
 
 
 def test_placement_stylesheet_keeps_names_on_one_line(client):
@@ -649,7 +652,7 @@ def test_placement_figures_are_right_on_demo_data(db):
     events = db.session.scalars(select(InterestEvent)).all()
     visible = {p.owner_id for p in db.session.scalars(select(Portfolio)).all()
                if p.visibility in (Visibility.EMPLOYERS, Visibility.LINK) and p.owner.active}
-    per_cohort, _per_programme = careers.placement_figures()
+    per_cohort, _per_programme = placement_figures()
     checked = 0
     for cohort in db.session.scalars(select(Cohort)).all():
         members = {e.user_id for e in enrolments if e.cohort_id == cohort.id and e.status != EnrolmentStatus.WITHDRAWN}

@@ -12,8 +12,8 @@ from sqlalchemy import event
 
 from lms.db import utcnow
 from lms.notifications.models import Notification
+from projects.common import ProjectError
 from projects.coursework import submissions
-from projects.coursework.services import ProjectError
 from projects.grading import rubrics
 from projects.grading import services as marking
 from projects.grading.models import Assessment, AssessmentChange, MarkingStatus, RubricVersion

@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from lms.db import utcnow
+from projects.common import ProjectError
 from projects.coursework import services
 from projects.coursework.models import Deliverable, Project, ProjectStatus
-from projects.coursework.services import ProjectError
 
 
 def test_instructor_creates_a_project_with_dates_in_their_time_zone(client, login, course, db):

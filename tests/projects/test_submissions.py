@@ -10,11 +10,10 @@ import pytest
 
 from lms.db import utcnow
 from media.models import MediaFile, MediaStatus
-from projects.coursework import receivers
-from projects.coursework import services, submissions
+from projects.common import ProjectError
+from projects.coursework import receivers, services, submissions
 from projects.coursework.models import Attempt, DraftItem, Submission
-from projects.coursework.services import ProjectError
-from tests.conftest import PASSWORD
+from tests.fixtures.users import PASSWORD
 
 VIDEO = {"name_en": "Final cut", "name_ko": "최종본", "kind": "video", "spec": {"require_audio": True}}
 NOTE = {"name_en": "Director's note", "kind": "text", "required": False}

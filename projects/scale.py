@@ -1,5 +1,8 @@
 """The projects plugin's part of ``lms demo --scale``: projects, teams, submissions, attempts, grades.
 
+One bulk pass over coursework's and grading's tables (the rows reference each other: a project its rubric
+version, an assessment its submission), so it sits at the plugin level beside ``checks`` and ``privacy``.
+
 Receiver of :data:`lms.signals.scale_loaded`; writes with the core's
 :class:`lms.scale.Bulk` (COPY on PostgreSQL) and never builds ORM objects for
 the big tables.  Every cohort gets ``projects_per_cohort`` individual projects
