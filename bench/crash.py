@@ -1,4 +1,5 @@
-"""Crash trials: kill the web process or the worker in the middle of real work, restart, check nothing is lost.
+"""Crash trials: kill the web process or the worker in the middle of real work, restart,
+check nothing is lost.
 
 Run from the repository root (not part of the test suite)::
 
@@ -22,6 +23,7 @@ started again, and the trial checks that
 ``MEDIA_STALLED_MINUTES`` is 0.05 here (3 s instead of 30 min) so the sweep that takes up stranded jobs runs
 within a trial; everything else is the shipped configuration.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,16 +52,48 @@ sys.path.insert(0, str(ROOT))
 
 PASSWORD = "crash-trial-password-2026"
 #: (operation, crash point) pairs; "kill-web" / "kill-worker" are SIGKILLs after a random delay.
-PLAN = [("upload", p) for p in ("upload.hashed", "upload.stored", "upload.registered", "upload.attached",
-                                "commit.before_enqueue", "upload.committed", "kill-web")] + \
-       [("submit", "submit.flushed"), ("grade", "grade.flushed"), ("release", "release.one"),
-        ("release", "commit.before_enqueue")] + \
-       [("media", p) for p in ("media.started", "media.rendered", "kill-worker")]
-RUBRIC = {"criteria": [
-    {"id": "story", "title_en": "Story", "title_ko": "구성", "levels": [
-        {"id": "weak", "points": 0}, {"id": "good", "points": 5}, {"id": "great", "min_points": 6, "max_points": 10}]},
-    {"id": "tech", "title_en": "Technical", "title_ko": "기술", "technical": True, "levels": [
-        {"id": "fail", "points": 0}, {"id": "pass", "points": 10}]}]}
+PLAN = (
+    [
+        ("upload", p)
+        for p in (
+            "upload.hashed",
+            "upload.stored",
+            "upload.registered",
+            "upload.attached",
+            "commit.before_enqueue",
+            "upload.committed",
+            "kill-web",
+        )
+    ]
+    + [
+        ("submit", "submit.flushed"),
+        ("grade", "grade.flushed"),
+        ("release", "release.one"),
+        ("release", "commit.before_enqueue"),
+    ]
+    + [("media", p) for p in ("media.started", "media.rendered", "kill-worker")]
+)
+RUBRIC = {
+    "criteria": [
+        {
+            "id": "story",
+            "title_en": "Story",
+            "title_ko": "구성",
+            "levels": [
+                {"id": "weak", "points": 0},
+                {"id": "good", "points": 5},
+                {"id": "great", "min_points": 6, "max_points": 10},
+            ],
+        },
+        {
+            "id": "tech",
+            "title_en": "Technical",
+            "title_ko": "기술",
+            "technical": True,
+            "levels": [{"id": "fail", "points": 0}, {"id": "pass", "points": 10}],
+        },
+    ]
+}
 
 
 class TrialFailed(AssertionError):
@@ -87,9 +121,28 @@ def clips(folder: Path, count: int) -> list[bytes]:
     out = []
     for n in range(count):
         path = folder / f"clip{n}.mp4"
-        subprocess.run([ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                        f"testsrc2=size=320x240:rate=25:duration={2 + n * 0.4}", "-c:v", "libx264", "-preset",
-                        "ultrafast", "-pix_fmt", "yuv420p", str(path)], check=True, timeout=120)
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size=320x240:rate=25:duration={2 + n * 0.4}",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+                str(path),
+            ],
+            check=True,
+            timeout=120,
+        )
         out.append(path.read_bytes())
     return out
 
@@ -102,19 +155,31 @@ class Lab:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.armed = folder / "crash-armed"
-        self.env = dict(os.environ, LMS_INSTANCE_PATH=str(folder / "instance"), LMS_SECRET_KEY=secrets.token_hex(32),
-                        LMS_SESSION_COOKIE_SECURE="false", LMS_MEDIA_STALLED_MINUTES="0.05",
-                        LMS_BABEL_DEFAULT_LOCALE="en", PYTHONPATH=str(ROOT))
+        self.env = dict(
+            os.environ,
+            LMS_INSTANCE_PATH=str(folder / "instance"),
+            LMS_SECRET_KEY=secrets.token_hex(32),
+            LMS_SESSION_COOKIE_SECURE="false",
+            LMS_MEDIA_STALLED_MINUTES="0.05",
+            LMS_BABEL_DEFAULT_LOCALE="en",
+            PYTHONPATH=str(ROOT),
+        )
         if db == "postgresql":
             name = "bench_resilience_crash"
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"],
-                           check=True)
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"],
+                check=True,
+            )
+            subprocess.run(
+                ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True
+            )
             self.env["LMS_DATABASE_URL"] = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
             import redis
 
             redis.Redis(db=12).flushdb()
-            self.env["LMS_CELERY_BROKER_URL"] = self.env["LMS_CELERY_RESULT_BACKEND"] = "redis://127.0.0.1:6379/12"
+            self.env["LMS_CELERY_BROKER_URL"] = self.env["LMS_CELERY_RESULT_BACKEND"] = (
+                "redis://127.0.0.1:6379/12"
+            )
         # The harness's own app (seeding, assertions) runs with the same settings but no crash points.
         os.environ.update({k: v for k, v in self.env.items() if k.startswith("LMS_")})
         self.env["LMS_CRASH_AT"] = "@" + str(self.armed)
@@ -128,10 +193,27 @@ class Lab:
     # Processes
 
     def start_web(self) -> None:
-        self.web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind",
-                                     f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "lms:create_app()"],
-                                    env=self.env, cwd=ROOT, stdout=self.logs["web"], stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+        self.web = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--graceful-timeout",
+                "5",
+                "lms:create_app()",
+            ],
+            env=self.env,
+            cwd=ROOT,
+            stdout=self.logs["web"],
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.wait_web()
 
     def wait_web(self, timeout=60.0) -> None:
@@ -149,8 +231,13 @@ class Lab:
 
     def start_worker(self) -> None:
         self.worker = subprocess.Popen(
-            [sys.executable, "-m", "lms.cli", "worker", "--concurrency", "1", "--beat"], env=self.env, cwd=ROOT,
-            stdout=self.logs["worker"], stderr=subprocess.STDOUT, start_new_session=True)
+            [sys.executable, "-m", "lms.cli", "worker", "--concurrency", "1", "--beat"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=self.logs["worker"],
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     @staticmethod
     def kill(proc: subprocess.Popen | None) -> None:
@@ -172,8 +259,18 @@ class Lab:
         if "LMS_DATABASE_URL" not in self.env:
             return
         for name in (self.env["LMS_DATABASE_URL"].rsplit("/", 1)[1], *names):
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc",
-                            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+            subprocess.run(
+                [
+                    "psql",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-qc",
+                    f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+                ],
+                check=False,
+            )
         import redis
 
         redis.Redis(db=12).flushdb()
@@ -195,7 +292,8 @@ class Lab:
     # Data
 
     def seed(self, trainees: int = 3) -> None:
-        """People, a cohort, a published project (an image and a video deliverable, a rubric), tokens, logins."""
+        """People, a cohort, a published project (an image and a video deliverable, a rubric),
+        tokens, logins."""
         from datetime import date, timedelta
 
         from lms.api.services import create_token
@@ -213,22 +311,47 @@ class Lab:
         with self.app.app_context():
             db.create_all()
             hashed = hasher().hash(PASSWORD)
-            instructor = User(email="instructor@crash.example", name="Instructor", role=Role.INSTRUCTOR,
-                              password_hash=hashed, locale="en")
-            people = [User(email=f"t{n}@crash.example", name=f"Trainee {n}", role=Role.TRAINEE,
-                           password_hash=hashed, locale="en") for n in range(trainees)]
+            instructor = User(
+                email="instructor@crash.example",
+                name="Instructor",
+                role=Role.INSTRUCTOR,
+                password_hash=hashed,
+                locale="en",
+            )
+            people = [
+                User(
+                    email=f"t{n}@crash.example",
+                    name=f"Trainee {n}",
+                    role=Role.TRAINEE,
+                    password_hash=hashed,
+                    locale="en",
+                )
+                for n in range(trainees)
+            ]
             db.session.add_all([instructor, *people])
             programme = programmes.create_programme(code="CRASH", name_ko="충돌", name_en="Crash")
-            cohort = programmes.create_cohort(programme, code="1", name="Crash cohort", start_date=date(2026, 9, 1),
-                                              end_date=date(2027, 2, 1))
+            cohort = programmes.create_cohort(
+                programme,
+                code="1",
+                name="Crash cohort",
+                start_date=date(2026, 9, 1),
+                end_date=date(2027, 2, 1),
+            )
             programmes.assign_instructor(cohort, instructor)
             for person in people:
                 programmes.enrol_trainee(cohort, person)
-            project = services.create_project(cohort, instructor, title_en="Crash film", title_ko="영상",
-                                              due_at=utcnow() + timedelta(days=30))
+            project = services.create_project(
+                cohort,
+                instructor,
+                title_en="Crash film",
+                title_ko="영상",
+                due_at=utcnow() + timedelta(days=30),
+            )
             image = services.save_deliverable(project, name_en="Poster", kind="image")
             video = services.save_deliverable(project, name_en="Clip", kind="video", required=False)
-            rubric = rubrics.create_rubric(programme_id=None, title_ko="r", title_en="r", data=RUBRIC, by=instructor)
+            rubric = rubrics.create_rubric(
+                programme_id=None, title_ko="r", title_en="r", data=RUBRIC, by=instructor
+            )
             rubrics.attach(project, rubric.latest)
             services.publish_project(project)
             commit()
@@ -237,8 +360,9 @@ class Lab:
             self.trainees = []
             for person in people:
                 # One first hand-in each (checked eagerly here), so there is something to grade and release.
-                upload = media.register_upload(person, io.BytesIO(png(self.rng)), filename="first.png",
-                                               spec=image.media_spec)
+                upload = media.register_upload(
+                    person, io.BytesIO(png(self.rng)), filename="first.png", spec=image.media_spec
+                )
                 commit()
                 submission = submissions.submission_for(project, person, create=True)
                 submissions.attach_upload(submission, image, upload)
@@ -247,17 +371,21 @@ class Lab:
                 marking.start_assessment(submission, instructor)
                 token = create_token(person, "crash", "read write")[1]
                 commit()
-                self.trainees.append({"id": person.id, "email": person.email, "token": token,
-                                      "submission": submission.id})
+                self.trainees.append(
+                    {"id": person.id, "email": person.email, "token": token, "submission": submission.id}
+                )
         for trainee in self.trainees:
             trainee["web"] = self.login(trainee["email"])
 
     def login(self, email: str) -> requests.Session:
         web = requests.Session()
         page = web.get(self.base + "/auth/login", timeout=10)
-        response = web.post(self.base + "/auth/login", data={"email": email, "password": PASSWORD,
-                                                              "csrf_token": csrf(page.text)},
-                            allow_redirects=False, timeout=10)
+        response = web.post(
+            self.base + "/auth/login",
+            data={"email": email, "password": PASSWORD, "csrf_token": csrf(page.text)},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert response.status_code == 302, response.text[:300]
         return web
 
@@ -287,12 +415,25 @@ class Lab:
         raise RuntimeError("the server never answered")
 
     def tus_upload(self, token: str, context: str, data: bytes, chunk: int = 256 * 1024) -> tuple[int, int]:
-        """Upload *data* as tus-js-client would, resuming after any failure; returns (media id, interruptions)."""
+        """Upload *data* as tus-js-client would, resuming after any failure;
+        returns (media id, interruptions)."""
         tus = {"Tus-Resumable": "1.0.0"}
-        meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in
-                        {"filename": "work.bin", "filetype": "application/octet-stream", "context": context}.items())
-        created = self.retrying(lambda: self.api("POST", "/api/v1/uploads/", token, headers={
-            **tus, "Upload-Length": str(len(data)), "Upload-Metadata": meta}))
+        meta = ",".join(
+            f"{k} {base64.b64encode(v.encode()).decode()}"
+            for k, v in {
+                "filename": "work.bin",
+                "filetype": "application/octet-stream",
+                "context": context,
+            }.items()
+        )
+        created = self.retrying(
+            lambda: self.api(
+                "POST",
+                "/api/v1/uploads/",
+                token,
+                headers={**tus, "Upload-Length": str(len(data)), "Upload-Metadata": meta},
+            )
+        )
         assert created.status_code == 201, created.text
         location = created.headers["Location"]
         offset, interruptions = 0, 0
@@ -301,8 +442,17 @@ class Lab:
                 if offset == len(data):
                     answer = self.api("HEAD", location, token, headers=tus)
                 else:
-                    answer = self.api("PATCH", location, token, data=data[offset:offset + chunk], headers={
-                        **tus, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+                    answer = self.api(
+                        "PATCH",
+                        location,
+                        token,
+                        data=data[offset : offset + chunk],
+                        headers={
+                            **tus,
+                            "Upload-Offset": str(offset),
+                            "Content-Type": "application/offset+octet-stream",
+                        },
+                    )
                 if answer.status_code == 423:
                     time.sleep(0.2)
                     continue
@@ -324,8 +474,13 @@ class Lab:
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            busy = self.query(lambda db: db.session.scalar(db.select(db.func.count()).select_from(MediaFile).where(
-                MediaFile.status.in_([MediaStatus.PENDING, MediaStatus.PROCESSING]))))
+            busy = self.query(
+                lambda db: db.session.scalar(
+                    db.select(db.func.count())
+                    .select_from(MediaFile)
+                    .where(MediaFile.status.in_([MediaStatus.PENDING, MediaStatus.PROCESSING]))
+                )
+            )
             if not busy:
                 return True
             if self.worker.poll() is not None:
@@ -341,16 +496,22 @@ class Lab:
         return self.query(lambda db: run_checks(grace=timedelta(0)))
 
     def repair(self) -> str:
-        done = subprocess.run([sys.executable, "-m", "lms.cli", "check", "--repair", "--grace-minutes", "0"],
-                              env={k: v for k, v in self.env.items() if k != "LMS_CRASH_AT"}, cwd=ROOT,
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-m", "lms.cli", "check", "--repair", "--grace-minutes", "0"],
+            env={k: v for k, v in self.env.items() if k != "LMS_CRASH_AT"},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         self.logs["check"].write(done.stdout.encode() + done.stderr.encode())
         return done.stdout
 
 
 def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
-        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
     assert match, "no CSRF token in the page"
     return match.group(1)
 
@@ -376,15 +537,22 @@ def op_upload(lab: Lab, point: str, trainee: dict) -> dict:
                 lab.start_web()
             finally:
                 lab.restarting = False
+
         import threading
+
         killer = threading.Thread(target=kill_later)
         killer.start()
-    media_id, interruptions = lab.tus_upload(trainee["token"], f"deliverable:{lab.image_id}", data,
-                                             chunk=64 * 1024 if killer else 256 * 1024)
+    media_id, interruptions = lab.tus_upload(
+        trainee["token"], f"deliverable:{lab.image_id}", data, chunk=64 * 1024 if killer else 256 * 1024
+    )
     if killer:
         killer.join()
-    rows = lab.query(lambda db: [(m.id, m.owner_id) for m in db.session.scalars(
-        db.select(MediaFile).where(MediaFile.sha256 == sha))])
+    rows = lab.query(
+        lambda db: [
+            (m.id, m.owner_id)
+            for m in db.session.scalars(db.select(MediaFile).where(MediaFile.sha256 == sha))
+        ]
+    )
     if rows != [(media_id, trainee["id"])]:
         raise TrialFailed(f"upload registered as {rows}, the client was told {media_id}")
     # A kill that came after the last answer interrupted nothing: the trial counts it as a miss.
@@ -396,10 +564,14 @@ def check_upload(lab: Lab, facts: dict, trainee: dict) -> None:
     from projects.coursework.models import DraftItem
 
     def draft(db):
-        item = db.session.scalar(db.select(DraftItem).where(DraftItem.submission_id == trainee["submission"],
-                                                            DraftItem.deliverable_id == lab.image_id))
+        item = db.session.scalar(
+            db.select(DraftItem).where(
+                DraftItem.submission_id == trainee["submission"], DraftItem.deliverable_id == lab.image_id
+            )
+        )
         media = db.session.get(MediaFile, facts["media_id"])
         return item.media_id, media.status.value
+
     current, status = lab.query(draft)
     if status != "ready" or current != facts["media_id"]:
         raise TrialFailed(f"media {facts['media_id']} is {status} and the draft holds {current}")
@@ -408,16 +580,25 @@ def check_upload(lab: Lab, facts: dict, trainee: dict) -> None:
 def op_submit(lab: Lab, point: str, trainee: dict) -> dict:
     from projects.coursework.models import Attempt
 
-    count = lambda db: db.session.scalar(db.select(db.func.count()).select_from(Attempt).where(  # noqa: E731
-        Attempt.submission_id == trainee["submission"]))
+    count = lambda db: db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Attempt)
+        .where(  # noqa: E731
+            Attempt.submission_id == trainee["submission"]
+        )
+    )
     before = lab.query(count)
     web = trainee["web"]
     page = lab.retrying(lambda: web.get(f"{lab.base}/projects/{lab.project_id}/work", timeout=30))
     token = csrf(page.text)  # one token per session serves every form
     lab.arm(point)
     try:
-        answer = web.post(f"{lab.base}/projects/{lab.project_id}/work/submit",
-                          data={"csrf_token": token, "statement": "y"}, allow_redirects=False, timeout=30)
+        answer = web.post(
+            f"{lab.base}/projects/{lab.project_id}/work/submit",
+            data={"csrf_token": token, "statement": "y"},
+            allow_redirects=False,
+            timeout=30,
+        )
         handed_in = answer.status_code == 302 and "/attempts/" in answer.headers.get("Location", "")
     except requests.ConnectionError:
         handed_in = None  # the trainee does not know: they look at their submission
@@ -457,7 +638,10 @@ def op_release(lab: Lab, point: str, _trainee: dict) -> dict:
 
     def ready(db):
         return {a.id: (a.status.value, a.released_at) for a in db.session.scalars(db.select(Assessment))}
-    for trainee in lab.trainees:  # hand in again and grade: every assessment ready, so a release has several to do
+
+    for (
+        trainee
+    ) in lab.trainees:  # hand in again and grade: every assessment ready, so a release has several to do
         op_submit(lab, "none", trainee)
         op_grade(lab, "none", trainee)
     before = lab.query(ready)
@@ -473,8 +657,9 @@ def op_release(lab: Lab, point: str, _trainee: dict) -> dict:
         raise TrialFailed(f"a release went half-way: {before} -> {after}")
     if any(v[0] == "released" and v[1] is None for v in after.values()):
         raise TrialFailed("released without a time")
-    answer = lab.retrying(lambda: lab.api("POST", f"/api/v1/projects/{lab.project_id}/release",
-                                          lab.instructor_token))
+    answer = lab.retrying(
+        lambda: lab.api("POST", f"/api/v1/projects/{lab.project_id}/release", lab.instructor_token)
+    )
     assert answer.status_code == 200, answer.text
     return {"released_before_crash": bool(changed)}
 
@@ -489,8 +674,10 @@ def op_media(lab: Lab, point: str, trainee: dict) -> dict:
     if point == "kill-worker":
         # Somewhere inside the job: once the worker has taken it, within the time a clip takes here.
         deadline = time.monotonic() + 30
-        while lab.query(lambda db: db.session.get(MediaFile, media_id).status.value) == "pending" \
-                and time.monotonic() < deadline:
+        while (
+            lab.query(lambda db: db.session.get(MediaFile, media_id).status.value) == "pending"
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.02)
         time.sleep(lab.rng.uniform(0.0, 0.5))
         lab.kill(lab.worker)
@@ -528,10 +715,17 @@ def run_trial(lab: Lab, op: str, point: str) -> dict:
         repaired = lab.repair()
         lab.wait_jobs()
         findings = lab.check()
-    return {"op": op, "point": point, "crashed": crashed, "jobs_done": completed,
-            "needed_repair": repaired is not None, "clean": not findings,
-            "findings": [f"{f.code} {f.subject}" for f in findings], "found_first": first,
-            "seconds": time.monotonic() - started}
+    return {
+        "op": op,
+        "point": point,
+        "crashed": crashed,
+        "jobs_done": completed,
+        "needed_repair": repaired is not None,
+        "clean": not findings,
+        "findings": [f"{f.code} {f.subject}" for f in findings],
+        "found_first": first,
+        "seconds": time.monotonic() - started,
+    }
 
 
 def main(argv=None) -> int:
@@ -563,11 +757,21 @@ def main(argv=None) -> int:
             try:
                 result = run_trial(lab, op, point)
             except TrialFailed as exc:
-                result = {"op": op, "point": point, "crashed": True, "jobs_done": False, "needed_repair": False,
-                          "clean": False, "findings": [f"FAILED: {exc}"], "seconds": 0.0}
+                result = {
+                    "op": op,
+                    "point": point,
+                    "crashed": True,
+                    "jobs_done": False,
+                    "needed_repair": False,
+                    "clean": False,
+                    "findings": [f"FAILED: {exc}"],
+                    "seconds": 0.0,
+                }
                 failures.append((n, op, point, str(exc)))
             except Exception as exc:  # noqa: BLE001 — the harness itself broke: report what ran so far
-                print(f"\ntrial {n} {op}/{point} stopped the run: {type(exc).__name__}: {exc}", file=sys.stderr)
+                print(
+                    f"\ntrial {n} {op}/{point} stopped the run: {type(exc).__name__}: {exc}", file=sys.stderr
+                )
                 failures.append((n, op, point, f"harness stopped: {exc}"))
                 break
             results.append(result)
@@ -601,16 +805,23 @@ def print_table(results: list[dict], args, seconds: float) -> None:
         c["clean"] += r["clean"]
         times[(r["op"], r["point"])].append(r["seconds"])
     print(f"\nCrash trials on {args.db} ({len(results)} trials, seed {args.seed}, {seconds:.0f} s)\n")
-    print("| operation | crash point | trials | died mid-operation | jobs completed | needed `lms check --repair` "
-          "| clean afterwards | median s |")
+    print(
+        "| operation | crash point | trials | died mid-operation | jobs completed | "
+        "needed `lms check --repair` "
+        "| clean afterwards | median s |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     total = Counter()
     for (op, point), c in sorted(rows.items()):
-        print(f"| {op} | {point} | {c['trials']} | {c['crashed']} | {c['jobs_done']} | {c['repair']} | "
-              f"{c['clean']} | {statistics.median(times[(op, point)]):.1f} |")
+        print(
+            f"| {op} | {point} | {c['trials']} | {c['crashed']} | {c['jobs_done']} | {c['repair']} | "
+            f"{c['clean']} | {statistics.median(times[(op, point)]):.1f} |"
+        )
         total.update(c)
-    print(f"| **all** | | {total['trials']} | {total['crashed']} | {total['jobs_done']} | {total['repair']} | "
-          f"{total['clean']} | {statistics.median([t for v in times.values() for t in v]):.1f} |")
+    print(
+        f"| **all** | | {total['trials']} | {total['crashed']} | {total['jobs_done']} | {total['repair']} | "
+        f"{total['clean']} | {statistics.median([t for v in times.values() for t in v]):.1f} |"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ is a minimal page served the same way in the same run: ``/healthz`` (one
 ``SELECT 1``).  Prints the medians, their ratio, the SQL statement count of one
 gradebook request, and whether the goal (median < 150 ms) is met.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,36 +44,71 @@ def build(app, trainees: int, projects: int) -> tuple[int, str]:
 
     with app.app_context():
         db.create_all()
-        instructor = User(email="instructor@bench.example", name="Instructor", role=Role.INSTRUCTOR,
-                          password_hash=hasher().hash(PASSWORD), locale="en")
+        instructor = User(
+            email="instructor@bench.example",
+            name="Instructor",
+            role=Role.INSTRUCTOR,
+            password_hash=hasher().hash(PASSWORD),
+            locale="en",
+        )
         db.session.add(instructor)
         programme = programmes.create_programme(code="BENCH", name_ko="벤치", name_en="Bench")
-        cohort = programmes.create_cohort(programme, code="1", name="Bench cohort", start_date=date(2026, 9, 1),
-                                          end_date=date(2027, 2, 1))
+        cohort = programmes.create_cohort(
+            programme, code="1", name="Bench cohort", start_date=date(2026, 9, 1), end_date=date(2027, 2, 1)
+        )
         programmes.assign_instructor(cohort, instructor)
-        people = [User(email=f"t{i}@bench.example", name=f"Trainee {i:03d}", role=Role.TRAINEE)
-                  for i in range(trainees)]
+        people = [
+            User(email=f"t{i}@bench.example", name=f"Trainee {i:03d}", role=Role.TRAINEE)
+            for i in range(trainees)
+        ]
         db.session.add_all(people)
         db.session.flush()
         db.session.add_all(Enrolment(cohort_id=cohort.id, user_id=u.id) for u in people)
-        rubric = rubrics.create_rubric(programme_id=None, title_ko="r", title_en="r", by=instructor, data={
-            "criteria": [{"title_en": "Story", "levels": [{"points": 0}, {"points": 10}]}]})
+        rubric = rubrics.create_rubric(
+            programme_id=None,
+            title_ko="r",
+            title_en="r",
+            by=instructor,
+            data={"criteria": [{"title_en": "Story", "levels": [{"points": 0}, {"points": 10}]}]},
+        )
         now = utcnow()
         for n in range(projects):
-            project = services.create_project(cohort, instructor, title_en=f"Project {n + 1}",
-                                              due_at=now + timedelta(days=n))
+            project = services.create_project(
+                cohort, instructor, title_en=f"Project {n + 1}", due_at=now + timedelta(days=n)
+            )
             services.save_deliverable(project, name_en="Note", kind="text")
             services.publish_project(project)
             rubrics.attach(project, rubric.latest)
             for i, user in enumerate(people):
-                submission = Submission(project_id=project.id, user_id=user.id, people=[], attempt_count=1,
-                                        last_late=i % 7 == 0, last_submitted_at=now)
-                submission.attempts.append(Attempt(number=1, submitted_at=now, due_at=project.due_at, late=i % 7 == 0,
-                                                   statement_accepted=True, ai_used=False, people=[]))
+                submission = Submission(
+                    project_id=project.id,
+                    user_id=user.id,
+                    people=[],
+                    attempt_count=1,
+                    last_late=i % 7 == 0,
+                    last_submitted_at=now,
+                )
+                submission.attempts.append(
+                    Attempt(
+                        number=1,
+                        submitted_at=now,
+                        due_at=project.due_at,
+                        late=i % 7 == 0,
+                        statement_accepted=True,
+                        ai_used=False,
+                        people=[],
+                    )
+                )
                 db.session.add(submission)
-                db.session.add(Assessment(submission=submission, rubric_version_id=rubric.latest.id,
-                                          grade=Decimal(50 + (i * 7 + n) % 50), status=MarkingStatus.READY,
-                                          marks={}))
+                db.session.add(
+                    Assessment(
+                        submission=submission,
+                        rubric_version_id=rubric.latest.id,
+                        grade=Decimal(50 + (i * 7 + n) % 50),
+                        status=MarkingStatus.READY,
+                        marks={},
+                    )
+                )
             db.session.flush()
         db.session.commit()
         return cohort.id, instructor.email
@@ -116,12 +152,21 @@ def main() -> None:
     from lms import create_app
 
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"SECRET_KEY": "bench-" + "0123456789abcdef" * 4, "SESSION_COOKIE_SECURE": False,
-                          "CELERY_ALWAYS_EAGER": True, "WTF_CSRF_ENABLED": False},
-                         instance_path=folder)
+        app = create_app(
+            {
+                "SECRET_KEY": "bench-" + "0123456789abcdef" * 4,
+                "SESSION_COOKIE_SECURE": False,
+                "CELERY_ALWAYS_EAGER": True,
+                "WTF_CSRF_ENABLED": False,
+            },
+            instance_path=folder,
+        )
         started = time.perf_counter()
         cohort_id, email = build(app, args.trainees, args.projects)
-        print(f"built {args.trainees} trainees x {args.projects} projects in {time.perf_counter() - started:.1f} s")
+        print(
+            f"built {args.trainees} trainees x {args.projects} projects in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         client = app.test_client()
         login = client.post("/auth/login", data={"email": email, "password": PASSWORD})
         assert login.status_code == 302, login.status_code
@@ -132,7 +177,10 @@ def main() -> None:
     print(f"{'page':<32} {'median ms':>10}")
     print(f"{'gradebook ' + str(args.trainees) + 'x' + str(args.projects):<32} {ours:>10.1f}")
     print(f"{'/healthz (reference)':<32} {reference:>10.1f}")
-    print(f"ratio gradebook / reference: {ours / reference:.1f}x; SQL statements per gradebook request: {queries}")
+    print(
+        f"ratio gradebook / reference: {ours / reference:.1f}x; "
+        f"SQL statements per gradebook request: {queries}"
+    )
     print(f"goal median < {GOAL_MS:.0f} ms: {'met' if ours < GOAL_MS else 'NOT met'}")
 
 

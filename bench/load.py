@@ -22,6 +22,7 @@ total, the machine's load average while it ran (other processes count: the
 numbers are only comparable on a quiet machine), and whether the goal
 (0 errors, p95 < 1 s) was met.  Exit status 0 when it was, 1 when not.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,12 +49,24 @@ GOAL_P95_MS = 1000
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 #: Redis database numbers this benchmark and bench/cluster.py may use (broker, results).
 REDIS_DBS = (14, 15)
-RUBRIC = {"criteria": [
-    {"id": "story", "title_en": "Story", "title_ko": "구성", "weight": 2,
-     "levels": [{"id": f"story-{p}", "name_en": f"{p}", "points": p} for p in (0, 5, 10)]},
-    {"id": "craft", "title_en": "Craft", "title_ko": "완성도", "weight": 1,
-     "levels": [{"id": f"craft-{p}", "name_en": f"{p}", "points": p} for p in (0, 5, 10)]},
-]}
+RUBRIC = {
+    "criteria": [
+        {
+            "id": "story",
+            "title_en": "Story",
+            "title_ko": "구성",
+            "weight": 2,
+            "levels": [{"id": f"story-{p}", "name_en": f"{p}", "points": p} for p in (0, 5, 10)],
+        },
+        {
+            "id": "craft",
+            "title_en": "Craft",
+            "title_ko": "완성도",
+            "weight": 1,
+            "levels": [{"id": f"craft-{p}", "name_en": f"{p}", "points": p} for p in (0, 5, 10)],
+        },
+    ]
+}
 
 
 def free_port() -> int:
@@ -121,66 +134,143 @@ def seed(app, trainees: int, instructors: int, cohort_size: int = 30, sign_ins: 
         password_hash = hasher().hash(PASSWORD)
         now = utcnow()
         programme = programmes.create_programme(code="LOAD", name_ko="부하 시험", name_en="Load test")
-        staff = [User(email=f"instructor{i}@load.example", name=f"Instructor {i}", role=Role.INSTRUCTOR,
-                      password_hash=password_hash, locale="en") for i in range(instructors)]
-        people = [User(email=f"trainee{i}@load.example", name=f"Trainee {i:03d}", role=Role.TRAINEE,
-                       password_hash=password_hash, locale="ko" if i % 2 else "en") for i in range(trainees)]
+        staff = [
+            User(
+                email=f"instructor{i}@load.example",
+                name=f"Instructor {i}",
+                role=Role.INSTRUCTOR,
+                password_hash=password_hash,
+                locale="en",
+            )
+            for i in range(instructors)
+        ]
+        people = [
+            User(
+                email=f"trainee{i}@load.example",
+                name=f"Trainee {i:03d}",
+                role=Role.TRAINEE,
+                password_hash=password_hash,
+                locale="ko" if i % 2 else "en",
+            )
+            for i in range(trainees)
+        ]
         db.session.add_all(staff + people)
         db.session.flush()
-        rubric = rubrics.create_rubric(programme_id=programme.id, title_ko="부하 루브릭", title_en="Load rubric",
-                                       by=staff[0], data=RUBRIC)
-        plan: dict = {"password": PASSWORD, "trainees": [], "instructors": [],
-                      "criteria": [{"id": c["id"], "levels": [lv["id"] for lv in c["levels"]]}
-                                   for c in rubric.latest.criteria]}
+        rubric = rubrics.create_rubric(
+            programme_id=programme.id,
+            title_ko="부하 루브릭",
+            title_en="Load rubric",
+            by=staff[0],
+            data=RUBRIC,
+        )
+        plan: dict = {
+            "password": PASSWORD,
+            "trainees": [],
+            "instructors": [],
+            "criteria": [
+                {"id": c["id"], "levels": [lv["id"] for lv in c["levels"]]} for c in rubric.latest.criteria
+            ],
+        }
         groups = max(1, min(instructors, -(-trainees // cohort_size)))
         for n in range(groups):
             members = people[n::groups]
-            cohort = programmes.create_cohort(programme, code=f"{n + 1}", name=f"Cohort {n + 1}",
-                                              start_date=date(2026, 9, 1), end_date=date(2027, 2, 1))
+            cohort = programmes.create_cohort(
+                programme,
+                code=f"{n + 1}",
+                name=f"Cohort {n + 1}",
+                start_date=date(2026, 9, 1),
+                end_date=date(2027, 2, 1),
+            )
             teachers = staff[n::groups]
             for teacher in teachers:
                 programmes.assign_instructor(cohort, teacher)
             db.session.add_all(Enrolment(cohort_id=cohort.id, user_id=u.id) for u in members)
-            studio = services.create_project(cohort, teachers[0], title_en="Key still", title_ko="대표 스틸컷",
-                                             brief_en="Upload a still from your film.", due_at=now + timedelta(days=7))
-            image = services.save_deliverable(studio, name_en="Still", name_ko="스틸컷", kind="image",
-                                              spec={"max_size_bytes": 5_000_000})
+            studio = services.create_project(
+                cohort,
+                teachers[0],
+                title_en="Key still",
+                title_ko="대표 스틸컷",
+                brief_en="Upload a still from your film.",
+                due_at=now + timedelta(days=7),
+            )
+            image = services.save_deliverable(
+                studio, name_en="Still", name_ko="스틸컷", kind="image", spec={"max_size_bytes": 5_000_000}
+            )
             services.save_deliverable(studio, name_en="Note", name_ko="노트", kind="text", required=False)
             services.publish_project(studio)
             rubrics.attach(studio, rubric.latest)
-            earlier = services.create_project(cohort, teachers[0], title_en="Storyboard", title_ko="스토리보드",
-                                              due_at=now + timedelta(days=1))
+            earlier = services.create_project(
+                cohort,
+                teachers[0],
+                title_en="Storyboard",
+                title_ko="스토리보드",
+                due_at=now + timedelta(days=1),
+            )
             note = services.save_deliverable(earlier, name_en="Storyboard", name_ko="스토리보드", kind="text")
             services.publish_project(earlier)
             rubrics.attach(earlier, rubric.latest)
             handed_in = []
             for user in members:
-                submission = Submission(project_id=earlier.id, user_id=user.id, people=[], attempt_count=1,
-                                        ai_used=False, last_late=False, last_submitted_at=now)
-                submission.attempts.append(Attempt(
-                    number=1, submitted_by_id=user.id, submitted_at=now, due_at=earlier.due_at, late=False,
-                    statement_accepted=True, ai_used=False, people=[],
-                    items=[AttemptItem(deliverable_id=note.id, position=0, text="Scene 1: the workshop at dawn.")]))
+                submission = Submission(
+                    project_id=earlier.id,
+                    user_id=user.id,
+                    people=[],
+                    attempt_count=1,
+                    ai_used=False,
+                    last_late=False,
+                    last_submitted_at=now,
+                )
+                submission.attempts.append(
+                    Attempt(
+                        number=1,
+                        submitted_by_id=user.id,
+                        submitted_at=now,
+                        due_at=earlier.due_at,
+                        late=False,
+                        statement_accepted=True,
+                        ai_used=False,
+                        people=[],
+                        items=[
+                            AttemptItem(
+                                deliverable_id=note.id, position=0, text="Scene 1: the workshop at dawn."
+                            )
+                        ],
+                    )
+                )
                 db.session.add(submission)
                 handed_in.append(submission)
             db.session.flush()
             for user in members:
-                plan["trainees"].append({"email": user.email, "projects": [studio.id, earlier.id],
-                                         "work": studio.id, "deliverable": image.id})
+                plan["trainees"].append(
+                    {
+                        "email": user.email,
+                        "projects": [studio.id, earlier.id],
+                        "work": studio.id,
+                        "deliverable": image.id,
+                    }
+                )
             for teacher in teachers:
-                plan["instructors"].append({"email": teacher.email, "cohort": cohort.id,
-                                            "projects": [earlier.id, studio.id],
-                                            "submissions": [s.id for s in handed_in]})
+                plan["instructors"].append(
+                    {
+                        "email": teacher.email,
+                        "cohort": cohort.id,
+                        "projects": [earlier.id, studio.id],
+                        "submissions": [s.id for s in handed_in],
+                    }
+                )
         signer = app.session_interface.get_signing_serializer(app)
         accounts = plan["instructors"] + plan["trainees"]
-        fresh = {id(a) for a in accounts[::max(1, len(accounts) // sign_ins)][:sign_ins]} if sign_ins else set()
+        fresh = (
+            {id(a) for a in accounts[:: max(1, len(accounts) // sign_ins)][:sign_ins]} if sign_ins else set()
+        )
         by_email = {u.email: u for u in staff + people}
         for account in accounts:
             if id(account) not in fresh:
                 user = by_email[account["email"]]
                 raw = start_session(user, "127.0.0.1", "Locust")
-                account["cookie"] = signer.dumps({"sid": raw, "_user_id": str(user.id), "_fresh": False,
-                                                  "_permanent": True})
+                account["cookie"] = signer.dumps(
+                    {"sid": raw, "_user_id": str(user.id), "_fresh": False, "_permanent": True}
+                )
         plan["cookie_name"] = app.config["SESSION_COOKIE_NAME"]
         db.session.commit()
     return plan
@@ -199,7 +289,8 @@ class LoadSampler(threading.Thread):
 
 
 def server_cpu(server: subprocess.Popen) -> float:
-    """CPU seconds (user + system) used so far by the server's processes (workers die and respawn: a floor)."""
+    """CPU seconds (user + system) used so far by the server's processes
+    (workers die and respawn: a floor)."""
     import psutil
 
     total = 0.0
@@ -222,7 +313,7 @@ def wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -
             return
         except OSError:
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise SystemExit(f"the server did not start:\n{log.read_text()[-3000:]}")
+                raise SystemExit(f"the server did not start:\n{log.read_text()[-3000:]}") from None
             time.sleep(0.3)
 
 
@@ -250,29 +341,39 @@ def report(rows: list[dict], total: dict, prefix: Path, loads: list[float], befo
         value = row.get(key, "N/A")
         return "-" if value in ("N/A", "") else f"{float(value):.0f}"
 
-    header = f"{'request':<44} {'count':>6} {'fail':>5} {'req/s':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6}"
+    header = (
+        f"{'request':<44} {'count':>6} {'fail':>5} {'req/s':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6}"
+    )
     print(header)
     print("-" * len(header))
     for row in sorted(rows, key=lambda r: -int(r["Request Count"])) + [total]:
         name = "TOTAL" if row is total else f"{row['Type']} {row['Name']}"
-        print(f"{name[:44]:<44} {row['Request Count']:>6} {row['Failure Count']:>5} "
-              f"{float(row['Requests/s']):>6.1f} {ms(row, '50%'):>6} {ms(row, '95%'):>6} {ms(row, '99%'):>6} "
-              f"{ms(row, 'Max Response Time'):>6}")
+        print(
+            f"{name[:44]:<44} {row['Request Count']:>6} {row['Failure Count']:>5} "
+            f"{float(row['Requests/s']):>6.1f} {ms(row, '50%'):>6} {ms(row, '95%'):>6} {ms(row, '99%'):>6} "
+            f"{ms(row, 'Max Response Time'):>6}"
+        )
     failures = Path(f"{prefix}_failures.csv")
     if failures.exists():
         with open(failures, newline="") as fh:
             listed = list(csv.DictReader(fh))
         for failure in listed[:15]:
-            print(f"  failure x{failure['Occurrences']}: {failure['Method']} {failure['Name']}: "
-                  f"{failure['Error'][:150]}")
+            print(
+                f"  failure x{failure['Occurrences']}: {failure['Method']} {failure['Name']}: "
+                f"{failure['Error'][:150]}"
+            )
     errors = int(total["Failure Count"])
     p95 = float(total["95%"])
     ok = errors == 0 and p95 < GOAL_P95_MS
     during = f"{min(loads):.1f}-{max(loads):.1f}" if loads else "n/a"
-    print(f"\nmachine: {os.cpu_count()} CPUs, load average (1 min) {before:.1f} before, {during} while running "
-          f"(the server, its worker and Locust share these CPUs with whatever else runs)")
-    print(f"total: {float(total['Requests/s']):.1f} req/s, p50 {ms(total, '50%')} ms, p95 {p95:.0f} ms, "
-          f"p99 {ms(total, '99%')} ms, {errors} failed of {total['Request Count']}")
+    print(
+        f"\nmachine: {os.cpu_count()} CPUs, load average (1 min) {before:.1f} before, {during} while running "
+        f"(the server, its worker and Locust share these CPUs with whatever else runs)"
+    )
+    print(
+        f"total: {float(total['Requests/s']):.1f} req/s, p50 {ms(total, '50%')} ms, p95 {p95:.0f} ms, "
+        f"p99 {ms(total, '99%')} ms, {errors} failed of {total['Request Count']}"
+    )
     print(f"goal (0 errors, p95 < {GOAL_P95_MS} ms) on {args.db}: {'MET' if ok else 'NOT met'}")
     return ok
 
@@ -284,22 +385,34 @@ def main() -> None:
     parser.add_argument("--instructors", type=int, default=10)
     parser.add_argument("--run-time", default="90s", help="Locust --run-time, ramp included (default 90s)")
     parser.add_argument("--spawn-rate", type=float, default=10, help="users arriving per second (default 10)")
-    parser.add_argument("--sign-ins", type=int, default=31,
-                        help="people who sign in during the run (Argon2id: ~0.2 s of CPU each); the others come "
-                             "back with a session from earlier in the week (default 31, a tenth)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (4 threads each, as lms serve)")
-    parser.add_argument("--broker", choices=("auto", "sqlite", "redis"), default="auto",
-                        help="job queue: SQLite transport (embedded default) or Redis db 14/15; auto: Redis "
-                             "with PostgreSQL when it answers, SQLite otherwise")
+    parser.add_argument(
+        "--sign-ins",
+        type=int,
+        default=31,
+        help="people who sign in during the run (Argon2id: ~0.2 s of CPU each); the others come "
+        "back with a session from earlier in the week (default 31, a tenth)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn workers (4 threads each, as lms serve)"
+    )
+    parser.add_argument(
+        "--broker",
+        choices=("auto", "sqlite", "redis"),
+        default="auto",
+        help="job queue: SQLite transport (embedded default) or Redis db 14/15; auto: Redis "
+        "with PostgreSQL when it answers, SQLite otherwise",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the instance folder and logs")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix=f"gongbang-load-{args.db}-"))
     instance = folder / "instance"
-    env = dict(os.environ, LMS_INSTANCE_PATH=str(instance), LMS_SESSION_COOKIE_SECURE="false",
-               PYTHONUNBUFFERED="1")
-    for key in [k for k in env if k.startswith("LMS_") and k not in ("LMS_INSTANCE_PATH",
-                                                                        "LMS_SESSION_COOKIE_SECURE")]:
+    env = dict(
+        os.environ, LMS_INSTANCE_PATH=str(instance), LMS_SESSION_COOKIE_SECURE="false", PYTHONUNBUFFERED="1"
+    )
+    for key in [
+        k for k in env if k.startswith("LMS_") and k not in ("LMS_INSTANCE_PATH", "LMS_SESSION_COOKIE_SECURE")
+    ]:
         del env[key]  # the benchmark's instance only: no settings leaking in from the shell
         os.environ.pop(key, None)
     if args.db == "postgresql":
@@ -329,30 +442,64 @@ def main() -> None:
         plan["sample"] = str(sample_png(folder / "still.png"))
         plan_path = folder / "plan.json"
         plan_path.write_text(json.dumps(plan))
-        print(f"instance {folder}: {len(plan['trainees'])} trainees, {len(plan['instructors'])} instructors, "
-              f"{2 * len({i['cohort'] for i in plan['instructors']})} projects, {args.db}, jobs on {broker}; "
-              f"built in {time.perf_counter() - started:.1f} s", flush=True)
+        print(
+            f"instance {folder}: {len(plan['trainees'])} trainees, {len(plan['instructors'])} instructors, "
+            f"{2 * len({i['cohort'] for i in plan['instructors']})} projects, {args.db}, jobs on {broker}; "
+            f"built in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
 
         port = free_port()
         log = folder / "server.log"
-        server = subprocess.Popen([sys.executable, "-m", "lms.cli", "serve", "--port", str(port),
-                                   "--workers", str(args.workers)], env=env, cwd=ROOT,
-                                  stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "lms.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
+            env=env,
+            cwd=ROOT,
+            stdout=open(log, "wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         wait_for(f"http://127.0.0.1:{port}/healthz", server, log)
         before = os.getloadavg()[0]
-        print(f"serving on 127.0.0.1:{port} (gunicorn {args.workers} workers x 4 threads + 1 job worker); "
-              f"Locust: {args.users} users at {args.spawn_rate}/s for {args.run_time}", flush=True)
+        print(
+            f"serving on 127.0.0.1:{port} (gunicorn {args.workers} workers x 4 threads + 1 job worker); "
+            f"Locust: {args.users} users at {args.spawn_rate}/s for {args.run_time}",
+            flush=True,
+        )
         sampler = LoadSampler()
         sampler.start()
         cpu_before = server_cpu(server)
         locust_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         prefix = folder / "locust"
         locust = subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-             "--host", f"http://127.0.0.1:{port}", "-u", str(args.users), "-r", str(args.spawn_rate),
-             "--run-time", args.run_time, "--stop-timeout", "10", "--csv", str(prefix), "--only-summary",
-             "--loglevel", "WARNING"],
-            env=dict(env, LMS_LOAD_PLAN=str(plan_path)), cwd=ROOT, capture_output=True, text=True)
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "-u",
+                str(args.users),
+                "-r",
+                str(args.spawn_rate),
+                "--run-time",
+                args.run_time,
+                "--stop-timeout",
+                "10",
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            env=dict(env, LMS_LOAD_PLAN=str(plan_path)),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         sampler.stopped.set()
         cpu = server_cpu(server) - cpu_before
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -363,11 +510,16 @@ def main() -> None:
         print()
         ok = report(rows, total, prefix, sampler.samples, before, args)
         count = int(total["Request Count"])
-        print(f"CPU: server (gunicorn workers + job worker) {cpu:.0f} s = {1000 * cpu / max(1, count):.0f} ms "
-              f"per request; Locust {locust_cpu:.0f} s. On {os.cpu_count()} otherwise idle CPUs the server "
-              f"alone would serve about {os.cpu_count() * count / max(cpu, 0.001):.0f} req/s of this mix.")
-        server_errors = [line for line in log.read_text(errors="replace").splitlines()
-                         if "Traceback" in line or "[ERROR]" in line]
+        print(
+            f"CPU: server (gunicorn workers + job worker) {cpu:.0f} s = {1000 * cpu / max(1, count):.0f} ms "
+            f"per request; Locust {locust_cpu:.0f} s. On {os.cpu_count()} otherwise idle CPUs the server "
+            f"alone would serve about {os.cpu_count() * count / max(cpu, 0.001):.0f} req/s of this mix."
+        )
+        server_errors = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if "Traceback" in line or "[ERROR]" in line
+        ]
         if server_errors:
             print(f"server log: {len(server_errors)} error line(s), first: {server_errors[0][:200]}")
     finally:

@@ -19,6 +19,7 @@ with think times between actions:
 Requests that redirect are not followed, so each HTTP exchange is timed on its
 own and named by its route (ids replaced by ``[id]``).
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,16 +53,37 @@ class Person(FastHttpUser):
 
     def sign_in(self) -> None:
         if self.account.get("cookie"):
-            self.client.cookiejar.set_cookie(Cookie(
-                0, PLAN["cookie_name"], self.account["cookie"], None, False, self.host.split("//")[1].split(":")[0],
-                False, False, "/", True, False, None, False, None, None, {}))
+            self.client.cookiejar.set_cookie(
+                Cookie(
+                    0,
+                    PLAN["cookie_name"],
+                    self.account["cookie"],
+                    None,
+                    False,
+                    self.host.split("//")[1].split(":")[0],
+                    False,
+                    False,
+                    "/",
+                    True,
+                    False,
+                    None,
+                    False,
+                    None,
+                    None,
+                    {},
+                )
+            )
             self.token = csrf_token(self.client.get("/dashboard", name="/dashboard").text)
             return
         page = self.client.get("/auth/login", name="/auth/login")
         self.token = csrf_token(page.text)
-        with self.client.post("/auth/login", data={"email": self.account["email"], "password": PLAN["password"],
-                                                   "csrf_token": self.token},
-                              allow_redirects=False, catch_response=True, name="/auth/login") as answer:
+        with self.client.post(
+            "/auth/login",
+            data={"email": self.account["email"], "password": PLAN["password"], "csrf_token": self.token},
+            allow_redirects=False,
+            catch_response=True,
+            name="/auth/login",
+        ) as answer:
             if answer.status_code != 302 or "/auth/login" in answer.headers.get("Location", ""):
                 answer.failure(f"sign-in refused ({answer.status_code})")
                 return
@@ -70,8 +92,13 @@ class Person(FastHttpUser):
 
     def post_form(self, path: str, data: dict, name: str, expect: str = ""):
         """POST a form with the session's CSRF token; a redirect (to *expect*, if given) is success."""
-        with self.client.post(path, data={**data, "csrf_token": self.token}, allow_redirects=False,
-                              catch_response=True, name=name) as answer:
+        with self.client.post(
+            path,
+            data={**data, "csrf_token": self.token},
+            allow_redirects=False,
+            catch_response=True,
+            name=name,
+        ) as answer:
             location = answer.headers.get("Location", "")
             if answer.status_code != 302 or (expect and expect not in location):
                 answer.failure(f"{answer.status_code} -> {location or 'no redirect'}")
@@ -108,19 +135,30 @@ class Trainee(Person):
     def upload(self):
         if self.media_id is not None:
             return self.follow_checks()
-        metadata = {"filename": f"still-{self.account['email'].split('@')[0]}.png", "filetype": "image/png",
-                    "context": f"deliverable:{self.account['deliverable']}"}
+        metadata = {
+            "filename": f"still-{self.account['email'].split('@')[0]}.png",
+            "filetype": "image/png",
+            "context": f"deliverable:{self.account['deliverable']}",
+        }
         encoded = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in metadata.items())
         tus = {"Tus-Resumable": "1.0.0", "X-CSRFToken": self.token}
-        with self.client.post("/media/uploads/", headers={**tus, "Upload-Length": str(len(SAMPLE)),
-                                                          "Upload-Metadata": encoded},
-                              catch_response=True, name="tus create") as created:
+        with self.client.post(
+            "/media/uploads/",
+            headers={**tus, "Upload-Length": str(len(SAMPLE)), "Upload-Metadata": encoded},
+            catch_response=True,
+            name="tus create",
+        ) as created:
             if created.status_code != 201:
                 return created.failure(f"{created.status_code}: {created.text[:200]}")
             location = created.headers["Location"]
-        with self.client.request("PATCH", location, data=SAMPLE, catch_response=True, name="tus PATCH",
-                                 headers={**tus, "Upload-Offset": "0",
-                                          "Content-Type": "application/offset+octet-stream"}) as sent:
+        with self.client.request(
+            "PATCH",
+            location,
+            data=SAMPLE,
+            catch_response=True,
+            name="tus PATCH",
+            headers={**tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+        ) as sent:
             if sent.status_code != 204 or not sent.headers.get("Gongbang-Media-Id"):
                 return sent.failure(f"{sent.status_code}: {sent.text[:200]}")
             self.media_id = int(sent.headers["Gongbang-Media-Id"])
@@ -129,19 +167,27 @@ class Trainee(Person):
         """The page polls the file's status; once accepted, the trainee hands the work in (once)."""
         if self.handed_in:
             return
-        with self.client.get(f"/media/{self.media_id}/status", catch_response=True,
-                             name="/media/[id]/status") as answer:
+        with self.client.get(
+            f"/media/{self.media_id}/status", catch_response=True, name="/media/[id]/status"
+        ) as answer:
             status = answer.json().get("status") if answer.status_code == 200 else None
             if status in ("rejected", "failed"):
                 return answer.failure(f"the sample image was {status}")
         if status != "ready":
             return
         project = self.account["work"]
-        self.post_form(f"/projects/{project}/work/declarations",
-                       {"ai_used": "no", **{f"people-{i}-consent": "pending" for i in range(3)}},
-                       name="/projects/[id]/work/declarations", expect="/work")
-        self.post_form(f"/projects/{project}/work/submit", {"statement": "y"}, name="/projects/[id]/work/submit",
-                       expect="/attempts/")
+        self.post_form(
+            f"/projects/{project}/work/declarations",
+            {"ai_used": "no", **{f"people-{i}-consent": "pending" for i in range(3)}},
+            name="/projects/[id]/work/declarations",
+            expect="/work",
+        )
+        self.post_form(
+            f"/projects/{project}/work/submit",
+            {"statement": "y"},
+            name="/projects/[id]/work/submit",
+            expect="/attempts/",
+        )
         self.handed_in = True
 
 
@@ -157,7 +203,9 @@ class Instructor(Person):
 
     @task(2)
     def review_list(self):
-        self.client.get(f"/projects/{self.account['projects'][0]}/submissions", name="/projects/[id]/submissions")
+        self.client.get(
+            f"/projects/{self.account['projects'][0]}/submissions", name="/projects/[id]/submissions"
+        )
 
     @task(5)
     def grade(self):
@@ -168,9 +216,17 @@ class Instructor(Person):
         if not version:
             return
         marks = {f"level-{c['id']}": random.choice(c["levels"]) for c in PLAN["criteria"]}
-        answer = self.post_form(path, {"version": version.group(1), "status": "ready",
-                                       "feedback": "Clear story; tighten the edit.", **marks},
-                                name="/projects/[id]/submissions/[id]/grade (POST)", expect=path)
+        answer = self.post_form(
+            path,
+            {
+                "version": version.group(1),
+                "status": "ready",
+                "feedback": "Clear story; tighten the edit.",
+                **marks,
+            },
+            name="/projects/[id]/submissions/[id]/grade (POST)",
+            expect=path,
+        )
         if answer.status_code == 302:
             self.ready.append(submission)
 
@@ -179,10 +235,15 @@ class Instructor(Person):
         if not self.ready:
             return
         project, submission = self.account["projects"][0], self.ready.pop()
-        self.post_form(f"/projects/{project}/submissions/{submission}/release", {},
-                       name="/projects/[id]/submissions/[id]/release", expect="/grade")
+        self.post_form(
+            f"/projects/{project}/submissions/{submission}/release",
+            {},
+            name="/projects/[id]/submissions/[id]/release",
+            expect="/grade",
+        )
 
     @task(1)
     def gradebook(self):
-        self.client.get(f"/projects/cohorts/{self.account['cohort']}/gradebook",
-                        name="/projects/cohorts/[id]/gradebook")
+        self.client.get(
+            f"/projects/cohorts/{self.account['cohort']}/gradebook", name="/projects/cohorts/[id]/gradebook"
+        )

@@ -38,20 +38,100 @@ GOALS = {"poster": 1.0, "sheet": 0.6, "probe": 1.0}
 NOISE = "noise=alls=12:allf=t"
 #: name -> (ffmpeg arguments, duration); GOP of 2 s for H.264/HEVC, libvpx's default for VP9.
 CLIPS = {
-    "h264_1080p_60s.mp4": (["-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=60",
-                            "-f", "lavfi", "-i", "sine=duration=60", "-vf", NOISE, "-c:v", "libx264",
-                            "-preset", "ultrafast", "-b:v", "8M", "-g", "60", "-pix_fmt", "yuv420p",
-                            "-c:a", "aac"], 60),
-    "h264_4k_10s.mp4": (["-f", "lavfi", "-i", "testsrc2=size=3840x2160:rate=30:duration=10", "-vf", NOISE,
-                         "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "30M", "-g", "60",
-                         "-pix_fmt", "yuv420p"], 10),
-    "hevc_1080p_10s.mp4": (["-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=10", "-vf", NOISE,
-                            "-c:v", "libx265", "-preset", "ultrafast", "-b:v", "6M",
-                            "-x265-params", "keyint=60:min-keyint=60:log-level=error", "-tag:v", "hvc1",
-                            "-pix_fmt", "yuv420p"], 10),
-    "vp9_1080p_10s.webm": (["-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=10", "-vf", NOISE,
-                            "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
-                            "-b:v", "6M", "-pix_fmt", "yuv420p"], 10),
+    "h264_1080p_60s.mp4": (
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1920x1080:rate=30:duration=60",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=60",
+            "-vf",
+            NOISE,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "8M",
+            "-g",
+            "60",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+        ],
+        60,
+    ),
+    "h264_4k_10s.mp4": (
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=3840x2160:rate=30:duration=10",
+            "-vf",
+            NOISE,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "30M",
+            "-g",
+            "60",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        10,
+    ),
+    "hevc_1080p_10s.mp4": (
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1920x1080:rate=30:duration=10",
+            "-vf",
+            NOISE,
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "6M",
+            "-x265-params",
+            "keyint=60:min-keyint=60:log-level=error",
+            "-tag:v",
+            "hvc1",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        10,
+    ),
+    "vp9_1080p_10s.webm": (
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1920x1080:rate=30:duration=10",
+            "-vf",
+            NOISE,
+            "-c:v",
+            "libvpx-vp9",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-row-mt",
+            "1",
+            "-b:v",
+            "6M",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        10,
+    ),
 }
 
 
@@ -79,8 +159,18 @@ def reference(task: str, path: Path, out: Path, duration: float) -> list[str]:
     """The FFmpeg command line that does *task*."""
     ff = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y"]
     if task == "poster":
-        return [*ff, "-ss", f"{duration * 0.1:.3f}", "-i", str(path), "-frames:v", "1", "-vf", "scale=320:-2",
-                str(out / "ref_poster.jpg")]
+        return [
+            *ff,
+            "-ss",
+            f"{duration * 0.1:.3f}",
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-vf",
+            "scale=320:-2",
+            str(out / "ref_poster.jpg"),
+        ]
     if task == "sheet":
         inputs: list[str] = []
         for i in range(9):
@@ -88,13 +178,24 @@ def reference(task: str, path: Path, out: Path, duration: float) -> list[str]:
         graph = ";".join(f"[{i}:v]scale=160:-2[v{i}]" for i in range(9))
         graph += ";" + ";".join(f"[v{3 * r}][v{3 * r + 1}][v{3 * r + 2}]hstack=3[r{r}]" for r in range(3))
         graph += ";[r0][r1][r2]vstack=3[out]"
-        return [*ff, *inputs, "-filter_complex", graph, "-map", "[out]", "-frames:v", "1",
-                str(out / "ref_sheet.jpg")]
+        return [
+            *ff,
+            *inputs,
+            "-filter_complex",
+            graph,
+            "-map",
+            "[out]",
+            "-frames:v",
+            "1",
+            str(out / "ref_sheet.jpg"),
+        ]
     return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)]
 
 
-_PARSE = (re.compile(r"Duration: (\d+):(\d+):([\d.]+)"),
-          re.compile(r"Stream #.*Video: (\w+).*?, (\d+)x(\d+)"))
+_PARSE = (
+    re.compile(r"Duration: (\d+):(\d+):([\d.]+)"),
+    re.compile(r"Stream #.*Video: (\w+).*?, (\d+)x(\d+)"),
+)
 
 
 def run_reference(command: list[str], task: str) -> None:
@@ -136,8 +237,9 @@ print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 
 def peak_rss_mib(command: list[str], check: bool = True) -> float:
     """Peak resident memory of one fresh process running *command* (MiB)."""
-    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, *command], capture_output=True, text=True, check=True
+    )
     code, max_rss_kib = map(int, done.stdout.split())
     if check and code != 0:
         raise RuntimeError(f"{command[:4]} exited {code}")
@@ -162,10 +264,14 @@ def main() -> None:
         out = Path(scratch)
         me = [sys.executable, __file__, "--child"]
         baseline = peak_rss_mib([*me, "imports", "-", str(out)])
-        print(f"\n{os.cpu_count()} CPUs, ffmpeg {ffmpeg_exe().rsplit('-v', 1)[-1]}, runs={args.runs}; "
-              f"Python+imports baseline RSS {baseline:.0f} MiB")
-        header = f"{'file':<20} {'task':<7} {'ours ms':>8} {'ref ms':>8} {'ratio':>6} {'goal':>5}  " \
-                 f"{'ours MiB':>8} {'ref MiB':>8}"
+        print(
+            f"\n{os.cpu_count()} CPUs, ffmpeg {ffmpeg_exe().rsplit('-v', 1)[-1]}, runs={args.runs}; "
+            f"Python+imports baseline RSS {baseline:.0f} MiB"
+        )
+        header = (
+            f"{'file':<20} {'task':<7} {'ours ms':>8} {'ref ms':>8} {'ratio':>6} {'goal':>5}  "
+            f"{'ours MiB':>8} {'ref MiB':>8}"
+        )
         print(header)
         print("-" * len(header))
         for name, (_args, duration) in CLIPS.items():
@@ -179,8 +285,11 @@ def main() -> None:
                 mem_ref = peak_rss_mib(command, check=task != "probe")
                 ratio = mine / theirs
                 verdict = "ok" if ratio <= GOALS[task] else "MISS"
-                print(f"{name:<20} {task:<7} {mine * 1000:8.0f} {theirs * 1000:8.0f} {ratio:6.2f} "
-                      f"{GOALS[task]:5.1f}  {mem_ours:8.0f} {mem_ref:8.0f}  {verdict}", flush=True)
+                print(
+                    f"{name:<20} {task:<7} {mine * 1000:8.0f} {theirs * 1000:8.0f} {ratio:6.2f} "
+                    f"{GOALS[task]:5.1f}  {mem_ours:8.0f} {mem_ref:8.0f}  {verdict}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

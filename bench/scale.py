@@ -1,4 +1,5 @@
-"""Time every list page and API list at national scale: first page and the last page, as the role that uses it.
+"""Time every list page and API list at national scale: first page and the last page,
+as the role that uses it.
 
 Run from the repository root against a PostgreSQL database filled by ``lms demo --scale national``
 (never the test suite's database)::
@@ -16,6 +17,7 @@ and p95 in ms, the SQL statements one request took, rows on the page, and
 whether p95 meets the goal (300 ms).  The reference line is ``/healthz`` (one
 ``SELECT 1``) timed the same way in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +39,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
-def main() -> int:
+def main() -> int:  # noqa: C901  (one flow read top to bottom; splitting would scatter it)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", default="", help="time only endpoints whose label contains this")
@@ -63,26 +65,44 @@ def main() -> int:
     app = create_app({"WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False, "DATABASE_URL": url})
     statements = [0]
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
-        people = {role: db.session.scalar(select(User).where(User.email == email)) for role, email in [
-            ("admin", "admin@demo.gongbang.kr"), ("instructor", f"instructor0001@{EMAIL_DOMAIN}"),
-            ("trainee", f"trainee00001@{EMAIL_DOMAIN}")]}
+        event.listen(
+            db.engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1)
+        )
+        people = {
+            role: db.session.scalar(select(User).where(User.email == email))
+            for role, email in [
+                ("admin", "admin@demo.gongbang.kr"),
+                ("instructor", f"instructor0001@{EMAIL_DOMAIN}"),
+                ("trainee", f"trainee00001@{EMAIL_DOMAIN}"),
+            ]
+        }
         if any(u is None for u in people.values()):
             print("No national data here: run `lms demo --scale national` first.")
             return 2
         teacher = people["instructor"]
-        cohort_id = db.session.scalar(select(CohortInstructor.cohort_id).where(CohortInstructor.user_id == teacher.id)
-                                      .order_by(CohortInstructor.cohort_id))
-        project_id = db.session.scalar(select(Project.id).where(Project.cohort_id == cohort_id,
-                                                                Project.team_mode.is_(False)).order_by(Project.due_at))
-        team_project = db.session.scalar(select(Project.id).where(Project.cohort_id == cohort_id,
-                                                                  Project.team_mode.is_(True)))
-        count = {"users": db.session.scalar(select(func.count(User.id))),
-                 "trainees": db.session.scalar(select(func.count(User.id)).where(User.role == "trainee")),
-                 "cohorts": db.session.scalar(select(func.count(Cohort.id))),
-                 "projects": db.session.scalar(select(func.count(Project.id))),
-                 "enrolments": db.session.scalar(select(func.count()).where(Enrolment.cohort_id == cohort_id))}
-        raw = {role: tokens.create_token(user, "bench/scale.py", "read", 1)[1] for role, user in people.items()}
+        cohort_id = db.session.scalar(
+            select(CohortInstructor.cohort_id)
+            .where(CohortInstructor.user_id == teacher.id)
+            .order_by(CohortInstructor.cohort_id)
+        )
+        project_id = db.session.scalar(
+            select(Project.id)
+            .where(Project.cohort_id == cohort_id, Project.team_mode.is_(False))
+            .order_by(Project.due_at)
+        )
+        team_project = db.session.scalar(
+            select(Project.id).where(Project.cohort_id == cohort_id, Project.team_mode.is_(True))
+        )
+        count = {
+            "users": db.session.scalar(select(func.count(User.id))),
+            "trainees": db.session.scalar(select(func.count(User.id)).where(User.role == "trainee")),
+            "cohorts": db.session.scalar(select(func.count(Cohort.id))),
+            "projects": db.session.scalar(select(func.count(Project.id))),
+            "enrolments": db.session.scalar(select(func.count()).where(Enrolment.cohort_id == cohort_id)),
+        }
+        raw = {
+            role: tokens.create_token(user, "bench/scale.py", "read", 1)[1] for role, user in people.items()
+        }
         emails = {role: user.email for role, user in people.items()}
         db.session.commit()
 
@@ -91,32 +111,53 @@ def main() -> int:
 
     p, c, t = project_id, cohort_id, team_project
     html = [
-        ("admin", "/dashboard"), ("admin", "/admin/users"), ("admin", f"/admin/users?page={last(count['users'], 50)}"),
+        ("admin", "/dashboard"),
+        ("admin", "/admin/users"),
+        ("admin", f"/admin/users?page={last(count['users'], 50)}"),
         ("admin", f"/admin/users?role=trainee&page={last(count['trainees'], 50) // 2}"),
         ("admin", "/admin/users?q=nguyen"),
-        ("admin", "/programmes"), ("admin", f"/programmes?page={last(count['cohorts'], 50)}"),
-        ("admin", f"/cohorts/{c}"), ("admin", "/projects/"),
+        ("admin", "/programmes"),
+        ("admin", f"/programmes?page={last(count['cohorts'], 50)}"),
+        ("admin", f"/cohorts/{c}"),
+        ("admin", "/projects/"),
         ("admin", f"/projects/?page={last(count['projects'], 50)}"),
         ("admin", "/projects/rubrics/"),
-        ("instructor", "/dashboard"), ("instructor", "/projects/"), ("instructor", "/projects/?page=2"),
-        ("instructor", f"/projects/{p}/submissions"), ("instructor", f"/projects/{p}/submissions?filter=submitted"),
-        ("instructor", f"/projects/{t}/submissions"), ("instructor", f"/projects/{t}/teams"),
-        ("instructor", f"/projects/{p}/extensions"), ("instructor", f"/projects/cohorts/{c}/gradebook"),
-        ("instructor", "/projects/rubrics/"), ("instructor", "/notifications"), ("instructor", "/programmes"),
-        ("trainee", "/dashboard"), ("trainee", "/projects/"), ("trainee", "/media/"), ("trainee", "/notifications"),
+        ("instructor", "/dashboard"),
+        ("instructor", "/projects/"),
+        ("instructor", "/projects/?page=2"),
+        ("instructor", f"/projects/{p}/submissions"),
+        ("instructor", f"/projects/{p}/submissions?filter=submitted"),
+        ("instructor", f"/projects/{t}/submissions"),
+        ("instructor", f"/projects/{t}/teams"),
+        ("instructor", f"/projects/{p}/extensions"),
+        ("instructor", f"/projects/cohorts/{c}/gradebook"),
+        ("instructor", "/projects/rubrics/"),
+        ("instructor", "/notifications"),
+        ("instructor", "/programmes"),
+        ("trainee", "/dashboard"),
+        ("trainee", "/projects/"),
+        ("trainee", "/media/"),
+        ("trainee", "/notifications"),
     ]
     api = [
-        ("admin", "/api/v1/users"), ("admin", f"/api/v1/users?page={last(count['users'], 10)}"),
-        ("admin", "/api/v1/programmes"), ("admin", "/api/v1/cohorts"),
+        ("admin", "/api/v1/users"),
+        ("admin", f"/api/v1/users?page={last(count['users'], 10)}"),
+        ("admin", "/api/v1/programmes"),
+        ("admin", "/api/v1/cohorts"),
         ("admin", f"/api/v1/cohorts?page={last(count['cohorts'], 10)}"),
-        ("admin", f"/api/v1/cohorts/{c}/enrolments"), ("admin", "/api/v1/projects"),
+        ("admin", f"/api/v1/cohorts/{c}/enrolments"),
+        ("admin", "/api/v1/projects"),
         ("admin", f"/api/v1/projects?page={last(count['projects'], 10)}"),
         ("admin", "/api/v1/projects/rubrics"),
-        ("instructor", "/api/v1/projects"), ("instructor", f"/api/v1/projects/{p}/submissions"),
+        ("instructor", "/api/v1/projects"),
+        ("instructor", f"/api/v1/projects/{p}/submissions"),
         ("instructor", f"/api/v1/projects/{p}/submissions?page={last(count['enrolments'], 10)}"),
-        ("instructor", f"/api/v1/projects/{t}/teams"), ("instructor", f"/api/v1/projects/{p}/extensions"),
-        ("instructor", f"/api/v1/projects/cohorts/{c}/gradebook"), ("instructor", "/api/v1/cohorts"),
-        ("trainee", "/api/v1/projects"), ("trainee", "/api/v1/cohorts"),
+        ("instructor", f"/api/v1/projects/{t}/teams"),
+        ("instructor", f"/api/v1/projects/{p}/extensions"),
+        ("instructor", f"/api/v1/projects/cohorts/{c}/gradebook"),
+        ("instructor", "/api/v1/cohorts"),
+        ("trainee", "/api/v1/projects"),
+        ("trainee", "/api/v1/cohorts"),
         ("trainee", f"/api/v1/projects/{p}/submissions"),
     ]
     clients = {}
@@ -139,14 +180,19 @@ def main() -> int:
             started = time.perf_counter()
             response = client.get(path, headers=headers)
             times.append((time.perf_counter() - started) * 1000)
-        rows = len(response.get_json()) if is_api and response.status_code == 200 else \
-            response.get_data(as_text=True).count("<tr") - 1
+        rows = (
+            len(response.get_json())
+            if is_api and response.status_code == 200
+            else response.get_data(as_text=True).count("<tr") - 1
+        )
         return times, response.status_code, statements[0], rows
 
     health = timed("admin", "/healthz", False)[0]
-    print(f"Flask test client, PostgreSQL ({url.rsplit('@', 1)[-1]}); {count['users']:,} users, "
-          f"{count['cohorts']:,} cohorts, {count['projects']:,} projects; {args.runs} runs each; goal p95 < "
-          f"{GOAL_MS:.0f} ms.")
+    print(
+        f"Flask test client, PostgreSQL ({url.rsplit('@', 1)[-1]}); {count['users']:,} users, "
+        f"{count['cohorts']:,} cohorts, {count['projects']:,} projects; {args.runs} runs each; goal p95 < "
+        f"{GOAL_MS:.0f} ms."
+    )
     print(f"reference /healthz: median {statistics.median(health):.1f} ms\n")
     print(f"{'role':<11} {'endpoint':<58} {'median':>7} {'p95':>7} {'SQL':>4} {'rows':>5} {'HTTP':>4}  goal")
     failures = 0
@@ -158,8 +204,10 @@ def main() -> int:
             med, p95 = statistics.median(times), percentile(times, 95)
             ok = p95 < GOAL_MS and status == 200
             failures += not ok
-            print(f"{role:<11} {path:<58} {med:7.1f} {p95:7.1f} {sql:>4} {rows:>5} {status:>4}  "
-                  f"{'met' if ok else 'MISSED'}")
+            print(
+                f"{role:<11} {path:<58} {med:7.1f} {p95:7.1f} {sql:>4} {rows:>5} {status:>4}  "
+                f"{'met' if ok else 'MISSED'}"
+            )
     with app.app_context():
         for email in emails.values():
             for token in tokens.tokens_of(db.session.scalar(select(User).where(User.email == email))):

@@ -19,6 +19,7 @@ ratio, and the server's peak RSS growth (VmHWM of each gunicorn worker after
 the upload minus its VmRSS before; the peak is reset first where the kernel
 allows).  Goals: growth < 64 MiB, ratio >= 0.5.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -103,8 +104,9 @@ def reset_peak(pid: int) -> bool:
         return False
 
 
-def request(port: int, method: str, path: str, headers: dict, body=None, offset: int = 0,
-            length: int = 0) -> http.client.HTTPResponse:
+def request(
+    port: int, method: str, path: str, headers: dict, body=None, offset: int = 0, length: int = 0
+) -> http.client.HTTPResponse:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     conn.putrequest(method, path, skip_accept_encoding=True)
     for key, value in {**headers, "Content-Length": str(length)}.items():
@@ -125,17 +127,24 @@ def upload(port: int, token: str, path: Path, patch_bytes: int) -> tuple[float, 
     meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in fields.items())
     auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
     start = time.perf_counter()
-    created = request(port, "POST", "/api/v1/uploads/",
-                      {**auth, "Upload-Length": str(size), "Upload-Metadata": meta})
+    created = request(
+        port, "POST", "/api/v1/uploads/", {**auth, "Upload-Length": str(size), "Upload-Metadata": meta}
+    )
     assert created.status == 201, (created.status, created.reason)
     location = created.getheader("Location")
     offset, media_id = 0, None
     with open(path, "rb") as fh:
         while offset < size:
             n = min(patch_bytes, size - offset)
-            answer = request(port, "PATCH", location, {**auth, "Upload-Offset": str(offset),
-                                                       "Content-Type": "application/offset+octet-stream"},
-                             fh, offset, n)
+            answer = request(
+                port,
+                "PATCH",
+                location,
+                {**auth, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"},
+                fh,
+                offset,
+                n,
+            )
             assert answer.status == 204, (answer.status, answer.reason)
             offset = int(answer.getheader("Upload-Offset"))
             media_id = answer.getheader("Gongbang-Media-Id")
@@ -165,8 +174,13 @@ def main() -> None:
     size = args.size_mib * MIB
     source = folder / "upload.bin"
     instance = folder / "instance"
-    env = dict(os.environ, LMS_INSTANCE_PATH=str(instance), LMS_MEDIA_UPLOAD_MAX_BYTES=str(4 * size),
-               LMS_MEDIA_QUOTA_BYTES="null", LMS_SESSION_COOKIE_SECURE="false")
+    env = dict(
+        os.environ,
+        LMS_INSTANCE_PATH=str(instance),
+        LMS_MEDIA_UPLOAD_MAX_BYTES=str(4 * size),
+        LMS_MEDIA_QUOTA_BYTES="null",
+        LMS_SESSION_COOKIE_SECURE="false",
+    )
     lms = [sys.executable, "-m", "lms.cli"]
     server = log = None
     try:
@@ -176,13 +190,38 @@ def main() -> None:
         print(f"generating {args.size_mib} MiB of random bytes in {folder} ...", flush=True)
         make_file(source, size)
         subprocess.run(lms + ["db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-        token = subprocess.run([sys.executable, "-c", MAKE_USER], env=env, cwd=ROOT, check=True,
-                               capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        token = (
+            subprocess.run(
+                [sys.executable, "-c", MAKE_USER],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         port = free_port()
         log = open(folder / "gunicorn.log", "wb")
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-                                   "--bind", f"127.0.0.1:{port}", "lms:create_app()"],
-                                  env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "lms:create_app()",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -197,10 +236,14 @@ def main() -> None:
         for _ in range(4):  # both workers import and open everything a request needs
             upload(port, token, warm, MIB)
 
-        print(f"\n{os.cpu_count()} CPUs; {args.size_mib} MiB in {args.patch_mib} MiB PATCHes over loopback; "
-              f"gunicorn 2 workers x 4 threads; runs={args.runs}\n")
-        header = (f"{'run':<6} {'upload s':>9} {'MiB/s':>8} {'cp s':>7} {'cp MiB/s':>9} {'ratio':>6} "
-                  f"{'cp+sync s':>10} {'ratio':>6} {'RSS +MiB':>9}")
+        print(
+            f"\n{os.cpu_count()} CPUs; {args.size_mib} MiB in {args.patch_mib} MiB PATCHes over loopback; "
+            f"gunicorn 2 workers x 4 threads; runs={args.runs}\n"
+        )
+        header = (
+            f"{'run':<6} {'upload s':>9} {'MiB/s':>8} {'cp s':>7} {'cp MiB/s':>9} {'ratio':>6} "
+            f"{'cp+sync s':>10} {'ratio':>6} {'RSS +MiB':>9}"
+        )
         print(header)
         print("-" * len(header))
         rows = []
@@ -215,16 +258,20 @@ def main() -> None:
             cp = time_cp(source, folder)
             durable = time_cp(source, folder, durable=True)
             rows.append((seconds, cp, durable, growth))
-            print(f"{run:<6} {seconds:9.2f} {size / MIB / seconds:8.0f} {cp:7.2f} {size / MIB / cp:9.0f} "
-                  f"{cp / seconds:6.2f} {durable:10.2f} {durable / seconds:6.2f} {growth / MIB:9.1f}",
-                  flush=True)
+            print(
+                f"{run:<6} {seconds:9.2f} {size / MIB / seconds:8.0f} {cp:7.2f} {size / MIB / cp:9.0f} "
+                f"{cp / seconds:6.2f} {durable:10.2f} {durable / seconds:6.2f} {growth / MIB:9.1f}",
+                flush=True,
+            )
         up, cp, durable, growth = (statistics.median(column) for column in zip(*rows))
         ratio = cp / up
-        print(f"\nmedian: upload {size / MIB / up:.0f} MiB/s, cp {size / MIB / cp:.0f} MiB/s, "
-              f"ratio {ratio:.2f} (goal >= {GOALS['ratio']}; against cp+sync {durable / up:.2f}), "
-              f"server peak RSS growth {growth / MIB:.1f} MiB "
-              f"(goal < {GOALS['rss_mib']} MiB) -> "
-              f"{'OK' if ratio >= GOALS['ratio'] and growth / MIB < GOALS['rss_mib'] else 'MISSED'}")
+        print(
+            f"\nmedian: upload {size / MIB / up:.0f} MiB/s, cp {size / MIB / cp:.0f} MiB/s, "
+            f"ratio {ratio:.2f} (goal >= {GOALS['ratio']}; against cp+sync {durable / up:.2f}), "
+            f"server peak RSS growth {growth / MIB:.1f} MiB "
+            f"(goal < {GOALS['rss_mib']} MiB) -> "
+            f"{'OK' if ratio >= GOALS['ratio'] and growth / MIB < GOALS['rss_mib'] else 'MISSED'}"
+        )
     finally:
         if server is not None:
             server.terminate()

@@ -3,6 +3,7 @@
 ``create_app`` is the only place an application is built; nothing in the
 package opens a database, a broker or reads the environment at import time.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -107,7 +108,8 @@ def _register_core(app: Flask) -> None:
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.add_extension("jinja2.ext.do")
-    # ``{% if "plugin.endpoint" is endpoint %}``: core templates link to a plugin's page only when it is loaded.
+    # ``{% if "plugin.endpoint" is endpoint %}``: core templates link to a plugin's page only when it is
+    # loaded.
     app.jinja_env.tests["endpoint"] = lambda name: name in app.view_functions
     security.init_app(app)
     i18n.init_app(app)

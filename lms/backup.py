@@ -1,4 +1,5 @@
-"""``lms backup`` and ``lms restore``: one archive holding a consistent snapshot of the database and the files.
+"""``lms backup`` and ``lms restore``: one archive holding a consistent snapshot of the database and the
+files.
 
 A backup is an uncompressed tar (media is compressed already) with
 
@@ -16,6 +17,7 @@ The archive is written under a temporary name and renamed when complete.
 A restore verifies every SHA-256 before anything is replaced, and refuses an
 instance that already holds data unless forced.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -71,7 +73,8 @@ def _dialect() -> str:
 
 
 def _libpq(url) -> tuple[str, dict]:
-    """A libpq URL for the PostgreSQL tools, and an environment carrying the password (not on the command line)."""
+    """A libpq URL for the PostgreSQL tools, and an environment carrying the password (not on the command
+    line)."""
     url = make_url(str(url.render_as_string(hide_password=False)))
     env = dict(os.environ)
     if url.password:
@@ -103,8 +106,21 @@ def _snapshot(workdir: Path):
     with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         with conn.begin():
             snapshot_id = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            done = subprocess.run(["pg_dump", "-Fc", "--no-owner", "--no-privileges", f"--snapshot={snapshot_id}",
-                                   "-f", str(path), url], env=env, capture_output=True, text=True)
+            done = subprocess.run(
+                [
+                    "pg_dump",
+                    "-Fc",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--snapshot={snapshot_id}",
+                    "-f",
+                    str(path),
+                    url,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if done.returncode:
                 raise BackupError(f"pg_dump failed: {done.stderr.strip()[-2000:]}")
             yield path, conn
@@ -115,8 +131,11 @@ def _facts(conn) -> tuple[str | None, dict[str, int]]:
     revision = None
     if "alembic_version" in names:
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-              for t in db.metadata.sorted_tables if t.name in names}
+    counts = {
+        t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+        for t in db.metadata.sorted_tables
+        if t.name in names
+    }
     return revision, counts
 
 
@@ -127,8 +146,13 @@ def create_backup(dest: str | os.PathLike[str]) -> dict:
     dialect = _dialect()
     started = time.time()
     partial = dest.with_name(dest.name + ".partial")
-    manifest: dict = {"format": FORMAT, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-                      "dialect": dialect, "files": {}, "missing": []}
+    manifest: dict = {
+        "format": FORMAT,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "dialect": dialect,
+        "files": {},
+        "missing": [],
+    }
     with tempfile.TemporaryDirectory(prefix="lms-backup-") as work, tarfile.open(partial, "w") as tar:
         with _snapshot(Path(work)) as (db_file, conn):
             manifest["alembic_revision"], manifest["counts"] = _facts(conn)
@@ -172,7 +196,8 @@ def _safe_member(name: str) -> PurePosixPath:
 
 
 def instance_is_empty() -> tuple[bool, str]:
-    """Whether the configured database and stores hold nothing (what a restore may overwrite without --force)."""
+    """Whether the configured database and stores hold nothing (what a restore may overwrite without
+    --force)."""
     names = set(inspect(db.engine).get_table_names())
     with db.engine.connect() as conn:
         for t in db.metadata.sorted_tables:
@@ -197,8 +222,10 @@ def restore_backup(archive: str | os.PathLike[str], *, force: bool = False) -> d
         except KeyError:
             raise BackupError("no manifest.json: not a complete Gongbang backup") from None
         if manifest.get("format") != FORMAT or manifest.get("dialect") != dialect:
-            raise BackupError(f"this archive holds a {manifest.get('dialect')} database (format "
-                              f"{manifest.get('format')}); this instance uses {dialect}")
+            raise BackupError(
+                f"this archive holds a {manifest.get('dialect')} database (format "
+                f"{manifest.get('format')}); this instance uses {dialect}"
+            )
         empty, why = instance_is_empty()
         if not empty and not force:
             raise BackupError(f"this instance is not empty ({why}); restore into a fresh one, or use --force")
@@ -222,8 +249,9 @@ def restore_backup(archive: str | os.PathLike[str], *, force: bool = False) -> d
     return {"manifest": manifest, "alembic_revision": revision, "counts": counts}
 
 
-def _stage_files(tar: tarfile.TarFile, manifest: dict, roots: dict[str, Path],
-                 staged: list[tuple[Path, Path]]) -> None:
+def _stage_files(
+    tar: tarfile.TarFile, manifest: dict, roots: dict[str, Path], staged: list[tuple[Path, Path]]
+) -> None:
     """Extract and verify every file next to its place (``<key>.restoring``), recording each in *staged*."""
     for name, expected in manifest["files"].items():
         store, _sep, key = str(_safe_member(name).relative_to("files")).partition("/")
@@ -268,9 +296,23 @@ def _restore_database(dialect: str, db_file: Path) -> None:
             source.close()
         return
     url, env = _libpq(db.engine.url)
-    done = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                           "--single-transaction", "--exit-on-error", "-d", url, str(db_file)],
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            "-d",
+            url,
+            str(db_file),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()[-2000:]}")
 
@@ -286,12 +328,17 @@ def backup_command(archive):
         raise click.ClickException(str(exc)) from None
     rows = sum(manifest["counts"].values())
     size = sum(f["size"] for f in manifest["files"].values())
-    click.echo(f"Backed up {rows} rows in {len(manifest['counts'])} tables (revision "
-               f"{manifest['alembic_revision']}) and {len(manifest['files'])} files ({size} bytes) to {archive} "
-               f"in {manifest['seconds']} s.")
+    click.echo(
+        f"Backed up {rows} rows in {len(manifest['counts'])} tables (revision "
+        f"{manifest['alembic_revision']}) and {len(manifest['files'])} files ({size} bytes) to {archive} "
+        f"in {manifest['seconds']} s."
+    )
     if manifest["missing"]:
-        click.echo(f"{len(manifest['missing'])} file(s) the database refers to were already missing; "
-                   "`lms check` lists them.", err=True)
+        click.echo(
+            f"{len(manifest['missing'])} file(s) the database refers to were already missing; "
+            "`lms check` lists them.",
+            err=True,
+        )
 
 
 @click.command("restore")
@@ -305,9 +352,13 @@ def restore_command(archive, force):
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     manifest = result["manifest"]
-    differ = {t: (n, result["counts"].get(t)) for t, n in manifest["counts"].items() if result["counts"].get(t) != n}
-    click.echo(f"Restored {sum(result['counts'].values())} rows and {len(manifest['files'])} files "
-               f"from {manifest['created_at']} (revision {result['alembic_revision']}).")
+    differ = {
+        t: (n, result["counts"].get(t)) for t, n in manifest["counts"].items() if result["counts"].get(t) != n
+    }
+    click.echo(
+        f"Restored {sum(result['counts'].values())} rows and {len(manifest['files'])} files "
+        f"from {manifest['created_at']} (revision {result['alembic_revision']})."
+    )
     if differ:
         raise click.ClickException(f"row counts differ from the manifest: {differ}")
     click.echo("Run `lms db upgrade` if this code is newer than the backup, then `lms check`.")

@@ -8,6 +8,7 @@ The core knows no plugin's tables or files: it checks the database itself
 queued again; summaries are recomputed); anything else is reported as needing
 a person.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,10 +53,21 @@ def _database_findings() -> list[Finding]:
     with db.engine.connect() as conn:
         problems = [row[0] for row in conn.execute(text("PRAGMA quick_check"))]
         fk = conn.execute(text("PRAGMA foreign_key_check")).all()
-    out = [Finding("lms", "database_damaged", "sqlite", detail, needs_person=True)
-           for detail in problems if detail != "ok"]
-    out += [Finding("lms", "broken_reference", f"{table} row {rowid}", f"points at a missing {parent} row",
-                    needs_person=True) for table, rowid, parent, _fk in fk]
+    out = [
+        Finding("lms", "database_damaged", "sqlite", detail, needs_person=True)
+        for detail in problems
+        if detail != "ok"
+    ]
+    out += [
+        Finding(
+            "lms",
+            "broken_reference",
+            f"{table} row {rowid}",
+            f"points at a missing {parent} row",
+            needs_person=True,
+        )
+        for table, rowid, parent, _fk in fk
+    ]
     return out
 
 
@@ -66,8 +78,13 @@ def outstanding(findings: list[Finding]) -> list[Finding]:
 
 @click.command("check")
 @click.option("--repair", is_flag=True, help="fix what is safe to fix; report the rest")
-@click.option("--grace-minutes", type=float, default=DEFAULT_GRACE.total_seconds() / 60, show_default=True,
-              help="leave alone anything younger (0 only while no web process or worker runs)")
+@click.option(
+    "--grace-minutes",
+    type=float,
+    default=DEFAULT_GRACE.total_seconds() / 60,
+    show_default=True,
+    help="leave alone anything younger (0 only while no web process or worker runs)",
+)
 @click.option("--json", "as_json", is_flag=True, help="print the findings as JSON")
 @with_appcontext
 def check_command(repair, grace_minutes, as_json):
@@ -75,13 +92,26 @@ def check_command(repair, grace_minutes, as_json):
     findings = run_checks(repair=repair, grace=timedelta(minutes=grace_minutes))
     left = outstanding(findings)
     if as_json:
-        click.echo(json.dumps({"findings": [asdict(f) for f in findings], "outstanding": len(left)},
-                              ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps(
+                {"findings": [asdict(f) for f in findings], "outstanding": len(left)},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         for f in findings:
-            state = "repaired: " + f.action if f.repaired else ("NEEDS A PERSON" if f.needs_person else "found")
-            click.echo(f"{f.plugin:<9} {f.code:<26} {f.subject:<44} {state}" + (f"  ({f.detail})" if f.detail else ""))
+            state = (
+                "repaired: " + f.action if f.repaired else ("NEEDS A PERSON" if f.needs_person else "found")
+            )
+            click.echo(
+                f"{f.plugin:<9} {f.code:<26} {f.subject:<44} {state}"
+                + (f"  ({f.detail})" if f.detail else "")
+            )
         fixed = len(findings) - len(left)
-        click.echo(f"{len(findings)} finding(s), {fixed} repaired, {len(left)} outstanding"
-                   + ("" if repair or not left else "; run `lms check --repair` to fix what is safe") + ".")
+        click.echo(
+            f"{len(findings)} finding(s), {fixed} repaired, {len(left)} outstanding"
+            + ("" if repair or not left else "; run `lms check --repair` to fix what is safe")
+            + "."
+        )
     raise SystemExit(1 if left else 0)

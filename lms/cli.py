@@ -2,6 +2,7 @@
 
 Plugins add their own groups (e.g. ``lms media``) in their ``init_app``.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,12 @@ def _create_app():
 
 def main() -> None:
     """Entry point of the ``lms`` console script."""
-    cli = FlaskGroup(create_app=_create_app, add_version_option=False, set_debug_flag=False,
-                     help="Gongbang (공방) command line.")
+    cli = FlaskGroup(
+        create_app=_create_app,
+        add_version_option=False,
+        set_debug_flag=False,
+        help="Gongbang (공방) command line.",
+    )
     cli.main(prog_name="lms")
 
 
@@ -35,8 +40,16 @@ def init_app(app: Flask) -> None:
     from lms.backup import backup_command, restore_command
     from lms.check import check_command
 
-    for command in (serve, worker, create_user, import_trainees, demo, check_command, backup_command,
-                    restore_command):
+    for command in (
+        serve,
+        worker,
+        create_user,
+        import_trainees,
+        demo,
+        check_command,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(command)
 
 
@@ -47,8 +60,20 @@ CODE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _worker_argv(concurrency: int, beat: bool = False) -> list[str]:
-    argv = [sys.executable, "-m", "celery", "-A", "lms.worker:celery", "worker", "--loglevel", "INFO",
-            "--concurrency", str(concurrency), "--without-gossip", "--without-mingle"]
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "lms.worker:celery",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--without-gossip",
+        "--without-mingle",
+    ]
     if beat:
         # Periodic jobs (plugins add them to beat_schedule); one worker per installation may run beat,
         # or each job would run once per machine.
@@ -68,10 +93,30 @@ def serve(host, port, workers, worker_concurrency, no_worker):
     env = dict(os.environ, LMS_INSTANCE_PATH=current_app.instance_path)
     # Threads: a phone sending an 8 MiB upload chunk over a weak link holds its thread for minutes; a plain
     # sync worker would be killed by gunicorn's 30 s heartbeat timeout and block every other page meanwhile.
-    procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "4",
-                               "--bind", f"{host}:{port}", "--access-logfile", "-",
-                               "--graceful-timeout", "20", "--chdir", str(CODE_ROOT), "lms:create_app()"],
-                              env=env, cwd=CODE_ROOT)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--threads",
+                "4",
+                "--bind",
+                f"{host}:{port}",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "20",
+                "--chdir",
+                str(CODE_ROOT),
+                "lms:create_app()",
+            ],
+            env=env,
+            cwd=CODE_ROOT,
+        )
+    ]
     if not no_worker:
         procs.append(subprocess.Popen(_worker_argv(worker_concurrency, beat=True), env=env, cwd=CODE_ROOT))
     click.echo(f"Gongbang is running on http://{host}:{port} — press Ctrl+C to stop.")
@@ -125,13 +170,15 @@ def create_user(email, name, role, password):
     if password == "-":
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_user(email=email, name=name, role=Role(role), created_by=None, invite=not password)
+        user = services.create_user(
+            email=email, name=name, role=Role(role), created_by=None, invite=not password
+        )
         if password:
             set_password(user, password)
     except services.DuplicateEmail:
-        raise click.ClickException(f"Another account already uses {email}.")
+        raise click.ClickException(f"Another account already uses {email}.") from None
     except PasswordRejected as exc:
-        raise click.ClickException(f"Password refused by the policy: {', '.join(exc.problems)}.")
+        raise click.ClickException(f"Password refused by the policy: {', '.join(exc.problems)}.") from exc
     commit()
     click.echo(f"Created {role} {user.email} (id {user.id})" + ("" if password else "; invitation sent."))
 
@@ -157,9 +204,13 @@ def import_trainees(file):
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="only load when the database has no users")
-@click.option("--scale", "scale_name", type=click.Choice(["small", "regional", "national"]),
-              help="also bulk-load generated programmes, cohorts, trainees and coursework "
-                   "(national: 2,000 cohorts, 50,000 trainees, 1,000,000 submissions)")
+@click.option(
+    "--scale",
+    "scale_name",
+    type=click.Choice(["small", "regional", "national"]),
+    help="also bulk-load generated programmes, cohorts, trainees and coursework "
+    "(national: 2,000 cohorts, 50,000 trainees, 1,000,000 submissions)",
+)
 @with_appcontext
 def demo(if_empty, scale_name):
     """Load realistic demo data (idempotent) and print the demo logins."""
@@ -172,9 +223,10 @@ def demo(if_empty, scale_name):
         if scale_name:
             _load_scale(scale_name)
     else:
-        logins = [(r.value, e, n) for e, n, r, _l, _o in demo_data.STAFF] + \
-                 [("trainee", demo_data.TRAINEES[0][0], demo_data.TRAINEES[0][1])]
-    click.echo("\nDemo logins (password for all: %s)" % demo_data.DEMO_PASSWORD)
+        logins = [(r.value, e, n) for e, n, r, _l, _o in demo_data.STAFF] + [
+            ("trainee", demo_data.TRAINEES[0][0], demo_data.TRAINEES[0][1])
+        ]
+    click.echo(f"\nDemo logins (password for all: {demo_data.DEMO_PASSWORD})")
     for role, email, name in logins:
         click.echo(f"  {role:<11} {email:<32} {name}")
     click.echo("")
@@ -193,8 +245,10 @@ def _load_scale(name: str) -> None:
     scale.analyse()
     for table, count in counts.items():
         click.echo(f"  {table:<28} {count:>10,}")
-    click.echo(f"Loaded the {name} data set in {time.perf_counter() - started:.0f} s "
-               f"(accounts: instructor0001@{scale.EMAIL_DOMAIN}, trainee00001@{scale.EMAIL_DOMAIN}, …).")
+    click.echo(
+        f"Loaded the {name} data set in {time.perf_counter() - started:.0f} s "
+        f"(accounts: instructor0001@{scale.EMAIL_DOMAIN}, trainee00001@{scale.EMAIL_DOMAIN}, …)."
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Order of precedence, lowest first: the defaults below → ``instance/config.py``
 ``LMS_PLUGINS='[]'`` is a list) → the mapping given to ``create_app`` (tests).
 The result is then validated; a bad configuration refuses to start and says why.
 """
+
 from __future__ import annotations
 
 import math
@@ -119,7 +120,7 @@ def _normalise_db_url(url: str) -> str:
     # psycopg 3 is the driver we ship in the postgres extra; plain URLs would pick psycopg2.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -153,7 +154,9 @@ def validate_config(cfg) -> None:
         )
     if not cfg.get("TESTING") and not _strong(key):
         raise ConfigError(
-            "SECRET_KEY is too weak: it needs at least 128 bits of randomness (32 or more varied characters). Generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`."
+            "SECRET_KEY is too weak: it needs at least 128 bits of randomness "
+            "(32 or more varied characters). "
+            "Generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
     if cfg["MODE"] == "production" and cfg.get("DEBUG"):
         raise ConfigError("DEBUG must be off in production mode (it exposes an interactive debugger).")

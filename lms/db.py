@@ -1,7 +1,8 @@
 """Column types and helpers shared by every package's models."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
@@ -9,7 +10,7 @@ from sqlalchemy.types import TypeDecorator
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC (what every column stores)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -27,18 +28,23 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 def str_enum(enum_cls, length: int = 20) -> Enum:
     """A VARCHAR column holding an enum's *values* (``"admin"``), readable in SQL and the API."""
-    return Enum(enum_cls, native_enum=False, length=length, validate_strings=True,
-                values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )

@@ -12,6 +12,7 @@ API errors always look like ``{"code": 422, "status": "Unprocessable Entity", "m
 Pure cores (``projects.grading.rules``, ``media.validation`` …) import nothing of ``lms``; their errors have
 the same shape (code, detail, params) and the services above them raise domain errors.
 """
+
 from __future__ import annotations
 
 import logging
@@ -68,8 +69,11 @@ def describe(exc: DomainError) -> str:
 
 def has_message(exc: DomainError) -> bool:
     """Whether a package words this code (the catalogue test asks it of every code the code base raises)."""
-    return any(describer(exc.code, exc.params) is not None
-               for cls in type(exc).__mro__ for describer in _DESCRIBERS.get(cls, ()))
+    return any(
+        describer(exc.code, exc.params) is not None
+        for cls in type(exc).__mro__
+        for describer in _DESCRIBERS.get(cls, ())
+    )
 
 
 def flash_error(exc: DomainError) -> None:
@@ -122,7 +126,7 @@ def _messages() -> dict[int, str]:
     }
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask) -> None:  # noqa: C901  (one flow read top to bottom; splitting would scatter it)
     """Answer every error once: domain refusals, HTTP errors, expired forms and crashes.
 
     Also the transaction edge: a request that ends below 400 commits (then queues its jobs); any other ends
@@ -157,12 +161,19 @@ def init_app(app: Flask) -> None:
     def _http(exc: HTTPException):
         code = exc.code or 500
         if code in (401, 403):  # refused access is a security event (ASVS 16.3.2); 404s hide it on purpose
-            log.info("access refused (%s) on %s %r from %s", code, request.method, request.path,
-                     request.remote_addr)
+            log.info(
+                "access refused (%s) on %s %r from %s",
+                code,
+                request.method,
+                request.path,
+                request.remote_addr,
+            )
         message = _messages().get(code, exc.description or "")
         if wants_json():
             data = getattr(exc, "data", None) or {}
-            response = api_error(code, data.get("message") or message, data.get("messages") or data.get("errors"))
+            response = api_error(
+                code, data.get("message") or message, data.get("messages") or data.get("errors")
+            )
             response.headers.update(data.get("headers") or {})
             return response
         return render_template("errors/error.html", code=code, message=message), code

@@ -8,6 +8,7 @@ it (by renaming the file, atomically, so exactly one process dies) and dies;
 the harness writes the next name before its next request. Unset, a point
 costs one environment lookup.
 """
+
 from __future__ import annotations
 
 import os

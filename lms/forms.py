@@ -1,4 +1,5 @@
 """Form pieces shared by every package."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

@@ -4,6 +4,7 @@ The locale comes from the signed-in user's setting, then a choice made with the
 switcher (kept in the session for visitors), then ``Accept-Language``, then the
 default. Times are stored in UTC and shown in the user's zone (Asia/Seoul by default).
 """
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo, available_timezones

@@ -4,6 +4,7 @@ Embedded default: Celery's SQLAlchemy transport on an SQLite file in the
 instance folder (no Redis needed). Scale-out: ``LMS_CELERY_BROKER_URL=redis://…``.
 Unit tests run tasks eagerly (``CELERY_ALWAYS_EAGER``).
 """
+
 from __future__ import annotations
 
 from celery import Celery, Task

@@ -3,6 +3,7 @@
 Mail is composed in the recipient's language, then delivered by the
 ``lms.send_mail`` task so a slow mail server never holds up a page.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,9 @@ def send_template(user, name: str, **context) -> None:
     enqueue(send_mail, user.email, subject.strip(), body.lstrip("\n"))
 
 
-@shared_task(name="lms.send_mail", autoretry_for=(smtplib.SMTPException, OSError),
-             retry_backoff=True, max_retries=5)
+@shared_task(
+    name="lms.send_mail", autoretry_for=(smtplib.SMTPException, OSError), retry_backoff=True, max_retries=5
+)
 def send_mail(to: str, subject: str, body: str) -> str:
     """Deliver one message. Retried with backoff; a rerun writes the same outbox file."""
     cfg = current_app.config
@@ -49,7 +51,9 @@ def send_mail(to: str, subject: str, body: str) -> str:
     msg["Date"] = formatdate(localtime=False)
     # Derived from the content so that a retried task does not produce a second copy.
     digest = hashlib.sha256(f"{to}\n{subject}\n{body}".encode()).hexdigest()[:24]
-    msg["Message-ID"] = make_msgid(idstring=digest, domain=parseaddr(cfg["MAIL_DEFAULT_SENDER"])[1].split("@")[-1])
+    msg["Message-ID"] = make_msgid(
+        idstring=digest, domain=parseaddr(cfg["MAIL_DEFAULT_SENDER"])[1].split("@")[-1]
+    )
     msg.set_content(body)
     if cfg["MAIL_SERVER"]:
         with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
@@ -99,6 +103,13 @@ def read_outbox(limit: int = 50) -> list[dict]:
     out = []
     for path in files:
         msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-        out.append({"id": path.stem, "to": msg["To"], "subject": msg["Subject"], "date": msg["Date"],
-                    "body": msg.get_body(preferencelist=("plain",)).get_content()})
+        out.append(
+            {
+                "id": path.stem,
+                "to": msg["To"],
+                "subject": msg["Subject"],
+                "date": msg["Date"],
+                "body": msg.get_body(preferencelist=("plain",)).get_content(),
+            }
+        )
     return out

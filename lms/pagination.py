@@ -7,6 +7,7 @@ clamped to ``[1, MAX_PER_PAGE]`` so a link cannot ask for everything at once.
 Every API list uses flask-smorest's ``@blp.paginate()`` (:data:`API_PAGINATION`)
 and :func:`api_page`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -35,7 +36,8 @@ def page_args(per_page: int = DEFAULT_PER_PAGE) -> tuple[int, int]:
 
 
 def paginate(stmt, per_page: int = DEFAULT_PER_PAGE, **kwargs) -> Pagination:
-    """One page of a ``select`` (ORM entities or plain rows with ``scalars=False``), numbered from the request.
+    """One page of a ``select`` (ORM entities or plain rows with ``scalars=False``), numbered from the
+    request.
 
     A page past the end is empty rather than a 404, so a list that shrank
     while someone read it still answers.
@@ -45,7 +47,8 @@ def paginate(stmt, per_page: int = DEFAULT_PER_PAGE, **kwargs) -> Pagination:
 
 
 class RowsPage(SelectPagination):
-    """A page of plain rows (``Row`` tuples, not ORM entities): for lists read as columns, like the gradebook."""
+    """A page of plain rows (``Row`` tuples, not ORM entities): for lists read as columns, like the
+    gradebook."""
 
     def _query_items(self) -> list:
         stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
@@ -55,8 +58,14 @@ class RowsPage(SelectPagination):
 def paginate_rows(stmt, per_page: int = DEFAULT_PER_PAGE) -> Pagination:
     """One page of a multi-column ``select`` as plain rows, numbered from the request."""
     page, size = page_args(per_page)
-    return RowsPage(select=stmt, session=db.session(), page=page, per_page=size, max_per_page=MAX_PER_PAGE,
-                    error_out=False)
+    return RowsPage(
+        select=stmt,
+        session=db.session(),
+        page=page,
+        per_page=size,
+        max_per_page=MAX_PER_PAGE,
+        error_out=False,
+    )
 
 
 class ListPage(Pagination):
@@ -64,7 +73,7 @@ class ListPage(Pagination):
 
     def _query_items(self) -> list:
         start = (self.page - 1) * self.per_page
-        return list(self._query_args["items"][start:start + self.per_page])
+        return list(self._query_args["items"][start : start + self.per_page])
 
     def _query_count(self) -> int:
         return len(self._query_args["items"])
@@ -82,7 +91,7 @@ def api_page(source, pagination_parameters) -> list:
     page, size = min(pagination_parameters.page, MAX_PAGE), pagination_parameters.page_size
     if isinstance(source, (list, tuple)):
         pagination_parameters.item_count = len(source)
-        return list(source[(page - 1) * size:page * size])
+        return list(source[(page - 1) * size : page * size])
     result = db.paginate(source, page=page, per_page=size, error_out=False, max_per_page=None)
     pagination_parameters.item_count = result.total
     return result.items

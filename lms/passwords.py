@@ -4,6 +4,7 @@ Rules: at least 8 characters, at least 128 allowed, no composition rules,
 refused when it is one of ~20,000 breached passwords or built from the
 user's own name or e-mail address.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -48,10 +49,15 @@ def check_password(password: str, personal: tuple[str, ...] = ()) -> list[str]:
         return [TOO_LONG]
     norm = _normalise(password)
     problems = []
-    if (norm in _common_passwords() or norm.strip("0123456789!@#$%^&*.") in _common_passwords()
-            or any(w in norm and len(norm) - len(w) < 6 for w in CONTEXT_WORDS)):
+    if (
+        norm in _common_passwords()
+        or norm.strip("0123456789!@#$%^&*.") in _common_passwords()
+        or any(w in norm and len(norm) - len(w) < 6 for w in CONTEXT_WORDS)
+    ):
         problems.append(COMMON)
-    words = {_normalise(w) for p in personal for w in p.replace("@", " ").replace(".", " ").split() if len(w) >= 3}
+    words = {
+        _normalise(w) for p in personal for w in p.replace("@", " ").replace(".", " ").split() if len(w) >= 3
+    }
     if words and any(w in norm for w in words) and len(norm) - max(len(w) for w in words if w in norm) < 4:
         problems.append(PERSONAL)
     return problems

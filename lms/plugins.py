@@ -4,6 +4,7 @@
 stops the application from starting: silently running without a plugin would
 hide whole features (and their permission checks) from an administrator.
 """
+
 from __future__ import annotations
 
 from importlib.metadata import entry_points

@@ -3,6 +3,7 @@
 ``templates/`` and ``migrations/`` sit at the top of the repository; setup.cfg
 ships them as the data packages ``gongbang_templates`` and ``gongbang_migrations``.
 """
+
 from __future__ import annotations
 
 import importlib.util

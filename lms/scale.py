@@ -8,6 +8,7 @@ row would take hours.  Every account shares one password hash, computed once,
 for the same reason (argon2 is meant to be slow).  The data is deterministic
 (a seeded generator), so a second run on the same database finds it and stops.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ import random
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.types import JSON
@@ -54,20 +55,67 @@ class Scale:
 
 
 SCALES = {
-    "national": Scale("national", programmes=15, cohorts=2000, trainees=50_000, instructors=500,
-                      projects_per_cohort=20),
-    "regional": Scale("regional", programmes=5, cohorts=200, trainees=5_000, instructors=50, projects_per_cohort=20),
+    "national": Scale(
+        "national", programmes=15, cohorts=2000, trainees=50_000, instructors=500, projects_per_cohort=20
+    ),
+    "regional": Scale(
+        "regional", programmes=5, cohorts=200, trainees=5_000, instructors=50, projects_per_cohort=20
+    ),
     "small": Scale("small", programmes=3, cohorts=6, trainees=60, instructors=3, projects_per_cohort=4),
 }
 
-FAMILY = {"VN": ["Nguyen", "Tran", "Le", "Pham"], "UZ": ["Karimov", "Yusupov", "Rakhimov"],
-          "ID": ["Santoso", "Wijaya", "Saputra"], "PH": ["Reyes", "Santos", "Cruz"], "NP": ["Gurung", "Tamang", "Rai"],
-          "MN": ["Bat-Erdene", "Ganbaatar"], "KH": ["Sokha", "Dara"], "LK": ["Perera", "Silva"],
-          "MM": ["Aung", "Kyaw"], "KZ": ["Nurlanov", "Akhmetov"], "CN": ["Wang", "Li", "Zhang"],
-          "TH": ["Boonmee", "Srisuk"]}
-GIVEN = ["Lan", "Minh", "Dilnoza", "Budi", "Angelica", "Sita", "Bat", "Sokha", "Nimal", "Aigerim", "Fang", "Somchai",
-         "Rahim", "Ayu", "Joy", "Bikash", "Saraa", "Vanna", "Ruwan", "Thiha", "Dana", "Wei", "Niran", "Mai"]
-INSTRUCTORS = ["김민준", "이서연", "박지호", "최수아", "정도윤", "강하은", "조예준", "윤지우", "장서준", "임하린"]
+FAMILY = {
+    "VN": ["Nguyen", "Tran", "Le", "Pham"],
+    "UZ": ["Karimov", "Yusupov", "Rakhimov"],
+    "ID": ["Santoso", "Wijaya", "Saputra"],
+    "PH": ["Reyes", "Santos", "Cruz"],
+    "NP": ["Gurung", "Tamang", "Rai"],
+    "MN": ["Bat-Erdene", "Ganbaatar"],
+    "KH": ["Sokha", "Dara"],
+    "LK": ["Perera", "Silva"],
+    "MM": ["Aung", "Kyaw"],
+    "KZ": ["Nurlanov", "Akhmetov"],
+    "CN": ["Wang", "Li", "Zhang"],
+    "TH": ["Boonmee", "Srisuk"],
+}
+GIVEN = [
+    "Lan",
+    "Minh",
+    "Dilnoza",
+    "Budi",
+    "Angelica",
+    "Sita",
+    "Bat",
+    "Sokha",
+    "Nimal",
+    "Aigerim",
+    "Fang",
+    "Somchai",
+    "Rahim",
+    "Ayu",
+    "Joy",
+    "Bikash",
+    "Saraa",
+    "Vanna",
+    "Ruwan",
+    "Thiha",
+    "Dana",
+    "Wei",
+    "Niran",
+    "Mai",
+]
+INSTRUCTORS = [
+    "김민준",
+    "이서연",
+    "박지호",
+    "최수아",
+    "정도윤",
+    "강하은",
+    "조예준",
+    "윤지우",
+    "장서준",
+    "임하린",
+]
 
 
 class Bulk:
@@ -122,12 +170,19 @@ class Bulk:
         if not self.postgres:
             return
         for table in tables:
-            self.conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                                   f"(SELECT coalesce(max(id), 1) FROM \"{table.name}\"))"))
+            self.conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f'(SELECT coalesce(max(id), 1) FROM "{table.name}"))'
+                )
+            )
 
 
 def has_scale_data() -> bool:
-    return db.session.scalar(select(Programme.id).where(Programme.code.like(f"{CODE_PREFIX}%")).limit(1)) is not None
+    return (
+        db.session.scalar(select(Programme.id).where(Programme.code.like(f"{CODE_PREFIX}%")).limit(1))
+        is not None
+    )
 
 
 def load_scale(scale: Scale, now: datetime | None = None, seed: int = 2026) -> dict[str, int]:
@@ -138,26 +193,52 @@ def load_scale(scale: Scale, now: datetime | None = None, seed: int = 2026) -> d
     """
     if has_scale_data():
         return {}
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     rng = random.Random(seed)
     bulk = Bulk(db.session)
     programmes, cohorts = Programme.__table__, Cohort.__table__
     users, enrolments, teaching = User.__table__, Enrolment.__table__, CohortInstructor.__table__
     first_programme = bulk.next_id(programmes)
-    bulk.insert(programmes, ["id", "code", "name_ko", "name_en", "description_ko", "description_en", "active",
-                             "created_at"],
-                ((first_programme + i, f"{CODE_PREFIX}{i + 1:02d}", f"전국 과정 {i + 1:02d}",
-                  f"National programme {i + 1:02d}", "", "", True, now) for i in range(scale.programmes)))
-    # Cohorts start over four years around today, a few a week, so dashboards see past, running and future ones.
+    bulk.insert(
+        programmes,
+        ["id", "code", "name_ko", "name_en", "description_ko", "description_en", "active", "created_at"],
+        (
+            (
+                first_programme + i,
+                f"{CODE_PREFIX}{i + 1:02d}",
+                f"전국 과정 {i + 1:02d}",
+                f"National programme {i + 1:02d}",
+                "",
+                "",
+                True,
+                now,
+            )
+            for i in range(scale.programmes)
+        ),
+    )
+    # Cohorts start over four years around today, a few a week, so dashboards see past, running and future
+    # ones.
     first_cohort = bulk.next_id(cohorts)
     cohort_rows = []
     for i in range(scale.cohorts):
         start = now.date() - timedelta(days=730) + timedelta(days=(i * 1461) // max(scale.cohorts, 1))
-        cohort_rows.append((first_cohort + i, first_programme + i % scale.programmes, f"{start.year}-{i + 1:04d}",
-                            f"{start.year}년 {i + 1}기 / Cohort {i + 1}", start, start + timedelta(days=180), now))
-    bulk.insert(cohorts, ["id", "programme_id", "code", "name", "start_date", "end_date", "created_at"], cohort_rows)
+        cohort_rows.append(
+            (
+                first_cohort + i,
+                first_programme + i % scale.programmes,
+                f"{start.year}-{i + 1:04d}",
+                f"{start.year}년 {i + 1}기 / Cohort {i + 1}",
+                start,
+                start + timedelta(days=180),
+                now,
+            )
+        )
+    bulk.insert(
+        cohorts, ["id", "programme_id", "code", "name", "start_date", "end_date", "created_at"], cohort_rows
+    )
     # One hash for every account: argon2 per user would take hours for 50,000 of them.
     from lms.demo import DEMO_PASSWORD
+
     password_hash = hasher().hash(DEMO_PASSWORD)
     first_user = bulk.next_id(users)
     instructor_ids = [first_user + i for i in range(scale.instructors)]
@@ -165,18 +246,64 @@ def load_scale(scale: Scale, now: datetime | None = None, seed: int = 2026) -> d
 
     def people():
         for i, uid in enumerate(instructor_ids):
-            yield (uid, f"instructor{i + 1:04d}@{EMAIL_DOMAIN}", f"{INSTRUCTORS[i % len(INSTRUCTORS)]} {i + 1}",
-                   "instructor", password_hash, True, "ko", "Asia/Seoul", None, None, None, False, False, now)
+            yield (
+                uid,
+                f"instructor{i + 1:04d}@{EMAIL_DOMAIN}",
+                f"{INSTRUCTORS[i % len(INSTRUCTORS)]} {i + 1}",
+                "instructor",
+                password_hash,
+                True,
+                "ko",
+                "Asia/Seoul",
+                None,
+                None,
+                None,
+                False,
+                False,
+                now,
+            )
         countries = sorted(FAMILY)
         for i, uid in enumerate(trainee_ids):
             country = countries[i % len(countries)]
             name = f"{rng.choice(FAMILY[country])} {rng.choice(GIVEN)} {i + 1}"
             level = rng.randint(1, 5)
-            yield (uid, f"trainee{i + 1:05d}@{EMAIL_DOMAIN}", name, "trainee", password_hash, True,
-                   rng.choice(["ko", "en"]), "Asia/Seoul", country, "topik", level, False, level > 2, now)
+            yield (
+                uid,
+                f"trainee{i + 1:05d}@{EMAIL_DOMAIN}",
+                name,
+                "trainee",
+                password_hash,
+                True,
+                rng.choice(["ko", "en"]),
+                "Asia/Seoul",
+                country,
+                "topik",
+                level,
+                False,
+                level > 2,
+                now,
+            )
 
-    bulk.insert(users, ["id", "email", "name", "role", "password_hash", "active", "locale", "timezone", "nationality",
-                        "korean_test", "korean_level", "share_nationality", "share_korean", "created_at"], people())
+    bulk.insert(
+        users,
+        [
+            "id",
+            "email",
+            "name",
+            "role",
+            "password_hash",
+            "active",
+            "locale",
+            "timezone",
+            "nationality",
+            "korean_test",
+            "korean_level",
+            "share_nationality",
+            "share_korean",
+            "created_at",
+        ],
+        people(),
+    )
     cohort_ids = [row[0] for row in cohort_rows]
     instructors_of = {cid: instructor_ids[i % len(instructor_ids)] for i, cid in enumerate(cohort_ids)}
     bulk.insert(teaching, ["cohort_id", "user_id"], ((cid, uid) for cid, uid in instructors_of.items()))
@@ -184,13 +311,25 @@ def load_scale(scale: Scale, now: datetime | None = None, seed: int = 2026) -> d
     for i, uid in enumerate(trainee_ids):
         trainees_of[cohort_ids[i * len(cohort_ids) // len(trainee_ids)]].append(uid)
     first_enrolment = bulk.next_id(enrolments)
-    bulk.insert(enrolments, ["id", "cohort_id", "user_id", "status", "enrolled_at"],
-                ((first_enrolment + i, cid, uid, "active", now) for i, (cid, uid) in
-                 enumerate((cid, uid) for cid, uids in trainees_of.items() for uid in uids)))
+    bulk.insert(
+        enrolments,
+        ["id", "cohort_id", "user_id", "status", "enrolled_at"],
+        (
+            (first_enrolment + i, cid, uid, "active", now)
+            for i, (cid, uid) in enumerate((cid, uid) for cid, uids in trainees_of.items() for uid in uids)
+        ),
+    )
     bulk.finish(programmes, cohorts, users, enrolments)
-    signals.scale_loaded.send(None, scale=scale, bulk=bulk, now=now, seed=seed,
-                              cohorts={row[0]: (row[4], row[5], row[1]) for row in cohort_rows},
-                              trainees=trainees_of, instructors=instructors_of)
+    signals.scale_loaded.send(
+        None,
+        scale=scale,
+        bulk=bulk,
+        now=now,
+        seed=seed,
+        cohorts={row[0]: (row[4], row[5], row[1]) for row in cohort_rows},
+        trainees=trainees_of,
+        instructors=instructors_of,
+    )
     return dict(bulk.counts)
 
 

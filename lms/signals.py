@@ -4,10 +4,12 @@ Plugins connect receivers in their ``init_app``; the core never imports a
 plugin. Signals that *collect* contributions (navigation, dashboard panels)
 expect each receiver to return an iterable; use :func:`values_from_signal`.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from blinker import Namespace
 
@@ -34,13 +36,14 @@ cohort_created = _signals.signal("cohort-created")
 trainee_enrolled = _signals.signal("trainee-enrolled")
 
 #: Sent after ``lms demo`` created the core's demo data, so plugins add theirs (idempotently).
-#: sender: ``None``; kwargs: ``cohorts`` ({(programme code, cohort code): Cohort}), ``people`` ({email: User}).
+#: sender: ``None``; kwargs: ``cohorts`` ({(programme code, cohort code): Cohort}), ``people`` ({email:
+#: User}).
 demo_loaded = _signals.signal("demo-loaded")
 
-#: Sent by ``lms demo --scale`` after the core's bulk rows are written (not committed), so plugins bulk-add theirs.
-#: sender: ``None``; kwargs: ``scale`` (``lms.scale.Scale``), ``bulk`` (``lms.scale.Bulk``: write with it), ``now``,
-#: ``seed``, ``cohorts`` ({cohort id: (start date, end date, programme id)}), ``trainees`` ({cohort id: [user
-#: ids]}), ``instructors`` ({cohort id: instructor's user id}).
+#: Sent by ``lms demo --scale`` after the core's bulk rows are written (not committed), so plugins bulk-add
+#: theirs. sender: ``None``; kwargs: ``scale`` (``lms.scale.Scale``), ``bulk`` (``lms.scale.Bulk``: write
+#: with it), ``now``, ``seed``, ``cohorts`` ({cohort id: (start date, end date, programme id)}), ``trainees``
+#: ({cohort id: [user ids]}), ``instructors`` ({cohort id: instructor's user id}).
 scale_loaded = _signals.signal("scale-loaded")
 
 #: Collects navigation links. sender: the current user (may be anonymous).

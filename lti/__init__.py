@@ -15,6 +15,7 @@ libraries'. The tests drive everything from a platform built on the third-party 
 
 Imports go down: ``lti`` → ``projects`` → ``media`` → ``lms``.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -43,7 +44,9 @@ def init_app(app) -> None:
     from projects.coursework import signals as project_signals
 
     if "projects" not in app.extensions:
-        raise RuntimeError('the lti plugin needs the projects plugin: list "projects" before "lti" in LMS_PLUGINS')
+        raise RuntimeError(
+            'the lti plugin needs the projects plugin: list "projects" before "lti" in LMS_PLUGINS'
+        )
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     add_translations(app, __file__)
@@ -60,7 +63,9 @@ cli = AppGroup("lti", help="LTI 1.3 tool: keys.")
 
 
 @cli.command("rotate-key")
-@click.option("--force", is_flag=True, help="Promote the next key even if it was published less than an hour ago.")
+@click.option(
+    "--force", is_flag=True, help="Promote the next key even if it was published less than an hour ago."
+)
 @click.option("--show", is_flag=True, help="Only list the published keys.")
 def rotate_key_command(force: bool, show: bool) -> None:
     """Start signing with the next (already published) key and publish a new next key."""
@@ -71,7 +76,9 @@ def rotate_key_command(force: bool, show: bool) -> None:
         try:
             key = keys.rotate_keys(force=force)
         except keys.KeyRotationRefused as exc:
-            raise click.ClickException(f"the next key was published too recently; wait {exc.wait} or use --force")
+            raise click.ClickException(
+                f"the next key was published too recently; wait {exc.wait} or use --force"
+            ) from exc
         commit()
         click.echo(f"now signing with {key.kid}")
     else:

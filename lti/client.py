@@ -3,6 +3,7 @@
 ``requests`` with explicit timeouts; platform answers are never trusted beyond their documented shape.
 Errors are :class:`PlatformError` with ``transient`` set when a retry may help (network, 5xx, 429).
 """
+
 from __future__ import annotations
 
 import threading
@@ -36,8 +37,9 @@ class PlatformError(RuntimeError):
 def _check(response: requests.Response, what: str) -> requests.Response:
     if response.status_code >= 400:
         transient = response.status_code >= 500 or response.status_code == 429
-        raise PlatformError(f"{what}: HTTP {response.status_code} {response.text[:200]}", transient,
-                            response.status_code)
+        raise PlatformError(
+            f"{what}: HTTP {response.status_code} {response.text[:200]}", transient, response.status_code
+        )
     return response
 
 
@@ -85,13 +87,28 @@ def access_token(platform: Platform, scopes: list[str]) -> str:
     if cached and cached[0] > time.time() + 30:
         return cached[1]
     now = int(time.time())
-    assertion = keys.sign({"iss": platform.client_id, "sub": platform.client_id,
-                           "aud": platform.token_audience or platform.auth_token_url,
-                           "iat": now, "exp": now + 300, "jti": uuid.uuid4().hex})
-    response = _call("POST", platform.auth_token_url, "token endpoint", data={
-        "grant_type": "client_credentials",
-        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        "client_assertion": assertion, "scope": scope}, headers={"Accept": "application/json"})
+    assertion = keys.sign(
+        {
+            "iss": platform.client_id,
+            "sub": platform.client_id,
+            "aud": platform.token_audience or platform.auth_token_url,
+            "iat": now,
+            "exp": now + 300,
+            "jti": uuid.uuid4().hex,
+        }
+    )
+    response = _call(
+        "POST",
+        platform.auth_token_url,
+        "token endpoint",
+        data={
+            "grant_type": "client_credentials",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+            "scope": scope,
+        },
+        headers={"Accept": "application/json"},
+    )
     try:
         body = response.json()
         token, expires_in = body["access_token"], int(body.get("expires_in", 3600))
@@ -110,8 +127,13 @@ def scores_url(lineitem_url: str) -> str:
 
 def post_score(platform: Platform, lineitem_url: str, score: dict) -> int:
     token = access_token(platform, [SCORE_SCOPE])
-    response = _call("POST", scores_url(lineitem_url), "score", json=score, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/vnd.ims.lis.v1.score+json"})
+    response = _call(
+        "POST",
+        scores_url(lineitem_url),
+        "score",
+        json=score,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/vnd.ims.lis.v1.score+json"},
+    )
     return response.status_code
 
 
@@ -121,9 +143,15 @@ def memberships(platform: Platform, url: str, max_pages: int = 50) -> tuple[dict
     members: list[dict] = []
     context: dict = {}
     for _page in range(max_pages):
-        response = _call("GET", url, "memberships", headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"})
+        response = _call(
+            "GET",
+            url,
+            "memberships",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
+            },
+        )
         try:
             body = response.json()
         except ValueError as exc:

@@ -1,4 +1,5 @@
 """Forms of the LTI plugin: platform registration and the choices after a launch."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -24,24 +25,43 @@ def platform_url(form, field) -> None:
 
 
 class PlatformForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
-                       description=_l("For you, e.g. “University Moodle”."))
-    issuer = StringField(_l("Platform ID (issuer)"), validators=[DataRequired(), Length(max=255), platform_url],
-                         description=_l("Moodle: the site address. Canvas: https://canvas.instructure.com "
-                                        "for cloud Canvas."))
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("For you, e.g. “University Moodle”."),
+    )
+    issuer = StringField(
+        _l("Platform ID (issuer)"),
+        validators=[DataRequired(), Length(max=255), platform_url],
+        description=_l("Moodle: the site address. Canvas: https://canvas.instructure.com for cloud Canvas."),
+    )
     client_id = StringField(_l("Client ID"), validators=[DataRequired(), Length(max=255)])
-    deployment_lines = TextAreaField(_l("Deployment IDs"), validators=[DataRequired()],
-                                   description=_l("One per line. Launches from other deployments are refused."))
-    auth_login_url = StringField(_l("Authentication request URL"),
-                                 validators=[DataRequired(), Length(max=500), platform_url])
-    auth_token_url = StringField(_l("Access token URL"), validators=[DataRequired(), Length(max=500), platform_url])
-    jwks_url = StringField(_l("Public keyset URL"), validators=[DataRequired(), Length(max=500), platform_url])
-    token_audience = StringField(_l("Token audience (optional)"), validators=[Optional(), Length(max=500)],
-                                 description=_l("Only if the platform asks for one other than its access token "
-                                                "URL (Canvas cloud: https://canvas.instructure.com/login/oauth2/"
-                                                "token)."))
-    match_email = BooleanField(_l("Link a first launch to an existing account with the same e-mail address"),
-                               default=True)
+    deployment_lines = TextAreaField(
+        _l("Deployment IDs"),
+        validators=[DataRequired()],
+        description=_l("One per line. Launches from other deployments are refused."),
+    )
+    auth_login_url = StringField(
+        _l("Authentication request URL"), validators=[DataRequired(), Length(max=500), platform_url]
+    )
+    auth_token_url = StringField(
+        _l("Access token URL"), validators=[DataRequired(), Length(max=500), platform_url]
+    )
+    jwks_url = StringField(
+        _l("Public keyset URL"), validators=[DataRequired(), Length(max=500), platform_url]
+    )
+    token_audience = StringField(
+        _l("Token audience (optional)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l(
+            "Only if the platform asks for one other than its access token "
+            "URL (Canvas cloud: https://canvas.instructure.com/login/oauth2/"
+            "token)."
+        ),
+    )
+    match_email = BooleanField(
+        _l("Link a first launch to an existing account with the same e-mail address"), default=True
+    )
     active = BooleanField(_l("Accept launches from this platform"), default=True)
     submit = SubmitField(_l("Save"))
 

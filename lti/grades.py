@@ -4,6 +4,7 @@ A :class:`~lti.models.GradeSync` row per (placement, trainee) records what is on
 so instructors see failures and send them again. Nothing is queued or sent for an unreleased assessment:
 the receiver only runs on ``assessment_released`` and the task checks the release again before sending.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,19 +26,26 @@ COMMENT_LIMIT = 1000  # characters of feedback sent as the score's comment
 
 
 def queue_grades(assessment: Assessment) -> list[GradeSync]:
-    """Record and queue a score for every trainee of a released assessment on every placement of its project."""
+    """Record and queue a score for every trainee of a released assessment on every placement of its
+    project."""
     if assessment.status is not MarkingStatus.RELEASED:
         return []
     submission = assessment.submission
-    links = list(db.session.scalars(select(ResourceLink).where(ResourceLink.project_id == submission.project_id,
-                                                               ResourceLink.lineitem_url.is_not(None))))
+    links = list(
+        db.session.scalars(
+            select(ResourceLink).where(
+                ResourceLink.project_id == submission.project_id, ResourceLink.lineitem_url.is_not(None)
+            )
+        )
+    )
     queued = []
     for link in links:
         for user in marking.recipients(submission):
             if _sub_of(link, user.id) is None:
                 continue  # never launched from this LMS: the platform would not know whom the score is for
-            sync = db.session.scalar(select(GradeSync).where(GradeSync.resource_link_id == link.id,
-                                                             GradeSync.user_id == user.id))
+            sync = db.session.scalar(
+                select(GradeSync).where(GradeSync.resource_link_id == link.id, GradeSync.user_id == user.id)
+            )
             if sync is None:
                 sync = GradeSync(resource_link_id=link.id, user_id=user.id, assessment_id=assessment.id)
                 db.session.add(sync)
@@ -56,8 +64,9 @@ def queue_grades(assessment: Assessment) -> list[GradeSync]:
 
 def _sub_of(link: ResourceLink, user_id: int) -> str | None:
     context = db.session.get(Context, link.context_id)
-    return db.session.scalar(select(Account.sub).where(Account.platform_id == context.platform_id,
-                                                       Account.user_id == user_id))
+    return db.session.scalar(
+        select(Account.sub).where(Account.platform_id == context.platform_id, Account.user_id == user_id)
+    )
 
 
 def score_payload(sync: GradeSync, sub: str) -> dict:
@@ -66,11 +75,15 @@ def score_payload(sync: GradeSync, sub: str) -> dict:
     project = assessment.submission.project
     comment = (assessment.feedback or "").strip()
     if len(comment) > COMMENT_LIMIT:
-        comment = comment[:COMMENT_LIMIT - 1] + "…"
-    payload = {"userId": sub, "scoreGiven": float(sync.score if sync.score is not None else Decimal(0)),
-               "scoreMaximum": float(project.max_grade), "activityProgress": "Completed",
-               "gradingProgress": "FullyGraded",
-               "timestamp": utcnow().isoformat(timespec="milliseconds")}
+        comment = comment[: COMMENT_LIMIT - 1] + "…"
+    payload = {
+        "userId": sub,
+        "scoreGiven": float(sync.score if sync.score is not None else Decimal(0)),
+        "scoreMaximum": float(project.max_grade),
+        "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded",
+        "timestamp": utcnow().isoformat(timespec="milliseconds"),
+    }
     if comment:
         payload["comment"] = comment
     return payload
@@ -115,8 +128,14 @@ def record_failure(sync_id: int, error: str, final: bool) -> None:
 
 
 def syncs_of(context: Context) -> list[GradeSync]:
-    return list(db.session.scalars(select(GradeSync).join(ResourceLink).where(ResourceLink.context_id == context.id)
-                                   .order_by(GradeSync.updated_at.desc())))
+    return list(
+        db.session.scalars(
+            select(GradeSync)
+            .join(ResourceLink)
+            .where(ResourceLink.context_id == context.id)
+            .order_by(GradeSync.updated_at.desc())
+        )
+    )
 
 
 def retry_failed(context: Context) -> int:

@@ -7,6 +7,7 @@ the JWKS for ``LTI_KEY_RETENTION`` after it stops signing, longer than anything 
 with a key derived from ``SECRET_KEY`` (HKDF-SHA256), so neither the repository nor a database dump alone
 holds a usable key.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,8 +44,9 @@ class KeyRotationRefused(RuntimeError):
 def _passphrase() -> bytes:
     secret = current_app.config["SECRET_KEY"]
     secret = secret.encode() if isinstance(secret, str) else secret
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"gongbang-lti-keys",
-                info=b"lti private key encryption").derive(secret)
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"gongbang-lti-keys", info=b"lti private key encryption"
+    ).derive(secret)
 
 
 def _thumbprint(jwk: dict) -> str:
@@ -58,10 +60,19 @@ def _new_key(state: KeyState) -> ToolKey:
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
     kid = _thumbprint(jwk)
     jwk.update({"kid": kid, "alg": SIGNING_ALG, "use": "sig"})
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.BestAvailableEncryption(_passphrase()))
-    key = ToolKey(kid=kid, state=state, public_jwk=jwk, private_pem=pem.decode(), created_at=utcnow(),
-                  activated_at=utcnow() if state is KeyState.CURRENT else None)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(_passphrase()),
+    )
+    key = ToolKey(
+        kid=kid,
+        state=state,
+        public_jwk=jwk,
+        private_pem=pem.decode(),
+        created_at=utcnow(),
+        activated_at=utcnow() if state is KeyState.CURRENT else None,
+    )
     db.session.add(key)
     return key
 
@@ -99,8 +110,11 @@ def rotate_keys(force: bool = False) -> ToolKey:
     current.state, current.retired_at = KeyState.RETIRED, now
     upcoming.state, upcoming.activated_at = KeyState.CURRENT, now
     _new_key(KeyState.NEXT)
-    for old in db.session.scalars(select(ToolKey).where(ToolKey.state == KeyState.RETIRED,
-                                                        ToolKey.retired_at < now - cfg["LTI_KEY_RETENTION"])):
+    for old in db.session.scalars(
+        select(ToolKey).where(
+            ToolKey.state == KeyState.RETIRED, ToolKey.retired_at < now - cfg["LTI_KEY_RETENTION"]
+        )
+    ):
         db.session.delete(old)
     db.session.flush()
     log.info("lti: key %s now signs; %s retired", upcoming.kid, current.kid)
@@ -110,8 +124,13 @@ def rotate_keys(force: bool = False) -> ToolKey:
 def published_keys() -> list[ToolKey]:
     """The keys of the JWKS: current, next and those retired within the retention period."""
     since = utcnow() - current_app.config["LTI_KEY_RETENTION"]
-    return list(db.session.scalars(select(ToolKey).where(
-        (ToolKey.state != KeyState.RETIRED) | (ToolKey.retired_at >= since)).order_by(ToolKey.id)))
+    return list(
+        db.session.scalars(
+            select(ToolKey)
+            .where((ToolKey.state != KeyState.RETIRED) | (ToolKey.retired_at >= since))
+            .order_by(ToolKey.id)
+        )
+    )
 
 
 def jwks() -> dict:

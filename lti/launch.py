@@ -5,6 +5,7 @@ header's ``kid``/``alg`` (to pick a key from the platform's JWKS, never a key th
 ``iss`` the caller already pinned through the login state. Each refusal is a :class:`LaunchError` whose
 ``code`` the view turns into a translated explanation and the log into a reason.
 """
+
 from __future__ import annotations
 
 import jwt
@@ -43,7 +44,9 @@ def _platform_key(platform: Platform, kid: str, alg: str):
         for data in jwks["keys"]:
             if isinstance(data, dict) and data.get("kid") == kid:
                 if data.get("alg") not in (None, alg):
-                    raise LaunchError("bad_algorithm", f"key {kid} is for {data.get('alg')}, token says {alg}")
+                    raise LaunchError(
+                        "bad_algorithm", f"key {kid} is for {data.get('alg')}, token says {alg}"
+                    )
                 try:
                     return jwt.PyJWK(data, algorithm=alg).key
                 except jwt.PyJWTError as exc:
@@ -51,7 +54,7 @@ def _platform_key(platform: Platform, kid: str, alg: str):
     raise LaunchError("unknown_key", f"kid {kid!r} is not in the platform's JWKS")
 
 
-def decode_id_token(platform: Platform, id_token: str, *, nonce: str, target_link_uri: str) -> dict:
+def decode_id_token(platform: Platform, id_token: str, *, nonce: str, target_link_uri: str) -> dict:  # noqa: C901
     """Verify ``id_token`` from ``platform`` and return its claims.
 
     :param nonce: the nonce this browser's login state issued (one-time; the caller has spent it).
@@ -69,8 +72,15 @@ def decode_id_token(platform: Platform, id_token: str, *, nonce: str, target_lin
         raise LaunchError("unknown_key", "no kid in the header")
     key = _platform_key(platform, kid, alg)
     try:
-        claims = jwt.decode(id_token, key, algorithms=[alg], audience=platform.client_id, issuer=platform.issuer,
-                            leeway=LEEWAY, options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]})
+        claims = jwt.decode(
+            id_token,
+            key,
+            algorithms=[alg],
+            audience=platform.client_id,
+            issuer=platform.issuer,
+            leeway=LEEWAY,
+            options={"require": ["exp", "iat", "iss", "aud", "sub", "nonce"]},
+        )
     except jwt.ExpiredSignatureError as exc:
         raise LaunchError("expired", str(exc)) from exc
     except jwt.ImmatureSignatureError as exc:

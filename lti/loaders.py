@@ -1,4 +1,5 @@
 """THE loaders of the LTI screens: a launch, an LMS course and a registered platform, else 404."""
+
 from __future__ import annotations
 
 from flask import abort

@@ -3,6 +3,7 @@
 :func:`describe` words :class:`lti.services.LinkError` and :class:`lti.roster.RosterError` for the error seam
 (registered in :func:`lti.init_app`); launches keep their own page (:func:`launch_message`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,15 +13,22 @@ from flask_babel import lazy_gettext as _l
 _AGAIN = _l("Open Gongbang again from your course in the LMS.")
 
 LAUNCH = {
-    "missing_params": _l("The LMS did not send what a sign-in needs. Ask the LMS administrator to check the "
-                         "tool's settings."),
-    "unknown_platform": _l("This LMS is not registered with Gongbang. Ask a Gongbang administrator to register it."),
+    "missing_params": _l(
+        "The LMS did not send what a sign-in needs. Ask the LMS administrator to check the tool's settings."
+    ),
+    "unknown_platform": _l(
+        "This LMS is not registered with Gongbang. Ask a Gongbang administrator to register it."
+    ),
     "platform_inactive": _l("Gongbang does not accept sign-ins from this LMS at the moment."),
-    "wrong_target": _l("The LMS asked to open an address outside Gongbang. Ask the LMS administrator to check the "
-                       "tool's settings."),
+    "wrong_target": _l(
+        "The LMS asked to open an address outside Gongbang. Ask the LMS administrator to check the "
+        "tool's settings."
+    ),
     "missing_state": _l("The sign-in from the LMS was incomplete."),
-    "state_cookie": _l("Your browser did not keep the sign-in cookie, so we cannot tell that this sign-in is yours. "
-                       "Allow cookies for Gongbang, or open the tool in a new window."),
+    "state_cookie": _l(
+        "Your browser did not keep the sign-in cookie, so we cannot tell that this sign-in is yours. "
+        "Allow cookies for Gongbang, or open the tool in a new window."
+    ),
     "state_unknown": _l("This sign-in link was already used or has expired."),
     "missing_token": _l("The LMS did not send its signed statement."),
     "bad_token": _l("The LMS sent a statement Gongbang cannot read."),
@@ -33,10 +41,14 @@ LAUNCH = {
     "expired": _l("The LMS's statement has expired."),
     "not_yet_valid": _l("The LMS's statement is not valid yet: check the clocks of the LMS and Gongbang."),
     "bad_nonce": _l("The statement does not belong to this sign-in (it may have been replayed)."),
-    "unknown_deployment": _l("This LMS deployment is not registered with Gongbang. Ask a Gongbang administrator "
-                             "to add its deployment ID."),
+    "unknown_deployment": _l(
+        "This LMS deployment is not registered with Gongbang. Ask a Gongbang administrator "
+        "to add its deployment ID."
+    ),
     "bad_message": _l("The LMS sent a kind of launch Gongbang does not support."),
-    "account_not_allowed": _l("Your Gongbang account cannot be used from an LMS. Sign in to Gongbang directly."),
+    "account_not_allowed": _l(
+        "Your Gongbang account cannot be used from an LMS. Sign in to Gongbang directly."
+    ),
 }
 
 LINK = {
@@ -54,7 +66,11 @@ ROSTER = {
 
 def launch_message(code: str) -> str:
     text = LAUNCH.get(code, LAUNCH["bad_message"])
-    return f"{text} {_AGAIN}" if code in ("state_unknown", "missing_state", "expired", "bad_nonce") else str(text)
+    return (
+        f"{text} {_AGAIN}"
+        if code in ("state_unknown", "missing_state", "expired", "bad_nonce")
+        else str(text)
+    )
 
 
 def describe(code: str, params: dict[str, Any]) -> str | None:

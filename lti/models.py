@@ -2,6 +2,7 @@
 
 Every table carries the ``lti_`` prefix. Nothing here talks to a platform; :mod:`lti.services` does.
 """
+
 from __future__ import annotations
 
 import enum
@@ -40,8 +41,9 @@ class Platform(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    deployments: Mapped[list[Deployment]] = relationship(back_populates="platform", cascade="all, delete-orphan",
-                                                         order_by="Deployment.deployment_id")
+    deployments: Mapped[list[Deployment]] = relationship(
+        back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.deployment_id"
+    )
 
     @property
     def deployment_ids(self) -> list[str]:
@@ -70,7 +72,8 @@ class KeyState(str, enum.Enum):
 
 
 class ToolKey(db.Model):
-    """One RSA key pair of the tool. The private half is stored encrypted with a key derived from SECRET_KEY."""
+    """One RSA key pair of the tool. The private half is stored encrypted with a key derived from
+    SECRET_KEY."""
 
     __tablename__ = "lti_keys"
 
@@ -136,7 +139,9 @@ class ResourceLink(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     context_id: Mapped[int] = mapped_column(ForeignKey("lti_contexts.id", ondelete="CASCADE"), index=True)
     resource_link_id: Mapped[str] = mapped_column(String(255))
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True
+    )
     #: AGS line item URL of this placement (scores go to ``<lineitem>/scores``).
     lineitem_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -167,7 +172,9 @@ class Launch(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    context_id: Mapped[int | None] = mapped_column(ForeignKey("lti_contexts.id", ondelete="CASCADE"), index=True)
+    context_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lti_contexts.id", ondelete="CASCADE"), index=True
+    )
     message_type: Mapped[str] = mapped_column(String(40))
     #: The claims the following pages need (deep-linking settings, resource link, AGS endpoint).
     claims: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -193,11 +200,13 @@ class GradeSync(db.Model):
     __table_args__ = (UniqueConstraint("resource_link_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    resource_link_id: Mapped[int] = mapped_column(ForeignKey("lti_resource_links.id", ondelete="CASCADE"),
-                                                  index=True)
+    resource_link_id: Mapped[int] = mapped_column(
+        ForeignKey("lti_resource_links.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("projects_assessments.id", ondelete="CASCADE"),
-                                               index=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_assessments.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[GradeStatus] = mapped_column(str_enum(GradeStatus, 10), default=GradeStatus.PENDING)
     score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

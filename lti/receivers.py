@@ -2,6 +2,7 @@
 
 Receivers are module-level functions connected once; each checks that the current app loaded this plugin.
 """
+
 from __future__ import annotations
 
 from flask import current_app
@@ -19,7 +20,10 @@ def navigation(user):
     if not (_loaded() and user.is_authenticated):
         return None
     if user.role is Role.ADMIN:
-        return [NavItem(_l("LMS courses"), "lti.courses", order=60), NavItem(_l("LMS integration (LTI)"), "lti.setup", order=61)]
+        return [
+            NavItem(_l("LMS courses"), "lti.courses", order=60),
+            NavItem(_l("LMS integration (LTI)"), "lti.setup", order=61),
+        ]
     if user.role is Role.INSTRUCTOR:
         return [NavItem(_l("LMS courses"), "lti.courses", order=60)]
     return None

@@ -1,4 +1,5 @@
 """Names and Role Provisioning Services: bring an LMS course's roster into its linked cohort."""
+
 from __future__ import annotations
 
 import logging
@@ -44,8 +45,13 @@ def sync_roster(context_id: int) -> dict:
         if not sub or not isinstance(roles, list):
             result["skipped"] += 1
             continue
-        claims = {"sub": str(sub), "email": member.get("email"), "name": member.get("name"),
-                  "given_name": member.get("given_name"), "family_name": member.get("family_name")}
+        claims = {
+            "sub": str(sub),
+            "email": member.get("email"),
+            "name": member.get("name"),
+            "given_name": member.get("given_name"),
+            "family_name": member.get("family_name"),
+        }
         if status != "Active":
             result["withdrawn" if _withdraw(context, str(sub)) else "unchanged"] += 1
             continue
@@ -64,17 +70,33 @@ def sync_roster(context_id: int) -> dict:
 
 
 def _enrolled(context: Context, user_id: int) -> bool:
-    return db.session.scalar(select(Enrolment.id).where(
-        Enrolment.cohort_id == context.cohort_id, Enrolment.user_id == user_id,
-        Enrolment.status == EnrolmentStatus.ACTIVE)) is not None
+    return (
+        db.session.scalar(
+            select(Enrolment.id).where(
+                Enrolment.cohort_id == context.cohort_id,
+                Enrolment.user_id == user_id,
+                Enrolment.status == EnrolmentStatus.ACTIVE,
+            )
+        )
+        is not None
+    )
 
 
 def _withdraw(context: Context, sub: str) -> bool:
-    user_id = db.session.scalar(select(Account.user_id).where(Account.platform_id == context.platform_id,
-                                                              Account.sub == sub))
-    enrolment = db.session.scalar(select(Enrolment).where(
-        Enrolment.cohort_id == context.cohort_id, Enrolment.user_id == user_id,
-        Enrolment.status == EnrolmentStatus.ACTIVE)) if user_id else None
+    user_id = db.session.scalar(
+        select(Account.user_id).where(Account.platform_id == context.platform_id, Account.sub == sub)
+    )
+    enrolment = (
+        db.session.scalar(
+            select(Enrolment).where(
+                Enrolment.cohort_id == context.cohort_id,
+                Enrolment.user_id == user_id,
+                Enrolment.status == EnrolmentStatus.ACTIVE,
+            )
+        )
+        if user_id
+        else None
+    )
     if enrolment is None:
         return False
     enrolment.status = EnrolmentStatus.WITHDRAWN

@@ -3,6 +3,7 @@
 Services take plain arguments, flush and log; the view or task commits. Grade passback and roster sync
 live in :mod:`lti.grades` and :mod:`lti.roster`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,15 +54,27 @@ class PlatformTaken(ValueError):
     """Another registration has this issuer and client id."""
 
 
-def save_platform(platform: Platform | None, *, name: str, issuer: str, client_id: str, auth_login_url: str,
-                  auth_token_url: str, jwks_url: str, deployment_ids: list[str], token_audience: str = "",
-                  match_email: bool = True, active: bool = True) -> Platform:
+def save_platform(
+    platform: Platform | None,
+    *,
+    name: str,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    jwks_url: str,
+    deployment_ids: list[str],
+    token_audience: str = "",
+    match_email: bool = True,
+    active: bool = True,
+) -> Platform:
     """Register a platform, or change one; its deployment ids become exactly ``deployment_ids``.
 
     :raises PlatformTaken: when another registration has the same issuer and client id.
     """
-    taken = db.session.scalar(select(Platform.id).where(Platform.issuer == issuer.strip(),
-                                                        Platform.client_id == client_id.strip()))
+    taken = db.session.scalar(
+        select(Platform.id).where(Platform.issuer == issuer.strip(), Platform.client_id == client_id.strip())
+    )
     if taken is not None and (platform is None or taken != platform.id):
         raise PlatformTaken(issuer)
     if platform is None:
@@ -95,7 +108,9 @@ def find_platform(issuer: str, client_id: str | None) -> Platform:
         query = query.where(Platform.client_id == client_id)
     found = list(db.session.scalars(query))
     if len(found) != 1:
-        raise LaunchError("unknown_platform", f"{len(found)} registrations for iss={issuer!r} client_id={client_id!r}")
+        raise LaunchError(
+            "unknown_platform", f"{len(found)} registrations for iss={issuer!r} client_id={client_id!r}"
+        )
     if not found[0].active:
         raise LaunchError("platform_inactive", f"platform {found[0].id} is switched off")
     return found[0]
@@ -122,12 +137,28 @@ def start_login(params: dict, launch_url: str) -> tuple[str, str]:
     now = utcnow()
     db.session.execute(delete(LoginState).where(LoginState.expires_at < now - timedelta(days=1)))
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    db.session.add(LoginState(state_hash=_hash(state), nonce=nonce, platform_id=platform.id, target_link_uri=target,
-                              created_at=now, expires_at=now + LOGIN_STATE_TTL))
+    db.session.add(
+        LoginState(
+            state_hash=_hash(state),
+            nonce=nonce,
+            platform_id=platform.id,
+            target_link_uri=target,
+            created_at=now,
+            expires_at=now + LOGIN_STATE_TTL,
+        )
+    )
     db.session.flush()
-    query = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
-             "client_id": platform.client_id, "redirect_uri": launch_url, "login_hint": login_hint,
-             "state": state, "nonce": nonce}
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": launch_url,
+        "login_hint": login_hint,
+        "state": state,
+        "nonce": nonce,
+    }
     if params.get("lti_message_hint"):
         query["lti_message_hint"] = params["lti_message_hint"]
     sep = "&" if "?" in platform.auth_login_url else "?"
@@ -159,17 +190,30 @@ def complete_launch(platform: Platform, claims: dict) -> Launch:
     if context is not None and context.cohort is not None:
         join_cohort(context.cohort, user, teacher)
     claims_kept = {k: claims[k] for k in (DL_SETTINGS, RESOURCE_LINK, AGS_ENDPOINT, CUSTOM) if k in claims}
-    claims_kept.update(teacher=teacher, sub=claims["sub"], platform_id=platform.id,
-                       deployment_id=claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"])
-    launch = Launch(user_id=user.id, context_id=context.id if context else None,
-                    message_type=claims["https://purl.imsglobal.org/spec/lti/claim/message_type"],
-                    claims=claims_kept, expires_at=utcnow() + LAUNCH_TTL)
+    claims_kept.update(
+        teacher=teacher,
+        sub=claims["sub"],
+        platform_id=platform.id,
+        deployment_id=claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"],
+    )
+    launch = Launch(
+        user_id=user.id,
+        context_id=context.id if context else None,
+        message_type=claims["https://purl.imsglobal.org/spec/lti/claim/message_type"],
+        claims=claims_kept,
+        expires_at=utcnow() + LAUNCH_TTL,
+    )
     db.session.add(launch)
     db.session.flush()
     if launch.message_type != DEEP_LINKING_REQUEST and context is not None:
         _placement_for(launch, context)
-    log.info("lti: launch %s (%s) of user %s from platform %s", launch.id, launch.message_type, user.id,
-             platform.id)
+    log.info(
+        "lti: launch %s (%s) of user %s from platform %s",
+        launch.id,
+        launch.message_type,
+        user.id,
+        platform.id,
+    )
     return launch
 
 
@@ -182,19 +226,33 @@ def account_for(platform: Platform, claims: dict, teacher: bool) -> User:
     sub = str(claims["sub"])
     account = db.session.scalar(select(Account).where(Account.platform_id == platform.id, Account.sub == sub))
     email = (claims.get("email") or "").strip().lower() or None
-    name = (claims.get("name") or " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")]))
-            or email or "LMS user").strip()[:120]
+    name = (
+        claims.get("name")
+        or " ".join(filter(None, [claims.get("given_name"), claims.get("family_name")]))
+        or email
+        or "LMS user"
+    ).strip()[:120]
     locale = (claims.get("locale") or "")[:2].lower()
     if account is not None:
         user = account.user
     else:
-        user = db.session.scalar(select(User).where(User.email == email)) if email and platform.match_email else None
+        user = (
+            db.session.scalar(select(User).where(User.email == email))
+            if email and platform.match_email
+            else None
+        )
         if user is None:
             from lms.users.services import create_user
 
             address = email if email and not _email_taken(email) else _placeholder_email(platform, sub)
-            user = create_user(email=address, name=name, role=Role.INSTRUCTOR if teacher else Role.TRAINEE,
-                               created_by=None, locale=locale if locale in ("ko", "en") else None, invite=False)
+            user = create_user(
+                email=address,
+                name=name,
+                role=Role.INSTRUCTOR if teacher else Role.TRAINEE,
+                created_by=None,
+                locale=locale if locale in ("ko", "en") else None,
+                invite=False,
+            )
         if user.role not in (Role.TRAINEE, Role.INSTRUCTOR):
             raise LaunchError("account_not_allowed", f"user {user.id} is {user.role.value}")
         db.session.add(Account(platform_id=platform.id, sub=sub, user_id=user.id))
@@ -209,7 +267,8 @@ def _email_taken(email: str) -> bool:
 
 
 def _placeholder_email(platform: Platform, sub: str) -> str:
-    # The platform withheld the address (or it belongs to someone we may not link): a unique, undeliverable one.
+    # The platform withheld the address (or it belongs to someone we may not link): a unique, undeliverable
+    # one.
     return f"lti-{platform.id}-{_hash(sub)[:20]}@lti.invalid"
 
 
@@ -217,8 +276,9 @@ def _context_for(platform: Platform, claims: dict) -> Context | None:
     data = claims.get(CONTEXT) or {}
     if not data.get("id"):
         return None
-    context = db.session.scalar(select(Context).where(Context.platform_id == platform.id,
-                                                      Context.context_id == str(data["id"])))
+    context = db.session.scalar(
+        select(Context).where(Context.platform_id == platform.id, Context.context_id == str(data["id"]))
+    )
     if context is None:
         context = Context(platform_id=platform.id, context_id=str(data["id"]))
         db.session.add(context)
@@ -244,8 +304,11 @@ def join_cohort(cohort: Cohort, user: User, teacher: bool) -> None:
 def _placement_for(launch: Launch, context: Context) -> ResourceLink | None:
     """The project of a resource-link launch: known placement, or one a deep link named (same cohort only)."""
     link_id = str(launch.claims[RESOURCE_LINK]["id"])
-    link = db.session.scalar(select(ResourceLink).where(ResourceLink.context_id == context.id,
-                                                        ResourceLink.resource_link_id == link_id))
+    link = db.session.scalar(
+        select(ResourceLink).where(
+            ResourceLink.context_id == context.id, ResourceLink.resource_link_id == link_id
+        )
+    )
     if link is None:
         raw = str((launch.claims.get(CUSTOM) or {}).get(PROJECT_PARAM) or "")
         project = db.session.get(Project, int(raw)) if raw.isdigit() else None
@@ -263,9 +326,12 @@ def _placement_for(launch: Launch, context: Context) -> ResourceLink | None:
 def placement_of(launch: Launch) -> ResourceLink | None:
     if launch.context_id is None or RESOURCE_LINK not in launch.claims:
         return None
-    return db.session.scalar(select(ResourceLink).where(
-        ResourceLink.context_id == launch.context_id,
-        ResourceLink.resource_link_id == str(launch.claims[RESOURCE_LINK]["id"])))
+    return db.session.scalar(
+        select(ResourceLink).where(
+            ResourceLink.context_id == launch.context_id,
+            ResourceLink.resource_link_id == str(launch.claims[RESOURCE_LINK]["id"]),
+        )
+    )
 
 
 class LinkError(DomainError):
@@ -298,8 +364,13 @@ def link_context(launch: Launch, cohort: Cohort, user: User) -> None:
 def projects_to_offer(launch: Launch) -> list[Project]:
     if launch.context is None or launch.context.cohort_id is None:
         return []
-    return list(db.session.scalars(select(Project).where(Project.cohort_id == launch.context.cohort_id)
-                                   .order_by(Project.due_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Project)
+            .where(Project.cohort_id == launch.context.cohort_id)
+            .order_by(Project.due_at.desc())
+        )
+    )
 
 
 def link_placement(launch: Launch, project: Project) -> ResourceLink:
@@ -310,7 +381,10 @@ def link_placement(launch: Launch, project: Project) -> ResourceLink:
         raise LinkError("not_yours")
     if placement_of(launch) is not None:
         raise LinkError("already_linked")
-    launch.claims = {**launch.claims, CUSTOM: {**(launch.claims.get(CUSTOM) or {}), PROJECT_PARAM: str(project.id)}}
+    launch.claims = {
+        **launch.claims,
+        CUSTOM: {**(launch.claims.get(CUSTOM) or {}), PROJECT_PARAM: str(project.id)},
+    }
     link = _placement_for(launch, launch.context)
     return link
 
@@ -329,19 +403,32 @@ def deep_link_response(launch: Launch, project: Project, launch_url: str) -> tup
     platform = launch.context.platform
     settings = launch.claims[DL_SETTINGS]
     title = project.title_en or project.title_ko
-    item = {"type": "ltiResourceLink", "title": title[:255], "url": launch_url,
-            "text": _plain(project.brief_en or project.brief_ko)[:500],
-            "custom": {PROJECT_PARAM: str(project.id)},
-            "window": {"targetName": "gongbang"},
-            "lineItem": {"label": title[:255], "scoreMaximum": float(project.max_grade),
-                         "resourceId": f"gongbang-project-{project.id}", "tag": "gongbang"}}
+    item = {
+        "type": "ltiResourceLink",
+        "title": title[:255],
+        "url": launch_url,
+        "text": _plain(project.brief_en or project.brief_ko)[:500],
+        "custom": {PROJECT_PARAM: str(project.id)},
+        "window": {"targetName": "gongbang"},
+        "lineItem": {
+            "label": title[:255],
+            "scoreMaximum": float(project.max_grade),
+            "resourceId": f"gongbang-project-{project.id}",
+            "tag": "gongbang",
+        },
+    }
     now = int(utcnow().timestamp())
-    payload = {"iss": platform.client_id, "aud": platform.issuer, "iat": now, "exp": now + 300,
-               "nonce": secrets.token_urlsafe(16),
-               "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingResponse",
-               "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
-               "https://purl.imsglobal.org/spec/lti/claim/deployment_id": launch.claims["deployment_id"],
-               "https://purl.imsglobal.org/spec/lti-dl/claim/content_items": [item]}
+    payload = {
+        "iss": platform.client_id,
+        "aud": platform.issuer,
+        "iat": now,
+        "exp": now + 300,
+        "nonce": secrets.token_urlsafe(16),
+        "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingResponse",
+        "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+        "https://purl.imsglobal.org/spec/lti/claim/deployment_id": launch.claims["deployment_id"],
+        "https://purl.imsglobal.org/spec/lti-dl/claim/content_items": [item],
+    }
     if "data" in settings:
         payload["https://purl.imsglobal.org/spec/lti-dl/claim/data"] = settings["data"]
     launch.answered_at = utcnow()
@@ -355,7 +442,8 @@ def _plain(markdown: str) -> str:
 
 
 def contexts_for(user: User) -> list[Context]:
-    """LMS courses ``user`` may manage: all for admins, those linked to a cohort they teach for instructors."""
+    """LMS courses ``user`` may manage: all for admins, those linked to a cohort they teach for
+    instructors."""
     query = select(Context).order_by(Context.title)
     if user.role is not Role.ADMIN:
         taught = [c.id for c in programmes.cohorts_taught_by(user)]
@@ -364,14 +452,24 @@ def contexts_for(user: User) -> list[Context]:
 
 
 def placements_of(context: Context) -> list[ResourceLink]:
-    return list(db.session.scalars(select(ResourceLink).where(ResourceLink.context_id == context.id)
-                                   .order_by(ResourceLink.created_at)))
+    return list(
+        db.session.scalars(
+            select(ResourceLink)
+            .where(ResourceLink.context_id == context.id)
+            .order_by(ResourceLink.created_at)
+        )
+    )
 
 
 def tool_urls(url_for) -> dict:
     """The values an LMS administrator pastes into the platform."""
     ext = {"_external": True}
-    return {"tool_url": url_for("lti.launch", **ext), "login_url": url_for("lti.login", **ext),
-            "redirect_url": url_for("lti.launch", **ext), "jwks_url": url_for("lti.jwks", **ext),
-            "deep_link_url": url_for("lti.launch", **ext), "canvas_config_url": url_for("lti.canvas_config", **ext),
-            "domain": current_app.config.get("SERVER_NAME") or ""}
+    return {
+        "tool_url": url_for("lti.launch", **ext),
+        "login_url": url_for("lti.login", **ext),
+        "redirect_url": url_for("lti.launch", **ext),
+        "jwks_url": url_for("lti.jwks", **ext),
+        "deep_link_url": url_for("lti.launch", **ext),
+        "canvas_config_url": url_for("lti.canvas_config", **ext),
+        "domain": current_app.config.get("SERVER_NAME") or "",
+    }

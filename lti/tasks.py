@@ -1,4 +1,5 @@
 """Background jobs of the LTI plugin: sending scores and syncing rosters (ids only, safe to repeat)."""
+
 from __future__ import annotations
 
 import logging
@@ -36,7 +37,7 @@ def send_score(self, sync_id: int) -> str | None:
             # Eager runs (tests) propagate Celery's Retry instead of running again: try again at once.
             return self.apply(args=[sync_id], retries=self.request.retries + 1).result
         # 30 s, 60 s, 120 s, ...: a platform down for maintenance has time to come back.
-        raise self.retry(exc=exc, countdown=30 * 2 ** self.request.retries)
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
 
 
 @shared_task(name="lti.sync_roster", acks_late=True)

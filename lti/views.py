@@ -1,4 +1,6 @@
-"""LTI screens and endpoints: JWKS, OIDC login, launch, the choices after a launch, courses, administration."""
+"""LTI screens and endpoints: JWKS, OIDC login, launch, the choices after a launch, courses,
+administration."""
+
 from __future__ import annotations
 
 import hashlib
@@ -69,26 +71,40 @@ def canvas_config():
 
 
 def _canvas(urls: dict) -> dict:
-    placement = {"placement": "link_selection", "message_type": DEEP_LINKING_REQUEST,
-                 "target_link_uri": urls["deep_link_url"]}
-    return {"title": current_app.config.get("SITE_NAME", "Gongbang"),
-            "description": "Gongbang projects: briefs, hand-ins, rubric grading",
-            "oidc_initiation_url": urls["login_url"], "target_link_uri": urls["tool_url"],
-            "public_jwk_url": urls["jwks_url"], "scopes": [
-                "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-                "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-                "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"],
-            "extensions": [{"platform": "canvas.instructure.com", "privacy_level": "public",
-                            "settings": {"placements": [placement, {**placement, "placement": "assignment_selection"}]}}],
-            "custom_fields": {}}
+    placement = {
+        "placement": "link_selection",
+        "message_type": DEEP_LINKING_REQUEST,
+        "target_link_uri": urls["deep_link_url"],
+    }
+    return {
+        "title": current_app.config.get("SITE_NAME", "Gongbang"),
+        "description": "Gongbang projects: briefs, hand-ins, rubric grading",
+        "oidc_initiation_url": urls["login_url"],
+        "target_link_uri": urls["tool_url"],
+        "public_jwk_url": urls["jwks_url"],
+        "scopes": [
+            "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+            "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+            "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+        ],
+        "extensions": [
+            {
+                "platform": "canvas.instructure.com",
+                "privacy_level": "public",
+                "settings": {"placements": [placement, {**placement, "placement": "assignment_selection"}]},
+            }
+        ],
+        "custom_fields": {},
+    }
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt  # the platform starts the login; the state and nonce protect what follows
 def login():
     if not request.values:  # a person who followed the address, not a platform
-        return render_template("lti/launch_error.html", message=launch_message("missing_params"),
-                               code="missing_params")
+        return render_template(
+            "lti/launch_error.html", message=launch_message("missing_params"), code="missing_params"
+        )
     try:
         state, target = services.start_login(request.values.to_dict(), url_for("lti.launch", _external=True))
     except LaunchError as exc:
@@ -97,9 +113,15 @@ def login():
     response = redirect(target)
     secure = current_app.config["SESSION_COOKIE_SECURE"]
     # The launch arrives as a cross-site POST: only SameSite=None (which needs Secure) comes back with it.
-    response.set_cookie(_state_cookie(state), state, max_age=int(services.LOGIN_STATE_TTL.total_seconds()),
-                        secure=secure, httponly=True, samesite="None" if secure else "Lax",
-                        path=url_for("lti.launch"))
+    response.set_cookie(
+        _state_cookie(state),
+        state,
+        max_age=int(services.LOGIN_STATE_TTL.total_seconds()),
+        secure=secure,
+        httponly=True,
+        samesite="None" if secure else "Lax",
+        path=url_for("lti.launch"),
+    )
     return response
 
 
@@ -113,8 +135,9 @@ def launch():
         platform = db.session.get(Platform, state.platform_id)
         if not request.form.get("id_token"):
             raise LaunchError("missing_token")
-        claims = decode_id_token(platform, request.form["id_token"], nonce=state.nonce,
-                                 target_link_uri=state.target_link_uri)
+        claims = decode_id_token(
+            platform, request.form["id_token"], nonce=state.nonce, target_link_uri=state.target_link_uri
+        )
         launch = services.complete_launch(platform, claims)
     except LaunchError as exc:
         return _refuse(exc, "launch")
@@ -145,10 +168,19 @@ def pick(launch_id: int):
     link = services.placement_of(launch)
     configurable = bool(launch.claims.get("teacher")) and current_user.role in (Role.INSTRUCTOR, Role.ADMIN)
     cohort_form = CohortChoiceForm()
-    cohort_form.cohort_id.choices = [(c.id, f"{c.programme.name} · {c.name}") for c in services.cohorts_for(current_user)]
-    return render_template("lti/pick.html", launch=launch, link=link, configurable=configurable,
-                           deep_linking=launch.message_type == DEEP_LINKING_REQUEST, cohort_form=cohort_form,
-                           projects=services.projects_to_offer(launch), form=ProjectChoiceForm())
+    cohort_form.cohort_id.choices = [
+        (c.id, f"{c.programme.name} · {c.name}") for c in services.cohorts_for(current_user)
+    ]
+    return render_template(
+        "lti/pick.html",
+        launch=launch,
+        link=link,
+        configurable=configurable,
+        deep_linking=launch.message_type == DEEP_LINKING_REQUEST,
+        cohort_form=cohort_form,
+        projects=services.projects_to_offer(launch),
+        form=ProjectChoiceForm(),
+    )
 
 
 @bp.route("/launches/<int:launch_id>/cohort", methods=["POST"])
@@ -180,7 +212,9 @@ def choose_project(launch_id: int):
     project = db.get_or_404(Project, form.project_id.data)
     try:
         if launch.message_type == DEEP_LINKING_REQUEST:
-            return_url, token = services.deep_link_response(launch, project, url_for("lti.launch", _external=True))
+            return_url, token = services.deep_link_response(
+                launch, project, url_for("lti.launch", _external=True)
+            )
         else:
             services.link_placement(launch, project)
     except services.LinkError as exc:
@@ -194,13 +228,15 @@ def choose_project(launch_id: int):
 def _deep_link_page(return_url: str, token: str, project: Project):
     """The page that posts the signed deep link back to the platform."""
     commit()  # the launch is answered (used up) before its token can reach the platform
-    response = current_app.make_response(render_template("lti/deep_link_return.html", return_url=return_url,
-                                                         token=token, project=project))
+    response = current_app.make_response(
+        render_template("lti/deep_link_return.html", return_url=return_url, token=token, project=project)
+    )
     # The one form that posts off-site: to the platform's return URL only.
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(return_url))
     response.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-        f"base-uri 'none'; form-action {origin}; frame-ancestors 'none'")
+        f"base-uri 'none'; form-action {origin}; frame-ancestors 'none'"
+    )
     return response
 
 
@@ -209,8 +245,11 @@ def _deep_link_page(return_url: str, token: str, project: Project):
 def courses():
     """LMS courses linked to the user's cohorts: placements, scores sent or failed, roster sync."""
     contexts = services.contexts_for(current_user)
-    return render_template("lti/courses.html", contexts=[
-        (c, services.placements_of(c), grades.syncs_of(c)) for c in contexts], form=ActionForm())
+    return render_template(
+        "lti/courses.html",
+        contexts=[(c, services.placements_of(c), grades.syncs_of(c)) for c in contexts],
+        form=ActionForm(),
+    )
 
 
 @bp.route("/courses/<int:context_id>/roster", methods=["POST"])
@@ -220,7 +259,9 @@ def sync_roster(context_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     enqueue(tasks.sync_roster, context.id)  # queued by the transaction edge once the request commits
-    flash(_("The roster is being fetched from the LMS. Reload this page in a moment to see the result."), "info")
+    flash(
+        _("The roster is being fetched from the LMS. Reload this page in a moment to see the result."), "info"
+    )
     return redirect(url_for("lti.courses"))
 
 
@@ -240,8 +281,13 @@ def retry_grades(context_id: int):
 def setup():
     """What an LMS administrator pastes into Moodle or Canvas, the registered platforms and the keys."""
     keys.ensure_keys()
-    return render_template("lti/setup.html", urls=services.tool_urls(url_for), platforms=services.platforms(),
-                           keys=keys.published_keys(), form=ActionForm())
+    return render_template(
+        "lti/setup.html",
+        urls=services.tool_urls(url_for),
+        platforms=services.platforms(),
+        keys=keys.published_keys(),
+        form=ActionForm(),
+    )
 
 
 @bp.route("/admin/platforms/new", methods=["GET", "POST"])
@@ -255,10 +301,18 @@ def edit_platform(platform_id: int | None = None):
     if form.validate_on_submit():
         try:
             services.save_platform(
-                platform, name=form.name.data, issuer=form.issuer.data, client_id=form.client_id.data,
-                auth_login_url=form.auth_login_url.data, auth_token_url=form.auth_token_url.data,
-                jwks_url=form.jwks_url.data, deployment_ids=form.deployment_list(),
-                token_audience=form.token_audience.data, match_email=form.match_email.data, active=form.active.data)
+                platform,
+                name=form.name.data,
+                issuer=form.issuer.data,
+                client_id=form.client_id.data,
+                auth_login_url=form.auth_login_url.data,
+                auth_token_url=form.auth_token_url.data,
+                jwks_url=form.jwks_url.data,
+                deployment_ids=form.deployment_list(),
+                token_audience=form.token_audience.data,
+                match_email=form.match_email.data,
+                active=form.active.data,
+            )
         except services.PlatformTaken:  # refused before anything was written: the form keeps what was typed
             form.client_id.errors.append(_("This issuer and client ID are already registered."))
         else:
@@ -276,8 +330,17 @@ def rotate_key():
         key = keys.rotate_keys(force=request.form.get("force") == "1")
     except keys.KeyRotationRefused as exc:  # nothing rotated; at most missing keys were made, worth keeping
         minutes = max(1, int(exc.wait.total_seconds() // 60))
-        flash(_("The next key was published too recently for platforms to have seen it. Rotate again in "
-                "%(minutes)d minutes, or rotate now anyway.", minutes=minutes), "error")
+        flash(
+            _(
+                "The next key was published too recently for platforms to have seen it. Rotate again in "
+                "%(minutes)d minutes, or rotate now anyway.",
+                minutes=minutes,
+            ),
+            "error",
+        )
     else:
-        flash(_("Key %(kid)s now signs; the previous key stays published for a day.", kid=key.kid[:12]), "success")
+        flash(
+            _("Key %(kid)s now signs; the previous key stays published for a day.", kid=key.kid[:12]),
+            "success",
+        )
     return redirect(url_for("lti.setup"))

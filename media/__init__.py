@@ -6,6 +6,7 @@ resumable-upload store) are pure: they import neither Flask nor the database.
 processing and purge jobs, the screens, the uploads API and the ``lms media``
 commands.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +23,8 @@ DEFAULTS = {
 
 
 def init_app(app) -> None:
-    """Register the media plugin: settings, models, jobs and their schedule, screens, API, navigation, commands."""
+    """Register the media plugin: settings, models, jobs and their schedule, screens, API, navigation,
+    commands."""
     from celery.signals import worker_ready
 
     from lms import signals as core_signals
@@ -51,9 +53,16 @@ def init_app(app) -> None:
     core_signals.user_anonymised.connect(privacy.remove_files)
     # Run by the worker started with beat (`lms serve`, or `lms worker --beat` on one machine of a scale-out).
     celery_conf = app.extensions["celery"].conf
-    celery_conf.beat_schedule = {**(celery_conf.beat_schedule or {}), "media.purge_uploads": {
-        "task": "media.purge_uploads", "schedule": app.config["MEDIA_PURGE_MINUTES"] * 60.0},
+    celery_conf.beat_schedule = {
+        **(celery_conf.beat_schedule or {}),
+        "media.purge_uploads": {
+            "task": "media.purge_uploads",
+            "schedule": app.config["MEDIA_PURGE_MINUTES"] * 60.0,
+        },
         # Jobs stranded by a crash between a commit and its queueing are taken up within this long.
-        "media.requeue_stalled": {"task": "media.requeue_stalled",
-                                  "schedule": app.config["MEDIA_STALLED_MINUTES"] * 60.0}}
+        "media.requeue_stalled": {
+            "task": "media.requeue_stalled",
+            "schedule": app.config["MEDIA_STALLED_MINUTES"] * 60.0,
+        },
+    }
     app.extensions["media"] = {"version": 1}

@@ -20,6 +20,7 @@ Findings (see :data:`lms.signals.integrity_check`):
 ``orphan_file``
     a stored file no row refers to; repaired by moving it to ``<MEDIA_ROOT>/quarantine/``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,7 +45,8 @@ from media.tus import TusError
 
 log = logging.getLogger(__name__)
 
-#: The renditions a ready upload of each kind must have (a sprite and its track only when there is a duration).
+#: The renditions a ready upload of each kind must have (a sprite and its track only when there is a
+#: duration).
 EXPECTED = {"image": {"poster", "display"}, "video": {"poster", "preview"}}
 
 
@@ -77,8 +79,11 @@ def _unfinished_uploads(repair: bool, cutoff: float) -> list[Finding]:
         last_write = upload.expires - store.expiry_seconds
         if not upload.complete or last_write > cutoff or services._registered(upload) is not None:
             continue
-        finding = _finding("unfinished_upload", f"upload {upload.id[:12]}…",
-                           f"{upload.length} bytes of user {upload.owner_id} for {upload.context}")
+        finding = _finding(
+            "unfinished_upload",
+            f"upload {upload.id[:12]}…",
+            f"{upload.length} bytes of user {upload.owner_id} for {upload.context}",
+        )
         out.append(finding)
         if not repair:
             continue
@@ -87,7 +92,8 @@ def _unfinished_uploads(repair: bool, cutoff: float) -> list[Finding]:
             finding.needs_person, finding.detail = True, finding.detail + "; the account is gone"
             continue
         try:
-            # A savepoint: a plugin refusing the finished upload (its deliverable deleted, say) undoes only this one.
+            # A savepoint: a plugin refusing the finished upload (its deliverable deleted, say) undoes only
+            # this one.
             with db.session.begin_nested():
                 media = services.finish_upload(owner, upload.id)
         except TusError as exc:  # 423: a request is finishing it right now
@@ -104,7 +110,9 @@ def _expired_uploads(repair: bool) -> list[Finding]:
     store = services.get_upload_store()
     now = time.time()
     expired = [u for u in store.uploads() if u.expires < now and not u.complete]
-    out = [_finding("expired_upload", f"upload {u.id[:12]}…", f"{u.offset} of {u.length} bytes") for u in expired]
+    out = [
+        _finding("expired_upload", f"upload {u.id[:12]}…", f"{u.offset} of {u.length} bytes") for u in expired
+    ]
     if repair:
         for finding, upload in zip(out, expired):
             try:
@@ -130,12 +138,18 @@ def _stale_tmp(repair: bool, cutoff: float) -> list[Finding]:
 def _rows_without_files(repair: bool) -> list[Finding]:
     storage = services.get_storage()
     out = []
-    for media in db.session.scalars(select(MediaFile).options(selectinload(MediaFile.renditions))
-                                    .order_by(MediaFile.id)):
+    for media in db.session.scalars(
+        select(MediaFile).options(selectinload(MediaFile.renditions)).order_by(MediaFile.id)
+    ):
         if not storage.exists(media.storage_key):
-            out.append(_finding("missing_file", f"media {media.id}",
-                                f"{media.storage_key} of user {media.owner_id}: ask them to upload it again",
-                                needs_person=True))
+            out.append(
+                _finding(
+                    "missing_file",
+                    f"media {media.id}",
+                    f"{media.storage_key} of user {media.owner_id}: ask them to upload it again",
+                    needs_person=True,
+                )
+            )
             continue
         if not media.status.done:
             continue  # its job is still to come (see _stuck_jobs); it writes the renditions
@@ -157,11 +171,22 @@ def _rows_without_files(repair: bool) -> list[Finding]:
 
 def _stuck_jobs(repair: bool, grace: timedelta) -> list[Finding]:
     cutoff = utcnow() - grace
-    stuck = db.session.scalars(select(MediaFile).where(
-        MediaFile.status.in_([MediaStatus.PENDING, MediaStatus.PROCESSING]), MediaFile.created_at <= cutoff)
-        .order_by(MediaFile.id)).all()
-    out = [_finding("stuck_job", f"media {m.id}", f"{m.status.value} since {m.created_at:%Y-%m-%d %H:%M}Z, "
-                    f"{m.attempts} attempt(s)") for m in stuck]
+    stuck = db.session.scalars(
+        select(MediaFile)
+        .where(
+            MediaFile.status.in_([MediaStatus.PENDING, MediaStatus.PROCESSING]),
+            MediaFile.created_at <= cutoff,
+        )
+        .order_by(MediaFile.id)
+    ).all()
+    out = [
+        _finding(
+            "stuck_job",
+            f"media {m.id}",
+            f"{m.status.value} since {m.created_at:%Y-%m-%d %H:%M}Z, {m.attempts} attempt(s)",
+        )
+        for m in stuck
+    ]
     if repair and stuck:
         queued = set(services.requeue_stalled(grace))
         for finding, media in zip(out, stuck):
@@ -181,8 +206,11 @@ def _orphans(repair: bool, cutoff: float) -> list[Finding]:
     db.session.flush()
     referenced = _referenced_keys()
     # An upload being finished has its bytes in storage before its row exists.
-    claimed = {original_key(u.sha256) for u in services.get_upload_store().uploads()
-               if u.sha256 and services._registered(u) is None}
+    claimed = {
+        original_key(u.sha256)
+        for u in services.get_upload_store().uploads()
+        if u.sha256 and services._registered(u) is None
+    }
     out = []
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     for key in sorted([*storage.keys("originals"), *storage.keys("renditions")]):
@@ -207,7 +235,9 @@ def file_stores(_app, **_kwargs):
     """Receiver of :data:`lms.signals.file_stores`: originals and renditions under ``MEDIA_ROOT``."""
     if not _loaded():
         return None
-    return [FileStore("media", Path(services.get_storage().root), lambda conn: sorted(_referenced_keys(conn)))]
+    return [
+        FileStore("media", Path(services.get_storage().root), lambda conn: sorted(_referenced_keys(conn)))
+    ]
 
 
 def counts_by_status() -> dict[str, int]:

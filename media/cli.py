@@ -26,8 +26,17 @@ from media.validation import DeliverableSpec, Report, validate
 __all__ = ["cli", "inspect_command"]
 
 #: Problems after which no poster is attempted: the file is unsafe or unreadable.
-_NO_POSTER = {"empty_file", "unrecognized_format", "unsafe_content", "too_many_pixels", "too_large",
-              "corrupt", "truncated", "no_video_stream", "wrong_kind"}
+_NO_POSTER = {
+    "empty_file",
+    "unrecognized_format",
+    "unsafe_content",
+    "too_many_pixels",
+    "too_large",
+    "corrupt",
+    "truncated",
+    "no_video_stream",
+    "wrong_kind",
+}
 
 
 @click.group("media")
@@ -53,13 +62,22 @@ def _load_spec(value: str | None) -> DeliverableSpec:
 
 @cli.command("inspect")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--spec", "spec_text", metavar="JSON|@FILE",
-              help="Deliverable spec as JSON, or @path to a JSON file.")
-@click.option("--poster", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write a poster (video) or thumbnail (image) here: .jpg, .png or .webp.")
+@click.option(
+    "--spec", "spec_text", metavar="JSON|@FILE", help="Deliverable spec as JSON, or @path to a JSON file."
+)
+@click.option(
+    "--poster",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write a poster (video) or thumbnail (image) here: .jpg, .png or .webp.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
-@click.option("--lang", type=click.Choice(["ko", "en"]), default="en", show_default=True,
-              help="Language of the problem messages.")
+@click.option(
+    "--lang",
+    type=click.Choice(["ko", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of the problem messages.",
+)
 def inspect_command(file: Path, spec_text: str | None, poster: Path | None, as_json: bool, lang: str) -> None:
     """Probe FILE, check it against --spec and report what was found."""
     spec = _load_spec(spec_text)
@@ -97,9 +115,14 @@ def _write_poster(file: Path, out: Path, report: Report) -> str | None:
 def _print_summary(file: Path, report: Report, messages: list[str], info: dict[str, Any]) -> None:
     verdict = click.style("OK", fg="green") if report.ok else click.style("REJECTED", fg="red")
     click.echo(f"{file}: {verdict} ({report.kind})")
-    for label, key, unit in (("container", "container", ""), ("size", "size_bytes", " bytes"),
-                             ("duration", "duration", " s"), ("video", "video_codec", ""),
-                             ("audio", "audio_codec", ""), ("fps", "fps", "")):
+    for label, key, unit in (
+        ("container", "container", ""),
+        ("size", "size_bytes", " bytes"),
+        ("duration", "duration", " s"),
+        ("video", "video_codec", ""),
+        ("audio", "audio_codec", ""),
+        ("fps", "fps", ""),
+    ):
         if info.get(key) is not None:
             click.echo(f"  {label:<10} {info[key]}{unit}")
     if info.get("width"):
@@ -112,7 +135,9 @@ def _print_summary(file: Path, report: Report, messages: list[str], info: dict[s
 
 
 def _with_app(command):
-    """Flask's ``with_appcontext``, imported only when a database command runs (``inspect`` needs no Flask)."""
+    """Flask's ``with_appcontext``, imported only when a database command runs (``inspect`` needs no
+    Flask)."""
+
     @functools.wraps(command)
     def run(*args, **kwargs):
         from flask.cli import with_appcontext
@@ -125,8 +150,11 @@ def _with_app(command):
 @cli.command("reprocess")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--all", "every", is_flag=True, help="Every upload (e.g. after upgrading the media tools).")
-@click.option("--status", type=click.Choice(["pending", "processing", "ready", "rejected", "failed"]),
-              help="Only uploads in this state (with --all).")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "processing", "ready", "rejected", "failed"]),
+    help="Only uploads in this state (with --all).",
+)
 @_with_app
 def reprocess_command(ids: tuple[int, ...], every: bool, status: str | None) -> None:
     """Check uploads again and remake their renditions (by ID, or --all)."""
@@ -154,7 +182,9 @@ def reprocess_command(ids: tuple[int, ...], every: bool, status: str | None) -> 
 
 
 @cli.command("requeue-stalled")
-@click.option("--minutes", type=int, default=None, help="Older than this (default: LMS_MEDIA_STALLED_MINUTES).")
+@click.option(
+    "--minutes", type=int, default=None, help="Older than this (default: LMS_MEDIA_STALLED_MINUTES)."
+)
 @_with_app
 def requeue_stalled_command(minutes: int | None) -> None:
     """Queue again uploads left pending or processing (e.g. after a broker was reset)."""

@@ -109,8 +109,8 @@ def _parse_tkhd(data: bytes) -> tuple[int, int] | None:
     id_at, matrix_at = (20, 52) if version == 1 else (12, 40)
     if len(data) < matrix_at + 36:
         return None
-    track_id = struct.unpack(">I", data[id_at:id_at + 4])[0]
-    a, b, _u, c, d = struct.unpack(">5i", data[matrix_at:matrix_at + 20])
+    track_id = struct.unpack(">I", data[id_at : id_at + 4])[0]
+    a, b, _u, c, d = struct.unpack(">5i", data[matrix_at : matrix_at + 20])
     return track_id, _matrix_rotation(a, b, c, d)
 
 
@@ -144,7 +144,7 @@ def _vint(data: bytes, pos: int, keep_marker: bool) -> tuple[int, int, bool]:
     length = 8 - first.bit_length() + 1
     if first == 0 or length > 8:
         raise ValueError("bad EBML vint")
-    raw = int.from_bytes(data[pos:pos + length], "big")
+    raw = int.from_bytes(data[pos : pos + length], "big")
     value = raw if keep_marker else raw & ((1 << (7 * length)) - 1)
     unknown = not keep_marker and value == (1 << (7 * length)) - 1
     return value, pos + length, unknown

@@ -60,8 +60,9 @@ class FFmpegResult:
 class FFmpegError(RuntimeError):
     """FFmpeg failed, was killed for running too long, or was refused its arguments."""
 
-    def __init__(self, message: str, *, returncode: int | None = None, stderr: str = "",
-                 timed_out: bool = False) -> None:
+    def __init__(
+        self, message: str, *, returncode: int | None = None, stderr: str = "", timed_out: bool = False
+    ) -> None:
         super().__init__(message)
         self.returncode = returncode
         self.stderr = stderr
@@ -82,10 +83,14 @@ def input_args(path: str | os.PathLike[str], container: str) -> list[str]:
     if demuxer is None:
         raise FFmpegError(f"no allowed demuxer for {container!r}")
     return [
-        "-protocol_whitelist", "file",
-        "-format_whitelist", demuxer,
-        "-f", demuxer,
-        "-i", "file:" + os.path.abspath(os.fspath(path)),
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        demuxer,
+        "-f",
+        demuxer,
+        "-i",
+        "file:" + os.path.abspath(os.fspath(path)),
     ]
 
 
@@ -126,11 +131,15 @@ def run_ffmpeg(
         elapsed = time.monotonic() - started
         tail = _tail(stderr)
     if timed_out:
-        raise FFmpegError(f"ffmpeg killed after {timeout:g} s", returncode=proc.returncode,
-                          stderr=tail, timed_out=True)
+        raise FFmpegError(
+            f"ffmpeg killed after {timeout:g} s", returncode=proc.returncode, stderr=tail, timed_out=True
+        )
     if check and proc.returncode != 0:
-        raise FFmpegError(f"ffmpeg exited with status {proc.returncode}: {tail[-500:]}",
-                          returncode=proc.returncode, stderr=tail)
+        raise FFmpegError(
+            f"ffmpeg exited with status {proc.returncode}: {tail[-500:]}",
+            returncode=proc.returncode,
+            stderr=tail,
+        )
     return FFmpegResult(returncode=proc.returncode, stderr=tail, elapsed=elapsed)
 
 

@@ -1,4 +1,5 @@
 """Forms of the media screens."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -11,11 +12,21 @@ from wtforms.validators import InputRequired, NumberRange
 #: (label, spec) — the specs use the fields of ``media.validation.DeliverableSpec``.
 PRESETS = {
     "any": (_l("Any picture, sound or video"), {}),
-    "video_hd": (_l("Video: 30 s to 3 min, at least 1280×720, with sound"),
-                 {"kinds": ["video"], "min_duration": 30, "max_duration": 180, "min_width": 1280,
-                  "min_height": 720, "require_audio": True}),
-    "video_short": (_l("Short video: up to 60 s, at least 720 pixels high"),
-                    {"kinds": ["video"], "max_duration": 60, "min_height": 720}),
+    "video_hd": (
+        _l("Video: 30 s to 3 min, at least 1280×720, with sound"),
+        {
+            "kinds": ["video"],
+            "min_duration": 30,
+            "max_duration": 180,
+            "min_width": 1280,
+            "min_height": 720,
+            "require_audio": True,
+        },
+    ),
+    "video_short": (
+        _l("Short video: up to 60 s, at least 720 pixels high"),
+        {"kinds": ["video"], "max_duration": 60, "min_height": 720},
+    ),
     "image": (_l("Image: at least 1024 pixels wide"), {"kinds": ["image"], "min_width": 1024}),
 }
 
@@ -35,6 +46,9 @@ class CheckForm(FlaskForm):
 class PosterForm(FlaskForm):
     """Pick the poster frame by time."""
 
-    seconds = DecimalField(_l("Time (seconds)"), places=2,
-                           validators=[InputRequired(_l("Enter a time in seconds.")), NumberRange(min=0)])
+    seconds = DecimalField(
+        _l("Time (seconds)"),
+        places=2,
+        validators=[InputRequired(_l("Enter a time in seconds.")), NumberRange(min=0)],
+    )
     submit = SubmitField(_l("Use this frame"))

@@ -31,8 +31,20 @@ _SCORE_WIDTH = 64
 #: Timestamps closer than this (seconds) are the same instant (float rounding).
 _EPSILON = 1e-3
 #: Pixel formats whose first plane is 8-bit luma.
-_PLANAR_8BIT = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p",
-                "yuv440p", "yuvj440p", "yuv411p", "nv12", "nv21", "gray"}
+_PLANAR_8BIT = {
+    "yuv420p",
+    "yuvj420p",
+    "yuv422p",
+    "yuvj422p",
+    "yuv444p",
+    "yuvj444p",
+    "yuv440p",
+    "yuvj440p",
+    "yuv411p",
+    "nv12",
+    "nv21",
+    "gray",
+}
 
 
 class FrameReader:
@@ -47,8 +59,9 @@ class FrameReader:
             raise MediaError("no_video_stream")
         self.info = info
         self.container = open_container(path, info.container)
-        streams = [s for s in self.container.streams.video
-                   if not s.disposition & av.stream.Disposition.attached_pic]
+        streams = [
+            s for s in self.container.streams.video if not s.disposition & av.stream.Disposition.attached_pic
+        ]
         if not streams:
             self.container.close()
             raise MediaError("no_video_stream")

@@ -133,8 +133,9 @@ def _decode_pass(
 ) -> None:
     try:
         with open_container(path, info.container) as container:
-            streams = [s for s in container.streams.video
-                       if not s.disposition & av.stream.Disposition.attached_pic]
+            streams = [
+                s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic
+            ]
             stream = streams[0] if streams else container.streams.audio[0]
             ctx = stream.codec_context
             # "explode" turns concealed errors (grey blocks, skipped slices)

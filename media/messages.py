@@ -26,17 +26,50 @@ TRANSLATIONS_DIR = Path(__file__).with_name("translations")
 Gettext = Callable[[str], str]
 
 _CONTAINER_NAMES = {
-    "mp4": "MP4", "mov": "QuickTime (MOV)", "3gp": "3GP", "m4a": "M4A", "matroska": "Matroska (MKV)",
-    "webm": "WebM", "avi": "AVI", "mpegts": "MPEG-TS", "mpeg": "MPEG-PS", "mp3": "MP3", "aac": "AAC",
-    "wav": "WAV", "ogg": "Ogg", "flac": "FLAC", "jpeg": "JPEG", "png": "PNG", "gif": "GIF",
-    "webp": "WebP", "bmp": "BMP", "tiff": "TIFF", "avif": "AVIF", "heif": "HEIF", "pdf": "PDF",
-    "zip": "ZIP", "text": "TXT",
+    "mp4": "MP4",
+    "mov": "QuickTime (MOV)",
+    "3gp": "3GP",
+    "m4a": "M4A",
+    "matroska": "Matroska (MKV)",
+    "webm": "WebM",
+    "avi": "AVI",
+    "mpegts": "MPEG-TS",
+    "mpeg": "MPEG-PS",
+    "mp3": "MP3",
+    "aac": "AAC",
+    "wav": "WAV",
+    "ogg": "Ogg",
+    "flac": "FLAC",
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "gif": "GIF",
+    "webp": "WebP",
+    "bmp": "BMP",
+    "tiff": "TIFF",
+    "avif": "AVIF",
+    "heif": "HEIF",
+    "pdf": "PDF",
+    "zip": "ZIP",
+    "text": "TXT",
 }
 _CODEC_NAMES = {
-    "h264": "H.264", "hevc": "HEVC (H.265)", "vp8": "VP8", "vp9": "VP9", "av1": "AV1",
-    "prores": "ProRes", "mpeg4": "MPEG-4 Part 2", "mpeg2video": "MPEG-2", "mjpeg": "Motion JPEG",
-    "aac": "AAC", "mp3": "MP3", "opus": "Opus", "vorbis": "Vorbis", "flac": "FLAC",
-    "pcm_s16le": "PCM", "alac": "ALAC", "ac3": "AC-3",
+    "h264": "H.264",
+    "hevc": "HEVC (H.265)",
+    "vp8": "VP8",
+    "vp9": "VP9",
+    "av1": "AV1",
+    "prores": "ProRes",
+    "mpeg4": "MPEG-4 Part 2",
+    "mpeg2video": "MPEG-2",
+    "mjpeg": "Motion JPEG",
+    "aac": "AAC",
+    "mp3": "MP3",
+    "opus": "Opus",
+    "vorbis": "Vorbis",
+    "flac": "FLAC",
+    "pcm_s16le": "PCM",
+    "alac": "ALAC",
+    "ac3": "AC-3",
 }
 
 
@@ -71,7 +104,7 @@ def describe(problem: Any, gettext: Gettext | None = None) -> str:
         return _identity(text)
 
 
-def _sentence(code: str, p: Mapping[str, Any], gettext: Gettext) -> tuple[str, dict[str, Any]]:
+def _sentence(code: str, p: Mapping[str, Any], gettext: Gettext) -> tuple[str, dict[str, Any]]:  # noqa: C901
     measured, limit = p.get("measured"), p.get("limit")
     if code == "empty_file":
         return gettext("The file is empty (0 bytes). Please upload it again."), {}
@@ -80,34 +113,47 @@ def _sentence(code: str, p: Mapping[str, Any], gettext: Gettext) -> tuple[str, d
     if code == "wrong_kind":
         kinds = [_kind(k, gettext) for k in limit or []]
         return gettext("This file is %(measured)s; the brief asks for %(limit)s."), {
-            "measured": _kind(measured, gettext), "limit": _either(kinds, gettext)}
+            "measured": _kind(measured, gettext),
+            "limit": _either(kinds, gettext),
+        }
     if code == "container_not_allowed":
         return gettext("The file is in %(measured)s format; the brief accepts %(limit)s."), {
-            "measured": _container(measured), "limit": ", ".join(_container(c) for c in limit or [])}
+            "measured": _container(measured),
+            "limit": ", ".join(_container(c) for c in limit or []),
+        }
     if code == "codec_not_allowed":
         values = {"measured": _codec(measured), "limit": ", ".join(_codec(c) for c in limit or [])}
         if p.get("stream") == "audio":
             return gettext("The sound is encoded as %(measured)s; the brief accepts %(limit)s."), values
         return gettext("The video is encoded as %(measured)s; the brief accepts %(limit)s."), values
     if code == "corrupt":
-        return gettext("The file is damaged and cannot be played reliably. "
-                       "Please export it again and upload the new file."), {}
+        return gettext(
+            "The file is damaged and cannot be played reliably. "
+            "Please export it again and upload the new file."
+        ), {}
     if code == "truncated":
         if measured is not None and limit:
-            return gettext("The file seems cut off: only %(measured)s s of the stated %(limit)s s "
-                           "could be read. Please upload it again."), {
-                "measured": _number(measured), "limit": _number(limit)}
-        return gettext("The file seems cut off (the upload may not have finished). "
-                       "Please upload it again."), {}
+            return gettext(
+                "The file seems cut off: only %(measured)s s of the stated %(limit)s s "
+                "could be read. Please upload it again."
+            ), {"measured": _number(measured), "limit": _number(limit)}
+        return gettext(
+            "The file seems cut off (the upload may not have finished). Please upload it again."
+        ), {}
     if code == "unsafe_content":
-        return gettext("For safety this file was not opened. It is %(measured)s, "
-                       "not a picture, sound or video file."), {"measured": _unsafe(measured, gettext)}
+        return gettext(
+            "For safety this file was not opened. It is %(measured)s, not a picture, sound or video file."
+        ), {"measured": _unsafe(measured, gettext)}
     if code == "too_large":
         return gettext("The file is %(measured)s; the limit is %(limit)s."), {
-            "measured": _bytes(measured), "limit": _bytes(limit)}
+            "measured": _bytes(measured),
+            "limit": _bytes(limit),
+        }
     if code == "too_many_pixels":
         return gettext("The picture is %(measured)s megapixels; the limit is %(limit)s megapixels."), {
-            "measured": _megapixels(measured), "limit": _megapixels(limit)}
+            "measured": _megapixels(measured),
+            "limit": _megapixels(limit),
+        }
     if code in ("resolution_too_low", "resolution_too_high"):
         return _resolution(code == "resolution_too_low", p, gettext)
     if code in ("too_short", "too_long"):
@@ -135,26 +181,30 @@ def _resolution(low: bool, p: Mapping[str, Any], gettext: Gettext) -> tuple[str,
     if width:
         values["limit"] = str(width)
         if low:
-            return gettext("The picture is %(measured)s; "
-                           "the brief asks for at least %(limit)s pixels wide."), values
-        return gettext("The picture is %(measured)s; "
-                       "the brief asks for at most %(limit)s pixels wide."), values
+            return gettext(
+                "The picture is %(measured)s; the brief asks for at least %(limit)s pixels wide."
+            ), values
+        return gettext(
+            "The picture is %(measured)s; the brief asks for at most %(limit)s pixels wide."
+        ), values
     values["limit"] = str(height)
     if low:
-        return gettext("The picture is %(measured)s; "
-                       "the brief asks for at least %(limit)s pixels high."), values
-    return gettext("The picture is %(measured)s; "
-                   "the brief asks for at most %(limit)s pixels high."), values
+        return gettext(
+            "The picture is %(measured)s; the brief asks for at least %(limit)s pixels high."
+        ), values
+    return gettext("The picture is %(measured)s; the brief asks for at most %(limit)s pixels high."), values
 
 
 def _duration(short: bool, p: Mapping[str, Any], gettext: Gettext) -> tuple[str, dict[str, Any]]:
     values = {"measured": _number(p.get("measured")), "limit": _number(p.get("limit"))}
     if p.get("kind") == "audio":
         if short:
-            return gettext("The recording is %(measured)s s long; "
-                           "the brief asks for at least %(limit)s s."), values
-        return gettext("The recording is %(measured)s s long; "
-                       "the brief asks for at most %(limit)s s."), values
+            return gettext(
+                "The recording is %(measured)s s long; the brief asks for at least %(limit)s s."
+            ), values
+        return gettext(
+            "The recording is %(measured)s s long; the brief asks for at most %(limit)s s."
+        ), values
     if short:
         return gettext("The video is %(measured)s s long; the brief asks for at least %(limit)s s."), values
     return gettext("The video is %(measured)s s long; the brief asks for at most %(limit)s s."), values
@@ -164,13 +214,16 @@ def _fps(p: Mapping[str, Any], gettext: Gettext) -> tuple[str, dict[str, Any]]:
     low, high = p.get("min"), p.get("max")
     values = {"measured": _number(p.get("measured")), "min": _number(low), "max": _number(high)}
     if low is not None and high is not None:
-        return gettext("The video runs at %(measured)s frames per second; "
-                       "the brief asks for %(min)s to %(max)s."), values
+        return gettext(
+            "The video runs at %(measured)s frames per second; the brief asks for %(min)s to %(max)s."
+        ), values
     if low is not None:
-        return gettext("The video runs at %(measured)s frames per second; "
-                       "the brief asks for at least %(min)s."), values
-    return gettext("The video runs at %(measured)s frames per second; "
-                   "the brief asks for at most %(max)s."), values
+        return gettext(
+            "The video runs at %(measured)s frames per second; the brief asks for at least %(min)s."
+        ), values
+    return gettext(
+        "The video runs at %(measured)s frames per second; the brief asks for at most %(max)s."
+    ), values
 
 
 def _kind(kind: Any, gettext: Gettext) -> str:

@@ -1,4 +1,5 @@
 """Uploaded files, their processing state and the renditions made from them."""
+
 from __future__ import annotations
 
 import enum
@@ -47,8 +48,9 @@ class MediaFile(db.Model):
     declared_type: Mapped[str] = mapped_column(String(120), default="")
     #: The deliverable spec (``media.validation.DeliverableSpec.to_dict()``) checked against.
     spec: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[MediaStatus] = mapped_column(str_enum(MediaStatus, 12), default=MediaStatus.PENDING,
-                                                index=True)
+    status: Mapped[MediaStatus] = mapped_column(
+        str_enum(MediaStatus, 12), default=MediaStatus.PENDING, index=True
+    )
     kind: Mapped[str | None] = mapped_column(String(16))
     #: ``[{"code": ..., "params": {...}}]`` from the validation report; translated when shown.
     problems: Mapped[list] = mapped_column(JSON, default=list)
@@ -68,8 +70,9 @@ class MediaFile(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
     owner: Mapped[User] = relationship()
-    renditions: Mapped[list[Rendition]] = relationship(back_populates="media", cascade="all, delete-orphan",
-                                                       order_by="Rendition.role")
+    renditions: Mapped[list[Rendition]] = relationship(
+        back_populates="media", cascade="all, delete-orphan", order_by="Rendition.role"
+    )
 
     def rendition(self, role: str) -> Rendition | None:
         """The rendition playing *role* (``poster``, ``display``, ``sprite``, ``vtt``, ``preview``)."""

@@ -67,10 +67,17 @@ def needs_preview(info: MediaInfo) -> bool:
     return bool(preview_reasons(info))
 
 
-def make_preview(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
-                 info: MediaInfo | None = None, max_height: int = 720, crf: int = 23,
-                 preset: str = "veryfast", timeout: float | None = None,
-                 max_memory: int | None = DEFAULT_MAX_MEMORY) -> PreviewResult:
+def make_preview(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    info: MediaInfo | None = None,
+    max_height: int = 720,
+    crf: int = 23,
+    preset: str = "veryfast",
+    timeout: float | None = None,
+    max_memory: int | None = DEFAULT_MAX_MEMORY,
+) -> PreviewResult:
     """Transcode *path* to a web preview at *out* (MP4), upright and at most *max_height*p.
 
     Portrait video is bounded the other way round (at most 720 pixels wide).
@@ -83,20 +90,51 @@ def make_preview(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
     if timeout is None:
         timeout = 120 + 4 * (info.duration or 600)
     box_w, box_h = _box(info.width, info.height, max_height)
-    scale = (f"scale=w={box_w}:h={box_h}:force_original_aspect_ratio=decrease:force_divisible_by=2,"
-             "format=yuv420p")
+    scale = (
+        f"scale=w={box_w}:h={box_h}:force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p"
+    )
     out = Path(out)
     partial = out.with_name(f".{out.name}.{os.getpid()}.part")
     args = [
         *input_args(path, info.container),
         # "?" keeps silent clips working; subtitles and data tracks are dropped.
-        "-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn",
-        "-map_metadata", "-1", "-map_chapters", "-1",
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0?",
+        "-sn",
+        "-dn",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
         # 120/240 fps slow-motion phone clips are too heavy for many browsers.
-        "-vf", scale, "-fpsmax", "60",
-        "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-profile:v", "high", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "128k", "-ac", "2",
-        "-movflags", "+faststart", "-f", "mp4", "-y", "file:" + str(partial.resolve()),
+        "-vf",
+        scale,
+        "-fpsmax",
+        "60",
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-crf",
+        str(crf),
+        "-profile:v",
+        "high",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        "-ac",
+        "2",
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        "-y",
+        "file:" + str(partial.resolve()),
     ]
     started = time.monotonic()
     try:
@@ -105,12 +143,18 @@ def make_preview(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
-    return PreviewResult(str(out), result.width or 0, result.height or 0, result.duration,
-                         time.monotonic() - started)
+    return PreviewResult(
+        str(out), result.width or 0, result.height or 0, result.duration, time.monotonic() - started
+    )
 
 
-def remux_copy(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
-               info: MediaInfo | None = None, timeout: float | None = None) -> PreviewResult:
+def remux_copy(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    info: MediaInfo | None = None,
+    timeout: float | None = None,
+) -> PreviewResult:
     """Copy a browser-playable upload's first video and audio streams into a fresh file at *out*.
 
     Nothing is decoded (a packet copy takes about as long as reading the
@@ -124,8 +168,21 @@ def remux_copy(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
     fmt = "webm" if info.container == "webm" else "mp4"
     out = Path(out)
     partial = out.with_name(f".{out.name}.{os.getpid()}.part")
-    args = [*input_args(path, info.container), "-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn",
-            "-map_metadata", "-1", "-map_chapters", "-1", "-c", "copy"]
+    args = [
+        *input_args(path, info.container),
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0?",
+        "-sn",
+        "-dn",
+        "-map_metadata",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-c",
+        "copy",
+    ]
     if fmt == "mp4":
         args += ["-movflags", "+faststart"]
     args += ["-f", fmt, "-y", "file:" + str(partial.resolve())]
@@ -135,8 +192,9 @@ def remux_copy(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
-    return PreviewResult(str(out), info.width or 0, info.height or 0, info.duration,
-                         time.monotonic() - started)
+    return PreviewResult(
+        str(out), info.width or 0, info.height or 0, info.duration, time.monotonic() - started
+    )
 
 
 def _box(width: int, height: int, max_height: int) -> tuple[int, int]:

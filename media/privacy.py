@@ -1,6 +1,8 @@
 """The media plugin's answers about personal data: a user's files for their download, and removal on
-anonymisation (receivers of :data:`lms.signals.personal_data_requested` and :data:`lms.signals.user_anonymised`).
+anonymisation (receivers of :data:`lms.signals.personal_data_requested` and
+:data:`lms.signals.user_anonymised`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +23,9 @@ def _loaded() -> bool:
 
 
 def _files_of(user) -> list[MediaFile]:
-    return list(db.session.scalars(select(MediaFile).where(MediaFile.owner_id == user.id).order_by(MediaFile.id)))
+    return list(
+        db.session.scalars(select(MediaFile).where(MediaFile.owner_id == user.id).order_by(MediaFile.id))
+    )
 
 
 def personal_data(user, **_kwargs):
@@ -33,8 +37,12 @@ def personal_data(user, **_kwargs):
     storage = get_storage()
     rows, files = [], []
     for media in _files_of(user):
-        rows.append({**row_dict(media, skip=("owner_id", "storage_key")),
-                     "renditions": [r.role for r in media.renditions]})
+        rows.append(
+            {
+                **row_dict(media, skip=("owner_id", "storage_key")),
+                "renditions": [r.role for r in media.renditions],
+            }
+        )
         path = storage.path(media.storage_key)
         if path.is_file():
             files.append((f"{media.id}-{clean_filename(media.original_name)}", str(path)))
@@ -68,8 +76,11 @@ def remove_files(user, by=None, **_kwargs) -> None:
         for rendition in list(media.renditions):
             storage.delete(rendition.storage_key)
             media.renditions.remove(rendition)
-        shared = db.session.scalar(select(MediaFile.id).where(MediaFile.storage_key == media.storage_key,
-                                                               MediaFile.owner_id != user.id).limit(1))
+        shared = db.session.scalar(
+            select(MediaFile.id)
+            .where(MediaFile.storage_key == media.storage_key, MediaFile.owner_id != user.id)
+            .limit(1)
+        )
         if shared is None:
             storage.delete(media.storage_key)
         if _referenced_elsewhere(media):
@@ -80,4 +91,6 @@ def remove_files(user, by=None, **_kwargs) -> None:
             db.session.delete(media)
             removed += 1
     db.session.flush()
-    log.info("user %s anonymised: %s upload row(s) deleted, %s kept without their files", user.id, removed, kept)
+    log.info(
+        "user %s anonymised: %s upload row(s) deleted, %s kept without their files", user.id, removed, kept
+    )

@@ -319,7 +319,5 @@ def _duration(container: av.container.InputContainer) -> float | None:
     # formats that state none (raw ADTS, some AVI).
     if container.duration is not None and container.duration > 0:
         return container.duration / av.time_base
-    durations = [
-        float(s.duration * s.time_base) for s in container.streams if s.duration and s.time_base
-    ]
+    durations = [float(s.duration * s.time_base) for s in container.streams if s.duration and s.time_base]
     return max(durations) if durations else None

@@ -1,4 +1,5 @@
 """Answers of the media plugin to the core's and Celery's signals."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,8 +11,12 @@ from lms.signals import NavItem
 
 
 def navigation(user):
-    """"Check a file" for the people who upload work."""
-    if "media" in current_app.extensions and user.is_authenticated and user.role.value in ("trainee", "instructor"):
+    """ "Check a file" for the people who upload work."""
+    if (
+        "media" in current_app.extensions
+        and user.is_authenticated
+        and user.role.value in ("trainee", "instructor")
+    ):
         return [NavItem(_l("Check a file"), "media.check", order=60)]
     return None
 

@@ -8,6 +8,7 @@ upload and role and is written atomically, so running the job again — after a
 crash, a retry or ``lms media reprocess`` — replaces the same files and rows
 and never adds duplicates.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -45,8 +46,17 @@ from media.validation import DeliverableSpec, validate
 log = logging.getLogger(__name__)
 
 #: Problems after which no picture is made: the file is unsafe or unreadable.
-NO_PICTURE = {"empty_file", "unrecognized_format", "unsafe_content", "too_many_pixels", "too_large",
-              "corrupt", "truncated", "no_video_stream", "wrong_kind"}
+NO_PICTURE = {
+    "empty_file",
+    "unrecognized_format",
+    "unsafe_content",
+    "too_many_pixels",
+    "too_large",
+    "corrupt",
+    "truncated",
+    "no_video_stream",
+    "wrong_kind",
+}
 POSTER_WIDTH = 640
 DISPLAY_SIZE = (1600, 1600)
 SPRITE_TILE_WIDTH = 160
@@ -71,8 +81,15 @@ def clean_filename(name: str | None) -> str:
     return name[-200:] or "upload"
 
 
-def register_upload(owner: User, stream: BinaryIO, *, filename: str | None, declared_type: str | None = "",
-                    spec: dict | DeliverableSpec | None = None, max_bytes: int | None = None) -> MediaFile:
+def register_upload(
+    owner: User,
+    stream: BinaryIO,
+    *,
+    filename: str | None,
+    declared_type: str | None = "",
+    spec: dict | DeliverableSpec | None = None,
+    max_bytes: int | None = None,
+) -> MediaFile:
     """Store *stream* and register it for processing.
 
     :param spec: the brief to check against (dict or spec); invalid specs raise ValueError.
@@ -85,14 +102,29 @@ def register_upload(owner: User, stream: BinaryIO, *, filename: str | None, decl
     return register_stored(owner, stored, filename=filename, declared_type=declared_type, spec=spec)
 
 
-def register_stored(owner: User, stored: Stored, *, filename: str | None, declared_type: str | None = "",
-                    spec: DeliverableSpec | None = None) -> MediaFile:
+def register_stored(
+    owner: User,
+    stored: Stored,
+    *,
+    filename: str | None,
+    declared_type: str | None = "",
+    spec: DeliverableSpec | None = None,
+) -> MediaFile:
     """Register a file already placed in storage (e.g. a finished resumable upload) and queue its checks."""
     from media.tasks import process_upload
 
-    media = MediaFile(owner=owner, sha256=stored.sha256, size_bytes=stored.size, storage_key=stored.key,
-                      original_name=clean_filename(filename), declared_type=(declared_type or "")[:120],
-                      spec=(spec or DeliverableSpec()).to_dict(), status=MediaStatus.PENDING, problems=[], info={})
+    media = MediaFile(
+        owner=owner,
+        sha256=stored.sha256,
+        size_bytes=stored.size,
+        storage_key=stored.key,
+        original_name=clean_filename(filename),
+        declared_type=(declared_type or "")[:120],
+        spec=(spec or DeliverableSpec()).to_dict(),
+        status=MediaStatus.PENDING,
+        problems=[],
+        info={},
+    )
     db.session.add(media)
     db.session.flush()
     log.info("media %s registered: %s bytes from user %s", media.id, stored.size, owner.id)
@@ -196,8 +228,17 @@ def _make_renditions(media: MediaFile, src: Path, info: MediaInfo, *, full: bool
     if info.duration:
         with _rendering(".jpg") as tmp:
             sheet = sprite_sheet(src, tmp, info=info, image_url="sprite.jpg", tile_width=SPRITE_TILE_WIDTH)
-            made.add(_put(media, "sprite", tmp, "jpg", "image/jpeg", sheet.columns * sheet.tile_width,
-                          sheet.rows * sheet.tile_height))
+            made.add(
+                _put(
+                    media,
+                    "sprite",
+                    tmp,
+                    "jpg",
+                    "image/jpeg",
+                    sheet.columns * sheet.tile_width,
+                    sheet.rows * sheet.tile_height,
+                )
+            )
         with _rendering(".vtt") as tmp:
             tmp.write_text(sheet.vtt, encoding="utf-8")
             made.add(_put(media, "vtt", tmp, "vtt", "text/vtt"))
@@ -226,8 +267,15 @@ class _rendering:
         self.path.unlink(missing_ok=True)
 
 
-def _put(media: MediaFile, role: str, tmp: Path, ext: str, content_type: str,
-         width: int | None = None, height: int | None = None) -> str:
+def _put(
+    media: MediaFile,
+    role: str,
+    tmp: Path,
+    ext: str,
+    content_type: str,
+    width: int | None = None,
+    height: int | None = None,
+) -> str:
     key = rendition_key(media.id, role, ext)
     size = get_storage().put(tmp, key)
     rendition = media.rendition(role)
@@ -296,8 +344,9 @@ def request_reprocess(media: MediaFile) -> None:
     enqueue(process_upload, media.id)
 
 
-def requeue_stalled(older_than: timedelta = timedelta(minutes=30),
-                    processing_older_than: timedelta | None = None) -> list[int]:
+def requeue_stalled(
+    older_than: timedelta = timedelta(minutes=30), processing_older_than: timedelta | None = None
+) -> list[int]:
     """Queue again uploads left pending or processing for longer than *older_than*.
 
     Late acknowledgement already redelivers a killed worker's job on Redis;
@@ -312,17 +361,22 @@ def requeue_stalled(older_than: timedelta = timedelta(minutes=30),
 
     now = utcnow()
     busy_cutoff = now - (processing_older_than or older_than)
-    ids = db.session.scalars(select(MediaFile.id).where(
-        ((MediaFile.status == MediaStatus.PENDING) & (MediaFile.created_at < now - older_than))
-        | ((MediaFile.status == MediaStatus.PROCESSING) & (MediaFile.created_at < busy_cutoff)))
-        .order_by(MediaFile.id)).all()
+    ids = db.session.scalars(
+        select(MediaFile.id)
+        .where(
+            ((MediaFile.status == MediaStatus.PENDING) & (MediaFile.created_at < now - older_than))
+            | ((MediaFile.status == MediaStatus.PROCESSING) & (MediaFile.created_at < busy_cutoff))
+        )
+        .order_by(MediaFile.id)
+    ).all()
     for media_id in ids:
         enqueue(process_upload, media_id)
     return list(ids)
 
 
 def can_view(user: User, media: MediaFile) -> bool:
-    """The owner and admins may see an upload; plugins may allow others through :data:`signals.media_access`."""
+    """The owner and admins may see an upload; plugins may allow others through
+    :data:`signals.media_access`."""
     if not user.is_authenticated:
         return False
     if user.id == media.owner_id or user.role is Role.ADMIN:
@@ -345,8 +399,11 @@ def uploads_of(user: User, limit: int = 50) -> list[MediaFile]:
 
 def uploads_query(user: User):
     """A ``select`` of the user's own uploads, newest first (to paginate)."""
-    return (select(MediaFile).where(MediaFile.owner_id == user.id)
-            .order_by(MediaFile.created_at.desc(), MediaFile.id.desc()))
+    return (
+        select(MediaFile)
+        .where(MediaFile.owner_id == user.id)
+        .order_by(MediaFile.created_at.desc(), MediaFile.id.desc())
+    )
 
 
 # Resumable uploads (tus). The protocol is media.tus; the functions below decide what an upload is for, check
@@ -374,8 +431,10 @@ def get_upload_store() -> TusStore:
     """Uploads in progress, under ``<MEDIA_ROOT>/tus`` so that finishing one is a rename, not a copy."""
     ext = current_app.extensions["media"]
     if "tus" not in ext:
-        ext["tus"] = TusStore(Path(get_storage().root) / "tus",
-                              expiry_seconds=current_app.config["MEDIA_UPLOAD_EXPIRY_HOURS"] * 3600)
+        ext["tus"] = TusStore(
+            Path(get_storage().root) / "tus",
+            expiry_seconds=current_app.config["MEDIA_UPLOAD_EXPIRY_HOURS"] * 3600,
+        )
     return ext["tus"]
 
 
@@ -398,8 +457,9 @@ def upload_target(user: User, context: str) -> UploadTarget:
 
 def storage_used(user: User) -> int:
     """Bytes counted against the user's quota: their files plus the uploads they have started."""
-    stored = db.session.scalar(select(func.coalesce(func.sum(MediaFile.size_bytes), 0))
-                               .where(MediaFile.owner_id == user.id))
+    stored = db.session.scalar(
+        select(func.coalesce(func.sum(MediaFile.size_bytes), 0)).where(MediaFile.owner_id == user.id)
+    )
     return int(stored) + get_upload_store().pending_bytes(user.id)
 
 
@@ -484,9 +544,13 @@ def finish_upload(owner: User, upload_id: str) -> MediaFile:
         else:
             raise TransientError(f"upload {upload_id}: its bytes are neither in the upload nor in storage")
         crash_point("upload.stored")
-        media = register_stored(owner, stored, filename=upload.metadata.get("filename"),
-                                declared_type=upload.metadata.get("filetype"),
-                                spec=DeliverableSpec.from_dict(upload.spec))
+        media = register_stored(
+            owner,
+            stored,
+            filename=upload.metadata.get("filename"),
+            declared_type=upload.metadata.get("filetype"),
+            spec=DeliverableSpec.from_dict(upload.spec),
+        )
         crash_point("upload.registered")
         store.mark(upload_id, media_id=media.id)
         signals.upload_completed.send(media, context=upload.context, user=owner)
@@ -500,8 +564,11 @@ def _registered(upload: Upload) -> MediaFile | None:
         return None
     media = db.session.get(MediaFile, upload.media_id)
     # SQLite may hand a rolled-back id to the next row: it must be this owner's upload of these bytes.
-    if media is None or (media.owner_id, media.sha256, media.size_bytes) != (upload.owner_id, upload.sha256,
-                                                                             upload.length):
+    if media is None or (media.owner_id, media.sha256, media.size_bytes) != (
+        upload.owner_id,
+        upload.sha256,
+        upload.length,
+    ):
         return None
     return media
 

@@ -4,6 +4,7 @@ Plugins that attach uploads to their own objects (a submission, a portfolio
 item) answer :data:`media_access` to let more people see a file, and listen to
 :data:`media_processed` to react when the checks are done.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -6,6 +6,7 @@ the pictures are.  Videos are hashed from the exact frame in the middle: not
 from the poster, whose choice depends on where the encoder put keyframes, and
 so changes when a copy is re-encoded.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,9 @@ def distance(a: str, b: str) -> int:
     return bin(int(a, 16) ^ int(b, 16)).count("1")
 
 
-def similar(target: str, candidates: Iterable[tuple[T, str]], max_distance: int = SIMILAR_DISTANCE) -> list[tuple[T, int]]:
+def similar(
+    target: str, candidates: Iterable[tuple[T, str]], max_distance: int = SIMILAR_DISTANCE
+) -> list[tuple[T, int]]:
     """The candidates (item, hash) within *max_distance* of *target*, closest first."""
     found = [(item, distance(target, h)) for item, h in candidates if h]
     return sorted([(item, d) for item, d in found if d <= max_distance], key=lambda pair: pair[1])

@@ -96,7 +96,7 @@ def sniff_bytes(head: bytes) -> Sniffed:
     return _sniff_text(head)
 
 
-def _sniff_binary(head: bytes) -> Sniffed | None:
+def _sniff_binary(head: bytes) -> Sniffed | None:  # noqa: C901
     if len(head) >= 12 and head[4:8] == b"ftyp":
         brand = head[8:12]
         if brand in _IMAGE_BRANDS:
@@ -166,9 +166,7 @@ def _adts_frame(head: bytes) -> bool:
 def _mpegts(head: bytes) -> bool:
     for packet in (188, 192):
         start = packet - 188
-        if len(head) >= start + 3 * packet and all(
-            head[start + i * packet] == 0x47 for i in range(3)
-        ):
+        if len(head) >= start + 3 * packet and all(head[start + i * packet] == 0x47 for i in range(3)):
             return True
     return False
 
@@ -177,7 +175,7 @@ def _sniff_text(head: bytes) -> Sniffed:
     text = head
     for bom in _BOMS:
         if text.startswith(bom):
-            text = text[len(bom):]
+            text = text[len(bom) :]
             break
     if text.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in text[:512]:
         # UTF-16 text: drop the NULs so the markers below still match.

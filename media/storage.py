@@ -9,6 +9,7 @@ copied, in chunks: no file is ever held in memory whole.
 Scale-out keeps the same layout on storage every web and worker machine
 mounts (NFS or similar); the keys in the database do not change.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -5,6 +5,7 @@ times (see :mod:`media.services`).  It is acknowledged late, so a worker
 killed in the middle leaves the message to be delivered again.
 ``media.purge_uploads`` runs from Celery beat (see :func:`media.init_app`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,9 +23,15 @@ log = logging.getLogger(__name__)
 MAX_RETRIES = 5
 
 
-@shared_task(name="media.process_upload", bind=True, acks_late=True, max_retries=MAX_RETRIES,
-             # A hard ceiling per job: in-process decoding is bounded here, FFmpeg children by their own timeouts.
-             soft_time_limit=3600, time_limit=3700)
+@shared_task(
+    name="media.process_upload",
+    bind=True,
+    acks_late=True,
+    max_retries=MAX_RETRIES,
+    # A hard ceiling per job: in-process decoding is bounded here, FFmpeg children by their own timeouts.
+    soft_time_limit=3600,
+    time_limit=3700,
+)
 def process_upload(self, media_id: int) -> str | None:
     """Check an upload against its brief and make its poster, scrub sprite and preview."""
     try:
@@ -44,7 +51,7 @@ def process_upload(self, media_id: int) -> str | None:
             commit()
             return "failed"
         # 10 s, 20 s, 40 s, ... : storage or the database may be back by then.
-        raise self.retry(exc=exc, countdown=10 * 2 ** self.request.retries)
+        raise self.retry(exc=exc, countdown=10 * 2**self.request.retries) from exc
     except Exception as exc:
         # A bug or an unexpected file must not leave the upload "processing" for ever.
         db.session.rollback()
@@ -57,11 +64,14 @@ def process_upload(self, media_id: int) -> str | None:
 
 @shared_task(name="media.requeue_stalled", acks_late=True, ignore_result=True)
 def requeue_stalled() -> list[int]:
-    """Queue again uploads stranded by a crash (see :func:`media.services.requeue_stalled`); run by the beat."""
+    """Queue again uploads stranded by a crash (see :func:`media.services.requeue_stalled`); run by the
+    beat."""
     from flask import current_app
 
-    ids = services.requeue_stalled(timedelta(minutes=current_app.config["MEDIA_STALLED_MINUTES"]),
-                                   processing_older_than=timedelta(seconds=process_upload.time_limit))
+    ids = services.requeue_stalled(
+        timedelta(minutes=current_app.config["MEDIA_STALLED_MINUTES"]),
+        processing_older_than=timedelta(seconds=process_upload.time_limit),
+    )
     commit()
     return ids
 

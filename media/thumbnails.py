@@ -39,7 +39,10 @@ __all__ = [
 _PILLOW_DEFAULT_MAX_PIXELS = 89_478_485
 _FORMATS_BY_SUFFIX = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
-    "JPEG": {"quality": 82}, "WEBP": {"quality": 80}, "PNG": {"optimize": True}}
+    "JPEG": {"quality": 82},
+    "WEBP": {"quality": 80},
+    "PNG": {"optimize": True},
+}
 
 
 @dataclass
@@ -74,8 +77,13 @@ def image_pixel_limit(max_pixels: int | None = None) -> int:
     return min(max_pixels, pillow) if max_pixels else pillow
 
 
-def make_poster(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
-                info: MediaInfo | None = None, width: int = 320) -> Thumbnail:
+def make_poster(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    info: MediaInfo | None = None,
+    width: int = 320,
+) -> Thumbnail:
     """Smart poster for a video, thumbnail for an image."""
     info = info or probe(path)
     if info.kind == "image":
@@ -83,9 +91,15 @@ def make_poster(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
     return smart_poster(path, out, info=info, width=width)
 
 
-def smart_poster(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
-                 info: MediaInfo | None = None, width: int = 320, samples: int = 5,
-                 max_decodes: int = 2) -> Thumbnail:
+def smart_poster(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    info: MediaInfo | None = None,
+    width: int = 320,
+    samples: int = 5,
+    max_decodes: int = 2,
+) -> Thumbnail:
     """Write the most picture-like of several keyframes as the poster.
 
     The keyframes nearest ``(i + 0.5) / samples`` of the duration are the
@@ -125,8 +139,9 @@ def smart_poster(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
     return Thumbnail(str(out), image.width, image.height, time=shown, score=round(best_score, 3))
 
 
-def _better(frame: av.VideoFrame | None, seen: set[int | None], best: av.VideoFrame | None,
-            best_score: float) -> tuple[av.VideoFrame | None, float]:
+def _better(
+    frame: av.VideoFrame | None, seen: set[int | None], best: av.VideoFrame | None, best_score: float
+) -> tuple[av.VideoFrame | None, float]:
     """Score *frame* unless already seen; return the better of it and *best*."""
     if frame is None or frame.pts in seen:
         return best, best_score
@@ -135,8 +150,14 @@ def _better(frame: av.VideoFrame | None, seen: set[int | None], best: av.VideoFr
     return (frame, score) if score > best_score else (best, best_score)
 
 
-def poster_at(path: str | os.PathLike[str], out: str | os.PathLike[str], seconds: float, *,
-              info: MediaInfo | None = None, width: int = 320) -> Thumbnail:
+def poster_at(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    seconds: float,
+    *,
+    info: MediaInfo | None = None,
+    width: int = 320,
+) -> Thumbnail:
     """Write the frame shown at *seconds* (the trainee's own pick) as the poster."""
     info = info or probe(path)
     if info.duration:
@@ -151,9 +172,14 @@ def poster_at(path: str | os.PathLike[str], out: str | os.PathLike[str], seconds
     return Thumbnail(str(out), image.width, image.height, time=shown)
 
 
-def image_thumbnail(path: str | os.PathLike[str], out: str | os.PathLike[str], *,
-                    info: MediaInfo | None = None, size: tuple[int, int] = (320, 320),
-                    max_pixels: int | None = None) -> Thumbnail:
+def image_thumbnail(
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    info: MediaInfo | None = None,
+    size: tuple[int, int] = (320, 320),
+    max_pixels: int | None = None,
+) -> Thumbnail:
     """Write an upright, metadata-free thumbnail that fits in *size*.
 
     The pixel count is checked from the header first (``too_many_pixels``);
@@ -188,10 +214,19 @@ def image_thumbnail(path: str | os.PathLike[str], out: str | os.PathLike[str], *
     return Thumbnail(str(out), clean.width, clean.height)
 
 
-def sprite_sheet(path: str | os.PathLike[str], out_image: str | os.PathLike[str], *,
-                 vtt_path: str | os.PathLike[str] | None = None, image_url: str | None = None,
-                 info: MediaInfo | None = None, count: int | None = None, interval: float = 5.0,
-                 columns: int = 5, tile_width: int = 160, max_tiles: int = 100) -> SpriteSheet:
+def sprite_sheet(
+    path: str | os.PathLike[str],
+    out_image: str | os.PathLike[str],
+    *,
+    vtt_path: str | os.PathLike[str] | None = None,
+    image_url: str | None = None,
+    info: MediaInfo | None = None,
+    count: int | None = None,
+    interval: float = 5.0,
+    columns: int = 5,
+    tile_width: int = 160,
+    max_tiles: int = 100,
+) -> SpriteSheet:
     """Write a grid of *count* frames (default: one per *interval* seconds) and its WebVTT track.
 
     Cue *i* covers ``[i, i + 1) * duration / count`` and shows a frame from
@@ -225,25 +260,33 @@ def sprite_sheet(path: str | os.PathLike[str], out_image: str | os.PathLike[str]
     sheet = Image.new("RGB", (columns * tile_w, rows * tile_h))
     for i, tile in enumerate(tiles):
         # Rounding can make a tile a pixel off; the track assumes equal cells.
-        sheet.paste(tile.resize((tile_w, tile_h)) if tile.size != (tile_w, tile_h) else tile,
-                    ((i % columns) * tile_w, (i // columns) * tile_h))
+        sheet.paste(
+            tile.resize((tile_w, tile_h)) if tile.size != (tile_w, tile_h) else tile,
+            ((i % columns) * tile_w, (i // columns) * tile_h),
+        )
     _save(sheet, out_image)
     url = image_url or Path(out_image).name
     vtt = webvtt_track(cues, url, columns, tile_w, tile_h)
     if vtt_path is not None:
         _write_text(vtt_path, vtt)
-    return SpriteSheet(str(out_image), None if vtt_path is None else str(vtt_path), columns, rows,
-                       tile_w, tile_h, cues, vtt)
+    return SpriteSheet(
+        str(out_image), None if vtt_path is None else str(vtt_path), columns, rows, tile_w, tile_h, cues, vtt
+    )
 
 
-def webvtt_track(cues: Sequence[tuple[float, float, float]], url: str, columns: int,
-                 tile_width: int, tile_height: int) -> str:
+def webvtt_track(
+    cues: Sequence[tuple[float, float, float]], url: str, columns: int, tile_width: int, tile_height: int
+) -> str:
     """A WebVTT thumbnail track whose cues point at tiles of a sprite sheet."""
     lines = ["WEBVTT", ""]
     for i, (start, end, _time) in enumerate(cues):
         x, y = (i % columns) * tile_width, (i // columns) * tile_height
-        lines += [str(i + 1), f"{_vtt_time(start)} --> {_vtt_time(end)}",
-                  f"{url}#xywh={x},{y},{tile_width},{tile_height}", ""]
+        lines += [
+            str(i + 1),
+            f"{_vtt_time(start)} --> {_vtt_time(end)}",
+            f"{url}#xywh={x},{y},{tile_width},{tile_height}",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -312,4 +355,3 @@ def _write_text(path: str | os.PathLike[str], text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-

@@ -13,6 +13,7 @@ chunks: an upload of any size needs the same small amount of memory.
 The module imports neither Flask nor the database; the web faces translate
 :class:`TusError` into responses and :mod:`media.services` finishes uploads.
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,8 +32,17 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["CHECKSUM_ALGORITHMS", "EXTENSIONS", "TUS_VERSION", "TusError", "TusStore", "Upload",
-           "format_metadata", "parse_checksum", "parse_metadata"]
+__all__ = [
+    "CHECKSUM_ALGORITHMS",
+    "EXTENSIONS",
+    "TUS_VERSION",
+    "TusError",
+    "TusStore",
+    "Upload",
+    "format_metadata",
+    "parse_checksum",
+    "parse_metadata",
+]
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = ("creation", "termination", "checksum", "expiration")
@@ -103,8 +113,16 @@ class TusStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self.expiry_seconds = expiry_seconds
 
-    def create(self, length: int, metadata: dict[str, str], owner_id: int, context: str, *,
-               spec: dict | None = None, now: float | None = None) -> Upload:
+    def create(
+        self,
+        length: int,
+        metadata: dict[str, str],
+        owner_id: int,
+        context: str,
+        *,
+        spec: dict | None = None,
+        now: float | None = None,
+    ) -> Upload:
         """Start an upload of *length* bytes; the caller has already checked every limit."""
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
             raise ValueError(f"length must be a whole number of bytes, got {length!r}")
@@ -113,9 +131,17 @@ class TusStore:
         # The part file exists before the record, so a record never points at nothing.
         with open(self._path(upload_id, ".part"), "xb"):
             pass
-        upload = Upload(id=upload_id, length=length, offset=0, owner_id=owner_id, context=context,
-                        created=now, expires=now + self.expiry_seconds, metadata=dict(metadata),
-                        spec=dict(spec or {}))
+        upload = Upload(
+            id=upload_id,
+            length=length,
+            offset=0,
+            owner_id=owner_id,
+            context=context,
+            created=now,
+            expires=now + self.expiry_seconds,
+            metadata=dict(metadata),
+            spec=dict(spec or {}),
+        )
         self._write(upload)
         return upload
 
@@ -141,8 +167,15 @@ class TusStore:
                 upload = replace(upload, offset=size)
         return upload
 
-    def append(self, upload_id: str, offset: int, stream: BinaryIO, checksum: tuple[str, bytes] | None = None,
-               *, now: float | None = None) -> Upload:
+    def append(
+        self,
+        upload_id: str,
+        offset: int,
+        stream: BinaryIO,
+        checksum: tuple[str, bytes] | None = None,
+        *,
+        now: float | None = None,
+    ) -> Upload:
         """Write *stream* at *offset* and return the updated record.
 
         :param checksum: ``(algorithm, digest)`` of this body (:func:`parse_checksum`); on a
@@ -170,7 +203,7 @@ class TusStore:
                 out.seek(offset)
                 try:
                     # One byte more than there is room for tells an oversized body apart.
-                    while n := _read_into(stream, buffer[:min(CHUNK, room - written + 1)]):
+                    while n := _read_into(stream, buffer[: min(CHUNK, room - written + 1)]):
                         written += n
                         if written > room:
                             raise TusError(413, "beyond_length", f"the upload is {upload.length} bytes long")
@@ -251,8 +284,11 @@ class TusStore:
     def pending_bytes(self, owner_id: int, now: float | None = None) -> int:
         """The lengths of *owner_id*'s unfinished, unexpired uploads (they count towards the quota)."""
         now = time.time() if now is None else now
-        return sum(u.length for u in self.uploads()
-                   if u.owner_id == owner_id and u.media_id is None and u.expires >= now)
+        return sum(
+            u.length
+            for u in self.uploads()
+            if u.owner_id == owner_id and u.media_id is None and u.expires >= now
+        )
 
     def part_path(self, upload_id: str) -> Path:
         """Where the bytes of the upload are (until the finishing step moves them)."""
@@ -309,7 +345,7 @@ def _read_into(stream: BinaryIO, view: memoryview) -> int:
     if readinto is not None:
         return readinto(view) or 0
     data = stream.read(len(view))
-    view[:len(data)] = data
+    view[: len(data)] = data
     return len(data)
 
 
@@ -338,8 +374,10 @@ def parse_metadata(header: str | None) -> dict[str, str]:
 
 def format_metadata(metadata: dict[str, str]) -> str:
     """The inverse of :func:`parse_metadata` (for HEAD responses)."""
-    return ",".join(f"{key} {base64.b64encode(value.encode('utf-8')).decode('ascii')}" if value else key
-                    for key, value in metadata.items())
+    return ",".join(
+        f"{key} {base64.b64encode(value.encode('utf-8')).decode('ascii')}" if value else key
+        for key, value in metadata.items()
+    )
 
 
 def parse_checksum(header: str | None) -> tuple[str, bytes] | None:

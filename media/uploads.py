@@ -9,6 +9,7 @@ for, its limits and finishing it are decided in :mod:`media.services`.
 Errors have the API's shape (``{"code", "status", "message"}``) on both faces,
 with a translated message the browser client shows as it is.
 """
+
 from __future__ import annotations
 
 import re
@@ -63,11 +64,15 @@ def respond(user: User, upload_id: str | None, location_endpoint: str) -> Respon
     if request.method == "OPTIONS":
         return _capabilities()
     if not user.is_authenticated:
-        return _error(401, _("Your session has ended. Sign in again, then choose the file again to "
-                             "continue."))
+        return _error(
+            401, _("Your session has ended. Sign in again, then choose the file again to continue.")
+        )
     if request.headers.get("Tus-Resumable") != TUS_VERSION:
-        return _error(412, _("This server speaks version 1.0.0 of the upload protocol; update the upload "
-                             "client."), {"Tus-Version": TUS_VERSION})
+        return _error(
+            412,
+            _("This server speaks version 1.0.0 of the upload protocol; update the upload client."),
+            {"Tus-Version": TUS_VERSION},
+        )
     try:
         if request.method == "POST":
             return _create(user, location_endpoint)
@@ -99,16 +104,22 @@ def _create(user: User, location_endpoint: str) -> Response:
         return _error(400, _("The upload must state the file's size in bytes (Upload-Length)."))
     metadata = tus.parse_metadata(request.headers.get("Upload-Metadata"))
     upload = services.start_upload(user, int(length), metadata)
-    headers = {"Location": url_for(location_endpoint, upload_id=upload.id), "Upload-Offset": "0",
-               "Upload-Expires": http_date(upload.expires)}
+    headers = {
+        "Location": url_for(location_endpoint, upload_id=upload.id),
+        "Upload-Offset": "0",
+        "Upload-Expires": http_date(upload.expires),
+    }
     if upload.complete:  # an empty file: nothing will follow
         headers.update(_finish(user, upload))
     return Response(status=201, headers=headers)
 
 
 def _head(user: User, upload: Upload) -> Response:
-    headers = {"Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
-               "Cache-Control": "no-store"}
+    headers = {
+        "Upload-Offset": str(upload.offset),
+        "Upload-Length": str(upload.length),
+        "Cache-Control": "no-store",
+    }
     if upload.metadata:
         headers["Upload-Metadata"] = tus.format_metadata(upload.metadata)
     if upload.complete:
@@ -143,20 +154,34 @@ def _finish(user: User, upload: Upload) -> dict[str, str]:
 
 
 def _capabilities() -> Response:
-    return Response(status=204, headers={
-        "Tus-Version": TUS_VERSION, "Tus-Extension": ",".join(tus.EXTENSIONS),
-        "Tus-Max-Size": str(current_app.config["MEDIA_UPLOAD_MAX_BYTES"]),
-        "Tus-Checksum-Algorithm": ",".join(tus.CHECKSUM_ALGORITHMS)})
+    return Response(
+        status=204,
+        headers={
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": ",".join(tus.EXTENSIONS),
+            "Tus-Max-Size": str(current_app.config["MEDIA_UPLOAD_MAX_BYTES"]),
+            "Tus-Checksum-Algorithm": ",".join(tus.CHECKSUM_ALGORITHMS),
+        },
+    )
 
 
 def _refused(exc: services.UploadRefused) -> Response:
     if exc.code == "too_large":
         return _error(413, describe({"code": "too_large", "params": exc.params}, _))
     if exc.code == "over_quota":
-        sizes = {"size": format_bytes(exc.params["measured"]), "used": format_bytes(exc.params["used"]),
-                 "quota": format_bytes(exc.params["limit"])}
-        return _error(413, _("This file (%(size)s) does not fit in your storage space: you use %(used)s of "
-                             "%(quota)s. Ask your instructor if you need more.", **sizes))
+        sizes = {
+            "size": format_bytes(exc.params["measured"]),
+            "used": format_bytes(exc.params["used"]),
+            "quota": format_bytes(exc.params["limit"]),
+        }
+        return _error(
+            413,
+            _(
+                "This file (%(size)s) does not fit in your storage space: you use %(used)s of "
+                "%(quota)s. Ask your instructor if you need more.",
+                **sizes,
+            ),
+        )
     if exc.code == "bad_context":
         return _error(400, _("The upload does not say what it is for. Reload the page and try again."))
     return _error(403, _("You cannot upload a file for this."))
@@ -172,8 +197,9 @@ def _tus_message(exc: TusError) -> str:
         tus.CHECKSUM_MISMATCH: _("A part of the upload arrived damaged; it is sent again."),
     }.get(exc.status) or {
         "bad_metadata": _("The description of the upload (Upload-Metadata) could not be read."),
-        "bad_checksum": _("The checksum of the upload (Upload-Checksum) could not be read; use sha1, sha256 "
-                          "or md5."),
+        "bad_checksum": _(
+            "The checksum of the upload (Upload-Checksum) could not be read; use sha1, sha256 or md5."
+        ),
     }.get(exc.code, _("The upload could not be continued."))
 
 

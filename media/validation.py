@@ -50,16 +50,49 @@ VIDEO_MAX_PIXELS = 8192 * 8192
 
 #: Codes after which nothing else is looked at: the file is not safe or not
 #: readable, so measuring it further would mean handing it to a decoder.
-_FATAL = {"empty_file", "unrecognized_format", "unsafe_content", "too_large", "too_many_pixels",
-          "wrong_kind", "no_video_stream", "corrupt", "truncated"}
+_FATAL = {
+    "empty_file",
+    "unrecognized_format",
+    "unsafe_content",
+    "too_large",
+    "too_many_pixels",
+    "wrong_kind",
+    "no_video_stream",
+    "corrupt",
+    "truncated",
+}
 
 _ALIASES = {
-    "mkv": "matroska", "jpg": "jpeg", "tif": "tiff", "m4v": "mp4", "qt": "mov",
-    "h265": "hevc", "avc": "h264", "avc1": "h264", "x264": "h264", "hvc1": "hevc",
-    "mpeg-4": "mpeg4", "m4a": "m4a", "heic": "heif",
+    "mkv": "matroska",
+    "jpg": "jpeg",
+    "tif": "tiff",
+    "m4v": "mp4",
+    "qt": "mov",
+    "h265": "hevc",
+    "avc": "h264",
+    "avc1": "h264",
+    "x264": "h264",
+    "hvc1": "hevc",
+    "mpeg-4": "mpeg4",
+    "m4a": "m4a",
+    "heic": "heif",
 }
-_AUDIO_CODECS = {"aac", "mp3", "opus", "vorbis", "flac", "alac", "ac3", "eac3", "mp2",
-                 "pcm_s16le", "pcm_s24le", "pcm_f32le", "pcm_s16be", "pcm_s24be"}
+_AUDIO_CODECS = {
+    "aac",
+    "mp3",
+    "opus",
+    "vorbis",
+    "flac",
+    "alac",
+    "ac3",
+    "eac3",
+    "mp2",
+    "pcm_s16le",
+    "pcm_s24le",
+    "pcm_f32le",
+    "pcm_s16be",
+    "pcm_s24be",
+}
 
 
 def _norm(name: str) -> str:
@@ -125,8 +158,12 @@ class DeliverableSpec:
                 raise ValueError(f"{f.name} must be a non-negative number")
         if not isinstance(self.require_audio, bool):
             raise ValueError("require_audio must be true or false")
-        for low, high in (("min_duration", "max_duration"), ("min_width", "max_width"),
-                          ("min_height", "max_height"), ("min_fps", "max_fps")):
+        for low, high in (
+            ("min_duration", "max_duration"),
+            ("min_width", "max_width"),
+            ("min_height", "max_height"),
+            ("min_fps", "max_fps"),
+        ):
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo > hi:
                 raise ValueError(f"{low} is greater than {high}")
@@ -162,12 +199,17 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (problems with params, not messages)."""
-        return {"ok": self.ok, "kind": self.kind, "problems": [p.to_dict() for p in self.problems],
-                "info": dict(self.info)}
+        return {
+            "ok": self.ok,
+            "kind": self.kind,
+            "problems": [p.to_dict() for p in self.problems],
+            "info": dict(self.info),
+        }
 
 
-def validate(path: str | os.PathLike[str], spec: DeliverableSpec | None = None, *,
-             decode: DecodeMode = "auto") -> Report:
+def validate(  # noqa: C901  (one flow read top to bottom; splitting would scatter it)
+    path: str | os.PathLike[str], spec: DeliverableSpec | None = None, *, decode: DecodeMode = "auto"
+) -> Report:
     """Check the file at *path* against *spec* and report every problem found.
 
     *decode* chooses how much of a video/audio file is decoded for the
@@ -256,14 +298,19 @@ def _check_pixels(media: MediaInfo, spec: DeliverableSpec, problems: list[Proble
     ceiling = image_pixel_limit() if media.kind == "image" else VIDEO_MAX_PIXELS
     limit = min(spec.max_pixels, ceiling) if spec.max_pixels else ceiling
     if pixels > limit:
-        problems.append(Problem("too_many_pixels", {"measured": pixels, "limit": limit,
-                                                    "width": media.width, "height": media.height}))
+        problems.append(
+            Problem(
+                "too_many_pixels",
+                {"measured": pixels, "limit": limit, "width": media.width, "height": media.height},
+            )
+        )
 
 
 def _check_format(media: MediaInfo, spec: DeliverableSpec, problems: list[Problem]) -> None:
     if spec.containers and _norm(media.container) not in spec.containers:
-        problems.append(Problem("container_not_allowed",
-                                {"measured": media.container, "limit": spec.containers}))
+        problems.append(
+            Problem("container_not_allowed", {"measured": media.container, "limit": spec.containers})
+        )
     if not spec.codecs:
         return
     checked = [("video", media.video_codec)]
@@ -271,19 +318,28 @@ def _check_format(media: MediaInfo, spec: DeliverableSpec, problems: list[Proble
         checked.append(("audio", media.audio_codec))
     for stream, codec in checked:
         if codec is not None and _norm(codec) not in spec.codecs:
-            problems.append(Problem("codec_not_allowed",
-                                    {"measured": codec, "limit": spec.codecs, "stream": stream}))
+            problems.append(
+                Problem("codec_not_allowed", {"measured": codec, "limit": spec.codecs, "stream": stream})
+            )
 
 
 def _check_measures(media: MediaInfo, spec: DeliverableSpec, problems: list[Problem]) -> None:
     timed = media.kind in ("video", "audio")
     if timed and media.duration is not None:
         if spec.min_duration is not None and media.duration < spec.min_duration:
-            problems.append(Problem("too_short", {"measured": round(media.duration, 1),
-                                                  "limit": spec.min_duration, "kind": media.kind}))
+            problems.append(
+                Problem(
+                    "too_short",
+                    {"measured": round(media.duration, 1), "limit": spec.min_duration, "kind": media.kind},
+                )
+            )
         if spec.max_duration is not None and media.duration > spec.max_duration:
-            problems.append(Problem("too_long", {"measured": round(media.duration, 1),
-                                                 "limit": spec.max_duration, "kind": media.kind}))
+            problems.append(
+                Problem(
+                    "too_long",
+                    {"measured": round(media.duration, 1), "limit": spec.max_duration, "kind": media.kind},
+                )
+            )
     if media.width is not None and media.height is not None:
         size = {"width": media.width, "height": media.height}
         low = {"min_width": spec.min_width, "min_height": spec.min_height}
@@ -291,26 +347,44 @@ def _check_measures(media: MediaInfo, spec: DeliverableSpec, problems: list[Prob
             problems.append(Problem("resolution_too_low", {**size, **low}))
         high = {"max_width": spec.max_width, "max_height": spec.max_height}
         if (spec.max_width is not None and media.width > spec.max_width) or (
-                spec.max_height is not None and media.height > spec.max_height):
+            spec.max_height is not None and media.height > spec.max_height
+        ):
             problems.append(Problem("resolution_too_high", {**size, **high}))
     if media.kind == "video" and media.fps is not None:
         # 30000/1001 must satisfy a brief written as 29.97.
         if (spec.min_fps is not None and media.fps < spec.min_fps - 0.01) or (
-                spec.max_fps is not None and media.fps > spec.max_fps + 0.01):
-            problems.append(Problem("fps_out_of_range", {"measured": round(media.fps, 2),
-                                                         "min": spec.min_fps, "max": spec.max_fps}))
+            spec.max_fps is not None and media.fps > spec.max_fps + 0.01
+        ):
+            problems.append(
+                Problem(
+                    "fps_out_of_range",
+                    {"measured": round(media.fps, 2), "min": spec.min_fps, "max": spec.max_fps},
+                )
+            )
     if spec.require_audio and timed and not media.has_audio:
         problems.append(Problem("no_audio"))
 
 
-def _check_integrity(path: Path, media: MediaInfo, decode: DecodeMode, problems: list[Problem],
-                     info: dict[str, Any]) -> None:
+def _check_integrity(
+    path: Path, media: MediaInfo, decode: DecodeMode, problems: list[Problem], info: dict[str, Any]
+) -> None:
     result = check_integrity(path, media, decode)
-    info["integrity"] = {"mode": result.mode, "readable": result.readable,
-                         "decoded_frames": result.decoded_frames}
+    info["integrity"] = {
+        "mode": result.mode,
+        "readable": result.readable,
+        "decoded_frames": result.decoded_frames,
+    }
     if result.code == "truncated":
-        problems.append(Problem("truncated", {"measured": _round(result.readable),
-                                              "limit": _round(result.stated), "detail": result.detail}))
+        problems.append(
+            Problem(
+                "truncated",
+                {
+                    "measured": _round(result.readable),
+                    "limit": _round(result.stated),
+                    "detail": result.detail,
+                },
+            )
+        )
     elif result.code is not None:
         problems.append(Problem(result.code, {"detail": result.detail}))
 

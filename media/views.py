@@ -7,6 +7,7 @@ Uploaded bytes are only ever sent as a download (``attachment``, a neutral
 content type, a sandboxing CSP); pictures and players show renditions that
 Gongbang wrote itself.
 """
+
 from __future__ import annotations
 
 from flask import (
@@ -42,8 +43,14 @@ bp.after_request(uploads.add_tus_resumable)
 
 #: Rendition file names in URLs -> role.  Relative names matter: the WebVTT
 #: track refers to ``sprite.jpg`` beside it.
-RENDITION_NAMES = {"poster.jpg": "poster", "display.jpg": "display", "sprite.jpg": "sprite",
-                   "thumbnails.vtt": "vtt", "preview.mp4": "preview", "preview.webm": "preview"}
+RENDITION_NAMES = {
+    "poster.jpg": "poster",
+    "display.jpg": "display",
+    "sprite.jpg": "sprite",
+    "thumbnails.vtt": "vtt",
+    "preview.mp4": "preview",
+    "preview.webm": "preview",
+}
 #: Served files are data, never documents: no scripts, no plugins, no framing.
 FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
@@ -87,12 +94,21 @@ def check():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            media = services.register_upload(current_user, upload.stream, filename=upload.filename,
-                                             declared_type=upload.mimetype, spec=PRESETS[form.preset.data][1],
-                                             max_bytes=current_app.config["MEDIA_UPLOAD_MAX_BYTES"])
+            media = services.register_upload(
+                current_user,
+                upload.stream,
+                filename=upload.filename,
+                declared_type=upload.mimetype,
+                spec=PRESETS[form.preset.data][1],
+                max_bytes=current_app.config["MEDIA_UPLOAD_MAX_BYTES"],
+            )
         except TooLarge as exc:
-            form.file.errors.append(describe({"code": "too_large", "params": {"measured": request.content_length,
-                                                                             "limit": exc.limit}}, _))
+            form.file.errors.append(
+                describe(
+                    {"code": "too_large", "params": {"measured": request.content_length, "limit": exc.limit}},
+                    _,
+                )
+            )
         else:
             return redirect(url_for("media.detail", media_id=media.id))
     return render_template("media/check.html", form=form, uploads=services.uploads_of(current_user, 20))
@@ -116,8 +132,13 @@ def mine():
 @login_required
 def detail(media_id: int):
     media = get_media_or_404(media_id, current_user)
-    return render_template("media/detail.html", media=media, poster_form=PosterForm(), action_form=ActionForm(),
-                           is_owner=media.owner_id == current_user.id)
+    return render_template(
+        "media/detail.html",
+        media=media,
+        poster_form=PosterForm(),
+        action_form=ActionForm(),
+        is_owner=media.owner_id == current_user.id,
+    )
 
 
 @bp.route("/<int:media_id>/status")
@@ -125,11 +146,22 @@ def detail(media_id: int):
 def status(media_id: int):
     """Polled by the page while the checks run; ``html`` is the result panel, rendered and escaped here."""
     media = get_media_or_404(media_id, current_user)
-    html = render_template("media/_result.html", media=media, poster_form=PosterForm(), action_form=ActionForm(),
-                           is_owner=media.owner_id == current_user.id)
-    return jsonify(id=media.id, status=media.status.value, done=media.status.done, version=media.version,
-                   label=status_label(media.status), problems=[media_problem(p) for p in media.problems],
-                   html=html)
+    html = render_template(
+        "media/_result.html",
+        media=media,
+        poster_form=PosterForm(),
+        action_form=ActionForm(),
+        is_owner=media.owner_id == current_user.id,
+    )
+    return jsonify(
+        id=media.id,
+        status=media.status.value,
+        done=media.status.done,
+        version=media.version,
+        label=status_label(media.status),
+        problems=[media_problem(p) for p in media.problems],
+        html=html,
+    )
 
 
 @bp.route("/<int:media_id>/<any(" + ", ".join(f'"{n}"' for n in RENDITION_NAMES) + "):name>")
@@ -146,8 +178,13 @@ def send_rendition(media: MediaFile, name: str):
     found = media.rendition(RENDITION_NAMES[name]) if name in RENDITION_NAMES else None
     if found is None or not found.storage_key.endswith(name.rsplit(".", 1)[1]):
         abort(404)
-    response = send_file(services.get_storage().path(found.storage_key), mimetype=found.content_type,
-                         conditional=True, etag=True, max_age=3600)
+    response = send_file(
+        services.get_storage().path(found.storage_key),
+        mimetype=found.content_type,
+        conditional=True,
+        etag=True,
+        max_age=3600,
+    )
     return _file_headers(response)
 
 
@@ -156,8 +193,13 @@ def send_rendition(media: MediaFile, name: str):
 def download(media_id: int):
     """The uploaded bytes, always as a download (never rendered by the browser from our origin)."""
     media = get_media_or_404(media_id, current_user)
-    response = send_file(services.get_storage().path(media.storage_key), mimetype="application/octet-stream",
-                         as_attachment=True, download_name=media.original_name, conditional=True)
+    response = send_file(
+        services.get_storage().path(media.storage_key),
+        mimetype="application/octet-stream",
+        as_attachment=True,
+        download_name=media.original_name,
+        conditional=True,
+    )
     return _file_headers(response)
 
 

@@ -5,6 +5,7 @@ Each domain has the same file names (``models``, ``forms``, ``services``, ``view
 import only downwards (careers → portfolios → completions → grading → coursework → media → lms); a layering
 test keeps it so.
 """
+
 from __future__ import annotations
 
 from importlib import import_module
@@ -14,7 +15,8 @@ DOMAINS = ("coursework", "grading", "completions", "portfolios", "careers")
 
 
 def init_app(app) -> None:
-    """Register the projects plugin: every domain, then the blueprints they share, then plugin-wide receivers."""
+    """Register the projects plugin: every domain, then the blueprints they share, then plugin-wide
+    receivers."""
     from lms import signals as core
     from lms.api import register_api_blueprint
     from lms.plugins import add_translations
@@ -22,7 +24,9 @@ def init_app(app) -> None:
     from projects.coursework import api, views
 
     if "media" not in app.extensions:
-        raise RuntimeError('the projects plugin needs the media plugin: list "media" before "projects" in LMS_PLUGINS')
+        raise RuntimeError(
+            'the projects plugin needs the media plugin: list "media" before "projects" in LMS_PLUGINS'
+        )
     add_translations(app, __file__)
     for name in DOMAINS:
         import_module(f"projects.{name}").init_app(app)

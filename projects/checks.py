@@ -20,6 +20,7 @@
 ``release_time``
     a released assessment has no release time; repaired from its last change.
 """
+
 from __future__ import annotations
 
 from flask import current_app
@@ -49,8 +50,11 @@ def _finding(code: str, subject: str, detail: str = "", **kw) -> Finding:
 def _attempt_files() -> list[Finding]:
     storage = get_storage()
     out = []
-    rows = db.session.execute(select(AttemptItem, MediaFile).join(MediaFile, AttemptItem.media_id == MediaFile.id)
-                              .order_by(AttemptItem.id)).all()
+    rows = db.session.execute(
+        select(AttemptItem, MediaFile)
+        .join(MediaFile, AttemptItem.media_id == MediaFile.id)
+        .order_by(AttemptItem.id)
+    ).all()
     for item, media in rows:
         if not storage.exists(media.storage_key):
             problem = f"media {media.id} ({item.file_name}) is not in storage"
@@ -58,23 +62,36 @@ def _attempt_files() -> list[Finding]:
             problem = f"media {media.id} is not the file on the receipt"
         else:
             continue
-        out.append(_finding("handed_in_file_missing", f"attempt {item.attempt_id}", problem, needs_person=True))
+        out.append(
+            _finding("handed_in_file_missing", f"attempt {item.attempt_id}", problem, needs_person=True)
+        )
     return out
 
 
 def _draft_files(repair: bool) -> list[Finding]:
     storage = get_storage()
     out = []
-    items = db.session.scalars(select(DraftItem).where((DraftItem.media_id.is_not(None))
-                                                       | (DraftItem.candidate_id.is_not(None)))
-                               .order_by(DraftItem.id)).all()
+    items = db.session.scalars(
+        select(DraftItem)
+        .where((DraftItem.media_id.is_not(None)) | (DraftItem.candidate_id.is_not(None)))
+        .order_by(DraftItem.id)
+    ).all()
     for item in items:
         if item.media is not None and not storage.exists(item.media.storage_key):
-            out.append(_finding("draft_file_missing", f"submission {item.submission_id}",
-                                f"media {item.media_id}: the trainee must upload it again", needs_person=True))
+            out.append(
+                _finding(
+                    "draft_file_missing",
+                    f"submission {item.submission_id}",
+                    f"media {item.media_id}: the trainee must upload it again",
+                    needs_person=True,
+                )
+            )
         if item.candidate is not None and item.candidate.status is MediaStatus.READY:
-            finding = _finding("draft_not_promoted", f"submission {item.submission_id}",
-                               f"media {item.candidate_id} was accepted")
+            finding = _finding(
+                "draft_not_promoted",
+                f"submission {item.submission_id}",
+                f"media {item.candidate_id} was accepted",
+            )
             out.append(finding)
             if repair:
                 item.media_id, item.candidate_id = item.candidate_id, None
@@ -84,23 +101,33 @@ def _draft_files(repair: bool) -> list[Finding]:
 
 def _summaries(repair: bool) -> list[Finding]:
     out = []
-    for submission in db.session.scalars(select(Submission).options(selectinload(Submission.attempts))
-                                         .order_by(Submission.id)):
+    for submission in db.session.scalars(
+        select(Submission).options(selectinload(Submission.attempts)).order_by(Submission.id)
+    ):
         attempts = submission.attempts
         numbers = [a.number for a in attempts]
         if numbers != list(range(1, len(numbers) + 1)):
-            out.append(_finding("attempt_numbers", f"submission {submission.id}", f"numbers {numbers}",
-                                needs_person=True))
+            out.append(
+                _finding(
+                    "attempt_numbers", f"submission {submission.id}", f"numbers {numbers}", needs_person=True
+                )
+            )
         last = attempts[-1] if attempts else None
-        want = {"attempt_count": last.number if last else 0, "last_late": bool(last and last.late),
-                "last_submitted_at": last.submitted_at if last else None}
+        want = {
+            "attempt_count": last.number if last else 0,
+            "last_late": bool(last and last.late),
+            "last_submitted_at": last.submitted_at if last else None,
+        }
         if last is not None:
             want["status"] = SubmissionStatus.SUBMITTED
         wrong = {k: v for k, v in want.items() if getattr(submission, k) != v}
         if not wrong:
             continue
-        finding = _finding("summary_mismatch", f"submission {submission.id}",
-                           ", ".join(f"{k} {getattr(submission, k)} ≠ {v}" for k, v in wrong.items()))
+        finding = _finding(
+            "summary_mismatch",
+            f"submission {submission.id}",
+            ", ".join(f"{k} {getattr(submission, k)} ≠ {v}" for k, v in wrong.items()),
+        )
         out.append(finding)
         if repair:
             for key, value in wrong.items():
@@ -112,27 +139,48 @@ def _summaries(repair: bool) -> list[Finding]:
 
 def _assessments(repair: bool) -> list[Finding]:
     out = []
-    rows = db.session.scalars(select(Assessment).where(Assessment.kind == AssessmentKind.GRADER)
-                              .order_by(Assessment.id)).all()
-    last = select(Attempt.submission_id, func.max(Attempt.number).label("number")) \
-        .group_by(Attempt.submission_id).subquery()
-    newest_of = dict(db.session.execute(select(Attempt.submission_id, Attempt.id).join(
-        last, (Attempt.submission_id == last.c.submission_id) & (Attempt.number == last.c.number))).all())
+    rows = db.session.scalars(
+        select(Assessment).where(Assessment.kind == AssessmentKind.GRADER).order_by(Assessment.id)
+    ).all()
+    last = (
+        select(Attempt.submission_id, func.max(Attempt.number).label("number"))
+        .group_by(Attempt.submission_id)
+        .subquery()
+    )
+    newest_of = dict(
+        db.session.execute(
+            select(Attempt.submission_id, Attempt.id).join(
+                last, (Attempt.submission_id == last.c.submission_id) & (Attempt.number == last.c.number)
+            )
+        ).all()
+    )
     for assessment in rows:
         subject = f"assessment {assessment.id}"
         newest_id = newest_of.get(assessment.submission_id)
-        newest = db.session.get(Attempt, newest_id) \
-            if newest_id is not None and assessment.attempt_id not in (None, newest_id) else None
+        newest = (
+            db.session.get(Attempt, newest_id)
+            if newest_id is not None and assessment.attempt_id not in (None, newest_id)
+            else None
+        )
         if newest is not None and assessment.attempt_id is not None:
-            finding = _finding("assessment_attempt", subject, f"follows attempt {assessment.attempt_id}, "
-                               f"newest is {newest.id}")
+            finding = _finding(
+                "assessment_attempt",
+                subject,
+                f"follows attempt {assessment.attempt_id}, newest is {newest.id}",
+            )
             out.append(finding)
             if repair:
                 marking.reopen_for_attempt(newest)
                 finding.repaired, finding.action = True, "moved to the newest attempt, back in progress"
         if assessment.status in (MarkingStatus.READY, MarkingStatus.RELEASED) and assessment.grade is None:
-            out.append(_finding("assessment_grade", subject, f"{assessment.status.value} without a grade",
-                                needs_person=True))
+            out.append(
+                _finding(
+                    "assessment_grade",
+                    subject,
+                    f"{assessment.status.value} without a grade",
+                    needs_person=True,
+                )
+            )
         if assessment.status is MarkingStatus.RELEASED and assessment.released_at is None:
             finding = _finding("release_time", subject, "released without a time")
             out.append(finding)

@@ -1,5 +1,6 @@
 """What every domain of the projects plugin shares: whether the app loaded the plugin, private pages, and the
 template helpers of bilingual rows and signed records."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -9,7 +10,8 @@ from lms.errors import DomainError
 
 
 class ProjectError(DomainError):
-    """A change that would break a rule of the projects plugin; each domain's ``messages.py`` words its codes."""
+    """A change that would break a rule of the projects plugin; each domain's ``messages.py`` words its
+    codes."""
 
 
 def loaded() -> bool:
@@ -18,8 +20,11 @@ def loaded() -> bool:
 
 
 #: Headers of every page a reader other than the owner opens: not indexed, no referrer, not cached.
-PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow",
-                   "Cache-Control": "no-store"}
+PRIVATE_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+}
 
 
 def private(response):

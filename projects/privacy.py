@@ -7,6 +7,7 @@ Anonymising keeps grades and rubric marks for statistics and removes identity: t
 the people named in the user's work, the texts they wrote, the graders' written feedback about them, and
 the names in their completion records (which are revoked).
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,21 +34,33 @@ def _loaded() -> bool:
 
 def _submissions(user) -> list[Submission]:
     teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
-    return list(db.session.scalars(select(Submission).where(
-        or_(Submission.user_id == user.id, Submission.team_id.in_(teams))).order_by(Submission.id)))
+    return list(
+        db.session.scalars(
+            select(Submission)
+            .where(or_(Submission.user_id == user.id, Submission.team_id.in_(teams)))
+            .order_by(Submission.id)
+        )
+    )
 
 
 def _submission_data(submission: Submission, user) -> dict:
     data = row_dict(submission)
-    data["project"] = {"id": submission.project_id, "title_ko": submission.project.title_ko,
-                       "title_en": submission.project.title_en}
+    data["project"] = {
+        "id": submission.project_id,
+        "title_ko": submission.project.title_ko,
+        "title_en": submission.project.title_en,
+    }
     data["attempts"] = [{**row_dict(a), "items": [row_dict(i) for i in a.items]} for a in submission.attempts]
     graded = marking.get_assessment(submission)
     if graded is not None and graded.status is MarkingStatus.RELEASED:
-        data["grade"] = {"grade": marking.format_grade(marking.grade_for(graded, user)),
-                         "max_grade": marking.format_grade(submission.project.max_grade),
-                         "feedback": graded.feedback, "marks": graded.marks, "released_at": graded.released_at,
-                         "comments": [row_dict(c, skip=("assessment_id",)) for c in graded.comments]}
+        data["grade"] = {
+            "grade": marking.format_grade(marking.grade_for(graded, user)),
+            "max_grade": marking.format_grade(submission.project.max_grade),
+            "feedback": graded.feedback,
+            "marks": graded.marks,
+            "released_at": graded.released_at,
+            "comments": [row_dict(c, skip=("assessment_id",)) for c in graded.comments],
+        }
     own = marking.get_assessment(submission, AssessmentKind.SELF)
     if own is not None:
         data["self_assessment"] = row_dict(own, skip=("version",))
@@ -57,22 +70,33 @@ def _submission_data(submission: Submission, user) -> dict:
 def personal_data(user, **_kwargs):
     if not _loaded():
         return None
-    data = {"submissions": [_submission_data(s, user) for s in _submissions(user)],
-            "extensions": [row_dict(e) for e in db.session.scalars(
-                select(Extension).where(Extension.user_id == user.id))],
-            "teams": [row_dict(t) for t in db.session.scalars(select(TeamMember).where(TeamMember.user_id == user.id))],
-            "completions": [row_dict(c) for c in db.session.scalars(
-                select(Completion).where(Completion.user_id == user.id))],
-            "interests": [{**row_dict(i), "events": [row_dict(e) for e in i.events]} for i in db.session.scalars(
-                select(Interest).where(Interest.trainee_id == user.id))]}
+    data = {
+        "submissions": [_submission_data(s, user) for s in _submissions(user)],
+        "extensions": [
+            row_dict(e) for e in db.session.scalars(select(Extension).where(Extension.user_id == user.id))
+        ],
+        "teams": [
+            row_dict(t) for t in db.session.scalars(select(TeamMember).where(TeamMember.user_id == user.id))
+        ],
+        "completions": [
+            row_dict(c) for c in db.session.scalars(select(Completion).where(Completion.user_id == user.id))
+        ],
+        "interests": [
+            {**row_dict(i), "events": [row_dict(e) for e in i.events]}
+            for i in db.session.scalars(select(Interest).where(Interest.trainee_id == user.id))
+        ],
+    }
     portfolio = db.session.scalar(select(Portfolio).where(Portfolio.owner_id == user.id))
     if portfolio is not None:
         from projects.portfolios.services import view_log
 
-        data["portfolio"] = {**row_dict(portfolio), "items": [row_dict(i) for i in portfolio.items],
-                             "competencies": [row_dict(c) for c in portfolio.competencies],
-                             "links": [row_dict(link) for link in portfolio.links],
-                             "views": [row_dict(v) for v in view_log(portfolio, limit=100_000)]}
+        data["portfolio"] = {
+            **row_dict(portfolio),
+            "items": [row_dict(i) for i in portfolio.items],
+            "competencies": [row_dict(c) for c in portfolio.competencies],
+            "links": [row_dict(link) for link in portfolio.links],
+            "views": [row_dict(v) for v in view_log(portfolio, limit=100_000)],
+        }
     employer = db.session.scalar(select(Employer).where(Employer.user_id == user.id))
     if employer is not None:
         data["employer"] = row_dict(employer)
@@ -88,8 +112,13 @@ def anonymise(user, by=None, **_kwargs) -> None:
         db.session.delete(portfolio)  # items, links, view log and competencies go with it
     for completion in db.session.scalars(select(Completion).where(Completion.user_id == user.id)):
         record = completion.record or {}
-        completion.record = {"v": record.get("v"), "anonymised": True, "programme": record.get("programme"),
-                             "cohort": record.get("cohort"), "completed_on": record.get("completed_on")}
+        completion.record = {
+            "v": record.get("v"),
+            "anonymised": True,
+            "programme": record.get("programme"),
+            "cohort": record.get("cohort"),
+            "completed_on": record.get("completed_on"),
+        }
         if completion.revoked_at is None:
             from projects.completions.services import revoke_completion
 
@@ -98,19 +127,29 @@ def anonymise(user, by=None, **_kwargs) -> None:
     if own:
         attempts = select(Attempt.id).where(Attempt.submission_id.in_(own))
         # Attempts are immutable through the ORM (projects.models.coursework); removing a departed person's
-        # identity is the one rewrite allowed, done as plain UPDATEs that leave dates, lateness and files' ids.
-        db.session.execute(update(Attempt).where(Attempt.submission_id.in_(own))
-                           .values(people=[], ai_tools="", ai_generated=""))
-        db.session.execute(update(AttemptItem).where(AttemptItem.attempt_id.in_(attempts))
-                           .values(file_name="", text="", link_url=""))
-        db.session.execute(update(Submission).where(Submission.id.in_(own))
-                           .values(people=[], ai_tools="", ai_generated=""))
+        # identity is the one rewrite allowed, done as plain UPDATEs that leave dates, lateness and files'
+        # ids.
+        db.session.execute(
+            update(Attempt)
+            .where(Attempt.submission_id.in_(own))
+            .values(people=[], ai_tools="", ai_generated="")
+        )
+        db.session.execute(
+            update(AttemptItem)
+            .where(AttemptItem.attempt_id.in_(attempts))
+            .values(file_name="", text="", link_url="")
+        )
+        db.session.execute(
+            update(Submission).where(Submission.id.in_(own)).values(people=[], ai_tools="", ai_generated="")
+        )
         graded = select(Assessment.id).where(Assessment.submission_id.in_(own))
         db.session.execute(delete(TimedComment).where(TimedComment.assessment_id.in_(graded)))
         db.session.execute(delete(AssessmentChange).where(AssessmentChange.assessment_id.in_(graded)))
         for assessment in db.session.scalars(select(Assessment).where(Assessment.submission_id.in_(own))):
             assessment.feedback = ""
-            assessment.marks = {cid: {**mark, "comment": ""} for cid, mark in (assessment.marks or {}).items()}
+            assessment.marks = {
+                cid: {**mark, "comment": ""} for cid, mark in (assessment.marks or {}).items()
+            }
     db.session.execute(update(Interest).where(Interest.trainee_id == user.id).values(trainee_note=""))
     db.session.flush()
     log.info("projects data of user %s anonymised (%s own submission(s))", user.id, len(own))

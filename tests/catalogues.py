@@ -1,5 +1,6 @@
 """Checks shared by each plugin's catalogue tests: every string in the code is in the catalogue, and every
 message is translated (Korean in Hangul), keeps its placeholders and is compiled."""
+
 from __future__ import annotations
 
 import re
@@ -22,17 +23,20 @@ def _first(value) -> str:
 def extracted(package: str) -> set[str]:
     """The msgids in the package's code and in ``templates/<package>``."""
     found = set()
-    for folder, pattern, method, options in ((ROOT / package, "**.py", "python", {}),
-                                             (ROOT / "templates" / package, "**.html", "jinja2",
-                                              {"extensions": "jinja2.ext.do"})):
-        for _f, _l, msg, _c, _ctx in extract_from_dir(str(folder), [(pattern, method)], keywords=KEYWORDS,
-                                                     options_map={pattern: options}):
+    for folder, pattern, method, options in (
+        (ROOT / package, "**.py", "python", {}),
+        (ROOT / "templates" / package, "**.html", "jinja2", {"extensions": "jinja2.ext.do"}),
+    ):
+        for _f, _l, msg, _c, _ctx in extract_from_dir(
+            str(folder), [(pattern, method)], keywords=KEYWORDS, options_map={pattern: options}
+        ):
             found.add(_first(msg))
     return found
 
 
 def missing_from_catalogue(package: str) -> tuple[set[str], list[str]]:
-    """What the code holds, and the msgids in it that the Korean catalogue lacks (``make messages`` forgotten)."""
+    """What the code holds, and the msgids in it that the Korean catalogue lacks
+    (``make messages`` forgotten)."""
     with open(ROOT / package / "translations" / "ko" / "LC_MESSAGES" / "messages.po", "rb") as fh:
         known = {_first(m.id) for m in read_po(fh) if m.id}
     found = extracted(package)
@@ -52,8 +56,9 @@ def check_translated_and_compiled(package: str, locale: str) -> None:
         forms = [message.string] if isinstance(message.string, str) else list(message.string)
         assert forms and all(forms) and not message.fuzzy, message.id
         for form in forms:
-            assert sorted(PLACEHOLDER.findall(_first(message.id))) == sorted(PLACEHOLDER.findall(form)), \
+            assert sorted(PLACEHOLDER.findall(_first(message.id))) == sorted(PLACEHOLDER.findall(form)), (
                 message.id
+            )
             if locale == "ko":
                 assert HANGUL.search(form), message.id
         assert mo[message.id].string == message.string

@@ -2,6 +2,7 @@
 
 Tests import helpers (``PASSWORD``, ``app_config``...) from those modules, never from a conftest.
 """
+
 from __future__ import annotations
 
 pytest_plugins = [
@@ -15,8 +16,12 @@ pytest_plugins = [
 
 
 def pytest_addoption(parser):
-    parser.addoption("--db", choices=["sqlite", "postgresql"], default="sqlite",
-                     help="database to run the suite on (postgresql needs LMS_TEST_DATABASE_URL)")
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="database to run the suite on (postgresql needs LMS_TEST_DATABASE_URL)",
+    )
 
 
 def pytest_report_header(config):

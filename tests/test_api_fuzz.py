@@ -10,6 +10,7 @@ cores), so the PostgreSQL pass leaves it out.
 The app runs with ``TESTING`` on, so an unhandled exception is raised here with its traceback (instead of
 an opaque 500) and Hypothesis shrinks it to a small falsifying request.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -35,10 +36,19 @@ pytestmark = pytest.mark.slow
 #: Per operation, generation mode and role (about 40 operations x 2 x 2); each request takes milliseconds.
 MAX_EXAMPLES = 20
 
-RUBRIC = {"criteria": [
-    {"id": "story", "title_ko": "구성", "title_en": "Story", "levels": [
-        {"id": "weak", "name_en": "Weak", "points": 0}, {"id": "good", "name_en": "Good", "points": 5}]},
-]}
+RUBRIC = {
+    "criteria": [
+        {
+            "id": "story",
+            "title_ko": "구성",
+            "title_en": "Story",
+            "levels": [
+                {"id": "weak", "name_en": "Weak", "points": 0},
+                {"id": "good", "name_en": "Good", "points": 5},
+            ],
+        },
+    ]
+}
 
 
 #: No server error, and answers as documented: status code, content type and body schema.  Left out:
@@ -64,10 +74,12 @@ def _seed() -> dict[str, object]:
     admin, trainee = people["admin@demo.gongbang.kr"], people["trainee@demo.gongbang.kr"]
     instructor = people["instructor@demo.gongbang.kr"]
     cohort = next(e.cohort for e in _enrolments(trainee))
-    rubric = rubrics.create_rubric(programme_id=cohort.programme_id, title_ko="평가", title_en="Rubric",
-                                   data=RUBRIC, by=instructor)
-    project = services.create_project(cohort, instructor, title_ko="노트", title_en="Note",
-                                      due_at=utcnow() + timedelta(days=7))
+    rubric = rubrics.create_rubric(
+        programme_id=cohort.programme_id, title_ko="평가", title_en="Rubric", data=RUBRIC, by=instructor
+    )
+    project = services.create_project(
+        cohort, instructor, title_ko="노트", title_en="Note", due_at=utcnow() + timedelta(days=7)
+    )
     services.save_deliverable(project, name_ko="노트", name_en="Note", kind="text")
     services.publish_project(project)
     rubrics.attach(project, rubric.latest)
@@ -76,8 +88,10 @@ def _seed() -> dict[str, object]:
     submissions.save_declarations(submission, ai_used=False)
     submissions.submit(submission, trainee, statement_accepted=True)
     marking.start_assessment(submission, instructor)
-    tokens = {"admin": create_token(admin, "fuzz", "read write")[1],
-              "trainee": create_token(trainee, "fuzz", "read write")[1]}
+    tokens = {
+        "admin": create_token(admin, "fuzz", "read write")[1],
+        "trainee": create_token(trainee, "fuzz", "read write")[1],
+    }
     db.session.commit()
     return {"tokens": tokens, "user_ids": [admin.id, trainee.id]}
 
@@ -114,8 +128,9 @@ def _restore_fuzzers(app) -> None:
     seeded = app.extensions["fuzz"]
     with app.app_context():
         db.session.execute(update(User).where(User.id.in_(seeded["user_ids"])).values(active=True))
-        db.session.execute(update(ApiToken).where(ApiToken.user_id.in_(seeded["user_ids"]))
-                           .values(revoked_at=None))
+        db.session.execute(
+            update(ApiToken).where(ApiToken.user_id.in_(seeded["user_ids"])).values(revoked_at=None)
+        )
         db.session.commit()
 
 
@@ -123,10 +138,14 @@ def _fuzz(operation, mode: GenerationMode, app, headers: dict) -> None:
     # schemathesis' own pytest loader (``from_fixture``) fails under pytest 9, so each operation gets a
     # plain Hypothesis test over the operation's strategy, with the same checks.
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-              phases=[Phase.explicit, Phase.generate, Phase.shrink],
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                     HealthCheck.data_too_large])
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
     def run(case):
         _restore_fuzzers(app)
         case.call_and_validate(headers=headers, checks=CHECKS)

@@ -3,6 +3,7 @@
 Skipped, with the reason, where PostgreSQL (127.0.0.1:5432) or Redis (127.0.0.1:6379) does not answer. It uses
 the database ``test_cluster`` and Redis databases 14 and 15.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,13 @@ def report():
     missing = [name for name, port in (("PostgreSQL", 5432), ("Redis", 6379)) if not _answers(port)]
     if missing:
         pytest.skip(f"{' and '.join(missing)} not running on 127.0.0.1: the cluster test needs both")
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "cluster.py"), "--uploads", "4", "--json"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "cluster.py"), "--uploads", "4", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.stdout.strip(), done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1]), done
 

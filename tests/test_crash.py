@@ -5,6 +5,7 @@ asserts): one trial per kind of crash that matters most, in a subprocess so its
 instance and environment stay apart from the suite's. ``bench/crash.py --trials 200``
 runs the full table quoted in the README.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,17 +16,39 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TRIALS = ["upload/upload.stored", "upload/commit.before_enqueue", "upload/upload.committed", "submit/submit.flushed",
-          "grade/grade.flushed", "release/release.one", "media/media.rendered"]
+TRIALS = [
+    "upload/upload.stored",
+    "upload/commit.before_enqueue",
+    "upload/upload.committed",
+    "submit/submit.flushed",
+    "grade/grade.flushed",
+    "release/release.one",
+    "media/media.rendered",
+]
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(280)
 def test_nothing_is_lost_when_processes_die_mid_way(tmp_path):
     out = tmp_path / "trials.json"
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "crash.py"), "--trials", str(len(TRIALS)),
-                           "--points", ",".join(TRIALS), "--clips", "1", "--json", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=270)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "crash.py"),
+            "--trials",
+            str(len(TRIALS)),
+            "--points",
+            ",".join(TRIALS),
+            "--clips",
+            "1",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=270,
+    )
     assert out.exists(), done.stdout + done.stderr
     results = json.loads(out.read_text())
     assert sorted(f"{r['op']}/{r['point']}" for r in results) == sorted(TRIALS)

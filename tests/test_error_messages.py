@@ -3,6 +3,7 @@
 The codes are read from the source (``raise SomeError("code", ...)``), so a new code without words in its
 package's ``messages.py`` fails here, not in front of a trainee.
 """
+
 from __future__ import annotations
 
 import ast
@@ -41,7 +42,12 @@ def _raised_codes(names: set[str]) -> list[tuple[str, str, str]]:
                 func = node.exc.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
                 args = node.exc.args
-                if name in names and args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str):
+                if (
+                    name in names
+                    and args
+                    and isinstance(args[0], ast.Constant)
+                    and isinstance(args[0].value, str)
+                ):
                     raised.append((name, args[0].value, f"{path.relative_to(ROOT)}:{node.lineno}"))
     return raised
 
@@ -82,7 +88,9 @@ def test_a_refusal_reaching_the_api_edge_is_422_json_with_the_sentence(app, clie
     class ProbeError(DomainError):
         pass
 
-    register_messages(ProbeError, lambda code, p: "Too many items: %s." % p["limit"] if code == "too_many" else None)
+    register_messages(
+        ProbeError, lambda code, p: f"Too many items: {p['limit']}." if code == "too_many" else None
+    )
     bp = Blueprint("probe", __name__)
 
     @bp.route("/api/v1/_probe", methods=["POST"])
@@ -97,6 +105,10 @@ def test_a_refusal_reaching_the_api_edge_is_422_json_with_the_sentence(app, clie
     app.config["WTF_CSRF_ENABLED"] = False
     response = client.post("/api/v1/_probe")
     assert response.status_code == 422
-    assert response.get_json() == {"code": 422, "status": "Unprocessable Entity", "message": "Too many items: 3."}
+    assert response.get_json() == {
+        "code": 422,
+        "status": "Unprocessable Entity",
+        "message": "Too many items: 3.",
+    }
     page = client.post("/_probe")
     assert page.status_code == 422 and "Too many items: 3." in page.get_data(as_text=True)

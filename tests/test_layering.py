@@ -6,6 +6,7 @@ careers → portfolios → completions → grading → coursework, and ``project
 pure cores (rubric arithmetic, media checks) import neither Flask, SQLAlchemy nor ``lms``, not even through
 the modules they import.
 """
+
 from __future__ import annotations
 
 import ast
@@ -19,8 +20,14 @@ PACKAGES = ("lms", "media", "projects", "lti")
 #: The domains of ``projects``, lowest first: a domain may import those before it, never one after it.
 DOMAINS = ("coursework", "grading", "completions", "portfolios", "careers")
 #: Modules that must stay free of the web framework, the database and the core.
-PURE = ("projects/grading/rules.py", "projects/grading/arithmetic.py", "projects/grading/lateness.py",
-        "media/validation.py", "media/probe.py", "media/thumbnails.py")
+PURE = (
+    "projects/grading/rules.py",
+    "projects/grading/arithmetic.py",
+    "projects/grading/lateness.py",
+    "media/validation.py",
+    "media/probe.py",
+    "media/thumbnails.py",
+)
 #: Top-level names a pure module may not reach (and ``flask_*``: ``flask_babel``, ``flask_login``...).
 IMPURE = ("flask", "sqlalchemy", "lms")
 
@@ -53,7 +60,7 @@ def _resolve(node: ast.ImportFrom, source: str, is_package: bool) -> str:
     if not node.level:
         return node.module or ""
     base = source.split(".") if is_package else source.split(".")[:-1]
-    base = base[:len(base) - (node.level - 1)]
+    base = base[: len(base) - (node.level - 1)]
     return ".".join(base + ([node.module] if node.module else []))
 
 
@@ -77,8 +84,10 @@ def imports_of(source: str) -> tuple[Import, ...]:
         else:
             base = _resolve(node, source, path.name == "__init__.py")
             # ``from package import module`` imports the module; ``from module import name`` the module.
-            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules() else base
-                       for alias in node.names]
+            targets = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules() else base
+                for alias in node.names
+            ]
         found += [Import(source, target, where, not in_function) for target in dict.fromkeys(targets)]
     return tuple(found)
 
@@ -109,17 +118,22 @@ def test_every_package_is_read():
     assert {top(name) for name in modules()} == set(PACKAGES)
     targets = {(found.source, found.target) for found in all_imports()}
     assert ("projects.grading.rules", "projects.grading.arithmetic") in targets
-    assert any(source.startswith("projects.grading") and target.startswith("projects.coursework")
-               for source, target in targets)
+    assert any(
+        source.startswith("projects.grading") and target.startswith("projects.coursework")
+        for source, target in targets
+    )
     function_level = [found for found in all_imports() if not found.module_level]
     assert any(found.source == "projects" for found in function_level)  # init_app's imports
 
 
 def test_packages_import_only_earlier_plugins():
     """lms imports no plugin; media imports neither projects nor lti; projects does not import lti."""
-    offenders = [str(found) for found in all_imports()
-                 if top(found.target) in PACKAGES and PACKAGES.index(top(found.target)) > PACKAGES.index(
-                     top(found.source))]
+    offenders = [
+        str(found)
+        for found in all_imports()
+        if top(found.target) in PACKAGES
+        and PACKAGES.index(top(found.target)) > PACKAGES.index(top(found.source))
+    ]
     assert offenders == [], "imports go down only (lms ← media ← projects ← lti):\n" + "\n".join(offenders)
 
 

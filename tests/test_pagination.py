@@ -1,4 +1,5 @@
 """Every list page and API list is paginated: the helper, the shared macro, and the lists that use them."""
+
 from __future__ import annotations
 
 import json
@@ -13,11 +14,19 @@ from lms.extensions import db
 from lms.pagination import MAX_PER_PAGE, page_args
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", (1, 50)), ("?page=3&per_page=20", (3, 20)), ("?page=0", (1, 50)), ("?page=-4", (1, 50)),
-    ("?page=abc&per_page=xyz", (1, 50)), ("?per_page=0", (1, 50)), ("?per_page=-5", (1, 1)),
-    (f"?per_page={MAX_PER_PAGE * 10}", (1, MAX_PER_PAGE)),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", (1, 50)),
+        ("?page=3&per_page=20", (3, 20)),
+        ("?page=0", (1, 50)),
+        ("?page=-4", (1, 50)),
+        ("?page=abc&per_page=xyz", (1, 50)),
+        ("?per_page=0", (1, 50)),
+        ("?per_page=-5", (1, 1)),
+        (f"?per_page={MAX_PER_PAGE * 10}", (1, MAX_PER_PAGE)),
+    ],
+)
 def test_page_arguments_fall_back_and_are_clamped(app, query, expected):
     with app.test_request_context("/" + query):
         assert page_args() == expected
@@ -76,7 +85,10 @@ def test_cohort_people_picker_is_bounded_and_searchable(make_user, make_cohort, 
     found = client.get(f"/cohorts/{cohort.id}?find=candidate 5").get_data(as_text=True)
     assert "Candidate 5 &lt;" in found and "Candidate 4 &lt;" not in found
     # Someone outside the listed few can still be enrolled (the form checks the posted person, not the list).
-    assert client.post(f"/admin/cohorts/{cohort.id}/trainee", data={"trainee-user_id": people[5].id}).status_code == 302
+    assert (
+        client.post(f"/admin/cohorts/{cohort.id}/trainee", data={"trainee-user_id": people[5].id}).status_code
+        == 302
+    )
     db.session.refresh(cohort)
     assert [e.user_id for e in cohort.enrolments] == [people[5].id]
     # An instructor id posted as a trainee is still refused.
@@ -98,7 +110,9 @@ def _project(cohort, teacher, **fields):
     from projects.coursework import services
 
     fields.setdefault("due_at", utcnow() + timedelta(days=7))
-    project = services.create_project(cohort, teacher, title_en=fields.pop("title_en", "Paged brief"), **fields)
+    project = services.create_project(
+        cohort, teacher, title_en=fields.pop("title_en", "Paged brief"), **fields
+    )
     services.save_deliverable(project, name_en="Notes", kind="text")
     services.publish_project(project)
     db.session.commit()
@@ -136,10 +150,17 @@ def test_review_list_pages_in_sql_without_a_query_per_row(big_course, make_user,
     assert _names(body) == [t.name for t in trainees[:3]] and "Page 1 of 3" in body
     seen = set()
     for page in (1, 2, 3):
-        seen |= set(_names(client.get(f"/projects/{project.id}/submissions?per_page=3&page={page}")
-                           .get_data(as_text=True)))
+        seen |= set(
+            _names(
+                client.get(f"/projects/{project.id}/submissions?per_page=3&page={page}").get_data(
+                    as_text=True
+                )
+            )
+        )
     assert seen == {t.name for t in trainees}
-    waiting = client.get(f"/projects/{project.id}/submissions?filter=not_submitted&per_page=2").get_data(as_text=True)
+    waiting = client.get(f"/projects/{project.id}/submissions?filter=not_submitted&per_page=2").get_data(
+        as_text=True
+    )
     link = re.search(r'href="([^"]*page=2[^"]*)" rel="next"', waiting).group(1)
     assert "filter=not_submitted" in link and "Page 1 of 2" in waiting
     handed_in = client.get(f"/projects/{project.id}/submissions?filter=submitted").get_data(as_text=True)
@@ -185,8 +206,15 @@ def test_api_lists_page_with_x_pagination(big_course, token_for, client, make_us
     assert client.get("/api/v1/projects?page_size=1000", headers=headers).status_code == 422
     gradebook = client.get(f"/api/v1/projects/cohorts/{cohort.id}/gradebook?page_size=5", headers=headers)
     assert len(gradebook.get_json()) == 5 and json.loads(gradebook.headers["X-Pagination"])["total"] == 7
-    for path in (f"/api/v1/projects/{projects[0].id}/submissions", f"/api/v1/projects/{projects[0].id}/extensions",
-                 f"/api/v1/projects/{projects[0].id}/teams", "/api/v1/projects/rubrics", "/api/v1/users",
-                 "/api/v1/cohorts", "/api/v1/programmes", f"/api/v1/cohorts/{cohort.id}/enrolments"):
+    for path in (
+        f"/api/v1/projects/{projects[0].id}/submissions",
+        f"/api/v1/projects/{projects[0].id}/extensions",
+        f"/api/v1/projects/{projects[0].id}/teams",
+        "/api/v1/projects/rubrics",
+        "/api/v1/users",
+        "/api/v1/cohorts",
+        "/api/v1/programmes",
+        f"/api/v1/cohorts/{cohort.id}/enrolments",
+    ):
         answer = client.get(path, headers=token_for(make_user("admin")))
         assert answer.status_code == 200 and "X-Pagination" in answer.headers, path

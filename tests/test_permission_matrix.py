@@ -15,6 +15,7 @@ a rule, the expectation stays right and the pair is listed in :data:`~tests.acce
 tests leave it out and :func:`test_known_bug` checks it alone as ``xfail(strict=True)``, so that fixing the
 bug fails it until the entry is removed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,14 +58,29 @@ WRITES = {"POST", "PUT", "PATCH"}
 
 #: URL argument -> the world's attribute holding its value.
 ARGS = {
-    "project_id": "project", "submission_id": "submission", "media_id": "media", "rubric_id": "rubric",
-    "deliverable_id": "text_deliverable", "cohort_id": "cohort", "programme_id": "programme",
-    "user_id": "owner_id", "team_id": "team", "token_id": "spare_token", "number": "attempt_number",
-    "enrolment_id": "victim_enrolment", "token": "invite_token", "employer_id": "employer_id",
+    "project_id": "project",
+    "submission_id": "submission",
+    "media_id": "media",
+    "rubric_id": "rubric",
+    "deliverable_id": "text_deliverable",
+    "cohort_id": "cohort",
+    "programme_id": "programme",
+    "user_id": "owner_id",
+    "team_id": "team",
+    "token_id": "spare_token",
+    "number": "attempt_number",
+    "enrolment_id": "victim_enrolment",
+    "token": "invite_token",
+    "employer_id": "employer_id",
     "interest_id": "interest",
-    "portfolio_id": "portfolio", "item_id": "item", "link_id": "spare_link", "completion_id": "completion",
+    "portfolio_id": "portfolio",
+    "item_id": "item",
+    "link_id": "spare_link",
+    "completion_id": "completion",
     "code": "completion_code",
-    "platform_id": "lti_platform", "context_id": "lti_context", "launch_id": "lti_launch",
+    "platform_id": "lti_platform",
+    "context_id": "lti_context",
+    "launch_id": "lti_launch",
 }
 #: Per endpoint, exceptions to ARGS: the team project for team routes, harmless targets for admin actions.
 ARG_OVERRIDES = {
@@ -105,8 +121,11 @@ BODIES = {
     # owner's portfolio is shared by link) or refused (the others' are not).
     "portfolios_api.OwnItems": lambda w: {"attempt_id": 0},
     "portfolios_api.OwnLinks": lambda w: {"recipient": "Matrix"},
-    "completions_api.Completions": lambda w: {"user_id": w.owner_id, "cohort_id": w.cohort,
-                                             "completed_on": date.today().isoformat()},
+    "completions_api.Completions": lambda w: {
+        "user_id": w.owner_id,
+        "cohort_id": w.cohort,
+        "completed_on": date.today().isoformat(),
+    },
     "completions_api.CompletionRevoke": lambda w: {"reason": "Matrix"},
 }
 TUS = {"media.uploads", "media.upload", "uploads_api.Uploads", "uploads_api.UploadById"}
@@ -114,8 +133,18 @@ TUS = {"media.uploads", "media.upload", "uploads_api.Uploads", "uploads_api.Uplo
 LAST = {"auth.logout"}
 #: Unsafe requests go from the actors expected to be refused to those allowed: a refused request that
 #: changed something is seen before an allowed one changes things on purpose.
-UNSAFE_ORDER = ("anon", "other", "foreign", "instr2", "pending", "employer", "liaison", "instr", "admin",
-                "owner")
+UNSAFE_ORDER = (
+    "anon",
+    "other",
+    "foreign",
+    "instr2",
+    "pending",
+    "employer",
+    "liaison",
+    "instr",
+    "admin",
+    "owner",
+)
 #: Text planted in the world -> the actors who may read it in any answer.
 #: Columns that signed-in requests touch as a matter of course.
 VOLATILE_COLUMNS = {"last_used_at", "last_seen_at"}
@@ -124,8 +153,14 @@ VIDEO = {"name_en": "Final cut", "name_ko": "최종본", "kind": "video", "spec"
 NOTE = {"name_en": "Director's note", "name_ko": "연출 노트", "kind": "text"}
 #: Routes whose ``any()`` part names a rendition: only those the world's video has are requested.
 RENDITION_ROUTES = ("media.rendition", "portfolios.rendition", "portfolios.shared_rendition")
-RENDITIONS = {"poster.jpg": "poster", "display.jpg": "display", "sprite.jpg": "sprite",
-              "thumbnails.vtt": "vtt", "preview.mp4": "preview", "preview.webm": "preview"}
+RENDITIONS = {
+    "poster.jpg": "poster",
+    "display.jpg": "display",
+    "sprite.jpg": "sprite",
+    "thumbnails.vtt": "vtt",
+    "preview.mp4": "preview",
+    "preview.webm": "preview",
+}
 
 
 def expected_for(endpoint: str, method: str) -> dict[str, str]:
@@ -190,8 +225,9 @@ def test_a_new_route_is_reported(bare_app):
 def world(tmp_path_factory, postgres_url, media):
     """The app, the ids of everything in it, a signed-in page client and an API token per actor."""
     tmp = tmp_path_factory.mktemp("matrix")
-    app = create_app(app_config(postgres_url or f"sqlite:///{tmp / 'test.sqlite'}"),
-                     instance_path=str(tmp / "instance"))
+    app = create_app(
+        app_config(postgres_url or f"sqlite:///{tmp / 'test.sqlite'}"), instance_path=str(tmp / "instance")
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         if not postgres_url:
@@ -230,12 +266,30 @@ def _build_world(app, media) -> SimpleNamespace:
 
     db = _db
     w = SimpleNamespace(app=app)
-    roles = {"owner": "trainee", "other": "trainee", "foreign": "trainee", "mate": "trainee",
-             "victim": "trainee", "invitee": "trainee", "instr": "instructor", "instr2": "instructor",
-             "employer": "employer", "pending": "employer", "liaison": "liaison", "admin": "admin"}
-    users = {name: User(role=Role(role), email=f"{name}@matrix.example.org", name=f"Matrix {name}",
-                        locale="en", password_hash=None if name == "invitee" else hasher().hash(PASSWORD))
-             for name, role in roles.items()}
+    roles = {
+        "owner": "trainee",
+        "other": "trainee",
+        "foreign": "trainee",
+        "mate": "trainee",
+        "victim": "trainee",
+        "invitee": "trainee",
+        "instr": "instructor",
+        "instr2": "instructor",
+        "employer": "employer",
+        "pending": "employer",
+        "liaison": "liaison",
+        "admin": "admin",
+    }
+    users = {
+        name: User(
+            role=Role(role),
+            email=f"{name}@matrix.example.org",
+            name=f"Matrix {name}",
+            locale="en",
+            password_hash=None if name == "invitee" else hasher().hash(PASSWORD),
+        )
+        for name, role in roles.items()
+    }
     db.session.add_all(users.values())
     db.session.commit()
     w.user_ids = {name: u.id for name, u in users.items()}
@@ -257,17 +311,29 @@ def _build_world(app, media) -> SimpleNamespace:
     enrolment_of = {e.user_id: e.id for e in db.session.scalars(select(Enrolment))}
     w.victim_enrolment, w.foreign_enrolment = enrolment_of[w.victim_id], enrolment_of[users["foreign"].id]
 
-    rubric = rubrics.create_rubric(programme_id=programme.id, title_ko="영상 평가", title_en="Film rubric",
-                                   data=RUBRIC, by=users["instr"])
+    rubric = rubrics.create_rubric(
+        programme_id=programme.id,
+        title_ko="영상 평가",
+        title_en="Film rubric",
+        data=RUBRIC,
+        by=users["instr"],
+    )
     due = utcnow() + timedelta(days=7)
-    project = services.create_project(cohort, users["instr"], title_en=f"Brand film {TITLE_MARK}",
-                                      title_ko=f"브랜드 영상 {TITLE_MARK}", self_assessment=True, due_at=due)
+    project = services.create_project(
+        cohort,
+        users["instr"],
+        title_en=f"Brand film {TITLE_MARK}",
+        title_ko=f"브랜드 영상 {TITLE_MARK}",
+        self_assessment=True,
+        due_at=due,
+    )
     services.save_deliverable(project, **NOTE)
     services.save_deliverable(project, **VIDEO)
     services.publish_project(project)
     rubrics.attach(project, rubric.latest)
-    team_project = services.create_project(cohort, users["instr"], title_en="Team film", title_ko="팀 영상",
-                                           team_mode=True, due_at=due)
+    team_project = services.create_project(
+        cohort, users["instr"], title_en="Team film", title_ko="팀 영상", team_mode=True, due_at=due
+    )
     services.save_deliverable(team_project, **NOTE)
     services.publish_project(team_project)
     team = services.save_team(team_project, "Team A", [users["owner"], users["mate"]])
@@ -278,9 +344,11 @@ def _build_world(app, media) -> SimpleNamespace:
 
     # The owner's video goes through the real upload form and the media checks.
     owner_client = _login(app, users["owner"].email)
-    response = owner_client.post(f"/projects/{project.id}/work/{video_deliverable.id}/upload",
-                                 data={"file": (io.BytesIO(media["h264_aac.mp4"].read_bytes()), "cut.mp4")},
-                                 content_type="multipart/form-data")
+    response = owner_client.post(
+        f"/projects/{project.id}/work/{video_deliverable.id}/upload",
+        data={"file": (io.BytesIO(media["h264_aac.mp4"].read_bytes()), "cut.mp4")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     item = db.session.scalar(select(DraftItem).where(DraftItem.deliverable_id == video_deliverable.id))
     assert item.media is not None and item.media.status is MediaStatus.READY
@@ -290,23 +358,41 @@ def _build_world(app, media) -> SimpleNamespace:
     submissions.save_declarations(submission, ai_used=False)
     attempt = submissions.submit(submission, users["owner"], statement_accepted=True)
     assessment = marking.start_assessment(submission, users["instr"])
-    marking.save_assessment(assessment, expected_version=assessment.version,
-                            marks={"story": {"level_id": "good"}, "tech": {"level_id": "pass"}},
-                            feedback=FEEDBACK_MARK, status=MarkingStatus.READY, by=users["instr"])
-    services.grant_extension(project, granted_by=users["instr"], user=users["owner"], reason="Illness",
-                             due_at=due + timedelta(days=3), cutoff_at=None)
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks={"story": {"level_id": "good"}, "tech": {"level_id": "pass"}},
+        feedback=FEEDBACK_MARK,
+        status=MarkingStatus.READY,
+        by=users["instr"],
+    )
+    services.grant_extension(
+        project,
+        granted_by=users["instr"],
+        user=users["owner"],
+        reason="Illness",
+        due_at=due + timedelta(days=3),
+        cutoff_at=None,
+    )
     notify(users["owner"], lambda: "Matrix notification", "/dashboard", email=False)
     db.session.commit()
     w.submission, w.attempt_number, w.assessment = submission.id, attempt.number, assessment.id
 
     # Another trainee's own file from the "check a file" page (for the mismatched-ids cases).
     w.other_media = media_services.register_upload(
-        users["other"], io.BytesIO(media["image.png"].read_bytes()), filename="mine.png",
-        declared_type="image/png", spec={}).id
+        users["other"],
+        io.BytesIO(media["image.png"].read_bytes()),
+        filename="mine.png",
+        declared_type="image/png",
+        spec={},
+    ).id
     db.session.commit()
     video = db.session.get(MediaFile, w.media)
-    w.renditions = sorted(name for name, role in RENDITIONS.items() if (found := video.rendition(role))
-                          and found.storage_key.endswith(name.rsplit(".", 1)[1]))
+    w.renditions = sorted(
+        name
+        for name, role in RENDITIONS.items()
+        if (found := video.rendition(role)) and found.storage_key.endswith(name.rsplit(".", 1)[1])
+    )
     assert len(w.renditions) >= 3, w.renditions
 
     _portfolio_world(w, users, cohort, rubric)
@@ -322,17 +408,26 @@ def _build_world(app, media) -> SimpleNamespace:
         from lti.models import Launch as LtiLaunch
 
         platform = lti_services.save_platform(
-            None, name="Matrix LMS", issuer="https://lms.matrix.example.org", client_id="matrix",
+            None,
+            name="Matrix LMS",
+            issuer="https://lms.matrix.example.org",
+            client_id="matrix",
             auth_login_url="https://lms.matrix.example.org/auth",
             auth_token_url="https://lms.matrix.example.org/token",
-            jwks_url="https://lms.matrix.example.org/jwks", deployment_ids=["1"])
+            jwks_url="https://lms.matrix.example.org/jwks",
+            deployment_ids=["1"],
+        )
         context = LtiContext(platform_id=platform.id, context_id="c1", deployment_id="1", cohort_id=cohort.id)
         db.session.add(context)
         db.session.flush()
         claims = {"teacher": True, "deployment_id": "1"}
-        launch = LtiLaunch(user_id=users["instr"].id, context_id=context.id,
-                           message_type="LtiDeepLinkingRequest", claims=claims,
-                           expires_at=utcnow() + timedelta(days=1))
+        launch = LtiLaunch(
+            user_id=users["instr"].id,
+            context_id=context.id,
+            message_type="LtiDeepLinkingRequest",
+            claims=claims,
+            expires_at=utcnow() + timedelta(days=1),
+        )
         db.session.add(launch)
         db.session.commit()
         w.lti_platform, w.lti_context, w.lti_launch = platform.id, context.id, launch.id
@@ -345,8 +440,11 @@ def _build_world(app, media) -> SimpleNamespace:
     def upload_for(key) -> str:
         """An upload of the owner's per (endpoint, method): a DELETE must not spoil the next check."""
         if key not in uploads:
-            uploads[key] = media_services.start_upload(db.session.get(User, w.owner_id), 10, {
-                "filename": "clip.mp4", "filetype": "video/mp4", "context": "check:any"}).id
+            uploads[key] = media_services.start_upload(
+                db.session.get(User, w.owner_id),
+                10,
+                {"filename": "clip.mp4", "filetype": "video/mp4", "context": "check:any"},
+            ).id
             db.session.commit()
         return uploads[key]
 
@@ -361,20 +459,28 @@ def _careers_world(w, users) -> None:
     from projects.portfolios.models import Portfolio, Visibility
 
     db = _db
-    employers = {name: Employer(user_id=users[name].id, company=f"Matrix {name} Co",
-                                business_number="1248100998", status=status)
-                 for name, status in (("employer", EmployerStatus.APPROVED),
-                                      ("pending", EmployerStatus.PENDING))}
+    employers = {
+        name: Employer(
+            user_id=users[name].id, company=f"Matrix {name} Co", business_number="1248100998", status=status
+        )
+        for name, status in (("employer", EmployerStatus.APPROVED), ("pending", EmployerStatus.PENDING))
+    }
     db.session.add_all(employers.values())
     portfolio = db.session.scalar(select(Portfolio).where(Portfolio.owner_id == users["owner"].id))
     if portfolio is None:
         portfolio = Portfolio(owner_id=users["owner"].id, skills=[])
         db.session.add(portfolio)
     portfolio.visibility = Visibility.EMPLOYERS
-    interest = Interest(employer=employers["employer"], trainee_id=users["owner"].id,
-                        role_title="Matrix role", status=InterestStatus.FORWARDED)
-    interest.events = [InterestEvent(status=InterestStatus.SUBMITTED),
-                       InterestEvent(status=InterestStatus.FORWARDED)]
+    interest = Interest(
+        employer=employers["employer"],
+        trainee_id=users["owner"].id,
+        role_title="Matrix role",
+        status=InterestStatus.FORWARDED,
+    )
+    interest.events = [
+        InterestEvent(status=InterestStatus.SUBMITTED),
+        InterestEvent(status=InterestStatus.FORWARDED),
+    ]
     db.session.add(interest)
     db.session.commit()
     w.employer_id, w.interest = employers["pending"].id, interest.id
@@ -401,8 +507,13 @@ def _portfolio_world(w, users, cohort, rubric) -> None:
     video = db.session.get(MediaFile, w.media)
     attempts = []
     for n in range(4):
-        project = services.create_project(cohort, instr, title_en=f"Portfolio film {n}", title_ko=f"영상 {n}",
-                                          due_at=utcnow() + timedelta(days=7))
+        project = services.create_project(
+            cohort,
+            instr,
+            title_en=f"Portfolio film {n}",
+            title_ko=f"영상 {n}",
+            due_at=utcnow() + timedelta(days=7),
+        )
         deliverable = services.save_deliverable(project, **VIDEO)
         services.publish_project(project)
         rubrics.attach(project, rubric.latest)
@@ -411,9 +522,14 @@ def _portfolio_world(w, users, cohort, rubric) -> None:
         submissions.save_declarations(submission, ai_used=False)
         attempts.append(submissions.submit(submission, owner, statement_accepted=True))
         assessment = marking.start_assessment(submission, instr)
-        marking.save_assessment(assessment, expected_version=assessment.version, marks={
-            "story": {"level_id": "good"}, "tech": {"level_id": "pass"}}, feedback="",
-            status=MarkingStatus.READY, by=instr)
+        marking.save_assessment(
+            assessment,
+            expected_version=assessment.version,
+            marks={"story": {"level_id": "good"}, "tech": {"level_id": "pass"}},
+            feedback="",
+            status=MarkingStatus.READY,
+            by=instr,
+        )
         marking.release([assessment], instr)
     portfolio = portfolios.portfolio_of(owner, create=True)
     item, hidden, spare, spare2 = (portfolios.add_item(portfolio, a.id) for a in attempts)
@@ -427,12 +543,22 @@ def _portfolio_world(w, users, cohort, rubric) -> None:
     expired, w.expired_share_token = portfolios.create_link(portfolio, recipient="Expired", days=1)
     expired.expires_at = utcnow() - timedelta(minutes=1)
     completion = completions.mark_completion(owner, cohort, utcnow().date(), users["admin"])
-    departed = User(role=Role.TRAINEE, email="departed@matrix.example.org", name="Matrix departed",
-                    locale="en", password_hash=hasher().hash(PASSWORD))
+    departed = User(
+        role=Role.TRAINEE,
+        email="departed@matrix.example.org",
+        name="Matrix departed",
+        locale="en",
+        password_hash=hasher().hash(PASSWORD),
+    )
     db.session.add(departed)
     db.session.commit()
     w.portfolio, w.item, w.hidden_item, w.spare_item, w.spare_item2 = (
-        portfolio.id, item.id, hidden.id, spare.id, spare2.id)
+        portfolio.id,
+        item.id,
+        hidden.id,
+        spare.id,
+        spare2.id,
+    )
     w.spare_link, w.completion, w.completion_code = spare_link.id, completion.id, completion.code
     w.departed_id = departed.id
 
@@ -457,8 +583,10 @@ class Check:
     def __str__(self) -> str:
         extra = f" ({'; '.join(self.notes)})" if self.notes else ""
         extra += f" [changed {', '.join(self.changed)}]" if self.changed else ""
-        return (f"{self.endpoint} {self.method} {self.url} as {self.actor}: expected {self.expected}, "
-                f"got {self.got} [{self.status}]{extra}")
+        return (
+            f"{self.endpoint} {self.method} {self.url} as {self.actor}: expected {self.expected}, "
+            f"got {self.got} [{self.status}]{extra}"
+        )
 
 
 def is_api(url: str) -> bool:
@@ -468,8 +596,18 @@ def is_api(url: str) -> bool:
 _OWN_TOKEN = object()
 
 
-def send(w, actor: str, method: str, url: str, *, endpoint: str = "", body=None, headers=None,
-         token=_OWN_TOKEN, client=None):
+def send(
+    w,
+    actor: str,
+    method: str,
+    url: str,
+    *,
+    endpoint: str = "",
+    body=None,
+    headers=None,
+    token=_OWN_TOKEN,
+    client=None,
+):
     """One request as *actor*: pages through the actor's signed-in client, the API with the actor's token."""
     headers = {"Accept-Language": "en", **(headers or {})}
     if endpoint in TUS:
@@ -560,8 +698,11 @@ def run_check(w, endpoint, rule, method, url, body, actor) -> Check:
     check.status = response.status_code
     check.got = classify(response, method, url, endpoint)
     if check.got == "allow" and method in SAFE:
-        check.notes += [f"shows {mark}" for mark, readers in READERS_OF.items()
-                        if actor not in readers and mark.encode() in data]
+        check.notes += [
+            f"shows {mark}"
+            for mark, readers in READERS_OF.items()
+            if actor not in readers and mark.encode() in data
+        ]
     return check
 
 
@@ -633,27 +774,37 @@ def _mismatch_world(w) -> None:
     from projects.grading.models import Assessment, MarkingStatus
 
     db = _db
-    user = {name: db.session.get(User, w.user_ids[name])
-            for name in ("owner", "other", "mate", "instr", "instr2", "admin")}
+    user = {
+        name: db.session.get(User, w.user_ids[name])
+        for name in ("owner", "other", "mate", "instr", "instr2", "admin")
+    }
     cohort, cohort2 = db.session.get(Cohort, w.cohort), db.session.get(Cohort, w.cohort2)
     w.other_programme = programmes.create_programme(code="MZ", name_ko="다른 과정", name_en="Other").id
-    w.other_rubric = rubrics.create_rubric(programme_id=w.other_programme, title_ko="다른 평가",
-                                           title_en="Their rubric", data=RUBRIC, by=user["admin"]).id
+    w.other_rubric = rubrics.create_rubric(
+        programme_id=w.other_programme,
+        title_ko="다른 평가",
+        title_en="Their rubric",
+        data=RUBRIC,
+        by=user["admin"],
+    ).id
     w.rubric_file = json.dumps({"title_en": "Imported", **RUBRIC}).encode()
     w.foreign_id = w.user_ids["foreign"]
     _careers_mismatch_world(w)
     due = utcnow() + timedelta(days=7)
-    theirs = services.create_project(cohort2, user["instr2"], title_en="Their film", title_ko="영상",
-                                     due_at=due)
+    theirs = services.create_project(
+        cohort2, user["instr2"], title_en="Their film", title_ko="영상", due_at=due
+    )
     services.save_deliverable(theirs, **VIDEO)
     services.publish_project(theirs)
     draft = services.create_project(cohort, user["instr"], title_en="Draft", title_ko="초안", due_at=due)
     services.save_deliverable(draft, **NOTE)
     w.cohort2_project, w.cohort2_deliverable, w.draft_project = theirs.id, theirs.deliverables[0].id, draft.id
-    w.cohort2_metadata = format_metadata({"filename": "cut.mp4",
-                                          "context": f"deliverable:{w.cohort2_deliverable}"})
-    w.other_upload = media_services.start_upload(user["other"], 10,
-                                                 {"filename": "a.mp4", "context": "check:any"}).id
+    w.cohort2_metadata = format_metadata(
+        {"filename": "cut.mp4", "context": f"deliverable:{w.cohort2_deliverable}"}
+    )
+    w.other_upload = media_services.start_upload(
+        user["other"], 10, {"filename": "a.mp4", "context": "check:any"}
+    ).id
 
     # The matrix's empty POST to the team page left the team without members: put them back.
     team_project = db.session.get(Project, w.team_project)
@@ -668,8 +819,16 @@ def _mismatch_world(w) -> None:
         assessment.status = MarkingStatus.READY
         marking.release([assessment], user["instr"])
 
-    extra = {name: User(role=Role.TRAINEE, email=f"{name}@matrix.example.org", name=f"Matrix {name}",
-                        locale="en", password_hash=hasher().hash(PASSWORD)) for name in ("leaver", "gone")}
+    extra = {
+        name: User(
+            role=Role.TRAINEE,
+            email=f"{name}@matrix.example.org",
+            name=f"Matrix {name}",
+            locale="en",
+            password_hash=hasher().hash(PASSWORD),
+        )
+        for name in ("leaver", "gone")
+    }
     db.session.add_all(extra.values())
     db.session.flush()
     for person in extra.values():
@@ -686,8 +845,18 @@ def _mismatch_world(w) -> None:
     w.read_token = create_token(user["instr"], "read only", "read")[1]
     w.malformed_token = "gbp_" + "A" * 43
     db.session.commit()
-    for name in ("owner", "other", "foreign", "instr", "admin", "mate", "leaver", "gone", "employer",
-                 "pending"):
+    for name in (
+        "owner",
+        "other",
+        "foreign",
+        "instr",
+        "admin",
+        "mate",
+        "leaver",
+        "gone",
+        "employer",
+        "pending",
+    ):
         w.clients[name] = _login(w.app, w.emails.get(name) or extra[name].email)
     disable_user(db.session.get(User, extra["gone"].id), None)  # signed in and holding a token
     _portfolio_mismatch_world(w)
@@ -702,14 +871,21 @@ def _careers_mismatch_world(w) -> None:
     from projects.careers.models import Employer, EmployerStatus, Interest, InterestEvent, InterestStatus
 
     db = _db
-    rival = User(role=Role.EMPLOYER, email="rival@matrix.example.org", name="Matrix rival", locale="en",
-                 password_hash=hasher().hash(PASSWORD))
+    rival = User(
+        role=Role.EMPLOYER,
+        email="rival@matrix.example.org",
+        name="Matrix rival",
+        locale="en",
+        password_hash=hasher().hash(PASSWORD),
+    )
     db.session.add(rival)
     db.session.flush()
-    employer = Employer(user_id=rival.id, company="Rival Co", business_number="1248100998",
-                        status=EmployerStatus.APPROVED)
-    interest = Interest(employer=employer, trainee_id=w.owner_id, role_title="Theirs",
-                        status=InterestStatus.SUBMITTED)
+    employer = Employer(
+        user_id=rival.id, company="Rival Co", business_number="1248100998", status=EmployerStatus.APPROVED
+    )
+    interest = Interest(
+        employer=employer, trainee_id=w.owner_id, role_title="Theirs", status=InterestStatus.SUBMITTED
+    )
     interest.events = [InterestEvent(status=InterestStatus.SUBMITTED)]
     db.session.add_all([employer, interest])
     db.session.flush()
@@ -749,8 +925,9 @@ def run_case(w, case: Case) -> Check:
     if case.via_page:
         kwargs = {"token": None, "client": w.clients[case.actor]}
     try:
-        response, _data = send(w, case.actor, case.method, url, endpoint=case.endpoint, body=body,
-                               headers=headers, **kwargs)
+        response, _data = send(
+            w, case.actor, case.method, url, endpoint=case.endpoint, body=body, headers=headers, **kwargs
+        )
     except Exception as exc:  # noqa: BLE001
         check.got = f"crash {type(exc).__name__}: {exc}"[:300]
         return check
@@ -785,9 +962,19 @@ def test_mismatched_ids_and_credentials_are_refused(mismatches):
 
 # Defined only while there are known bugs: an empty parametrisation would only report a skip.
 if BUGS:
-    @pytest.mark.parametrize("endpoint,actor", [
-        pytest.param(endpoint, actor, marks=pytest.mark.xfail(strict=True, reason=f"BUG: {reason}"),
-                     id=f"{endpoint}-{actor}") for (endpoint, actor), reason in BUGS.items()])
+
+    @pytest.mark.parametrize(
+        "endpoint,actor",
+        [
+            pytest.param(
+                endpoint,
+                actor,
+                marks=pytest.mark.xfail(strict=True, reason=f"BUG: {reason}"),
+                id=f"{endpoint}-{actor}",
+            )
+            for (endpoint, actor), reason in BUGS.items()
+        ],
+    )
     def test_known_bug(request, endpoint, actor):
         """Each known bug alone: xfail while the code gets it wrong, XPASS (strict: a failure) once fixed."""
         if endpoint.startswith("mismatch:"):

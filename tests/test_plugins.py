@@ -1,4 +1,5 @@
 """Plugin seams: loading by name, loud failures, and a core that stands alone."""
+
 from __future__ import annotations
 
 import subprocess
@@ -26,7 +27,9 @@ def test_default_plugins_are_loaded_in_order(app):
 
 
 def test_unknown_plugin_fails_loudly(tmp_path):
-    with pytest.raises(PluginError, match=r"Unknown plugin 'portfolio'.*installed plugins: lti, media, projects"):
+    with pytest.raises(
+        PluginError, match=r"Unknown plugin 'portfolio'.*installed plugins: lti, media, projects"
+    ):
         create_app({"PLUGINS": ["portfolio"]}, instance_path=str(tmp_path))
 
 
@@ -45,10 +48,18 @@ def test_broken_plugin_fails_loudly(tmp_path, monkeypatch):
 
 
 def test_core_app_imports_no_plugin_module(tmp_path):
-    code = ("import sys; from lms import create_app; create_app({'PLUGINS': []}); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('media', 'projects')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
-                         env={"PATH": "/usr/bin:/bin", "LMS_INSTANCE_PATH": str(tmp_path)}, check=True)
+    code = (
+        "import sys; from lms import create_app; create_app({'PLUGINS': []}); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('media', 'projects')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "LMS_INSTANCE_PATH": str(tmp_path)},
+        check=True,
+    )
     assert out.stdout.strip() == "[]"
 
 

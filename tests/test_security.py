@@ -1,4 +1,5 @@
 """Security requirements (OWASP ASVS 5.0, level 2) that no other test proves; SECURITY.md points here."""
+
 from __future__ import annotations
 
 import base64
@@ -25,8 +26,12 @@ def _assert_browser_headers(response, where):
         assert directive in csp, (where, directive, csp)
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, where
     assert response.headers["X-Content-Type-Options"] == "nosniff", where
-    assert response.headers["Referrer-Policy"] in ("no-referrer", "same-origin", "strict-origin",
-                                                   "strict-origin-when-cross-origin"), where
+    assert response.headers["Referrer-Policy"] in (
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+    ), where
     assert "Access-Control-Allow-Origin" not in response.headers, where
 
 
@@ -65,16 +70,19 @@ def test_session_cookie_is_host_only_secure_httponly_and_samesite(app_factory, m
     app = app_factory()
     with app.app_context():
         email = make_user("trainee").email
-    r = app.test_client().post("/auth/login", data={"email": email, "password": PASSWORD},
-                               base_url="https://localhost")
+    r = app.test_client().post(
+        "/auth/login", data={"email": email, "password": PASSWORD}, base_url="https://localhost"
+    )
     cookie = next(c for c in r.headers.getlist("Set-Cookie") if "session=" in c)
     assert cookie.startswith("__Host-gongbang_session=")
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
     assert {"secure", "httponly", "samesite", "path"} <= attributes and "domain" not in attributes
     assert "SameSite=Lax" in cookie and "Path=/" in cookie
     # A cookie shared with subdomains cannot be __Host-, but still gets the __Secure- guarantee.
-    assert app_factory(SESSION_COOKIE_DOMAIN="gongbang.example").config["SESSION_COOKIE_NAME"] == \
-        "__Secure-gongbang_session"
+    assert (
+        app_factory(SESSION_COOKIE_DOMAIN="gongbang.example").config["SESSION_COOKIE_NAME"]
+        == "__Secure-gongbang_session"
+    )
     # Plain-HTTP development (DEBUG) cannot set Secure cookies, so it keeps the bare name.
     debug = app_factory(DEBUG=True).config
     assert debug["SESSION_COOKIE_NAME"] == "gongbang_session" and not debug["SESSION_COOKIE_SECURE"]
@@ -94,8 +102,9 @@ def test_logout_needs_a_post_and_clears_what_the_browser_kept(client, make_user,
 def test_no_cross_origin_access_and_no_trace(client, make_user, token_for):
     headers = {**token_for(make_user("admin")), "Origin": "https://evil.example"}
     assert "Access-Control-Allow-Origin" not in client.get("/api/v1/me", headers=headers).headers
-    preflight = client.options("/api/v1/me", headers={"Origin": "https://evil.example",
-                                                      "Access-Control-Request-Method": "GET"})
+    preflight = client.options(
+        "/api/v1/me", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+    )
     assert "Access-Control-Allow-Origin" not in preflight.headers
     assert client.open("/auth/login", method="TRACE").status_code == 405
 
@@ -112,8 +121,11 @@ def test_uploads_are_served_as_named_attachments_never_as_pages(client, login, m
     png = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(png, "PNG")
     hostile = 'a"b\r\nSet-Cookie: x=1;<script>.html'
-    client.post("/media/check", data={"preset": "any", "file": (io.BytesIO(png.getvalue()), hostile)},
-                content_type="multipart/form-data")
+    client.post(
+        "/media/check",
+        data={"preset": "any", "file": (io.BytesIO(png.getvalue()), hostile)},
+        content_type="multipart/form-data",
+    )
     media = db.session.scalar(select(MediaFile))
     response = client.get(f"/media/{media.id}/download")
     response.close()
@@ -130,8 +142,9 @@ def test_uploads_are_served_as_named_attachments_never_as_pages(client, login, m
 # V6 Authentication -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed", [PASSWORD.upper(), PASSWORD + " ", " " + PASSWORD, PASSWORD[:-1],
-                                   PASSWORD[:20]])
+@pytest.mark.parametrize(
+    "typed", [PASSWORD.upper(), PASSWORD + " ", " " + PASSWORD, PASSWORD[:-1], PASSWORD[:20]]
+)
 def test_password_is_checked_exactly_as_typed(client, make_user, typed):
     user = make_user("trainee")
     assert client.post("/auth/login", data={"email": user.email, "password": typed}).status_code == 200
@@ -171,7 +184,9 @@ def test_passwords_are_stored_with_argon2id_at_owasp_parameters():
 def test_failed_and_successful_sign_ins_are_logged_without_forged_lines(client, make_user, caplog):
     user = make_user("trainee")
     with caplog.at_level(logging.INFO, logger="lms.auth.services"):
-        client.post("/auth/login", data={"email": "x@example.org\nINFO forged entry", "password": "wrong-pass"})
+        client.post(
+            "/auth/login", data={"email": "x@example.org\nINFO forged entry", "password": "wrong-pass"}
+        )
         client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
     messages = [r.getMessage() for r in caplog.records]
     failed = [m for m in messages if m.startswith("login failed")]
@@ -233,8 +248,10 @@ def test_withdrawn_trainee_no_longer_sees_the_cohort(client, make_user, make_coh
 def test_ids_beyond_what_a_row_can_have_are_404_not_a_crash(client, make_user, token_for, login, number):
     headers = token_for(make_user("admin"), "read write")
     assert client.get(f"/api/v1/users/{number}", headers=headers).status_code == 404
-    assert client.post(f"/api/v1/cohorts/{number}/enrolments", json={"user_id": 1},
-                       headers=headers).status_code == 404
+    assert (
+        client.post(f"/api/v1/cohorts/{number}/enrolments", json={"user_id": 1}, headers=headers).status_code
+        == 404
+    )
     login(make_user("admin"))
     assert client.get(f"/cohorts/{number}").status_code == 404
 
@@ -258,14 +275,17 @@ class _Tags(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-@pytest.mark.parametrize("text", [
-    "<script>alert(1)</script>",
-    "[click](javascript:alert(1))",
-    "[x](data:text/html;base64,PHNjcmlwdD4=)",
-    '<img src=x onerror="alert(1)">',
-    '<a href="https://evil.example" onclick="x()">a</a>',
-    "[ok](https://example.org) and **bold**",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        "[click](javascript:alert(1))",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)",
+        '<img src=x onerror="alert(1)">',
+        '<a href="https://evil.example" onclick="x()">a</a>',
+        "[ok](https://example.org) and **bold**",
+    ],
+)
 def test_markdown_from_users_is_sanitised(text):
     from lms.markup import render_markdown
 
@@ -291,7 +311,7 @@ def test_api_tokens_are_random_hashed_and_accepted_only_in_the_header(client, ma
     db.session.commit()
     assert len(set(raws)) == 3
     for raw in raws:
-        secret = raw[len(TOKEN_PREFIX):]
+        secret = raw[len(TOKEN_PREFIX) :]
         assert len(base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))) == 32  # 256 random bits
     stored = {t.token_hash for t in db.session.scalars(select(ApiToken))}
     assert stored == {hashlib.sha256(raw.encode()).hexdigest() for raw in raws}
@@ -337,8 +357,10 @@ def test_refused_access_is_logged(client, make_user, token_for, caplog):
         assert client.get("/api/v1/users", headers=headers).status_code == 403
         assert client.get("/api/v1/users").status_code == 401
     refused = [r.getMessage() for r in caplog.records if r.getMessage().startswith("access refused")]
-    assert refused == ["access refused (403) on GET '/api/v1/users' from 127.0.0.1",
-                       "access refused (401) on GET '/api/v1/users' from 127.0.0.1"]
+    assert refused == [
+        "access refused (403) on GET '/api/v1/users' from 127.0.0.1",
+        "access refused (401) on GET '/api/v1/users' from 127.0.0.1",
+    ]
 
 
 def test_page_numbers_past_any_offset_answer_an_empty_page(client, make_user, token_for, login):
@@ -352,12 +374,16 @@ def test_page_numbers_past_any_offset_answer_an_empty_page(client, make_user, to
 
 
 @pytest.mark.parametrize("body", [{"user_id": 10**30}, {"user_id": 2**63}])
-def test_numbers_the_database_cannot_hold_are_a_bad_request_not_a_crash(client, make_user, make_cohort,
-                                                                        token_for, caplog, body):
+def test_numbers_the_database_cannot_hold_are_a_bad_request_not_a_crash(
+    client, make_user, make_cohort, token_for, caplog, body
+):
     cohort = make_cohort()
     with caplog.at_level(logging.WARNING, logger="lms.errors"):
-        r = client.post(f"/api/v1/cohorts/{cohort.id}/enrolments", json=body,
-                        headers=token_for(make_user("admin"), "read write"))
+        r = client.post(
+            f"/api/v1/cohorts/{cohort.id}/enrolments",
+            json=body,
+            headers=token_for(make_user("admin"), "read write"),
+        )
     # SQLite cannot bind such an int (400, and logged); PostgreSQL compares it and finds no row (404).
     assert r.status_code in (400, 404) and r.get_json()["code"] == r.status_code
     if r.status_code == 400:

@@ -1,4 +1,5 @@
 """SECURITY.md cannot rot: every test it points at exists, and every requirement id is one ASVS 5.0 has."""
+
 from __future__ import annotations
 
 import ast
@@ -11,17 +12,36 @@ CHECKLIST = ROOT / "SECURITY.md"
 #: ``tests/…py::name``, as the checklist writes them.
 REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
 #: Chapters of ASVS 5.0 and how many sections each has (V1.1-V1.5, …), to catch invented ids.
-SECTIONS = {1: 5, 2: 4, 3: 7, 4: 4, 5: 4, 6: 8, 7: 6, 8: 4, 9: 2, 10: 7, 11: 7, 12: 3, 13: 4, 14: 3, 15: 4,
-            16: 5, 17: 3}
+SECTIONS = {
+    1: 5,
+    2: 4,
+    3: 7,
+    4: 4,
+    5: 4,
+    6: 8,
+    7: 6,
+    8: 4,
+    9: 2,
+    10: 7,
+    11: 7,
+    12: 3,
+    13: 4,
+    14: 3,
+    15: 4,
+    16: 5,
+    17: 3,
+}
 
 
 @cache
 def _test_names(path: Path) -> frozenset[str]:
     """Module-level test functions of *path*, read without importing it."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return frozenset(node.name for node in tree.body
-                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                     and node.name.startswith("test_"))
+    return frozenset(
+        node.name
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")
+    )
 
 
 def _rows() -> list[tuple[str, str]]:
@@ -36,8 +56,11 @@ def _rows() -> list[tuple[str, str]]:
 def test_every_referenced_test_exists():
     references = REFERENCE.findall(CHECKLIST.read_text(encoding="utf-8"))
     assert len(references) >= 60, "the checklist should point at its proofs"
-    missing = [f"{path}::{name}" for path, name in references
-               if not (ROOT / path).is_file() or name not in _test_names(ROOT / path)]
+    missing = [
+        f"{path}::{name}"
+        for path, name in references
+        if not (ROOT / path).is_file() or name not in _test_names(ROOT / path)
+    ]
     assert not missing, "SECURITY.md points at tests that do not exist:\n" + "\n".join(sorted(set(missing)))
 
 

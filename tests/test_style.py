@@ -7,6 +7,7 @@
   that is a ``MethodView`` or is decorated with ``.route(...)`` (the API resources), in any module of the
   app's packages, whatever its file name.
 """
+
 from __future__ import annotations
 
 import ast
@@ -20,8 +21,12 @@ MAX_VIEW_LINES = 35
 
 def sources(*packages: str) -> list[Path]:
     """The ``.py`` files of *packages*, migrations left out."""
-    return [path for package in packages for path in sorted((ROOT / package).rglob("*.py"))
-            if "migrations" not in path.relative_to(ROOT).parts]
+    return [
+        path
+        for package in packages
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.relative_to(ROOT).parts
+    ]
 
 
 def _is_route(decorator: ast.expr) -> bool:
@@ -30,8 +35,10 @@ def _is_route(decorator: ast.expr) -> bool:
 
 
 def _is_method_view(node: ast.ClassDef) -> bool:
-    names = {base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else ""
-             for base in node.bases}
+    names = {
+        base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else ""
+        for base in node.bases
+    }
     return "MethodView" in names or any(_is_route(d) for d in node.decorator_list)
 
 
@@ -43,8 +50,11 @@ def views_in(path: Path) -> list[tuple[str, int]]:
         if is_function and any(map(_is_route, node.decorator_list)):
             found.append((node.name, node.end_lineno - node.lineno + 1))
         elif isinstance(node, ast.ClassDef) and _is_method_view(node):
-            found += [(f"{node.name}.{item.name}", item.end_lineno - item.lineno + 1) for item in node.body
-                      if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            found += [
+                (f"{node.name}.{item.name}", item.end_lineno - item.lineno + 1)
+                for item in node.body
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ]
     return found
 
 
@@ -62,11 +72,16 @@ def test_no_projects_module_is_over_the_limit():
         lines = len(path.read_text(encoding="utf-8").splitlines())
         if lines > MAX_MODULE_LINES:
             too_long.append(f"{path.relative_to(ROOT)}: {lines} lines")
-    assert too_long == [], (f"modules over {MAX_MODULE_LINES} lines (split them by topic):\n"
-                            + "\n".join(too_long))
+    assert too_long == [], f"modules over {MAX_MODULE_LINES} lines (split them by topic):\n" + "\n".join(
+        too_long
+    )
 
 
 def test_no_view_is_over_the_limit():
-    too_long = [f"{path.relative_to(ROOT)}: {name} has {lines} lines"
-                for path in sources(*PACKAGES) for name, lines in views_in(path) if lines > MAX_VIEW_LINES]
+    too_long = [
+        f"{path.relative_to(ROOT)}: {name} has {lines} lines"
+        for path in sources(*PACKAGES)
+        for name, lines in views_in(path)
+        if lines > MAX_VIEW_LINES
+    ]
     assert too_long == [], f"views over {MAX_VIEW_LINES} lines, def to last line:\n" + "\n".join(too_long)

@@ -5,6 +5,7 @@ gbp_…``); session cookies are not accepted here, so the API needs no CSRF toke
 Read requests need the ``read`` scope, all others ``write``. Plugins add their
 endpoints with :func:`register_api_blueprint`.
 """
+
 from __future__ import annotations
 
 from flask import Flask, g, request
@@ -30,8 +31,11 @@ def authenticate_request() -> None:
     scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
     token = authenticate_token(raw.strip()) if scheme.lower() == "bearer" else None
     if token is None:
-        abort(401, message=_("A valid API token is required (Authorization: Bearer …)."),
-              headers={"WWW-Authenticate": 'Bearer realm="gongbang"'})
+        abort(
+            401,
+            message=_("A valid API token is required (Authorization: Bearer …)."),
+            headers={"WWW-Authenticate": 'Bearer realm="gongbang"'},
+        )
     commit()  # last_used_at, kept even when the endpoint then fails (this runs before the view)
     needed = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
     if not token.has_scope(needed):
@@ -57,8 +61,15 @@ def init_api(app: Flask) -> None:
     from lms.programmes.api import blp as programmes_blp
     from lms.users.api import blp as users_blp
 
-    api = LmsApi(app, spec_kwargs={"info": {"description": "Gongbang JSON API. Authenticate with a personal "
-                                                            "access token created under Account → API tokens."}})
+    api = LmsApi(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "Gongbang JSON API. Authenticate with a personal "
+                "access token created under Account → API tokens."
+            }
+        },
+    )
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     app.extensions["lms.api"] = api

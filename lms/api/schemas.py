@@ -1,4 +1,5 @@
 """Marshmallow schemas shared by the core's API endpoints."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate

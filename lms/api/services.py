@@ -1,4 +1,5 @@
 """Personal access tokens: create, revoke, authenticate."""
+
 from __future__ import annotations
 
 import logging
@@ -19,15 +20,22 @@ log = logging.getLogger(__name__)
 TOKEN_PREFIX = "gbp_"
 
 
-def create_token(user: User, name: str, scopes: str = "read", expires_days: int | None = 90) -> tuple[ApiToken, str]:
+def create_token(
+    user: User, name: str, scopes: str = "read", expires_days: int | None = 90
+) -> tuple[ApiToken, str]:
     """Create a token for ``user``; the raw token is returned once and never stored."""
     wanted = scopes.split()
     if not wanted or any(s not in SCOPES for s in wanted):
         raise ValueError(f"scopes must be a subset of {SCOPES}")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name.strip(), prefix=raw[:10], token_hash=hash_token(raw),
-                     scopes=" ".join(s for s in SCOPES if s in wanted),
-                     expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None)
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip(),
+        prefix=raw[:10],
+        token_hash=hash_token(raw),
+        scopes=" ".join(s for s in SCOPES if s in wanted),
+        expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
+    )
     db.session.add(token)
     db.session.flush()
     log.info("api token %s created for user %s", token.id, user.id)
@@ -56,5 +64,8 @@ def authenticate_token(raw: str) -> ApiToken | None:
 
 
 def tokens_of(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                                   .order_by(ApiToken.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+        )
+    )

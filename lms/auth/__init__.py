@@ -1,4 +1,5 @@
 """Login, logout, sessions, throttling, invitation and password-reset links."""
+
 from __future__ import annotations
 
 from flask import Flask, session

@@ -1,4 +1,5 @@
 """Server-side session registry, single-use links and login failures."""
+
 from __future__ import annotations
 
 import enum

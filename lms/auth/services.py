@@ -1,4 +1,5 @@
 """Authentication services: credentials, throttling, sessions and link tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -62,9 +63,14 @@ def normalise_email(email: str) -> str:
 
 
 def _failures_since(key: str, since) -> int:
-    return db.session.scalar(
-        select(func.count(LoginFailure.id)).where(LoginFailure.key == key, LoginFailure.created_at >= since)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(LoginFailure.id)).where(
+                LoginFailure.key == key, LoginFailure.created_at >= since
+            )
+        )
+        or 0
+    )
 
 
 def authenticate(email: str, password: str, ip: str) -> User | None:
@@ -80,13 +86,17 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
     now = utcnow()
     since = now - cfg["LOGIN_WINDOW"]
     acct_key, ip_key = f"acct:{email}", f"ip:{ip}"
-    if (_failures_since(acct_key, since) >= cfg["LOGIN_MAX_FAILURES_ACCOUNT"]
-            or _failures_since(ip_key, since) >= cfg["LOGIN_MAX_FAILURES_IP"]):
+    if (
+        _failures_since(acct_key, since) >= cfg["LOGIN_MAX_FAILURES_ACCOUNT"]
+        or _failures_since(ip_key, since) >= cfg["LOGIN_MAX_FAILURES_IP"]
+    ):
         raise Throttled(cfg["LOGIN_WINDOW"])
     user = db.session.scalar(select(User).where(User.email == email))
     ok = hasher().verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        db.session.add_all([LoginFailure(key=acct_key, created_at=now), LoginFailure(key=ip_key, created_at=now)])
+        db.session.add_all(
+            [LoginFailure(key=acct_key, created_at=now), LoginFailure(key=ip_key, created_at=now)]
+        )
         log.info("login failed for %r from %s", email, ip)  # %r: a newline in the input cannot forge a line
         return None
     db.session.execute(delete(LoginFailure).where(LoginFailure.key == acct_key))
@@ -99,8 +109,16 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
     """Register a new signed-in session and return its token (for the cookie)."""
     raw = new_token()
     now = utcnow()
-    db.session.add(UserSession(token_hash=hash_token(raw), user_id=user.id, ip=ip,
-                               user_agent=(user_agent or "")[:255], created_at=now, last_seen_at=now))
+    db.session.add(
+        UserSession(
+            token_hash=hash_token(raw),
+            user_id=user.id,
+            ip=ip,
+            user_agent=(user_agent or "")[:255],
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     user.last_login_at = now
     db.session.flush()
     log.info("user %s signed in from %s", user.id, ip)
@@ -116,7 +134,10 @@ def user_for_session(raw: str | None, user_id: str) -> User | None:
     if us is None or str(us.user_id) != str(user_id):
         return None
     cfg, now = current_app.config, utcnow()
-    if now - us.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"] or now - us.created_at > cfg["PERMANENT_SESSION_LIFETIME"]:
+    if (
+        now - us.last_seen_at > cfg["SESSION_IDLE_TIMEOUT"]
+        or now - us.created_at > cfg["PERMANENT_SESSION_LIFETIME"]
+    ):
         db.session.delete(us)
         db.session.commit()  # the user loader runs before the view: the ended session goes even if it fails
         return None
@@ -155,13 +176,19 @@ def set_password(user: User, password: str) -> None:
 def issue_link_token(user: User, purpose: TokenPurpose) -> str:
     """Create a single-use link token; earlier unused ones of the same purpose stop working."""
     now = utcnow()
-    for old in db.session.scalars(select(AuthToken).where(
-            AuthToken.user_id == user.id, AuthToken.purpose == purpose, AuthToken.used_at.is_(None))):
+    for old in db.session.scalars(
+        select(AuthToken).where(
+            AuthToken.user_id == user.id, AuthToken.purpose == purpose, AuthToken.used_at.is_(None)
+        )
+    ):
         old.used_at = now
     ttl = current_app.config["INVITE_TTL" if purpose is TokenPurpose.INVITE else "RESET_TTL"]
     raw = new_token()
-    db.session.add(AuthToken(user_id=user.id, purpose=purpose, token_hash=hash_token(raw),
-                             created_at=now, expires_at=now + ttl))
+    db.session.add(
+        AuthToken(
+            user_id=user.id, purpose=purpose, token_hash=hash_token(raw), created_at=now, expires_at=now + ttl
+        )
+    )
     db.session.flush()
     return raw
 

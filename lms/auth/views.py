@@ -1,4 +1,5 @@
 """Sign in, sign out, forgotten password and the invitation/reset link page."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -30,7 +31,13 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return None
     return target
 
@@ -45,7 +52,10 @@ def login():
             user = services.authenticate(form.email.data, form.password.data, client_ip())
         except services.Throttled as exc:
             minutes = int(exc.retry_after.total_seconds() // 60)
-            flash(_("Too many failed sign-ins. Wait %(minutes)d minutes and try again.", minutes=minutes), "error")
+            flash(
+                _("Too many failed sign-ins. Wait %(minutes)d minutes and try again.", minutes=minutes),
+                "error",
+            )
             return render_template("lms/auth/login.html", form=form), 429
         if user is None:
             # One message for unknown, wrong and disabled accounts: no enumeration.
@@ -80,8 +90,13 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        flash(_("If an account uses that address, we have sent it a link to set a new password. "
-                "The link works for one hour."), "info")
+        flash(
+            _(
+                "If an account uses that address, we have sent it a link to set a new password. "
+                "The link works for one hour."
+            ),
+            "info",
+        )
         return redirect(url_for("auth.login"))
     return render_template("lms/auth/forgot.html", form=form)
 
@@ -98,7 +113,9 @@ def set_password(token: str):
         except services.PasswordRejected as exc:  # refused before anything changed: nothing to undo
             errors = password_messages(exc.problems)
         else:
-            flash(_("Your password is saved. Sign in with your e-mail address (%(email)s).", email=user.email),
-                  "success")
+            flash(
+                _("Your password is saved. Sign in with your e-mail address (%(email)s).", email=user.email),
+                "success",
+            )
             return redirect(url_for("auth.login"))
     return render_template("lms/auth/set_password.html", form=form, errors=errors)

@@ -1,4 +1,5 @@
 """A notification to one user."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,6 +4,7 @@ Plugins call :func:`notify` with a function that returns the message; it is
 called once per interface language (under ``force_locale``), so the reader
 sees it in their language whatever the sender's was.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,9 @@ def notify(user: User, message: Callable[[], str], url: str = "", *, email: bool
     for lang in ("ko", "en"):
         with force_locale(lang):
             texts[lang] = message()
-    note = Notification(user_id=user.id, text_ko=texts["ko"], text_en=texts["en"], url=url if url.startswith("/")
-                        else "")
+    note = Notification(
+        user_id=user.id, text_ko=texts["ko"], text_en=texts["en"], url=url if url.startswith("/") else ""
+    )
     db.session.add(note)
     db.session.flush()
     if email and user.active:
@@ -44,8 +46,12 @@ def notify(user: User, message: Callable[[], str], url: str = "", *, email: bool
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count()).where(Notification.user_id == user.id,
-                                                        Notification.read_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def recent(user: User, limit: int = 30) -> list[Notification]:
@@ -54,16 +60,25 @@ def recent(user: User, limit: int = 30) -> list[Notification]:
 
 def of_user(user: User):
     """A ``select`` of the user's notifications, newest first (to paginate)."""
-    return (select(Notification).where(Notification.user_id == user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    return (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
 
 
 def mark_all_read(user: User) -> None:
-    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-                       .values(read_at=utcnow()))
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
 
 
 def mark_read(user: User, url: str) -> None:
     """Mark the user's notifications that point at *url* as read (they opened what it announced)."""
-    db.session.execute(update(Notification).where(Notification.user_id == user.id, Notification.url == url,
-                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.url == url, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )

@@ -1,4 +1,5 @@
 """Programmes, cohorts, instructors' assignments and trainees' enrolments."""
+
 from __future__ import annotations
 
 

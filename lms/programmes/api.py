@@ -1,4 +1,5 @@
 """API: programmes, cohorts and enrolments, filtered by what the token's owner may see."""
+
 from __future__ import annotations
 
 from flask import g
@@ -29,8 +30,10 @@ class Programmes(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """Active programmes (everyone signed in)."""
-        return _page(select(Programme).where(Programme.active.is_(True)).order_by(Programme.code),
-                     pagination_parameters)
+        return _page(
+            select(Programme).where(Programme.active.is_(True)).order_by(Programme.code),
+            pagination_parameters,
+        )
 
 
 @blp.route("/programmes/<int:programme_id>")
@@ -74,8 +77,10 @@ class Enrolments(MethodView):
         cohort = get_cohort_or_404(cohort_id, g.api_user)
         if g.api_user.role is Role.TRAINEE:
             abort(403, message=_("Trainees cannot list a cohort's enrolments."))
-        return _page(select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id),
-                     pagination_parameters)
+        return _page(
+            select(Enrolment).where(Enrolment.cohort_id == cohort.id).order_by(Enrolment.id),
+            pagination_parameters,
+        )
 
     @blp.arguments(EnrolmentSchema)
     @blp.response(201, EnrolmentSchema)

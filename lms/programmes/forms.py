@@ -1,4 +1,5 @@
 """Programme, cohort and enrolment forms."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -8,9 +9,15 @@ from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 
 class ProgrammeForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32),
-                                               Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only."))],
-                       description=_l("Short and stable, used in CSV files, e.g. AIVIDEO."))
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=32),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only.")),
+        ],
+        description=_l("Short and stable, used in CSV files, e.g. AIVIDEO."),
+    )
     name_ko = StringField(_l("Name in Korean"), validators=[DataRequired(), Length(max=160)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=160)])
     description_ko = TextAreaField(_l("Description in Korean"), validators=[Length(max=5000)])
@@ -19,9 +26,15 @@ class ProgrammeForm(FlaskForm):
 
 
 class CohortForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32),
-                                               Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, ., - and _ only."))],
-                       description=_l("Unique within the programme, e.g. 2026-1."))
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=32),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, ., - and _ only.")),
+        ],
+        description=_l("Unique within the programme, e.g. 2026-1."),
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     start_date = DateField(_l("Start date"), validators=[DataRequired()])
     end_date = DateField(_l("End date"), validators=[DataRequired()])

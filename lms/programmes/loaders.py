@@ -1,4 +1,5 @@
 """THE loaders of programmes and cohorts for screens and the API: what a person may see, else 404."""
+
 from __future__ import annotations
 
 from flask import abort
@@ -19,8 +20,9 @@ def visible_cohorts(user: User):
         return stmt.join(CohortInstructor).where(CohortInstructor.user_id == user.id)
     if user.role is Role.TRAINEE:
         # A withdrawn trainee has left the cohort; completed ones keep seeing where they trained.
-        return stmt.join(Enrolment).where(Enrolment.user_id == user.id,
-                                          Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        return stmt.join(Enrolment).where(
+            Enrolment.user_id == user.id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+        )
     return stmt.where(False)
 
 

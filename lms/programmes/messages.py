@@ -1,4 +1,5 @@
 """How the programme services' refusals read (codes of :class:`lms.programmes.services.ProgrammeError`)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Programmes (e.g. AI-based video production) and their cohorts."""
+
 from __future__ import annotations
 
 import enum
@@ -60,7 +61,9 @@ class CohortInstructor(db.Model):
     __tablename__ = "cohort_instructors"
 
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class EnrolmentStatus(str, enum.Enum):

@@ -1,4 +1,5 @@
 """Programme, cohort, instructor-assignment and enrolment services."""
+
 from __future__ import annotations
 
 import logging
@@ -20,14 +21,20 @@ class ProgrammeError(DomainError):
     :mod:`lms.programmes.messages`)."""
 
 
-def create_programme(*, code: str, name_ko: str, name_en: str, description_ko: str = "",
-                     description_en: str = "") -> Programme:
+def create_programme(
+    *, code: str, name_ko: str, name_en: str, description_ko: str = "", description_en: str = ""
+) -> Programme:
     """Create a programme; codes are unique (case-insensitive)."""
     code = code.strip().upper()
     if db.session.scalar(select(Programme.id).where(func.upper(Programme.code) == code)):
         raise ProgrammeError("duplicate_code")
-    programme = Programme(code=code, name_ko=name_ko.strip(), name_en=name_en.strip(),
-                          description_ko=description_ko, description_en=description_en)
+    programme = Programme(
+        code=code,
+        name_ko=name_ko.strip(),
+        name_en=name_en.strip(),
+        description_ko=description_ko,
+        description_en=description_en,
+    )
     db.session.add(programme)
     db.session.flush()
     log.info("programme %s created", programme.code)
@@ -47,10 +54,13 @@ def create_cohort(programme: Programme, *, code: str, name: str, start_date: dat
     if end_date < start_date:
         raise ProgrammeError("dates_reversed")
     code = code.strip()
-    if db.session.scalar(select(Cohort.id).where(Cohort.programme_id == programme.id,
-                                                 func.lower(Cohort.code) == code.lower())):
+    if db.session.scalar(
+        select(Cohort.id).where(Cohort.programme_id == programme.id, func.lower(Cohort.code) == code.lower())
+    ):
         raise ProgrammeError("duplicate_code")
-    cohort = Cohort(programme=programme, code=code, name=name.strip(), start_date=start_date, end_date=end_date)
+    cohort = Cohort(
+        programme=programme, code=code, name=name.strip(), start_date=start_date, end_date=end_date
+    )
     db.session.add(cohort)
     db.session.flush()
     log.info("cohort %s/%s created", programme.code, cohort.code)
@@ -87,8 +97,9 @@ def enrol_trainee(cohort: Cohort, user: User) -> Enrolment:
     """Enrol a trainee (idempotent: an existing enrolment is reactivated, not duplicated)."""
     if user.role is not Role.TRAINEE:
         raise ProgrammeError("not_trainee")
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id,
-                                                          Enrolment.user_id == user.id))
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.cohort_id == cohort.id, Enrolment.user_id == user.id)
+    )
     if enrolment is None:
         enrolment = Enrolment(cohort=cohort, user=user)
         db.session.add(enrolment)
@@ -106,17 +117,27 @@ def withdraw_enrolment(enrolment: Enrolment) -> None:
 
 
 def cohorts_taught_by(user: User) -> list[Cohort]:
-    return list(db.session.scalars(
-        select(Cohort).join(CohortInstructor).where(CohortInstructor.user_id == user.id)
-        .order_by(Cohort.start_date.desc())))
+    return list(
+        db.session.scalars(
+            select(Cohort)
+            .join(CohortInstructor)
+            .where(CohortInstructor.user_id == user.id)
+            .order_by(Cohort.start_date.desc())
+        )
+    )
 
 
 def teaches_trainee(instructor: User, trainee: User) -> bool:
     """Whether ``instructor`` is assigned to a cohort ``trainee`` is enrolled in."""
-    return db.session.scalar(
-        select(func.count()).select_from(Enrolment)
-        .join(CohortInstructor, CohortInstructor.cohort_id == Enrolment.cohort_id)
-        .where(CohortInstructor.user_id == instructor.id, Enrolment.user_id == trainee.id)) > 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Enrolment)
+            .join(CohortInstructor, CohortInstructor.cohort_id == Enrolment.cohort_id)
+            .where(CohortInstructor.user_id == instructor.id, Enrolment.user_id == trainee.id)
+        )
+        > 0
+    )
 
 
 def cohort_sizes(cohort_ids: list[int]) -> dict[int, int]:
@@ -124,7 +145,8 @@ def cohort_sizes(cohort_ids: list[int]) -> dict[int, int]:
     if not cohort_ids:
         return {}
     rows = db.session.execute(
-        select(Enrolment.cohort_id, func.count()).where(Enrolment.cohort_id.in_(cohort_ids),
-                                                        Enrolment.status == EnrolmentStatus.ACTIVE)
-        .group_by(Enrolment.cohort_id))
+        select(Enrolment.cohort_id, func.count())
+        .where(Enrolment.cohort_id.in_(cohort_ids), Enrolment.status == EnrolmentStatus.ACTIVE)
+        .group_by(Enrolment.cohort_id)
+    )
     return {cid: n for cid, n in rows}

@@ -1,4 +1,5 @@
 """Programme and cohort screens: admins manage, assigned instructors and liaisons read."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -29,16 +30,36 @@ def list_programmes():
     """The programmes (a handful), then their cohorts a page at a time, newest first (one programme's with
     ``?programme_id=``)."""
     programmes = db.session.scalars(select(Programme).order_by(Programme.code)).all()
-    counts = dict(db.session.execute(select(Cohort.programme_id, func.count()).group_by(Cohort.programme_id)).all())
+    counts = dict(
+        db.session.execute(select(Cohort.programme_id, func.count()).group_by(Cohort.programme_id)).all()
+    )
     wanted = request.args.get("programme_id", type=int)
-    stmt = select(Cohort).options(joinedload(Cohort.programme)).order_by(Cohort.start_date.desc(), Cohort.id.desc())
+    stmt = (
+        select(Cohort)
+        .options(joinedload(Cohort.programme))
+        .order_by(Cohort.start_date.desc(), Cohort.id.desc())
+    )
     if wanted:
         stmt = stmt.where(Cohort.programme_id == wanted)
     page = paginate(stmt)
-    taught = set(db.session.scalars(select(CohortInstructor.cohort_id).where(
-        CohortInstructor.user_id == current_user.id))) if current_user.role is Role.INSTRUCTOR else None
-    return render_template("lms/programmes/list.html", programmes=programmes, counts=counts, page=page,
-                           sizes=services.cohort_sizes([c.id for c in page.items]), taught=taught, wanted=wanted)
+    taught = (
+        set(
+            db.session.scalars(
+                select(CohortInstructor.cohort_id).where(CohortInstructor.user_id == current_user.id)
+            )
+        )
+        if current_user.role is Role.INSTRUCTOR
+        else None
+    )
+    return render_template(
+        "lms/programmes/list.html",
+        programmes=programmes,
+        counts=counts,
+        page=page,
+        sizes=services.cohort_sizes([c.id for c in page.items]),
+        taught=taught,
+        wanted=wanted,
+    )
 
 
 @bp.route("/admin/programmes/new", methods=["GET", "POST"])
@@ -50,7 +71,9 @@ def edit_programme(programme_id: int | None = None):
     if programme:
         form.code.render_kw = {"readonly": True}
     if form.validate_on_submit():
-        fields = {k: getattr(form, k).data for k in ("name_ko", "name_en", "description_ko", "description_en")}
+        fields = {
+            k: getattr(form, k).data for k in ("name_ko", "name_en", "description_ko", "description_en")
+        }
         try:
             if programme:
                 services.update_programme(programme, **fields)
@@ -92,15 +115,26 @@ def edit_cohort(programme_id: int | None = None, cohort_id: int | None = None):
 @role_required(*READERS)
 def cohort(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
-    enrolments = paginate(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
-                          .options(selectinload(Enrolment.user)).order_by(Enrolment.enrolled_at, Enrolment.id))
+    enrolments = paginate(
+        select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id)
+        .options(selectinload(Enrolment.user))
+        .order_by(Enrolment.enrolled_at, Enrolment.id)
+    )
     forms, find = {}, request.args.get("find", "")[:100]
     if current_user.role is Role.ADMIN:
         forms = {"instructor": PersonForm(prefix="instructor"), "trainee": PersonForm(prefix="trainee")}
         forms["instructor"].user_id.choices = _people(Role.INSTRUCTOR, cohort.id, find)
         forms["trainee"].user_id.choices = _people(Role.TRAINEE, cohort.id, find)
-    return render_template("lms/programmes/cohort.html", cohort=cohort, enrolments=enrolments, forms=forms,
-                           action=ActionForm(), find=find, people_limit=PEOPLE_LIMIT)
+    return render_template(
+        "lms/programmes/cohort.html",
+        cohort=cohort,
+        enrolments=enrolments,
+        forms=forms,
+        action=ActionForm(),
+        find=find,
+        people_limit=PEOPLE_LIMIT,
+    )
 
 
 #: At most this many people in a picker; past it, the admin narrows the list with a search (50,000 trainees
@@ -108,16 +142,22 @@ def cohort(cohort_id: int):
 PEOPLE_LIMIT = 200
 
 
-def _people(role: Role, cohort_id: int | None, find: str = "", only: int | None = None) -> list[tuple[int, str]]:
-    """Active users of *role* not yet in the cohort (matching *find*), or just user *only* when a form is posted."""
+def _people(
+    role: Role, cohort_id: int | None, find: str = "", only: int | None = None
+) -> list[tuple[int, str]]:
+    """Active users of *role* not yet in the cohort (matching *find*), or just user *only* when a form is
+    posted."""
     stmt = select(User.id, User.name, User.email).where(User.role == role, User.active.is_(True))
     if only is not None:
         stmt = stmt.where(User.id == only)
     if cohort_id is not None:
-        taken = (select(CohortInstructor.user_id).where(CohortInstructor.cohort_id == cohort_id)
-                 if role is Role.INSTRUCTOR else
-                 select(Enrolment.user_id).where(Enrolment.cohort_id == cohort_id,
-                                                 Enrolment.status != EnrolmentStatus.WITHDRAWN))
+        taken = (
+            select(CohortInstructor.user_id).where(CohortInstructor.cohort_id == cohort_id)
+            if role is Role.INSTRUCTOR
+            else select(Enrolment.user_id).where(
+                Enrolment.cohort_id == cohort_id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+            )
+        )
         stmt = stmt.where(User.id.not_in(taken))
     if find.strip():
         like = f"%{find.strip().lower()}%"
@@ -131,8 +171,11 @@ def _people(role: Role, cohort_id: int | None, find: str = "", only: int | None 
 def add_person(cohort_id: int, kind: str):
     cohort = get_cohort_or_404(cohort_id, current_user)
     form = PersonForm(prefix=kind)
-    form.user_id.choices = _people(Role.INSTRUCTOR if kind == "instructor" else Role.TRAINEE, None,
-                                   only=request.form.get(f"{kind}-user_id", type=int) or 0)
+    form.user_id.choices = _people(
+        Role.INSTRUCTOR if kind == "instructor" else Role.TRAINEE,
+        None,
+        only=request.form.get(f"{kind}-user_id", type=int) or 0,
+    )
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data)
         try:

@@ -1,4 +1,5 @@
 """API: the current user, and user management for administrators."""
+
 from __future__ import annotations
 
 from flask import g
@@ -45,9 +46,14 @@ class Users(MethodView):
         """Create a user and send the invitation (administrators)."""
         _require_admin()
         try:
-            user = services.create_user(email=data["email"], name=data["name"], role=data["role"],
-                                        created_by=g.api_user, locale=data.get("locale"),
-                                        organisation=data.get("organisation"))
+            user = services.create_user(
+                email=data["email"],
+                name=data["name"],
+                role=data["role"],
+                created_by=g.api_user,
+                locale=data.get("locale"),
+                organisation=data.get("organisation"),
+            )
         except services.DuplicateEmail:
             abort(409, message=_("Another account already uses this e-mail address."))
         return user

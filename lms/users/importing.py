@@ -4,6 +4,7 @@ Columns, in any order, with English or Korean headers:
 ``name/이름, email/이메일, programme/과정, cohort/기수, language/언어``.
 UTF-8 with or without a byte-order mark (Excel adds one).
 """
+
 from __future__ import annotations
 
 import csv
@@ -13,11 +14,20 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 
 HEADERS = {
-    "name": "name", "이름": "name", "성명": "name",
-    "email": "email", "e-mail": "email", "이메일": "email",
-    "programme": "programme", "program": "programme", "과정": "programme",
-    "cohort": "cohort", "기수": "cohort",
-    "language": "language", "preferred language": "language", "언어": "language",
+    "name": "name",
+    "이름": "name",
+    "성명": "name",
+    "email": "email",
+    "e-mail": "email",
+    "이메일": "email",
+    "programme": "programme",
+    "program": "programme",
+    "과정": "programme",
+    "cohort": "cohort",
+    "기수": "cohort",
+    "language": "language",
+    "preferred language": "language",
+    "언어": "language",
 }
 REQUIRED = ("name", "email", "programme", "cohort")
 LANGUAGES = {"": None, "ko": "ko", "korean": "ko", "한국어": "ko", "en": "en", "english": "en", "영어": "en"}
@@ -83,8 +93,16 @@ def parse_trainee_csv(data: bytes) -> Parsed:
         if out_errors:
             out.errors.extend(out_errors)
             continue
-        out.rows.append(Row(line, rec["name"], rec["email"], rec["programme"], rec["cohort"],
-                            LANGUAGES[rec.get("language", "").lower()]))
+        out.rows.append(
+            Row(
+                line,
+                rec["name"],
+                rec["email"],
+                rec["programme"],
+                rec["cohort"],
+                LANGUAGES[rec.get("language", "").lower()],
+            )
+        )
     if not out.rows and not out.errors:
         out.errors.append(RowError(0, "empty"))
     return out

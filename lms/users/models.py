@@ -1,4 +1,5 @@
 """The user account and its profile."""
+
 from __future__ import annotations
 
 import enum
@@ -33,8 +34,11 @@ class KoreanTest(str, enum.Enum):
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("korean_level IS NULL OR (korean_level >= 0 AND korean_level <= 6)", name="korean_level"),
-        # The admins' user list pages newest first, with or without a role (50,000 trainees at national scale).
+        CheckConstraint(
+            "korean_level IS NULL OR (korean_level >= 0 AND korean_level <= 6)", name="korean_level"
+        ),
+        # The admins' user list pages newest first, with or without a role (50,000 trainees at national
+        # scale).
         Index("ix_users_created_at_id", "created_at", "id"),
         Index("ix_users_role_created_at_id", "role", "created_at", "id"),
     )
@@ -51,8 +55,7 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
     organisation: Mapped[str | None] = mapped_column(String(160))
     nationality: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
-    korean_test: Mapped[KoreanTest | None] = mapped_column(
-        str_enum(KoreanTest, 10))
+    korean_test: Mapped[KoreanTest | None] = mapped_column(str_enum(KoreanTest, 10))
     korean_level: Mapped[int | None] = mapped_column(Integer)
     #: The trainee's own choice to show these beyond staff (employers, portfolio readers).
     share_nationality: Mapped[bool] = mapped_column(Boolean, default=False)

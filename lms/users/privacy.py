@@ -3,6 +3,7 @@
 The core knows only its own tables; plugins add theirs by answering
 :data:`lms.signals.personal_data_requested` and :data:`lms.signals.user_anonymised`.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,8 @@ from lms.users.models import User
 
 log = logging.getLogger(__name__)
 
-#: Where anonymised accounts' addresses point: the ``.invalid`` top-level domain never receives mail (RFC 2606).
+#: Where anonymised accounts' addresses point: the ``.invalid`` top-level domain never receives mail (RFC
+#: 2606).
 ANONYMISED_DOMAIN = "anonymised.invalid"
 #: Columns that are secrets or their hashes: never part of a download.
 SECRET_COLUMNS = re.compile(r"(hash|password|secret)", re.IGNORECASE)
@@ -60,16 +62,26 @@ def jsonable(value):
 
 def core_data(user: User) -> dict:
     """What the core stores about *user*: the account, enrolments, sessions, API tokens, notifications."""
-    def rows(model, order):
-        return [row_dict(r, skip=("user_id",)) for r in db.session.scalars(
-            select(model).where(model.user_id == user.id).order_by(order))]
 
-    enrolments = [{**row_dict(e, skip=("user_id",)), "programme": e.cohort.programme.code,
-                   "cohort": e.cohort.code} for e in db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.enrolled_at))]
-    return {"account": row_dict(user), "enrolments": enrolments,
-            "sessions": rows(UserSession, UserSession.created_at), "api_tokens": rows(ApiToken, ApiToken.created_at),
-            "notifications": rows(Notification, Notification.created_at)}
+    def rows(model, order):
+        return [
+            row_dict(r, skip=("user_id",))
+            for r in db.session.scalars(select(model).where(model.user_id == user.id).order_by(order))
+        ]
+
+    enrolments = [
+        {**row_dict(e, skip=("user_id",)), "programme": e.cohort.programme.code, "cohort": e.cohort.code}
+        for e in db.session.scalars(
+            select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.enrolled_at)
+        )
+    ]
+    return {
+        "account": row_dict(user),
+        "enrolments": enrolments,
+        "sessions": rows(UserSession, UserSession.created_at),
+        "api_tokens": rows(ApiToken, ApiToken.created_at),
+        "notifications": rows(Notification, Notification.created_at),
+    }
 
 
 def personal_data(user: User) -> tuple[dict, list[tuple[str, str]]]:
@@ -111,8 +123,11 @@ def anonymise_user(user: User, by: User) -> None:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id).values(name="—"))
     # The outbox holds invitations and notices with the name, address and set-password links.
     forget_recipient(user.email)

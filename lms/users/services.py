@@ -1,4 +1,5 @@
 """Account services: create and invite, disable, profile, trainee CSV import."""
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,16 @@ class DuplicateEmail(ValueError):
     """Another account already uses this e-mail address."""
 
 
-def create_user(*, email: str, name: str, role: Role, created_by: User | None, locale: str | None = None,
-                organisation: str | None = None, invite: bool = True) -> User:
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    created_by: User | None,
+    locale: str | None = None,
+    organisation: str | None = None,
+    invite: bool = True,
+) -> User:
     """Create an account and, unless ``invite`` is false, mail a set-password link.
 
     :raises DuplicateEmail: when the address is taken.
@@ -55,8 +64,11 @@ def disable_user(user: User, disabled_by: User | None) -> None:
 
     user.active = False
     end_all_sessions(user)
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     db.session.flush()
     log.info("user %s disabled by %s", user.id, disabled_by.id if disabled_by else "cli")
     signals.user_disabled.send(user, disabled_by=disabled_by)
@@ -69,8 +81,17 @@ def enable_user(user: User) -> None:
 
 def update_profile(user: User, **fields) -> None:
     """Update the profile fields a user may change themselves."""
-    allowed = {"name", "locale", "timezone", "nationality", "korean_test", "korean_level",
-               "share_nationality", "share_korean", "organisation"}
+    allowed = {
+        "name",
+        "locale",
+        "timezone",
+        "nationality",
+        "korean_test",
+        "korean_level",
+        "share_nationality",
+        "share_korean",
+        "organisation",
+    }
     for key, value in fields.items():
         if key not in allowed:
             raise KeyError(key)
@@ -114,14 +135,18 @@ def import_trainees(data: bytes, created_by: User | None) -> ImportResult:
         programmes.setdefault(p.name_ko.lower(), p)
         programmes.setdefault(p.name_en.lower(), p)
     emails = [r.email for r in parsed.rows]
-    existing = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    existing = (
+        {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
+    )
     plan = []
     for row in parsed.rows:
         programme = programmes.get(row.programme.lower())
         if programme is None:
             result.errors.append(RowError(row.line, "unknown_programme", row.programme))
             continue
-        cohort = next((c for c in programme.cohorts if row.cohort.lower() in (c.code.lower(), c.name.lower())), None)
+        cohort = next(
+            (c for c in programme.cohorts if row.cohort.lower() in (c.code.lower(), c.name.lower())), None
+        )
         if cohort is None:
             result.errors.append(RowError(row.line, "unknown_cohort", row.cohort))
             continue
@@ -136,8 +161,9 @@ def import_trainees(data: bytes, created_by: User | None) -> ImportResult:
     # One transaction, committed by the caller: a failure part-way leaves nothing behind.
     for row, cohort, user in plan:
         if user is None:
-            user = create_user(email=row.email, name=row.name, role=Role.TRAINEE, created_by=created_by,
-                               locale=row.language)
+            user = create_user(
+                email=row.email, name=row.name, role=Role.TRAINEE, created_by=created_by, locale=row.language
+            )
             result.created.append(user)
         else:
             result.enrolled.append(user)
@@ -147,5 +173,11 @@ def import_trainees(data: bytes, created_by: User | None) -> ImportResult:
 
 
 def trainee_cohorts(user: User) -> list[Cohort]:
-    return list(db.session.scalars(select(Cohort).join(Enrolment).where(Enrolment.user_id == user.id)
-                                   .order_by(Cohort.start_date.desc())))
+    return list(
+        db.session.scalars(
+            select(Cohort)
+            .join(Enrolment)
+            .where(Enrolment.user_id == user.id)
+            .order_by(Cohort.start_date.desc())
+        )
+    )

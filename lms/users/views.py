@@ -1,4 +1,5 @@
 """Account pages (own profile, sessions, API tokens) and the admins' user screens."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
@@ -62,17 +63,26 @@ def profile():
     if form.validate_on_submit():
         fields = dict(name=form.name.data, locale=form.locale.data or None, timezone=form.timezone.data)
         if user.role is Role.TRAINEE:
-            fields.update(nationality=form.nationality.data or None,
-                          korean_test=KoreanTest(form.korean_test.data) if form.korean_test.data else None,
-                          korean_level=form.korean_level.data if form.korean_test.data else None,
-                          share_nationality=form.share_nationality.data, share_korean=form.share_korean.data)
+            fields.update(
+                nationality=form.nationality.data or None,
+                korean_test=KoreanTest(form.korean_test.data) if form.korean_test.data else None,
+                korean_level=form.korean_level.data if form.korean_test.data else None,
+                share_nationality=form.share_nationality.data,
+                share_korean=form.share_korean.data,
+            )
         services.update_profile(user, **fields)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("users.profile"))
-    sessions = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)
-                                  .order_by(UserSession.last_seen_at.desc())).all()
-    return render_template("lms/users/profile.html", form=form, sessions=sessions,
-                           current_hash=hash_token(session.get("sid", "")), action=ActionForm())
+    sessions = db.session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.last_seen_at.desc())
+    ).all()
+    return render_template(
+        "lms/users/profile.html",
+        form=form,
+        sessions=sessions,
+        current_hash=hash_token(session.get("sid", "")),
+        action=ActionForm(),
+    )
 
 
 @bp.route("/account/sessions/end-others", methods=["POST"])
@@ -80,8 +90,9 @@ def profile():
 def end_other_sessions():
     if ActionForm().validate_on_submit():
         mine = hash_token(session.get("sid", ""))
-        for us in db.session.scalars(select(UserSession).where(UserSession.user_id == current_user.id,
-                                                               UserSession.token_hash != mine)):
+        for us in db.session.scalars(
+            select(UserSession).where(UserSession.user_id == current_user.id, UserSession.token_hash != mine)
+        ):
             db.session.delete(us)
         flash(_("You are signed out on all other devices."), "success")
     return redirect(url_for("users.profile"))
@@ -93,11 +104,17 @@ def api_tokens():
     form = ApiTokenForm()
     new_raw = None
     if form.validate_on_submit():
-        _token, new_raw = token_services.create_token(current_user, form.name.data, form.scope.data,
-                                                      form.expires_days.data or None)
+        _token, new_raw = token_services.create_token(
+            current_user, form.name.data, form.scope.data, form.expires_days.data or None
+        )
         form = ApiTokenForm(formdata=None)
-    return render_template("lms/users/tokens.html", form=form, new_raw=new_raw,
-                           tokens=token_services.tokens_of(current_user), action=ActionForm())
+    return render_template(
+        "lms/users/tokens.html",
+        form=form,
+        new_raw=new_raw,
+        tokens=token_services.tokens_of(current_user),
+        action=ActionForm(),
+    )
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
@@ -128,8 +145,11 @@ def personal_data():
 def person(user_id: int):
     user = get_user_or_404(user_id)
     viewer = current_user
-    full = (viewer.id == user.id or viewer.role in (Role.ADMIN, Role.LIAISON)
-            or (viewer.role is Role.INSTRUCTOR and teaches_trainee(viewer, user)))
+    full = (
+        viewer.id == user.id
+        or viewer.role in (Role.ADMIN, Role.LIAISON)
+        or (viewer.role is Role.INSTRUCTOR and teaches_trainee(viewer, user))
+    )
     if not full:
         abort(404)  # 404, not 403: do not confirm that the account exists
     return render_template("lms/users/person.html", person=user, cohorts=services.trainee_cohorts(user))
@@ -151,13 +171,20 @@ def admin_new_user():
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(email=form.email.data, name=form.name.data, role=Role(form.role.data),
-                                        created_by=current_user, locale=form.locale.data or None,
-                                        organisation=form.organisation.data)
+            user = services.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                role=Role(form.role.data),
+                created_by=current_user,
+                locale=form.locale.data or None,
+                organisation=form.organisation.data,
+            )
         except services.DuplicateEmail:
             form.email.errors.append(_("Another account already uses this e-mail address."))
         else:
-            flash(_("%(name)s's account is created and an invitation is on its way.", name=user.name), "success")
+            flash(
+                _("%(name)s's account is created and an invitation is on its way.", name=user.name), "success"
+            )
             return redirect(url_for("users.admin_user", user_id=user.id))
     return render_template("lms/users/admin_new.html", form=form)
 
@@ -166,8 +193,13 @@ def admin_new_user():
 @role_required(Role.ADMIN)
 def admin_user(user_id: int):
     user = get_user_or_404(user_id)
-    return render_template("lms/users/admin_detail.html", person=user, cohorts=services.trainee_cohorts(user),
-                           action=ActionForm(), anonymised=privacy.is_anonymised(user))
+    return render_template(
+        "lms/users/admin_detail.html",
+        person=user,
+        cohorts=services.trainee_cohorts(user),
+        action=ActionForm(),
+        anonymised=privacy.is_anonymised(user),
+    )
 
 
 @bp.route("/admin/users/<int:user_id>/<any(disable, enable, invite):op>", methods=["POST"])
@@ -209,8 +241,13 @@ def admin_anonymise(user_id: int):
         flash(_("This account is already anonymised."), "info")
     else:
         privacy.anonymise_user(user, current_user)
-        flash(_("The account is anonymised: name, e-mail, profile and files are removed; grades are kept "
-                "for statistics."), "success")
+        flash(
+            _(
+                "The account is anonymised: name, e-mail, profile and files are removed; grades are kept "
+                "for statistics."
+            ),
+            "success",
+        )
     return redirect(url_for("users.admin_user", user_id=user.id))
 
 
@@ -222,8 +259,14 @@ def admin_import():
     if form.validate_on_submit():
         result = services.import_trainees(form.file.data.read(), current_user)
         if result.ok:  # a refused file wrote nothing (all rows or none), so the edge has nothing to undo
-            flash(_("Imported: %(created)d new trainees invited, %(enrolled)d existing trainees enrolled.",
-                    created=len(result.created), enrolled=len(result.enrolled)), "success")
+            flash(
+                _(
+                    "Imported: %(created)d new trainees invited, %(enrolled)d existing trainees enrolled.",
+                    created=len(result.created),
+                    enrolled=len(result.enrolled),
+                ),
+                "success",
+            )
     return render_template("lms/users/admin_import.html", form=form, result=result, messages=IMPORT_MESSAGES)
 
 

@@ -5,13 +5,10 @@ Revises: 6a0f1c2d3e4f
 Create Date: 2026-11-26 03:30:00
 
 """
-from alembic import op
-import sqlalchemy as sa
-
 
 # revision identifiers, used by Alembic.
-revision = '6b0f1c2d3e4f'
-down_revision = '6a0f1c2d3e4f'
+revision = "6b0f1c2d3e4f"
+down_revision = "6a0f1c2d3e4f"
 branch_labels = None
 depends_on = None
 

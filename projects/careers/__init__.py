@@ -1,4 +1,5 @@
 """Careers: employers the liaison approves, their search, brokered interests and placement figures."""
+
 from __future__ import annotations
 
 

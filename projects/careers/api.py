@@ -5,6 +5,7 @@ employer's token works here only once the liaison has approved the employer (the
 refusal of a service (:class:`~projects.careers.services.CareersError`) reaches the app's one error handler:
 403 for ``not_allowed``, else 422, with the sentence as the message.
 """
+
 from __future__ import annotations
 
 from flask import g
@@ -20,8 +21,12 @@ from projects.careers import services as careers
 from projects.careers.loaders import get_employer_or_404, get_interest_or_404, get_searchable_trainee_or_404
 from projects.careers.models import EmployerStatus
 
-blp = api_blueprint("careers_api", __name__, "/careers",
-                    description="Employers, employer search, brokered interests and placement figures.")
+blp = api_blueprint(
+    "careers_api",
+    __name__,
+    "/careers",
+    description="Employers, employer search, brokered interests and placement figures.",
+)
 
 
 class EmployerSchema(Schema):
@@ -223,12 +228,18 @@ class Search(MethodView):
         """Trainees visible to employers, filtered (approved employers, liaisons and admins)."""
         _approved_or_broker()
         filters = career_search.SearchFilters(
-            programme_id=args["programme_id"], cohort_id=args["cohort_id"],
-            completed_from=args["completed_from"], completed_to=args["completed_to"],
-            competencies=args["competency"], skills=args["skill"], min_korean_level=args["min_korean_level"],
-            region=args["region"])
-        return career_search.search_trainees(g.api_user, filters, page=args["page"],
-                                             per_page=args["page_size"])
+            programme_id=args["programme_id"],
+            cohort_id=args["cohort_id"],
+            completed_from=args["completed_from"],
+            completed_to=args["completed_to"],
+            competencies=args["competency"],
+            skills=args["skill"],
+            min_korean_level=args["min_korean_level"],
+            region=args["region"],
+        )
+        return career_search.search_trainees(
+            g.api_user, filters, page=args["page"], per_page=args["page_size"]
+        )
 
 
 @blp.route("/interests")

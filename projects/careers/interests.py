@@ -3,6 +3,7 @@
 Every step is an :class:`~projects.careers.models.InterestEvent`; the trainee sees an interest only once the
 liaison forwarded it, and each note is read only by those it is addressed to (:data:`NOTE_AUDIENCE`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,17 @@ log = logging.getLogger(__name__)
 HIDDEN_FROM_TRAINEE = (InterestStatus.SUBMITTED, InterestStatus.DECLINED_BY_LIAISON)
 S = InterestStatus
 #: Board columns, in the order an interest moves through them.
-BOARD_COLUMNS = (S.SUBMITTED, S.FORWARDED, S.ACCEPTED, S.INTERVIEW, S.HIRED, S.NOT_HIRED, S.DECLINED,
-                 S.DECLINED_BY_LIAISON, S.WITHDRAWN)
+BOARD_COLUMNS = (
+    S.SUBMITTED,
+    S.FORWARDED,
+    S.ACCEPTED,
+    S.INTERVIEW,
+    S.HIRED,
+    S.NOT_HIRED,
+    S.DECLINED,
+    S.DECLINED_BY_LIAISON,
+    S.WITHDRAWN,
+)
 #: action -> (statuses it starts from, status it leads to, who may take it: "liaison", "trainee" or
 #: "employer").
 ACTIONS = {
@@ -46,10 +56,15 @@ NOTE_REQUIRED = {"screen_out"}
 #: the trainee's answer go to both sides; the liaison's note on forwarding is for the trainee and the
 #: screening reason for the employer; outcome notes are the liaison's own record.
 NOTE_AUDIENCE = {
-    S.SUBMITTED: {"employer", "trainee"}, S.FORWARDED: {"trainee"}, S.DECLINED_BY_LIAISON: {"employer"},
-    S.ACCEPTED: {"employer", "trainee"}, S.DECLINED: {"employer", "trainee"},
+    S.SUBMITTED: {"employer", "trainee"},
+    S.FORWARDED: {"trainee"},
+    S.DECLINED_BY_LIAISON: {"employer"},
+    S.ACCEPTED: {"employer", "trainee"},
+    S.DECLINED: {"employer", "trainee"},
     S.WITHDRAWN: {"employer", "trainee"},
-    S.INTERVIEW: set(), S.HIRED: set(), S.NOT_HIRED: set(),
+    S.INTERVIEW: set(),
+    S.HIRED: set(),
+    S.NOT_HIRED: set(),
 }
 OUTCOME_ACTIONS = ("interview", "hired", "not_hired")
 
@@ -71,18 +86,37 @@ def express_interest(employer_user: User, trainee: User, role_title: str, messag
         raise CareersError("role_missing")
     employer = employer_of(employer_user)
     open_statuses = (S.SUBMITTED, S.FORWARDED, S.ACCEPTED, S.INTERVIEW)
-    if db.session.scalar(select(exists().where(Interest.employer_id == employer.id, Interest.trainee_id ==
-                                               trainee.id, Interest.status.in_(open_statuses)))):
+    if db.session.scalar(
+        select(
+            exists().where(
+                Interest.employer_id == employer.id,
+                Interest.trainee_id == trainee.id,
+                Interest.status.in_(open_statuses),
+            )
+        )
+    ):
         raise CareersError("duplicate")
-    interest = Interest(employer_id=employer.id, trainee_id=trainee.id, role_title=role_title[:160],
-                        message=message, status=S.SUBMITTED)
+    interest = Interest(
+        employer_id=employer.id,
+        trainee_id=trainee.id,
+        role_title=role_title[:160],
+        message=message,
+        status=S.SUBMITTED,
+    )
     db.session.add(interest)
     _event(interest, S.SUBMITTED, employer_user, message)
     db.session.flush()
     url = url_for("careers.interest", interest_id=interest.id)
     for liaison in brokers(Role.LIAISON) or brokers(Role.ADMIN):
-        notify(liaison, lambda: _("%(company)s is interested in a trainee for “%(role)s”: please review it.",
-                                  company=employer.company, role=interest.role_title), url)
+        notify(
+            liaison,
+            lambda: _(
+                "%(company)s is interested in a trainee for “%(role)s”: please review it.",
+                company=employer.company,
+                role=interest.role_title,
+            ),
+            url,
+        )
     log.info("interest %s: employer %s in trainee %s", interest.id, employer.id, trainee.id)
     return interest
 
@@ -129,8 +163,11 @@ def liaison_note_for(kind: str | None, interest: Interest) -> str:
 
 def history_for(kind: str | None, interest: Interest) -> list[HistoryEntry]:
     """The steps of *interest* a reader of *kind* sees: a trainee sees none from before forwarding."""
-    return [HistoryEntry(e.status, e.at, e.by_id, note_for(kind, e.status, e.note or ""))
-            for e in interest.events if kind != "trainee" or e.status not in HIDDEN_FROM_TRAINEE]
+    return [
+        HistoryEntry(e.status, e.at, e.by_id, note_for(kind, e.status, e.note or ""))
+        for e in interest.events
+        if kind != "trainee" or e.status not in HIDDEN_FROM_TRAINEE
+    ]
 
 
 def can_view_interest(user: User, interest: Interest) -> bool:
@@ -140,8 +177,11 @@ def can_view_interest(user: User, interest: Interest) -> bool:
 def actions_for(user: User, interest: Interest) -> list[str]:
     """The actions *user* may take on *interest* now."""
     kind = actor_kind(user, interest)
-    return [name for name, (sources, _target, who) in ACTIONS.items()
-            if who == kind and interest.status in sources]
+    return [
+        name
+        for name, (sources, _target, who) in ACTIONS.items()
+        if who == kind and interest.status in sources
+    ]
 
 
 def move_interest(interest: Interest, action: str, by: User, note: str = "") -> Interest:
@@ -179,43 +219,90 @@ def _notify_step(interest: Interest, action: str) -> None:
     employer_user, trainee = interest.employer.user, interest.trainee
     liaisons = brokers(Role.LIAISON) or brokers(Role.ADMIN)
     if action == "forward":
-        notify(trainee, lambda: _("%(company)s is interested in you for “%(role)s”. Accept or decline.",
-                                  company=company, role=role), url)
-        notify(employer_user, lambda: _("Your interest for “%(role)s” was passed on to the trainee.",
-                                        role=role), url)
+        notify(
+            trainee,
+            lambda: _(
+                "%(company)s is interested in you for “%(role)s”. Accept or decline.",
+                company=company,
+                role=role,
+            ),
+            url,
+        )
+        notify(
+            employer_user,
+            lambda: _("Your interest for “%(role)s” was passed on to the trainee.", role=role),
+            url,
+        )
     elif action == "screen_out":
-        notify(employer_user, lambda: _(
-            "The Chamber of Commerce did not pass on your interest for “%(role)s”: %(reason)s", role=role,
-            reason=interest.liaison_note), url)
+        notify(
+            employer_user,
+            lambda: _(
+                "The Chamber of Commerce did not pass on your interest for “%(role)s”: %(reason)s",
+                role=role,
+                reason=interest.liaison_note,
+            ),
+            url,
+        )
     elif action in ("accept", "decline"):
         if action == "accept":
-            notify(employer_user, lambda: _("A trainee accepted your interest for “%(role)s”: their contact "
-                                            "details are on the interest page.", role=role), url)
+            notify(
+                employer_user,
+                lambda: _(
+                    "A trainee accepted your interest for “%(role)s”: their contact "
+                    "details are on the interest page.",
+                    role=role,
+                ),
+                url,
+            )
         else:
-            notify(employer_user, lambda: _("The trainee declined your interest for “%(role)s”.", role=role),
-                   url)
+            notify(
+                employer_user, lambda: _("The trainee declined your interest for “%(role)s”.", role=role), url
+            )
         for liaison in liaisons:
-            notify(liaison, (lambda: _("%(name)s accepted the interest of %(company)s.", name=trainee.name,
-                                       company=company)) if action == "accept" else
-                   (lambda: _("%(name)s declined the interest of %(company)s.", name=trainee.name,
-                              company=company)),
-                   url, email=False)
+            notify(
+                liaison,
+                (
+                    lambda: _(
+                        "%(name)s accepted the interest of %(company)s.", name=trainee.name, company=company
+                    )
+                )
+                if action == "accept"
+                else (
+                    lambda: _(
+                        "%(name)s declined the interest of %(company)s.", name=trainee.name, company=company
+                    )
+                ),
+                url,
+                email=False,
+            )
     elif action in OUTCOME_ACTIONS:
-        labels = {"interview": lambda: _("Interview arranged: %(company)s, “%(role)s”.", company=company,
-                                         role=role),
-                  "hired": lambda: _("Hired: %(company)s, “%(role)s”. Congratulations!", company=company,
-                                     role=role),
-                  "not_hired": lambda: _("Not hired this time: %(company)s, “%(role)s”.", company=company,
-                                         role=role)}
+        labels = {
+            "interview": lambda: _(
+                "Interview arranged: %(company)s, “%(role)s”.", company=company, role=role
+            ),
+            "hired": lambda: _(
+                "Hired: %(company)s, “%(role)s”. Congratulations!", company=company, role=role
+            ),
+            "not_hired": lambda: _(
+                "Not hired this time: %(company)s, “%(role)s”.", company=company, role=role
+            ),
+        }
         for person in (trainee, employer_user):
             notify(person, labels[action], url)
     elif action == "withdraw":
         for liaison in liaisons:
-            notify(liaison, lambda: _("%(company)s withdrew its interest for “%(role)s”.", company=company,
-                                      role=role), url, email=False)
+            notify(
+                liaison,
+                lambda: _("%(company)s withdrew its interest for “%(role)s”.", company=company, role=role),
+                url,
+                email=False,
+            )
         if interest_visible_to_trainee(interest):
-            notify(trainee, lambda: _("%(company)s withdrew its interest for “%(role)s”.", company=company,
-                                      role=role), url)
+            notify(
+                trainee,
+                lambda: _("%(company)s withdrew its interest for “%(role)s”.", company=company, role=role),
+                url,
+            )
 
 
 def interests_for(user: User) -> list[Interest]:
@@ -225,11 +312,17 @@ def interests_for(user: User) -> list[Interest]:
         return list(db.session.scalars(query))
     employer = employer_of(user)
     if employer is not None:
-        return list(db.session.scalars(query.where(Interest.employer_id == employer.id))) \
-            if is_approved_employer(user) else []
+        return (
+            list(db.session.scalars(query.where(Interest.employer_id == employer.id)))
+            if is_approved_employer(user)
+            else []
+        )
     if user.role == Role.TRAINEE:
-        return [i for i in db.session.scalars(query.where(Interest.trainee_id == user.id))
-                if interest_visible_to_trainee(i)]
+        return [
+            i
+            for i in db.session.scalars(query.where(Interest.trainee_id == user.id))
+            if interest_visible_to_trainee(i)
+        ]
     return []
 
 

@@ -3,6 +3,7 @@
 Each answers 404 both when the row is missing and when the user has no business with it, so that nobody
 learns which ids exist.
 """
+
 from __future__ import annotations
 
 from flask import abort

@@ -1,4 +1,5 @@
 """The sentences of the careers domain's refusals (:class:`~projects.careers.services.CareersError` codes)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Employers the liaison approves, and their interest in trainees, brokered by the liaison."""
+
 from __future__ import annotations
 
 import enum
@@ -36,8 +37,9 @@ class Employer(db.Model):
     website: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[EmployerStatus] = mapped_column(str_enum(EmployerStatus, 12), default=EmployerStatus.PENDING,
-                                                   index=True)
+    status: Mapped[EmployerStatus] = mapped_column(
+        str_enum(EmployerStatus, 12), default=EmployerStatus.PENDING, index=True
+    )
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -73,12 +75,15 @@ class Interest(db.Model):
     __tablename__ = "projects_interests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    employer_id: Mapped[int] = mapped_column(ForeignKey("projects_employers.id", ondelete="CASCADE"), index=True)
+    employer_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_employers.id", ondelete="CASCADE"), index=True
+    )
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role_title: Mapped[str] = mapped_column(String(160))
     message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[InterestStatus] = mapped_column(str_enum(InterestStatus, 16), default=InterestStatus.SUBMITTED,
-                                                   index=True)
+    status: Mapped[InterestStatus] = mapped_column(
+        str_enum(InterestStatus, 16), default=InterestStatus.SUBMITTED, index=True
+    )
     #: The liaison's note to the trainee when forwarding, or reason when declining.
     liaison_note: Mapped[str] = mapped_column(Text, default="")
     trainee_note: Mapped[str] = mapped_column(Text, default="")
@@ -87,8 +92,9 @@ class Interest(db.Model):
 
     employer: Mapped[Employer] = relationship()
     trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
-    events: Mapped[list[InterestEvent]] = relationship(back_populates="interest", cascade="all, delete-orphan",
-                                                       order_by="InterestEvent.at")
+    events: Mapped[list[InterestEvent]] = relationship(
+        back_populates="interest", cascade="all, delete-orphan", order_by="InterestEvent.at"
+    )
 
 
 class InterestEvent(db.Model):
@@ -97,7 +103,9 @@ class InterestEvent(db.Model):
     __tablename__ = "projects_interest_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    interest_id: Mapped[int] = mapped_column(ForeignKey("projects_interests.id", ondelete="CASCADE"), index=True)
+    interest_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_interests.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[InterestStatus] = mapped_column(str_enum(InterestStatus, 16))
     by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")

@@ -2,6 +2,7 @@
 
 Read by liaisons and admins on the placement page, in its CSV export and through the API.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -56,36 +57,52 @@ def placement_figures() -> tuple[list[Figures], list[Figures]]:
     ``interviews``: interests that reached that step (from their events); ``hires``: members hired at
     least once; ``placed``: graduates hired at least once.
     """
-    cohorts = list(db.session.scalars(select(Cohort).join(Programme)
-                                      .order_by(Programme.code, Cohort.start_date)))
+    cohorts = list(
+        db.session.scalars(select(Cohort).join(Programme).order_by(Programme.code, Cohort.start_date))
+    )
     members: dict[int, set[int]] = {c.id: set() for c in cohorts}
-    for cohort_id, user_id in db.session.execute(select(Enrolment.cohort_id, Enrolment.user_id).where(
-            Enrolment.status != EnrolmentStatus.WITHDRAWN)):
+    for cohort_id, user_id in db.session.execute(
+        select(Enrolment.cohort_id, Enrolment.user_id).where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
+    ):
         members[cohort_id].add(user_id)
     graduates: dict[int, set[int]] = {c.id: set() for c in cohorts}
-    for cohort_id, user_id in db.session.execute(select(Completion.cohort_id, Completion.user_id).where(
-            Completion.revoked_at.is_(None))):
+    for cohort_id, user_id in db.session.execute(
+        select(Completion.cohort_id, Completion.user_id).where(Completion.revoked_at.is_(None))
+    ):
         graduates[cohort_id].add(user_id)
         members[cohort_id].add(user_id)
-    visible = set(db.session.scalars(select(Portfolio.owner_id).join(User, User.id == Portfolio.owner_id)
-                                     .where(Portfolio.visibility.in_(SEARCHABLE), User.active.is_(True))))
+    visible = set(
+        db.session.scalars(
+            select(Portfolio.owner_id)
+            .join(User, User.id == Portfolio.owner_id)
+            .where(Portfolio.visibility.in_(SEARCHABLE), User.active.is_(True))
+        )
+    )
     reached: dict[int, set[InterestStatus]] = {}
     for interest_id, status in db.session.execute(select(InterestEvent.interest_id, InterestEvent.status)):
         reached.setdefault(interest_id, set()).add(status)
-    interests = [(i.id, i.trainee_id, reached.get(i.id, set()) | {i.status})
-                 for i in db.session.scalars(select(Interest))]
+    interests = [
+        (i.id, i.trainee_id, reached.get(i.id, set()) | {i.status})
+        for i in db.session.scalars(select(Interest))
+    ]
 
     def figures(people: set[int], grads: set[int], **extra) -> Figures:
         mine = [(iid, steps) for iid, trainee_id, steps in interests if trainee_id in people]
-        hired = {trainee_id for _iid, trainee_id, steps in interests
-                 if trainee_id in people and S.HIRED in steps}
-        return Figures(graduates=len(grads), visible=len(people & visible), interests=len(mine),
-                       accepted=sum(1 for _i, steps in mine if S.ACCEPTED in steps),
-                       interviews=sum(1 for _i, steps in mine if S.INTERVIEW in steps),
-                       hires=len(hired), placed=len(hired & grads), **extra)
+        hired = {
+            trainee_id for _iid, trainee_id, steps in interests if trainee_id in people and S.HIRED in steps
+        }
+        return Figures(
+            graduates=len(grads),
+            visible=len(people & visible),
+            interests=len(mine),
+            accepted=sum(1 for _i, steps in mine if S.ACCEPTED in steps),
+            interviews=sum(1 for _i, steps in mine if S.INTERVIEW in steps),
+            hires=len(hired),
+            placed=len(hired & grads),
+            **extra,
+        )
 
-    per_cohort = [figures(members[c.id], graduates[c.id], cohort=c,
-                          programme=c.programme) for c in cohorts]
+    per_cohort = [figures(members[c.id], graduates[c.id], cohort=c, programme=c.programme) for c in cohorts]
     per_programme = []
     for programme in db.session.scalars(select(Programme).order_by(Programme.code)):
         ids = [c.id for c in cohorts if c.programme_id == programme.id]
@@ -95,8 +112,19 @@ def placement_figures() -> tuple[list[Figures], list[Figures]]:
     return per_cohort, per_programme
 
 
-CSV_COLUMNS = ("level", "programme", "cohort", "graduates", "visible_to_employers", "interests", "accepted",
-               "interviews", "hires", "placed_graduates", "placement_rate")
+CSV_COLUMNS = (
+    "level",
+    "programme",
+    "cohort",
+    "graduates",
+    "visible_to_employers",
+    "interests",
+    "accepted",
+    "interviews",
+    "hires",
+    "placed_graduates",
+    "placement_rate",
+)
 
 
 def placement_rows() -> list[list]:
@@ -105,9 +133,21 @@ def placement_rows() -> list[list]:
     rows = []
     for level, items in (("programme", per_programme), ("cohort", per_cohort)):
         for f in items:
-            rows.append([level, f.programme.code if f.programme else "", f.cohort.code if f.cohort else "",
-                         f.graduates, f.visible, f.interests, f.accepted, f.interviews, f.hires, f.placed,
-                         "" if f.rate is None else f"{f.rate:.3f}"])
+            rows.append(
+                [
+                    level,
+                    f.programme.code if f.programme else "",
+                    f.cohort.code if f.cohort else "",
+                    f.graduates,
+                    f.visible,
+                    f.interests,
+                    f.accepted,
+                    f.interviews,
+                    f.hires,
+                    f.placed,
+                    "" if f.rate is None else f"{f.rate:.3f}",
+                ]
+            )
     return rows
 
 
@@ -128,10 +168,23 @@ def chart_geometry(figures: list[Figures], span: int = 440, bar: int = 14, gap: 
     rows = []
     for n, f in enumerate(figures):
         y = n * (2 * bar + gap) + 4
-        rows.append({"label": f.label, "y": y, "graduates": f.graduates, "hires": f.hires,
-                     "graduates_w": round(span * f.graduates / top, 1),
-                     "hires_w": round(span * f.hires / top, 1),
-                     "rate": f.rate})
+        rows.append(
+            {
+                "label": f.label,
+                "y": y,
+                "graduates": f.graduates,
+                "hires": f.hires,
+                "graduates_w": round(span * f.graduates / top, 1),
+                "hires_w": round(span * f.hires / top, 1),
+                "rate": f.rate,
+            }
+        )
     height = max(40, len(figures) * (2 * bar + gap) + 8)
-    return {"rows": rows, "width": label_width + span + 40, "height": height, "bar": bar, "x0": label_width,
-            "top": top}
+    return {
+        "rows": rows,
+        "width": label_width + span + 40,
+        "height": height,
+        "bar": bar,
+        "x0": label_width,
+        "top": top,
+    }

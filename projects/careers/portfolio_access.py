@@ -4,6 +4,7 @@ Portfolios sit below careers and cannot import it; these receivers tell them who
 which employer a trainee accepted contact with, which company an account stands for, how a trainee's name
 reads to employers (the same rule as the careers search) and where an employer expresses interest.
 """
+
 from __future__ import annotations
 
 from projects.common import loaded

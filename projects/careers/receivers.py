@@ -1,4 +1,5 @@
 """Answers of the careers domain to the core's signals: navigation and the dashboard panel."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -20,12 +21,16 @@ def _career_navigation(user) -> list[NavItem]:
     if user.role is Role.EMPLOYER:
         if not careers.is_approved_employer(user):
             return [NavItem(_l("Application status"), "careers.status", order=30)]
-        return [NavItem(_l("Find trainees and graduates"), "careers.search", order=30),
-                NavItem(_l("Interests"), "careers.interests", order=31)]
+        return [
+            NavItem(_l("Find trainees and graduates"), "careers.search", order=30),
+            NavItem(_l("Interests"), "careers.interests", order=31),
+        ]
     if user.role in (Role.LIAISON, Role.ADMIN):
-        return [NavItem(_l("Employers"), "careers.employers", order=30),
-                NavItem(_l("Interest board"), "careers.board", order=31),
-                NavItem(_l("Placement"), "careers.placement", order=32)]
+        return [
+            NavItem(_l("Employers"), "careers.employers", order=30),
+            NavItem(_l("Interest board"), "careers.board", order=31),
+            NavItem(_l("Placement"), "careers.placement", order=32),
+        ]
     if user.role is Role.TRAINEE:
         return [NavItem(_l("Employer interest"), "careers.interests", order=31)]
     return []
@@ -43,7 +48,11 @@ def careers_panel(user):
         return None
     interests = interests_for(user)
     waiting = {Role.LIAISON: InterestStatus.SUBMITTED, Role.TRAINEE: InterestStatus.FORWARDED}.get(user.role)
-    context = {"interests": interests[:8], "waiting": [i for i in interests if i.status == waiting],
-               "pending_employers": len(careers.employers_by_status(EmployerStatus.PENDING))
-               if user.role is Role.LIAISON else 0}
+    context = {
+        "interests": interests[:8],
+        "waiting": [i for i in interests if i.status == waiting],
+        "pending_employers": len(careers.employers_by_status(EmployerStatus.PENDING))
+        if user.role is Role.LIAISON
+        else 0,
+    }
     return [Panel("projects/careers/_dashboard.html", context, order=15)]

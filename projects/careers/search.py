@@ -3,6 +3,7 @@
 Approved employers, liaisons and admins search; an employer sees a first name and an initial until the
 trainee accepted one of their interests (:func:`projects.careers.services.has_contact`).
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -97,25 +98,45 @@ def _norm(text: str) -> str:
 
 def visible_to_employers(trainee_id: int) -> bool:
     """Whether the trainee is in employer search (opted in, active account)."""
-    return db.session.scalar(select(exists().where(
-        Portfolio.owner_id == trainee_id, Portfolio.visibility.in_(SEARCHABLE), User.id == Portfolio.owner_id,
-        User.active.is_(True), User.role == Role.TRAINEE))) or False
+    return (
+        db.session.scalar(
+            select(
+                exists().where(
+                    Portfolio.owner_id == trainee_id,
+                    Portfolio.visibility.in_(SEARCHABLE),
+                    User.id == Portfolio.owner_id,
+                    User.active.is_(True),
+                    User.role == Role.TRAINEE,
+                )
+            )
+        )
+        or False
+    )
 
 
 def _searchable_query(filters: SearchFilters):
-    query = (select(Portfolio.id, Portfolio.skills)
-             .join(User, User.id == Portfolio.owner_id)
-             .where(Portfolio.visibility.in_(SEARCHABLE), User.active.is_(True), User.role == Role.TRAINEE))
+    query = (
+        select(Portfolio.id, Portfolio.skills)
+        .join(User, User.id == Portfolio.owner_id)
+        .where(Portfolio.visibility.in_(SEARCHABLE), User.active.is_(True), User.role == Role.TRAINEE)
+    )
     if filters.cohort_id or filters.programme_id:
-        in_cohort = select(Enrolment.user_id).join(Cohort, Cohort.id == Enrolment.cohort_id).where(
-            Enrolment.status != EnrolmentStatus.WITHDRAWN)
-        completed = select(Completion.user_id).join(Cohort, Cohort.id == Completion.cohort_id).where(
-            Completion.revoked_at.is_(None))
+        in_cohort = (
+            select(Enrolment.user_id)
+            .join(Cohort, Cohort.id == Enrolment.cohort_id)
+            .where(Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        )
+        completed = (
+            select(Completion.user_id)
+            .join(Cohort, Cohort.id == Completion.cohort_id)
+            .where(Completion.revoked_at.is_(None))
+        )
         if filters.cohort_id:
             in_cohort, completed = (q.where(Cohort.id == filters.cohort_id) for q in (in_cohort, completed))
         if filters.programme_id:
-            in_cohort, completed = (q.where(Cohort.programme_id == filters.programme_id)
-                                    for q in (in_cohort, completed))
+            in_cohort, completed = (
+                q.where(Cohort.programme_id == filters.programme_id) for q in (in_cohort, completed)
+            )
         query = query.where(or_(User.id.in_(in_cohort), User.id.in_(completed)))
     if filters.completed_from or filters.completed_to:
         done = select(Completion.user_id).where(Completion.revoked_at.is_(None))
@@ -125,8 +146,9 @@ def _searchable_query(filters: SearchFilters):
             done = done.where(Completion.completed_on <= filters.completed_to)
         query = query.where(User.id.in_(done))
     for key in filters.competencies:
-        query = query.where(Portfolio.id.in_(select(PortfolioCompetency.portfolio_id)
-                                             .where(PortfolioCompetency.key == key)))
+        query = query.where(
+            Portfolio.id.in_(select(PortfolioCompetency.portfolio_id).where(PortfolioCompetency.key == key))
+        )
     if filters.min_korean_level is not None:
         # Only trainees who share their level count: a hidden level never matches, so it is never revealed.
         query = query.where(User.share_korean.is_(True), User.korean_level >= filters.min_korean_level)
@@ -156,7 +178,7 @@ def search_trainees(viewer: User, filters: SearchFilters, page: int = 1, per_pag
         if all(any(w in h for h in have) for w in wanted):
             ids.append(portfolio_id)
     page = max(1, page)
-    chosen = ids[(page - 1) * per_page: page * per_page]
+    chosen = ids[(page - 1) * per_page : page * per_page]
     portfolios = {p.id: p for p in db.session.scalars(select(Portfolio).where(Portfolio.id.in_(chosen)))}
     employer = employer_of(viewer)
     graduated, training = _training_dates([p.owner_id for p in portfolios.values()])
@@ -165,12 +187,18 @@ def search_trainees(viewer: User, filters: SearchFilters, page: int = 1, per_pag
         portfolio = portfolios[pid]
         trainee = portfolio.owner
         contact = is_broker(viewer) or has_contact(employer, trainee.id)
-        items.append(SearchResult(
-            trainee=trainee, portfolio=portfolio, contact=contact,
-            display_name=trainee.name if contact else public_name(trainee.name),
-            korean_level=trainee.korean_level if trainee.share_korean else None,
-            competencies=list(portfolio.competencies), graduated_on=graduated.get(trainee.id),
-            training_until=None if trainee.id in graduated else training.get(trainee.id)))
+        items.append(
+            SearchResult(
+                trainee=trainee,
+                portfolio=portfolio,
+                contact=contact,
+                display_name=trainee.name if contact else public_name(trainee.name),
+                korean_level=trainee.korean_level if trainee.share_korean else None,
+                competencies=list(portfolio.competencies),
+                graduated_on=graduated.get(trainee.id),
+                training_until=None if trainee.id in graduated else training.get(trainee.id),
+            )
+        )
     return SearchPage(items=items, page=page, per_page=per_page, total=len(ids))
 
 
@@ -178,32 +206,52 @@ def _training_dates(user_ids: list[int]) -> tuple[dict[int, date], dict[int, dat
     """Per trainee, the latest completion date, and the end of the latest cohort they are (or were) in."""
     if not user_ids:
         return {}, {}
-    graduated = dict(db.session.execute(
-        select(Completion.user_id, func.max(Completion.completed_on))
-        .where(Completion.user_id.in_(user_ids), Completion.revoked_at.is_(None))
-        .group_by(Completion.user_id)).all())
-    training = dict(db.session.execute(
-        select(Enrolment.user_id, func.max(Cohort.end_date)).join(Cohort, Cohort.id == Enrolment.cohort_id)
-        .where(Enrolment.user_id.in_(user_ids), Enrolment.status != EnrolmentStatus.WITHDRAWN)
-        .group_by(Enrolment.user_id)).all())
+    graduated = dict(
+        db.session.execute(
+            select(Completion.user_id, func.max(Completion.completed_on))
+            .where(Completion.user_id.in_(user_ids), Completion.revoked_at.is_(None))
+            .group_by(Completion.user_id)
+        ).all()
+    )
+    training = dict(
+        db.session.execute(
+            select(Enrolment.user_id, func.max(Cohort.end_date))
+            .join(Cohort, Cohort.id == Enrolment.cohort_id)
+            .where(Enrolment.user_id.in_(user_ids), Enrolment.status != EnrolmentStatus.WITHDRAWN)
+            .group_by(Enrolment.user_id)
+        ).all()
+    )
     return graduated, training
 
 
 def competency_choices() -> list[tuple[str, str, str]]:
     """``(key, label_ko, label_en)`` of competencies shown by searchable portfolios."""
     rows = db.session.execute(
-        select(PortfolioCompetency.key, func.max(PortfolioCompetency.label_ko),
-               func.max(PortfolioCompetency.label_en))
+        select(
+            PortfolioCompetency.key,
+            func.max(PortfolioCompetency.label_ko),
+            func.max(PortfolioCompetency.label_en),
+        )
         .join(Portfolio, Portfolio.id == PortfolioCompetency.portfolio_id)
-        .where(Portfolio.visibility.in_(SEARCHABLE)).group_by(PortfolioCompetency.key)
-        .order_by(PortfolioCompetency.key))
+        .where(Portfolio.visibility.in_(SEARCHABLE))
+        .group_by(PortfolioCompetency.key)
+        .order_by(PortfolioCompetency.key)
+    )
     return [tuple(r) for r in rows]
 
 
 def cohorts_of(user_id: int) -> list[Cohort]:
     """The cohorts a trainee is or was in (not withdrawn), or completed."""
-    ids = set(db.session.scalars(select(Enrolment.cohort_id).where(
-        Enrolment.user_id == user_id, Enrolment.status != EnrolmentStatus.WITHDRAWN)))
-    ids |= set(db.session.scalars(select(Completion.cohort_id).where(Completion.user_id == user_id,
-                                                                     Completion.revoked_at.is_(None))))
+    ids = set(
+        db.session.scalars(
+            select(Enrolment.cohort_id).where(
+                Enrolment.user_id == user_id, Enrolment.status != EnrolmentStatus.WITHDRAWN
+            )
+        )
+    )
+    ids |= set(
+        db.session.scalars(
+            select(Completion.cohort_id).where(Completion.user_id == user_id, Completion.revoked_at.is_(None))
+        )
+    )
     return list(db.session.scalars(select(Cohort).where(Cohort.id.in_(ids)).order_by(Cohort.start_date)))

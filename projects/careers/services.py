@@ -6,6 +6,7 @@ liaison's approval; approved employers search only trainees who chose to be seen
 every interest goes through the liaison (see :mod:`projects.careers.interests`). Placement figures are in
 :mod:`projects.careers.placement`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,12 @@ from projects.careers.models import Employer, EmployerStatus, Interest, Interest
 log = logging.getLogger(__name__)
 
 #: Once accepted, both sides see each other's contact details, whatever happens next.
-CONTACT_SHARED = (InterestStatus.ACCEPTED, InterestStatus.INTERVIEW, InterestStatus.HIRED,
-                  InterestStatus.NOT_HIRED)
+CONTACT_SHARED = (
+    InterestStatus.ACCEPTED,
+    InterestStatus.INTERVIEW,
+    InterestStatus.HIRED,
+    InterestStatus.NOT_HIRED,
+)
 
 
 class CareersError(DomainError):
@@ -75,8 +80,11 @@ def is_approved_employer(user: User) -> bool:
 
 def is_broker(user: User) -> bool:
     """Liaisons and admins run the board, approve employers and read placement figures."""
-    return bool(user is not None and getattr(user, "is_authenticated", False)
-                and user.role in (Role.LIAISON, Role.ADMIN))
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.role in (Role.LIAISON, Role.ADMIN)
+    )
 
 
 def may_search(user: User) -> bool:
@@ -104,13 +112,33 @@ def format_business_number(number: str) -> str:
     return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}" if len(digits) == 10 else number
 
 
-EMPLOYER_FIELDS = ("company", "business_number", "industry", "region", "address", "website", "phone",
-                   "description")
+EMPLOYER_FIELDS = (
+    "company",
+    "business_number",
+    "industry",
+    "region",
+    "address",
+    "website",
+    "phone",
+    "description",
+)
 
 
-def register_employer(*, email: str, password: str, contact_name: str, company: str, business_number: str,
-                      industry: str = "", region: str | None = None, address: str = "", website: str = "",
-                      phone: str = "", description: str = "", locale: str | None = None) -> Employer | None:
+def register_employer(
+    *,
+    email: str,
+    password: str,
+    contact_name: str,
+    company: str,
+    business_number: str,
+    industry: str = "",
+    region: str | None = None,
+    address: str = "",
+    website: str = "",
+    phone: str = "",
+    description: str = "",
+    locale: str | None = None,
+) -> Employer | None:
     """Sign an employer up: a new account with the employer role and a PENDING company record.
 
     The liaisons are notified. When the address already has an account nothing is created and ``None`` is
@@ -134,27 +162,50 @@ def register_employer(*, email: str, password: str, contact_name: str, company: 
         raise CareersError("password", problems=problems)
     existing = db.session.scalar(select(User).where(User.email == email))
     if existing is not None:
-        enqueue(send_mail, existing.email, "Gongbang: sign-up attempt / 가입 시도",
-                "Someone tried to sign up as an employer with this address, which already has an account. "
-                "If it was you, sign in or reset your password.\n\n"
-                "누군가 이미 계정이 있는 이 주소로 기업 회원 가입을 시도했습니다. "
-                "본인이라면 로그인하거나 비밀번호를 재설정하세요.")
+        enqueue(
+            send_mail,
+            existing.email,
+            "Gongbang: sign-up attempt / 가입 시도",
+            "Someone tried to sign up as an employer with this address, which already has an account. "
+            "If it was you, sign in or reset your password.\n\n"
+            "누군가 이미 계정이 있는 이 주소로 기업 회원 가입을 시도했습니다. "
+            "본인이라면 로그인하거나 비밀번호를 재설정하세요.",
+        )
         log.info("employer sign-up with an existing address (user %s)", existing.id)
         return None
-    user = User(email=email, name=contact_name.strip(), role=Role.EMPLOYER, locale=locale,
-                organisation=company.strip(), password_hash=hasher().hash(password))
+    user = User(
+        email=email,
+        name=contact_name.strip(),
+        role=Role.EMPLOYER,
+        locale=locale,
+        organisation=company.strip(),
+        password_hash=hasher().hash(password),
+    )
     db.session.add(user)
     db.session.flush()
-    employer = Employer(user_id=user.id, company=company.strip(), business_number=digits,
-                        industry=industry.strip(), region=region or None, address=address.strip(),
-                        website=website.strip(), phone=phone.strip(), description=description.strip(),
-                        status=EmployerStatus.PENDING)
+    employer = Employer(
+        user_id=user.id,
+        company=company.strip(),
+        business_number=digits,
+        industry=industry.strip(),
+        region=region or None,
+        address=address.strip(),
+        website=website.strip(),
+        phone=phone.strip(),
+        description=description.strip(),
+        status=EmployerStatus.PENDING,
+    )
     db.session.add(employer)
     db.session.flush()
     url = url_for("careers.employer", employer_id=employer.id)
     for liaison in brokers(Role.LIAISON) or brokers(Role.ADMIN):
-        notify(liaison, lambda: _("%(company)s signed up as an employer and waits for your review.",
-                                  company=employer.company), url)
+        notify(
+            liaison,
+            lambda: _(
+                "%(company)s signed up as an employer and waits for your review.", company=employer.company
+            ),
+            url,
+        )
     log.info("employer %s (%s) signed up as user %s", employer.id, employer.company, user.id)
     return employer
 
@@ -166,8 +217,10 @@ def brokers(role: Role) -> list[User]:
 
 #: decision -> (statuses it may follow, whether a reason is required).
 DECISIONS = {
-    EmployerStatus.APPROVED: ({EmployerStatus.PENDING, EmployerStatus.REJECTED, EmployerStatus.SUSPENDED},
-                              False),
+    EmployerStatus.APPROVED: (
+        {EmployerStatus.PENDING, EmployerStatus.REJECTED, EmployerStatus.SUSPENDED},
+        False,
+    ),
     EmployerStatus.REJECTED: ({EmployerStatus.PENDING}, True),
     EmployerStatus.SUSPENDED: ({EmployerStatus.APPROVED}, True),
 }
@@ -191,12 +244,21 @@ def decide_employer(employer: Employer, decision: EmployerStatus, by: User, reas
     employer.decided_by_id, employer.decided_at = by.id, utcnow()
     db.session.flush()
     messages = {
-        EmployerStatus.APPROVED: lambda: _("The Chamber of Commerce approved %(company)s: you can now search "
-                                           "trainees' and graduates' portfolios.", company=employer.company),
-        EmployerStatus.REJECTED: lambda: _("The Chamber of Commerce did not approve %(company)s: %(reason)s",
-                                           company=employer.company, reason=reason),
-        EmployerStatus.SUSPENDED: lambda: _("The Chamber of Commerce suspended %(company)s: %(reason)s",
-                                            company=employer.company, reason=reason),
+        EmployerStatus.APPROVED: lambda: _(
+            "The Chamber of Commerce approved %(company)s: you can now search "
+            "trainees' and graduates' portfolios.",
+            company=employer.company,
+        ),
+        EmployerStatus.REJECTED: lambda: _(
+            "The Chamber of Commerce did not approve %(company)s: %(reason)s",
+            company=employer.company,
+            reason=reason,
+        ),
+        EmployerStatus.SUSPENDED: lambda: _(
+            "The Chamber of Commerce suspended %(company)s: %(reason)s",
+            company=employer.company,
+            reason=reason,
+        ),
     }
     notify(employer.user, messages[decision], url_for("careers.status"))
     log.info("employer %s %s by user %s", employer.id, decision.value, by.id)
@@ -244,6 +306,15 @@ def has_contact(employer: Employer | None, trainee_id: int) -> bool:
     """Whether the trainee accepted an interest of *employer* (so both sides see contact details)."""
     if employer is None:
         return False
-    return db.session.scalar(select(exists().where(
-        Interest.employer_id == employer.id, Interest.trainee_id == trainee_id,
-        Interest.status.in_(CONTACT_SHARED)))) or False
+    return (
+        db.session.scalar(
+            select(
+                exists().where(
+                    Interest.employer_id == employer.id,
+                    Interest.trainee_id == trainee_id,
+                    Interest.status.in_(CONTACT_SHARED),
+                )
+            )
+        )
+        or False
+    )

@@ -4,6 +4,7 @@ Every route loads its objects through a ``get_*_or_404`` helper of :mod:`project
 with the API) that also checks the user may see them.
 Employers the liaison has not approved (yet, or any more) are held on their status page: see :func:`_hold`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,10 +39,17 @@ bp = Blueprint("careers", __name__, url_prefix="/careers")
 #: What an employer the liaison has not approved may still open (besides static files): signing in and
 #: out, the language switch, notifications, their own account and this blueprint (which checks itself).
 HELD_BLUEPRINTS = {"auth", "core", "notifications", "careers", "api-docs"}
-HELD_ENDPOINTS = {"users.profile", "users.end_other_sessions", "users.personal_data",
-                  # Public pages (anyone with the link may open them, so may a held employer).
-                  "portfolios.shared", "portfolios.shared_rendition", "completions.verify",
-                  "completions.verify_json", "completions.signing_keys"}
+HELD_ENDPOINTS = {
+    "users.profile",
+    "users.end_other_sessions",
+    "users.personal_data",
+    # Public pages (anyone with the link may open them, so may a held employer).
+    "portfolios.shared",
+    "portfolios.shared_rendition",
+    "completions.verify",
+    "completions.verify_json",
+    "completions.signing_keys",
+}
 #: Sign-ups accepted from one address per hour (the form is public).
 SIGNUPS_PER_HOUR = 5
 
@@ -60,15 +68,23 @@ def held_may_open(endpoint: str | None) -> bool:
     """Whether an employer awaiting (or refused) approval may open *endpoint* (a page, not the API)."""
     if not endpoint:
         return True
-    return (endpoint == "static" or endpoint.endswith(".static") or endpoint.split(".")[0] in HELD_BLUEPRINTS
-            or endpoint in HELD_ENDPOINTS)
+    return (
+        endpoint == "static"
+        or endpoint.endswith(".static")
+        or endpoint.split(".")[0] in HELD_BLUEPRINTS
+        or endpoint in HELD_ENDPOINTS
+    )
 
 
 @bp.before_app_request
 def _hold():
     """A pending, rejected or suspended employer sees only their status page (and their account)."""
-    if (request.method == "OPTIONS" or not current_user.is_authenticated
-            or current_user.role is not Role.EMPLOYER or careers.is_approved_employer(current_user)):
+    if (
+        request.method == "OPTIONS"
+        or not current_user.is_authenticated
+        or current_user.role is not Role.EMPLOYER
+        or careers.is_approved_employer(current_user)
+    ):
         return None
     if request.endpoint in ("core.dashboard", "core.index"):
         return redirect(url_for("careers.status"))
@@ -84,8 +100,14 @@ def _region_choices(blank: str, codes=None) -> list[tuple[str, str]]:
 def _signups_from(ip: str) -> int:
     """Sign-ups from *ip* in the last hour."""
     since = utcnow() - timedelta(hours=1)
-    return db.session.scalar(select(func.count(LoginFailure.id)).where(
-        LoginFailure.key == f"signup:{ip}", LoginFailure.created_at >= since)) or 0
+    return (
+        db.session.scalar(
+            select(func.count(LoginFailure.id)).where(
+                LoginFailure.key == f"signup:{ip}", LoginFailure.created_at >= since
+            )
+        )
+        or 0
+    )
 
 
 @bp.route("/employers/signup", methods=["GET", "POST"])
@@ -100,9 +122,13 @@ def signup():
             return render_template("projects/careers/signup.html", form=form), 429
         fields = {name: getattr(form, name).data or "" for name in careers.EMPLOYER_FIELDS if name in form}
         try:
-            careers.register_employer(email=form.email.data, password=form.password.data,
-                                      contact_name=form.contact_name.data,
-                                      locale=str(get_locale() or "") or None, **fields)
+            careers.register_employer(
+                email=form.email.data,
+                password=form.password.data,
+                contact_name=form.contact_name.data,
+                locale=str(get_locale() or "") or None,
+                **fields,
+            )
         except CareersError as exc:
             flash_error(exc)
         else:
@@ -120,8 +146,11 @@ def signup_done():
 @bp.route("/status")
 @role_required(Role.EMPLOYER)
 def status():
-    return render_template("projects/careers/status.html", employer=careers.employer_of(current_user),
-                           approved=careers.is_approved_employer(current_user))
+    return render_template(
+        "projects/careers/status.html",
+        employer=careers.employer_of(current_user),
+        approved=careers.is_approved_employer(current_user),
+    )
 
 
 @bp.route("/employers")
@@ -129,17 +158,24 @@ def status():
 def employers():
     wanted = request.args.get("status", "pending")
     status = next((s for s in EmployerStatus if s.value == wanted), None)
-    return render_template("projects/careers/employers.html", employers=careers.employers_by_status(status),
-                           status=status, statuses=list(EmployerStatus))
+    return render_template(
+        "projects/careers/employers.html",
+        employers=careers.employers_by_status(status),
+        status=status,
+        statuses=list(EmployerStatus),
+    )
 
 
 @bp.route("/employers/<int:employer_id>")
 @role_required(Role.LIAISON, Role.ADMIN)
 def employer(employer_id: int):
     employer = get_employer_or_404(employer_id, current_user)
-    return render_template("projects/careers/employer.html", employer=employer, form=DecisionForm(),
-                           interests=[i for i in career_interests.interests_for(current_user)
-                                      if i.employer_id == employer.id])
+    return render_template(
+        "projects/careers/employer.html",
+        employer=employer,
+        form=DecisionForm(),
+        interests=[i for i in career_interests.interests_for(current_user) if i.employer_id == employer.id],
+    )
 
 
 def _employer_page(employer, form) -> str:
@@ -167,14 +203,17 @@ def decide(employer_id: int):
 def _search_form() -> SearchForm:
     """The search form with its choices: programmes, cohorts, competencies shown, Korean levels, regions."""
     form = SearchForm(request.args)
-    programmes = db.session.scalars(select(Programme).where(Programme.active.is_(True))
-                                    .order_by(Programme.code))
+    programmes = db.session.scalars(
+        select(Programme).where(Programme.active.is_(True)).order_by(Programme.code)
+    )
     form.programme.choices = [(0, _("Any"))] + [(p.id, p.name) for p in programmes]
     cohorts = db.session.scalars(select(Cohort).join(Programme).order_by(Programme.code, Cohort.start_date))
     form.cohort.choices = [(0, _("Any"))] + [(c.id, f"{c.programme.code} {c.name}") for c in cohorts]
     english = str(get_locale() or "ko") == "en"
-    form.competencies.choices = [(key, (en if english else ko) or ko or en or key)
-                                 for key, ko, en in career_search.competency_choices()]
+    form.competencies.choices = [
+        (key, (en if english else ko) or ko or en or key)
+        for key, ko, en in career_search.competency_choices()
+    ]
     form.korean_level.choices = [(0, _("Any"))] + [(n, str(n)) for n in range(1, 7)]
     form.region.choices = _region_choices(_("Any"))
     return form
@@ -183,11 +222,15 @@ def _search_form() -> SearchForm:
 def filters_from(form: SearchForm) -> career_search.SearchFilters:
     data = form.data
     return career_search.SearchFilters(
-        programme_id=data["programme"] or None, cohort_id=data["cohort"] or None,
-        completed_from=data["completed_from"], completed_to=data["completed_to"],
+        programme_id=data["programme"] or None,
+        cohort_id=data["cohort"] or None,
+        completed_from=data["completed_from"],
+        completed_to=data["completed_to"],
         competencies=list(data["competencies"] or []),
         skills=[s for s in (data["skills"] or "").split(",") if s.strip()],
-        min_korean_level=data["korean_level"] or None, region=data["region"] or None)
+        min_korean_level=data["korean_level"] or None,
+        region=data["region"] or None,
+    )
 
 
 @bp.route("/search")
@@ -198,11 +241,18 @@ def search():
     form = _search_form()
     valid = form.validate() if request.args else True
     filters = filters_from(form) if valid else career_search.SearchFilters()
-    page = career_search.search_trainees(current_user, filters,
-                                         page=request.args.get("page", 1, type=int) or 1)
+    page = career_search.search_trainees(
+        current_user, filters, page=request.args.get("page", 1, type=int) or 1
+    )
     args = {k: v for k, v in request.args.items(multi=False) if k != "page"}
-    return render_template("projects/careers/search.html", form=form, page=page, args=args,
-                           portfolio_url=portfolio_url, today=date.today())
+    return render_template(
+        "projects/careers/search.html",
+        form=form,
+        page=page,
+        args=args,
+        portfolio_url=portfolio_url,
+        today=date.today(),
+    )
 
 
 def portfolio_url(trainee: User) -> str | None:
@@ -224,17 +274,24 @@ def express_interest(user_id: int):
     form = InterestForm()
     if form.validate_on_submit():
         try:
-            interest = career_interests.express_interest(current_user, trainee, form.role_title.data,
-                                                         form.message.data)
+            interest = career_interests.express_interest(
+                current_user, trainee, form.role_title.data, form.message.data
+            )
         except CareersError as exc:
             flash_error(exc)
         else:
-            flash(_("Your interest is sent to the Chamber of Commerce, which passes it on to the trainee."),
-                  "success")
+            flash(
+                _("Your interest is sent to the Chamber of Commerce, which passes it on to the trainee."),
+                "success",
+            )
             return redirect(url_for("careers.interest", interest_id=interest.id))
-    return render_template("projects/careers/express.html", form=form, trainee=trainee,
-                           display_name=careers.public_name(trainee.name),
-                           portfolio_url=portfolio_url(trainee))
+    return render_template(
+        "projects/careers/express.html",
+        form=form,
+        trainee=trainee,
+        display_name=careers.public_name(trainee.name),
+        portfolio_url=portfolio_url(trainee),
+    )
 
 
 @bp.route("/interests")
@@ -244,8 +301,11 @@ def interests():
         abort(403)
     if careers.is_broker(current_user):
         return redirect(url_for("careers.board"))
-    return render_template("projects/careers/interests.html", public_name=careers.public_name,
-                           interests=career_interests.interests_for(current_user))
+    return render_template(
+        "projects/careers/interests.html",
+        public_name=careers.public_name,
+        interests=career_interests.interests_for(current_user),
+    )
 
 
 @bp.route("/interests/<int:interest_id>")
@@ -257,12 +317,18 @@ def interest(interest_id: int):
     mark_read(current_user, request.path)
     kind = career_interests.actor_kind(current_user, interest)
     contact = interest.status in careers.CONTACT_SHARED or kind == "liaison"
-    return render_template("projects/careers/interest.html", interest=interest, kind=kind, contact=contact,
-                           actions=career_interests.actions_for(current_user, interest), form=StepForm(),
-                           history=career_interests.history_for(kind, interest),
-                           liaison_note=career_interests.liaison_note_for(kind, interest),
-                           trainee_name=interest.trainee.name if contact else careers.public_name(
-                               interest.trainee.name), portfolio_url=portfolio_url(interest.trainee))
+    return render_template(
+        "projects/careers/interest.html",
+        interest=interest,
+        kind=kind,
+        contact=contact,
+        actions=career_interests.actions_for(current_user, interest),
+        form=StepForm(),
+        history=career_interests.history_for(kind, interest),
+        liaison_note=career_interests.liaison_note_for(kind, interest),
+        trainee_name=interest.trainee.name if contact else careers.public_name(interest.trainee.name),
+        portfolio_url=portfolio_url(interest.trainee),
+    )
 
 
 @bp.route("/interests/<int:interest_id>/step", methods=["POST"])
@@ -281,24 +347,36 @@ def move_interest(interest_id: int):
         flash_error(exc)
         return redirect(url_for("careers.interest", interest_id=interest_id)), 303
     flash(_("Saved."), "success")
-    return redirect(request.form.get("back") == "board" and careers.is_broker(current_user)
-                    and url_for("careers.board") or url_for("careers.interest", interest_id=interest.id))
+    return redirect(
+        request.form.get("back") == "board"
+        and careers.is_broker(current_user)
+        and url_for("careers.board")
+        or url_for("careers.interest", interest_id=interest.id)
+    )
 
 
 @bp.route("/board")
 @role_required(Role.LIAISON, Role.ADMIN)
 def board():
-    return render_template("projects/careers/board.html", columns=career_interests.board(), form=StepForm(),
-                           pending=len(careers.employers_by_status(EmployerStatus.PENDING)),
-                           actions_for=career_interests.actions_for)
+    return render_template(
+        "projects/careers/board.html",
+        columns=career_interests.board(),
+        form=StepForm(),
+        pending=len(careers.employers_by_status(EmployerStatus.PENDING)),
+        actions_for=career_interests.actions_for,
+    )
 
 
 @bp.route("/placement")
 @role_required(Role.LIAISON, Role.ADMIN)
 def placement():
     per_cohort, per_programme = career_placement.placement_figures()
-    return render_template("projects/careers/placement.html", per_cohort=per_cohort,
-                           per_programme=per_programme, chart=career_placement.chart_geometry(per_cohort))
+    return render_template(
+        "projects/careers/placement.html",
+        per_cohort=per_cohort,
+        per_programme=per_programme,
+        chart=career_placement.chart_geometry(per_cohort),
+    )
 
 
 @bp.route("/placement.csv")
@@ -310,8 +388,11 @@ def placement_csv():
     writer.writerows(career_placement.placement_rows())
     # A BOM because Excel on Korean Windows otherwise reads a CSV as CP949 and garbles Korean names; the
     # charset is given once (``mimetype=`` would have Flask append a second one).
-    return Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f"attachment; filename=placement-{utcnow():%Y%m%d}.csv"})
+    return Response(
+        "\ufeff" + out.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename=placement-{utcnow():%Y%m%d}.csv"},
+    )
 
 
 __all__ = ["bp"]

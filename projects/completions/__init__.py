@@ -1,4 +1,5 @@
 """Completions: signed records of a trainee's completed programme, and their public verification."""
+
 from __future__ import annotations
 
 

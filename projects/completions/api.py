@@ -3,6 +3,7 @@
 The same services and loaders as the screens: a trainee reads their own records; administrators record, read
 and revoke every record.  A refusal reaches the one JSON error handler; the request edge commits.
 """
+
 from __future__ import annotations
 
 from flask import g, url_for
@@ -33,8 +34,9 @@ class CompletionSchema(Schema):
     issued_at = fields.DateTime(dump_only=True)
     revoked_at = fields.DateTime(dump_only=True, allow_none=True)
     revoked_reason = fields.Str(dump_only=True)
-    verify_url = fields.Function(lambda c: url_for("completions.verify", code=c.code, _external=True),
-                                 dump_only=True)
+    verify_url = fields.Function(
+        lambda c: url_for("completions.verify", code=c.code, _external=True), dump_only=True
+    )
 
 
 class RevokeSchema(Schema):

@@ -1,4 +1,5 @@
 """Demo completion for ``lms demo``: Wang Fang's signed completion of the spring cohort (idempotent)."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -2,6 +2,7 @@
 
 A record another trainee holds is a 404, not a 403, so its existence is not given away.
 """
+
 from __future__ import annotations
 
 from flask import abort

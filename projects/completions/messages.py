@@ -1,4 +1,5 @@
 """How the completion services' refusals read (codes of ``ProjectError`` raised by completions)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Completion records: a trainee's completion of a programme, signed by the centre."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

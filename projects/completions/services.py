@@ -15,6 +15,7 @@ The private key lives in the instance folder (``keys/completion-ed25519.pem``,
 stored in the repository.  Earlier keys put in ``keys/retired/`` stay published
 so that records they signed still verify after a key change.
 """
+
 from __future__ import annotations
 
 import base64
@@ -67,7 +68,11 @@ def _unb64(text: str) -> bytes:
 
 def key_path() -> Path:
     configured = current_app.config.get("COMPLETION_SIGNING_KEY_FILE")
-    return Path(configured) if configured else Path(current_app.instance_path) / "keys" / "completion-ed25519.pem"
+    return (
+        Path(configured)
+        if configured
+        else Path(current_app.instance_path) / "keys" / "completion-ed25519.pem"
+    )
 
 
 def key_id(public: Ed25519PublicKey) -> str:
@@ -81,9 +86,9 @@ def signing_key() -> Ed25519PrivateKey:
     path = key_path()
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM,
-                                                         serialization.PrivateFormat.PKCS8,
-                                                         serialization.NoEncryption())
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         try:
             # O_EXCL: two workers starting at once must not each make a key.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -117,10 +122,18 @@ def jwks() -> dict:
     return {
         "issuer": centre_name(),
         "signed": "Ed25519 over the record as JSON with sorted keys, separators ',' and ':', UTF-8; "
-                  "the signature is base64url without padding",
-        "keys": [{"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": kid,
-                  "x": _b64(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))}
-                 for kid, key in public_keys().items()],
+        "the signature is base64url without padding",
+        "keys": [
+            {
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "alg": "EdDSA",
+                "use": "sig",
+                "kid": kid,
+                "x": _b64(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)),
+            }
+            for kid, key in public_keys().items()
+        ],
     }
 
 
@@ -133,28 +146,41 @@ def centre_name() -> str:
 
 def completed_projects(user: User, cohort: Cohort) -> list[dict]:
     """The cohort's projects with a released grade for *user*, by due date (without the grade)."""
-    projects = db.session.scalars(select(Project).where(Project.cohort_id == cohort.id,
-                                                        Project.status == ProjectStatus.PUBLISHED)
-                                  .order_by(Project.due_at, Project.id))
+    projects = db.session.scalars(
+        select(Project)
+        .where(Project.cohort_id == cohort.id, Project.status == ProjectStatus.PUBLISHED)
+        .order_by(Project.due_at, Project.id)
+    )
     out = []
     for project in projects:
         assessment = marking.released_for(project, user)
         if assessment is None:
             continue
-        out.append({"title_ko": project.title_ko, "title_en": project.title_en,
-                    "released_on": assessment.released_at.date().isoformat() if assessment.released_at else None})
+        out.append(
+            {
+                "title_ko": project.title_ko,
+                "title_en": project.title_en,
+                "released_on": assessment.released_at.date().isoformat() if assessment.released_at else None,
+            }
+        )
     return out
 
 
 def build_record(user: User, cohort: Cohort, completed_on: date, code: str, kid: str) -> dict:
     programme = cohort.programme
     return {
-        "v": RECORD_VERSION, "code": code, "key_id": kid,
+        "v": RECORD_VERSION,
+        "code": code,
+        "key_id": kid,
         "issuer": centre_name(),
         "name": user.name,
         "programme": {"code": programme.code, "name_ko": programme.name_ko, "name_en": programme.name_en},
-        "cohort": {"code": cohort.code, "name": cohort.name, "start_date": cohort.start_date.isoformat(),
-                   "end_date": cohort.end_date.isoformat()},
+        "cohort": {
+            "code": cohort.code,
+            "name": cohort.name,
+            "start_date": cohort.start_date.isoformat(),
+            "end_date": cohort.end_date.isoformat(),
+        },
         "completed_on": completed_on.isoformat(),
         "projects": completed_projects(user, cohort),
         "issued_at": utcnow().replace(microsecond=0).isoformat(),
@@ -172,12 +198,17 @@ def mark_completion(user: User, cohort: Cohort, completed_on: date, by: User) ->
     """
     if user.role is not Role.TRAINEE:
         raise ProjectError("not_trainee")
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
-                                                          Enrolment.cohort_id == cohort.id))
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.cohort_id == cohort.id)
+    )
     if enrolment is None or enrolment.status is EnrolmentStatus.WITHDRAWN:
         raise ProjectError("not_enrolled", name=user.name)
-    if db.session.scalar(select(Completion.id).where(Completion.user_id == user.id,
-                                                     Completion.cohort_id == cohort.id)) is not None:
+    if (
+        db.session.scalar(
+            select(Completion.id).where(Completion.user_id == user.id, Completion.cohort_id == cohort.id)
+        )
+        is not None
+    ):
         raise ProjectError("already_completed", name=user.name)
     if completed_on < cohort.start_date or completed_on > utcnow().date():
         raise ProjectError("bad_date")
@@ -185,12 +216,21 @@ def mark_completion(user: User, cohort: Cohort, completed_on: date, by: User) ->
     kid = key_id(key.public_key())
     code = secrets.token_urlsafe(18)  # 144 bits
     record = build_record(user, cohort, completed_on, code, kid)
-    completion = Completion(user_id=user.id, cohort_id=cohort.id, completed_on=completed_on, code=code,
-                            record=record, signature=_b64(key.sign(canonical(record))), key_id=kid,
-                            issued_by_id=by.id if by else None)
+    completion = Completion(
+        user_id=user.id,
+        cohort_id=cohort.id,
+        completed_on=completed_on,
+        code=code,
+        record=record,
+        signature=_b64(key.sign(canonical(record))),
+        key_id=kid,
+        issued_by_id=by.id if by else None,
+    )
     db.session.add(completion)
     db.session.flush()
-    log.info("completion %s of user %s in cohort %s signed with key %s", completion.id, user.id, cohort.id, kid)
+    log.info(
+        "completion %s of user %s in cohort %s signed with key %s", completion.id, user.id, cohort.id, kid
+    )
     return completion
 
 
@@ -262,8 +302,11 @@ def by_code(code: str) -> Completion | None:
 
 
 def completions_of(user: User) -> list[Completion]:
-    return list(db.session.scalars(select(Completion).where(Completion.user_id == user.id)
-                                   .order_by(Completion.completed_on.desc())))
+    return list(
+        db.session.scalars(
+            select(Completion).where(Completion.user_id == user.id).order_by(Completion.completed_on.desc())
+        )
+    )
 
 
 def current_completion(user: User) -> Completion | None:

@@ -4,6 +4,7 @@ Verification pages are public (anyone with the address or the QR code); they sen
 indexed or cached, and never show grades.  The request edge commits; a refused record is undone by
 ``flash_error``.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
@@ -35,28 +36,44 @@ bp = Blueprint("completions", __name__)
 def certificate(completion_id: int):
     completion = get_own_completion_or_404(completion_id, current_user)
     url = url_for("completions.verify", code=completion.code, _external=True)
-    return private(render_template("projects/certificate.html", completion=completion,
-                                   record=completion.record, verdict=completions.verify(completion), url=url,
-                                   qr=completions.qr_svg(url, _("Verification address"))))
+    return private(
+        render_template(
+            "projects/certificate.html",
+            completion=completion,
+            record=completion.record,
+            verdict=completions.verify(completion),
+            url=url,
+            qr=completions.qr_svg(url, _("Verification address")),
+        )
+    )
 
 
 @bp.route("/admin/completions")
 @role_required(Role.ADMIN)
 def completions_admin():
     cohorts = db.session.scalars(db.select(Cohort).order_by(Cohort.start_date.desc(), Cohort.id)).all()
-    return render_template("projects/certificates_admin.html", cohorts=cohorts,
-                           records=completions.all_completions(), verify=completions.verify)
+    return render_template(
+        "projects/certificates_admin.html",
+        cohorts=cohorts,
+        records=completions.all_completions(),
+        verify=completions.verify,
+    )
 
 
 @bp.route("/admin/completions/cohorts/<int:cohort_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def complete_cohort(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
-    enrolments = db.session.scalars(db.select(Enrolment).where(Enrolment.cohort_id == cohort.id,
-                                                               Enrolment.status != EnrolmentStatus.WITHDRAWN)
-                                    .join(User).order_by(User.name)).all()
-    done = {c.user_id: c
-            for c in db.session.scalars(db.select(Completion).where(Completion.cohort_id == cohort.id))}
+    enrolments = db.session.scalars(
+        db.select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .join(User)
+        .order_by(User.name)
+    ).all()
+    done = {
+        c.user_id: c
+        for c in db.session.scalars(db.select(Completion).where(Completion.cohort_id == cohort.id))
+    }
     form = CompletionForm(completed_on=min(cohort.end_date, utcnow().date()))
     waiting = [(e.user_id, e.user.name) for e in enrolments if e.user_id not in done]
     form.user_id.choices = waiting or [(0, "—")]
@@ -71,9 +88,14 @@ def complete_cohort(cohort_id: int):
         else:
             flash(_("%(name)s's completion is recorded and signed.", name=trainee.name), "success")
             return redirect(url_for("completions.complete_cohort", cohort_id=cohort.id))
-    return render_template("projects/certificate_cohort.html", cohort=cohort, enrolments=enrolments,
-                           done=done, form=form, revoke_form=RevokeCompletionForm(formdata=None)), \
-        400 if form.errors else 200
+    return render_template(
+        "projects/certificate_cohort.html",
+        cohort=cohort,
+        enrolments=enrolments,
+        done=done,
+        form=form,
+        revoke_form=RevokeCompletionForm(formdata=None),
+    ), 400 if form.errors else 200
 
 
 @bp.route("/admin/completions/<int:completion_id>/revoke", methods=["POST"])
@@ -84,8 +106,10 @@ def revoke_completion(completion_id: int):
     if not form.validate_on_submit():
         flash(error_text(form), "error")
     else:
-        apply_change(lambda: completions.revoke_completion(completion, form.reason.data, current_user),
-                     _("The record is revoked; its verification page now says so."))
+        apply_change(
+            lambda: completions.revoke_completion(completion, form.reason.data, current_user),
+            _("The record is revoked; its verification page now says so."),
+        )
     return redirect(url_for("completions.complete_cohort", cohort_id=completion.cohort_id))
 
 
@@ -98,8 +122,16 @@ def verify(code: str):
     status = 200 if completion else 404
     record = completions.public_record(completion.record) if completion else None
     qr = completions.qr_svg(url, _("Verification address")) if completion else ""
-    return private(render_template("projects/certificate_verify.html", completion=completion, verdict=verdict,
-                                   record=record, url=url, qr=qr)), status
+    return private(
+        render_template(
+            "projects/certificate_verify.html",
+            completion=completion,
+            verdict=verdict,
+            record=record,
+            url=url,
+            qr=qr,
+        )
+    ), status
 
 
 @bp.route("/verify/<code>.json")
@@ -112,11 +144,16 @@ def verify_json(code: str):
     completion = completions.by_code(code) or abort(404)
     verdict = completions.verify(completion)
     shown = verdict.status != "revoked"
-    body = {"status": verdict.status, "reason": verdict.reason, "key_id": completion.key_id,
-            "signature": completion.signature, "keys": url_for("completions.signing_keys", _external=True),
-            "record": completions.public_record(completion.record) if shown else None,
-            "redacted": shown and completions.has_grades(completion.record),
-            "revoked_at": completion.revoked_at.isoformat() if completion.revoked_at else None}
+    body = {
+        "status": verdict.status,
+        "reason": verdict.reason,
+        "key_id": completion.key_id,
+        "signature": completion.signature,
+        "keys": url_for("completions.signing_keys", _external=True),
+        "record": completions.public_record(completion.record) if shown else None,
+        "redacted": shown and completions.has_grades(completion.record),
+        "revoked_at": completion.revoked_at.isoformat() if completion.revoked_at else None,
+    }
     return private(jsonify(body))
 
 

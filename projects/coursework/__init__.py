@@ -3,6 +3,7 @@
 Its screens and API own the ``projects`` blueprints, which grading also routes on (a grade's URL is a
 project's URL).
 """
+
 from __future__ import annotations
 
 

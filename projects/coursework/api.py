@@ -4,6 +4,7 @@ The same services and permission checks as the screens: a token sees what
 its owner could see on the site, and child ids must belong to the project
 in the URL.
 """
+
 from __future__ import annotations
 
 from flask import g
@@ -125,8 +126,10 @@ class Projects(MethodView):
     def get(self, pagination_parameters):
         """Projects the token's owner works on (trainees: published ones of their cohorts), newest due
         first."""
-        return api_page(services.projects_query(g.api_user).options(selectinload(Project.deliverables)),
-                        pagination_parameters)
+        return api_page(
+            services.projects_query(g.api_user).options(selectinload(Project.deliverables)),
+            pagination_parameters,
+        )
 
 
 @blp.route("/<int:project_id>")
@@ -164,9 +167,15 @@ class Extensions(MethodView):
         if (data["user_id"] and user is None) or (data["team_id"] and team is None):
             abort(404)
         # A refusal (a ProjectError) reaches the error seam, which answers 422 with its sentence.
-        return services.grant_extension(project, granted_by=g.api_user, due_at=data["due_at"],
-                                        cutoff_at=data["cutoff_at"], reason=data["reason"], user=user,
-                                        team=team)
+        return services.grant_extension(
+            project,
+            granted_by=g.api_user,
+            due_at=data["due_at"],
+            cutoff_at=data["cutoff_at"],
+            reason=data["reason"],
+            user=user,
+            team=team,
+        )
 
 
 @blp.route("/<int:project_id>/submissions")
@@ -177,10 +186,13 @@ class Submissions(MethodView):
         """Every submission with its attempts (managers); a trainee gets only their own (or team's)."""
         project = _project_or_404(project_id)
         if services.can_manage(g.api_user, project):
-            return api_page(select(Submission).where(Submission.project_id == project.id)
-                            .order_by(Submission.id)
-                            .options(selectinload(Submission.attempts).selectinload(Attempt.items)),
-                            pagination_parameters)
+            return api_page(
+                select(Submission)
+                .where(Submission.project_id == project.id)
+                .order_by(Submission.id)
+                .options(selectinload(Submission.attempts).selectinload(Attempt.items)),
+                pagination_parameters,
+            )
         own = submissions.submission_for(project, g.api_user)
         return api_page([own] if own is not None else [], pagination_parameters)
 

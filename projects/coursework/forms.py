@@ -1,7 +1,8 @@
 """Forms of the projects screens; dates are entered in the user's time zone and stored in UTC."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
@@ -27,7 +28,8 @@ from projects.coursework.models import DeliverableKind
 
 
 def _user_zone() -> ZoneInfo:
-    # Flask-Babel may hand back a pytz zone, whose replace(tzinfo=) would use local mean time (+08:28 for Seoul).
+    # Flask-Babel may hand back a pytz zone, whose replace(tzinfo=) would use local mean time (+08:28 for
+    # Seoul).
     return ZoneInfo(str(get_timezone()))
 
 
@@ -41,7 +43,7 @@ class LocalDateTimeField(DateTimeLocalField):
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data is not None and self.data.tzinfo is None:
-            self.data = self.data.replace(tzinfo=_user_zone()).astimezone(timezone.utc)
+            self.data = self.data.replace(tzinfo=_user_zone()).astimezone(UTC)
 
     def _value(self):
         if self.raw_data:
@@ -52,35 +54,66 @@ class LocalDateTimeField(DateTimeLocalField):
 
 
 def kind_choices():
-    return [(DeliverableKind.VIDEO.value, _l("Video")), (DeliverableKind.IMAGE.value, _l("Image")),
-            (DeliverableKind.AUDIO.value, _l("Sound recording")), (DeliverableKind.DOCUMENT.value, _l("Document")),
-            (DeliverableKind.LINK.value, _l("Link")), (DeliverableKind.TEXT.value, _l("Text"))]
+    return [
+        (DeliverableKind.VIDEO.value, _l("Video")),
+        (DeliverableKind.IMAGE.value, _l("Image")),
+        (DeliverableKind.AUDIO.value, _l("Sound recording")),
+        (DeliverableKind.DOCUMENT.value, _l("Document")),
+        (DeliverableKind.LINK.value, _l("Link")),
+        (DeliverableKind.TEXT.value, _l("Text")),
+    ]
 
 
 class ProjectForm(FlaskForm):
     title_ko = StringField(_l("Title in Korean"), validators=[Length(max=200)])
     title_en = StringField(_l("Title in English"), validators=[Length(max=200)])
-    brief_ko = TextAreaField(_l("Brief in Korean"), validators=[Length(max=20000)],
-                             description=_l("Markdown: **bold**, lists, links and tables."))
+    brief_ko = TextAreaField(
+        _l("Brief in Korean"),
+        validators=[Length(max=20000)],
+        description=_l("Markdown: **bold**, lists, links and tables."),
+    )
     brief_en = TextAreaField(_l("Brief in English"), validators=[Length(max=20000)])
-    outcomes = TextAreaField(_l("Learning outcomes and competencies"), validators=[Length(max=5000)],
-                             description=_l("One per line."))
-    opens_at = LocalDateTimeField(_l("Opens"), validators=[Optional()],
-                                  description=_l("Leave empty to open at once."))
+    outcomes = TextAreaField(
+        _l("Learning outcomes and competencies"),
+        validators=[Length(max=5000)],
+        description=_l("One per line."),
+    )
+    opens_at = LocalDateTimeField(
+        _l("Opens"), validators=[Optional()], description=_l("Leave empty to open at once.")
+    )
     due_at = LocalDateTimeField(_l("Due"), validators=[InputRequired(_l("Enter the due date and time."))])
-    cutoff_at = LocalDateTimeField(_l("Last moment to hand in (cut-off)"), validators=[Optional()],
-                                   description=_l("Late work is accepted until then. Leave empty for no cut-off."))
-    max_attempts = IntegerField(_l("Maximum attempts"), validators=[Optional(), NumberRange(min=1, max=100)],
-                                description=_l("Leave empty for no limit."))
+    cutoff_at = LocalDateTimeField(
+        _l("Last moment to hand in (cut-off)"),
+        validators=[Optional()],
+        description=_l("Late work is accepted until then. Leave empty for no cut-off."),
+    )
+    max_attempts = IntegerField(
+        _l("Maximum attempts"),
+        validators=[Optional(), NumberRange(min=1, max=100)],
+        description=_l("Leave empty for no limit."),
+    )
     team_mode = BooleanField(_l("Team project (one submission per team)"))
-    max_grade = DecimalField(_l("Maximum grade"), default=100, validators=[Optional(), NumberRange(min=1, max=1000)])
-    late_policy = SelectField(_l("Late work"), choices=lambda: [
-        ("none", _l("No penalty")), ("per_day", _l("Deduct a percentage per day late")),
-        ("cap", _l("Cap late work at a percentage"))], default="none")
-    late_percent = DecimalField(_l("Percentage"), default=0, validators=[Optional(), NumberRange(min=0, max=100)],
-                                description=_l("Per day, or the cap."))
-    late_floor = DecimalField(_l("Never below (percent)"), default=0,
-                              validators=[Optional(), NumberRange(min=0, max=100)])
+    max_grade = DecimalField(
+        _l("Maximum grade"), default=100, validators=[Optional(), NumberRange(min=1, max=1000)]
+    )
+    late_policy = SelectField(
+        _l("Late work"),
+        choices=lambda: [
+            ("none", _l("No penalty")),
+            ("per_day", _l("Deduct a percentage per day late")),
+            ("cap", _l("Cap late work at a percentage")),
+        ],
+        default="none",
+    )
+    late_percent = DecimalField(
+        _l("Percentage"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        description=_l("Per day, or the cap."),
+    )
+    late_floor = DecimalField(
+        _l("Never below (percent)"), default=0, validators=[Optional(), NumberRange(min=0, max=100)]
+    )
     self_assessment = BooleanField(_l("Trainees assess themselves with the rubric before handing in"))
     submit = SubmitField(_l("Save project"))
 
@@ -147,14 +180,18 @@ class TeamForm(FlaskForm):
 
 class ExtensionForm(FlaskForm):
     target = SelectField(_l("For"), validators=[DataRequired()])
-    due_at = LocalDateTimeField(_l("New due date"), validators=[InputRequired(_l("Enter the due date and time."))])
+    due_at = LocalDateTimeField(
+        _l("New due date"), validators=[InputRequired(_l("Enter the due date and time."))]
+    )
     cutoff_at = LocalDateTimeField(_l("New cut-off"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Grant extension"))
 
 
 class AnswerForm(FlaskForm):
-    link_url = URLField(_l("Link"), validators=[Optional(), URL(message=_l("Enter a full web address (https://…)."))])
+    link_url = URLField(
+        _l("Link"), validators=[Optional(), URL(message=_l("Enter a full web address (https://…)."))]
+    )
     text = TextAreaField(_l("Your answer"), validators=[Length(max=20000)])
     submit = SubmitField(_l("Save"))
 
@@ -164,27 +201,42 @@ class PersonEntry(FlaskForm):
         csrf = False
 
     name = StringField(_l("Name"), validators=[Length(max=120)])
-    consent = SelectField(_l("Consent"), choices=lambda: [("given", _l("Consent given")),
-                                                          ("pending", _l("Consent not yet recorded")),
-                                                          ("refused", _l("Consent refused"))],
-                          default="pending")
+    consent = SelectField(
+        _l("Consent"),
+        choices=lambda: [
+            ("given", _l("Consent given")),
+            ("pending", _l("Consent not yet recorded")),
+            ("refused", _l("Consent refused")),
+        ],
+        default="pending",
+    )
 
 
 class DeclarationForm(FlaskForm):
-    ai_used = SelectField(_l("Did you use AI tools for this work?"),
-                          choices=lambda: [("", _l("Choose…")), ("no", _l("No")), ("yes", _l("Yes"))],
-                          validators=[DataRequired(_l("Please answer this question."))])
-    ai_tools = StringField(_l("Which tools?"), validators=[Length(max=500)],
-                           description=_l("For example: Runway, Sora, ChatGPT, Suno."))
-    ai_generated = TextAreaField(_l("What did they generate?"), validators=[Length(max=5000)],
-                                 description=_l("For example: background music, the voice-over script, two shots."))
-    people = FieldList(FormField(PersonEntry), min_entries=3, max_entries=20,
-                       label=_l("People who appear in your work"))
+    ai_used = SelectField(
+        _l("Did you use AI tools for this work?"),
+        choices=lambda: [("", _l("Choose…")), ("no", _l("No")), ("yes", _l("Yes"))],
+        validators=[DataRequired(_l("Please answer this question."))],
+    )
+    ai_tools = StringField(
+        _l("Which tools?"),
+        validators=[Length(max=500)],
+        description=_l("For example: Runway, Sora, ChatGPT, Suno."),
+    )
+    ai_generated = TextAreaField(
+        _l("What did they generate?"),
+        validators=[Length(max=5000)],
+        description=_l("For example: background music, the voice-over script, two shots."),
+    )
+    people = FieldList(
+        FormField(PersonEntry), min_entries=3, max_entries=20, label=_l("People who appear in your work")
+    )
     submit = SubmitField(_l("Save declarations"))
 
 
 def error_text(form: FlaskForm) -> str:
     """Every error of *form* (nested forms included) as one sentence list for a flash message."""
+
     def flatten(errors):
         if isinstance(errors, dict):
             return [e for value in errors.values() for e in flatten(value)]
@@ -196,7 +248,11 @@ def error_text(form: FlaskForm) -> str:
 
 
 class SubmitForm(FlaskForm):
-    statement = BooleanField(_l("I confirm that this is my own (or my team's) work, that I have declared any use of "
-                                "AI tools, and that the people who appear in it know."),
-                             validators=[DataRequired(_l("Please confirm the statement."))])
+    statement = BooleanField(
+        _l(
+            "I confirm that this is my own (or my team's) work, that I have declared any use of "
+            "AI tools, and that the people who appear in it know."
+        ),
+        validators=[DataRequired(_l("Please confirm the statement."))],
+    )
     submit = SubmitField(_l("Hand in"))

@@ -3,6 +3,7 @@
 A child (deliverable, submission, team) is loaded through the project in the URL, which its caller has
 already authorised; one of another project is a 404, not a leak.  The API passes ``g.api_user`` as user.
 """
+
 from __future__ import annotations
 
 from flask import abort

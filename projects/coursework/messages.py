@@ -3,6 +3,7 @@
 ``init_app`` registers :func:`describe` for :class:`~projects.common.ProjectError`; grading, portfolios and
 the other domains word their own codes in their own ``messages.py``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,10 +20,12 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "cutoff_before_due": lambda: _("The cut-off must not be before the due date."),
         "title_missing": lambda: _("Give the project a title in at least one language."),
         "name_missing": lambda: _("Give it a name."),
-        "team_mode_locked": lambda: _("Work has been handed in already, so the project cannot switch between "
-                                      "individual and team work."),
-        "bad_spec": lambda: _("The technical requirements are not consistent: %(detail)s",
-                              detail=p.get("detail")),
+        "team_mode_locked": lambda: _(
+            "Work has been handed in already, so the project cannot switch between individual and team work."
+        ),
+        "bad_spec": lambda: _(
+            "The technical requirements are not consistent: %(detail)s", detail=p.get("detail")
+        ),
         "spec_range": lambda: _("The smallest %(measure)s is larger than the largest.", measure=_measure(p)),
         "wrong_project": lambda: _("This belongs to another project."),
         "deliverable_in_use": lambda: _("Work was handed in for this deliverable, so it cannot be removed."),
@@ -30,8 +33,9 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "has_submissions": lambda: _("Trainees have started work on this project, so it stays published."),
         "duplicate_team": lambda: _("Another team already has this name."),
         "not_enrolled": lambda: _("%(name)s is not enrolled in this cohort.", name=p.get("name")),
-        "already_in_team": lambda: _("%(name)s is already in team %(team)s.", name=p.get("name"),
-                                     team=p.get("team")),
+        "already_in_team": lambda: _(
+            "%(name)s is already in team %(team)s.", name=p.get("name"), team=p.get("team")
+        ),
         "user_or_team": lambda: _("Choose one trainee or one team."),
         "reason_missing": lambda: _("Give a reason."),
         "no_team": lambda: _("This is a team project and you are not in a team yet. Ask your instructor."),
@@ -44,8 +48,10 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "ai_tools_missing": lambda: _("Name the AI tools you used."),
         "statement": lambda: _("Please confirm the statement."),
         "incomplete": lambda: _("Some parts are still missing; see the list above."),
-        "bad_policy": lambda: _("Check the grading settings: the percentages go from 0 to 100 and the "
-                                "maximum grade must be above 0."),
+        "bad_policy": lambda: _(
+            "Check the grading settings: the percentages go from 0 to 100 and the "
+            "maximum grade must be above 0."
+        ),
         "no_attempts_left": lambda: _("You have used all %(limit)s attempts.", limit=p.get("limit")),
     }
     sentence = messages.get(code)

@@ -1,4 +1,5 @@
 """Projects (briefs with deliverables and dates), teams, extensions, submissions and attempts."""
+
 from __future__ import annotations
 
 import enum
@@ -72,8 +73,9 @@ class Project(db.Model):
     max_attempts: Mapped[int | None] = mapped_column(Integer)
     team_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     #: The rubric version graders use (assessments keep the version they were made with).
-    rubric_version_id: Mapped[int | None] = mapped_column(ForeignKey("projects_rubric_versions.id",
-                                                                     ondelete="RESTRICT"))
+    rubric_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects_rubric_versions.id", ondelete="RESTRICT")
+    )
     max_grade: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(100))
     #: ``projects.grading.LatePolicyKind``: none, per_day (``late_percent`` a day, not below ``late_floor``
     #: percent) or cap (late work capped at ``late_percent`` percent).
@@ -84,16 +86,20 @@ class Project(db.Model):
     self_assessment: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[ProjectStatus] = mapped_column(str_enum(ProjectStatus, 12), default=ProjectStatus.DRAFT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("projects_projects.id", ondelete="SET NULL"))
+    copied_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects_projects.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cohort: Mapped[Cohort] = relationship()
-    deliverables: Mapped[list[Deliverable]] = relationship(back_populates="project", cascade="all, delete-orphan",
-                                                           order_by="Deliverable.position")
-    teams: Mapped[list[Team]] = relationship(back_populates="project", cascade="all, delete-orphan",
-                                             order_by="Team.name")
-    rubric_version: Mapped["RubricVersion | None"] = relationship()  # noqa: F821  (projects.models.grading)
+    deliverables: Mapped[list[Deliverable]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="Deliverable.position"
+    )
+    teams: Mapped[list[Team]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="Team.name"
+    )
+    rubric_version: Mapped[RubricVersion | None] = relationship()  # noqa: F821  (projects.models.grading)
 
     @property
     def title(self) -> str:
@@ -127,7 +133,9 @@ class Deliverable(db.Model):
     __tablename__ = "projects_deliverables"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     name_ko: Mapped[str] = mapped_column(String(160), default="")
     name_en: Mapped[str] = mapped_column(String(160), default="")
@@ -154,12 +162,15 @@ class Team(db.Model):
     __table_args__ = (UniqueConstraint("project_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(120))
 
     project: Mapped[Project] = relationship(back_populates="teams")
-    members: Mapped[list[User]] = relationship(secondary="projects_team_members", order_by="User.name",
-                                               viewonly=True)
+    members: Mapped[list[User]] = relationship(
+        secondary="projects_team_members", order_by="User.name", viewonly=True
+    )
 
 
 class TeamMember(db.Model):
@@ -167,8 +178,12 @@ class TeamMember(db.Model):
     #: One team per trainee per project.
     __table_args__ = (UniqueConstraint("project_id", "user_id"),)
 
-    team_id: Mapped[int] = mapped_column(ForeignKey("projects_teams.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     project_id: Mapped[int] = mapped_column(ForeignKey("projects_projects.id", ondelete="CASCADE"))
 
 
@@ -182,9 +197,13 @@ class Extension(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("projects_teams.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects_teams.id", ondelete="CASCADE"), index=True
+    )
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cutoff_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text)
@@ -212,10 +231,16 @@ class Submission(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("projects_teams.id", ondelete="CASCADE"), index=True)
-    status: Mapped[SubmissionStatus] = mapped_column(str_enum(SubmissionStatus, 12), default=SubmissionStatus.DRAFT)
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects_teams.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[SubmissionStatus] = mapped_column(
+        str_enum(SubmissionStatus, 12), default=SubmissionStatus.DRAFT
+    )
     #: Draft declarations, copied into each attempt. None: not answered yet.
     ai_used: Mapped[bool | None] = mapped_column(Boolean)
     ai_tools: Mapped[str] = mapped_column(Text, default="")
@@ -257,10 +282,15 @@ class DraftItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("projects_submissions.id", ondelete="CASCADE"))
-    deliverable_id: Mapped[int] = mapped_column(ForeignKey("projects_deliverables.id", ondelete="CASCADE"),
-                                                index=True)
-    media_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id", ondelete="SET NULL"), index=True)
-    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id", ondelete="SET NULL"), index=True)
+    deliverable_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_deliverables.id", ondelete="CASCADE"), index=True
+    )
+    media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="SET NULL"), index=True
+    )
+    candidate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="SET NULL"), index=True
+    )
     link_url: Mapped[str] = mapped_column(String(2000), default="")
     text: Mapped[str] = mapped_column(Text, default="")
 
@@ -277,8 +307,9 @@ class Attempt(db.Model):
     __table_args__ = (UniqueConstraint("submission_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("projects_submissions.id", ondelete="CASCADE"),
-                                               index=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_submissions.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int] = mapped_column(Integer)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -293,8 +324,9 @@ class Attempt(db.Model):
 
     submission: Mapped[Submission] = relationship(back_populates="attempts")
     submitted_by: Mapped[User | None] = relationship()
-    items: Mapped[list[AttemptItem]] = relationship(back_populates="attempt", cascade="all, delete-orphan",
-                                                    order_by="AttemptItem.position")
+    items: Mapped[list[AttemptItem]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="AttemptItem.position"
+    )
 
 
 class AttemptItem(db.Model):
@@ -304,11 +336,15 @@ class AttemptItem(db.Model):
     __table_args__ = (UniqueConstraint("attempt_id", "deliverable_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("projects_attempts.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_attempts.id", ondelete="CASCADE"), index=True
+    )
     deliverable_id: Mapped[int] = mapped_column(ForeignKey("projects_deliverables.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     #: RESTRICT: a file handed in can never disappear from under its attempt.
-    media_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id", ondelete="RESTRICT"), index=True)
+    media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="RESTRICT"), index=True
+    )
     file_name: Mapped[str] = mapped_column(String(255), default="")
     size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), default="")

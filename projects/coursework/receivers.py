@@ -3,6 +3,7 @@
 Receivers are module-level functions connected once; each checks that the
 current app loaded this plugin, since a process may build several apps.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -35,17 +36,30 @@ def dashboard_panel(user):
     rows = []
     if user.role is Role.INSTRUCTOR:
         # One count for the panel (the submission's summary columns), not every submission's attempts.
-        handed_in = dict(db.session.execute(
-            select(Submission.project_id, func.count()).where(Submission.project_id.in_([p.id for p in projects]),
-                                                              Submission.attempt_count > 0)
-            .group_by(Submission.project_id)).all())
+        handed_in = dict(
+            db.session.execute(
+                select(Submission.project_id, func.count())
+                .where(Submission.project_id.in_([p.id for p in projects]), Submission.attempt_count > 0)
+                .group_by(Submission.project_id)
+            ).all()
+        )
     for project in projects:
         if user.role is Role.TRAINEE:
-            rows.append({"project": project, "dates": services.dates_for(project, user),
-                         "submission": submissions.submission_for(project, user)})
+            rows.append(
+                {
+                    "project": project,
+                    "dates": services.dates_for(project, user),
+                    "submission": submissions.submission_for(project, user),
+                }
+            )
         else:
-            rows.append({"project": project, "dates": services.dates_for(project),
-                         "count": handed_in.get(project.id, 0)})
+            rows.append(
+                {
+                    "project": project,
+                    "dates": services.dates_for(project),
+                    "count": handed_in.get(project.id, 0),
+                }
+            )
     return [Panel("projects/_dashboard.html", {"project_rows": rows}, order=10)]
 
 
@@ -59,7 +73,7 @@ def upload_requested(user, context: str = ""):
     if not loaded() or not context.startswith(CONTEXT_PREFIX):
         return None
     try:
-        deliverable = db.session.get(Deliverable, int(context[len(CONTEXT_PREFIX):]))
+        deliverable = db.session.get(Deliverable, int(context[len(CONTEXT_PREFIX) :]))
     except ValueError:
         raise PermissionError("bad deliverable id") from None
     if deliverable is None or not deliverable.kind.is_file:
@@ -80,7 +94,7 @@ def upload_completed(media, context: str = "", user=None):
 
     if not loaded() or not context.startswith(CONTEXT_PREFIX) or user is None:
         return
-    deliverable = db.session.get(Deliverable, int(context[len(CONTEXT_PREFIX):]))
+    deliverable = db.session.get(Deliverable, int(context[len(CONTEXT_PREFIX) :]))
     submission = submissions.submission_for(deliverable.project, user, create=True)
     submissions.attach_upload(submission, deliverable, media)
 

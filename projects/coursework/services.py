@@ -3,6 +3,7 @@
 Submissions live in :mod:`projects.submissions`.  Services take plain
 arguments, flush, log and signal; the request or task edge commits.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,9 +34,23 @@ from projects.grading import rules as grading
 
 log = logging.getLogger(__name__)
 
-PROJECT_FIELDS = ("title_ko", "title_en", "brief_ko", "brief_en", "outcomes", "opens_at", "due_at", "cutoff_at",
-                  "max_attempts", "team_mode", "max_grade", "late_policy", "late_percent", "late_floor",
-                  "self_assessment")
+PROJECT_FIELDS = (
+    "title_ko",
+    "title_en",
+    "brief_ko",
+    "brief_en",
+    "outcomes",
+    "opens_at",
+    "due_at",
+    "cutoff_at",
+    "max_attempts",
+    "team_mode",
+    "max_grade",
+    "late_policy",
+    "late_percent",
+    "late_floor",
+    "self_assessment",
+)
 DELIVERABLE_FIELDS = ("name_ko", "name_en", "kind", "spec", "required", "guidance")
 
 
@@ -51,10 +66,15 @@ def _check_dates(opens_at: datetime | None, due_at: datetime | None, cutoff_at: 
 def _project_values(fields: dict) -> dict:
     values = {k: fields[k] for k in PROJECT_FIELDS if k in fields}
     # Only these may be cleared; an empty grading setting keeps its default.
-    values = {k: v for k, v in values.items() if v is not None or k in ("opens_at", "cutoff_at", "max_attempts")}
+    values = {
+        k: v for k, v in values.items() if v is not None or k in ("opens_at", "cutoff_at", "max_attempts")
+    }
     try:
-        grading.LatePolicy(kind=grading.LatePolicyKind(values.get("late_policy", "none")),
-                           percent=values.get("late_percent", 0), floor=values.get("late_floor", 0))
+        grading.LatePolicy(
+            kind=grading.LatePolicyKind(values.get("late_policy", "none")),
+            percent=values.get("late_percent", 0),
+            floor=values.get("late_floor", 0),
+        )
     except (ValueError, grading.GradingError) as exc:
         raise ProjectError("bad_policy") from exc
     if "max_grade" in values and not Decimal(str(values["max_grade"])) > 0:
@@ -90,11 +110,15 @@ def update_project(project: Project, **fields) -> None:
 def _has_submissions(project: Project) -> bool:
     from projects.coursework.models import Submission
 
-    return db.session.scalar(select(Submission.id).where(Submission.project_id == project.id).limit(1)) is not None
+    return (
+        db.session.scalar(select(Submission.id).where(Submission.project_id == project.id).limit(1))
+        is not None
+    )
 
 
 def save_deliverable(project: Project, deliverable: Deliverable | None = None, **fields) -> Deliverable:
-    """Add a deliverable (``deliverable=None``) or change one; the spec is validated like the media checks'."""
+    """Add a deliverable (``deliverable=None``) or change one; the spec is validated like the media
+    checks'."""
     values = {k: fields[k] for k in DELIVERABLE_FIELDS if k in fields}
     if "kind" in values:
         values["kind"] = DeliverableKind(values["kind"])
@@ -160,13 +184,17 @@ def unpublish_project(project: Project) -> None:
 def copy_project(project: Project, cohort: Cohort, copied_by: User) -> Project:
     """A draft copy of *project* for *cohort*, dates moved by the gap between the cohorts' starts."""
     shift = timedelta(days=(cohort.start_date - project.cohort.start_date).days)
-    move = (lambda d: None if d is None else d + shift)
+    move = lambda d: None if d is None else d + shift
     fields = {k: getattr(project, k) for k in PROJECT_FIELDS}
-    fields.update(opens_at=move(project.opens_at), due_at=move(project.due_at), cutoff_at=move(project.cutoff_at))
+    fields.update(
+        opens_at=move(project.opens_at), due_at=move(project.due_at), cutoff_at=move(project.cutoff_at)
+    )
     copy = create_project(cohort, copied_by, **fields)
     copy.copied_from_id = project.id
     for d in project.deliverables:
-        copy.deliverables.append(Deliverable(position=d.position, **{k: getattr(d, k) for k in DELIVERABLE_FIELDS}))
+        copy.deliverables.append(
+            Deliverable(position=d.position, **{k: getattr(d, k) for k in DELIVERABLE_FIELDS})
+        )
     db.session.flush()
     log.info("project %s copied to %s (cohort %s)", project.id, copy.id, cohort.id)
     return copy
@@ -174,14 +202,27 @@ def copy_project(project: Project, cohort: Cohort, copied_by: User) -> Project:
 
 def cohort_trainees(cohort_id: int) -> list[User]:
     """Actively enrolled trainees of a cohort, by name."""
-    return list(db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id).where(
-        Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE).order_by(User.name)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(Enrolment.cohort_id == cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE)
+            .order_by(User.name)
+        )
+    )
 
 
 def is_enrolled(user: User, cohort_id: int) -> bool:
-    return db.session.scalar(select(Enrolment.id).where(
-        Enrolment.cohort_id == cohort_id, Enrolment.user_id == user.id,
-        Enrolment.status == EnrolmentStatus.ACTIVE)) is not None
+    return (
+        db.session.scalar(
+            select(Enrolment.id).where(
+                Enrolment.cohort_id == cohort_id,
+                Enrolment.user_id == user.id,
+                Enrolment.status == EnrolmentStatus.ACTIVE,
+            )
+        )
+        is not None
+    )
 
 
 def teaches(user: User, cohort_id: int) -> bool:
@@ -233,12 +274,23 @@ def save_team(project: Project, name: str, members: list[User], team: Team | Non
 
 def team_of(project: Project, user: User) -> Team | None:
     """The user's team in a team project (None when not in one)."""
-    return db.session.scalar(select(Team).join(TeamMember, TeamMember.team_id == Team.id).where(
-        TeamMember.project_id == project.id, TeamMember.user_id == user.id))
+    return db.session.scalar(
+        select(Team)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(TeamMember.project_id == project.id, TeamMember.user_id == user.id)
+    )
 
 
-def grant_extension(project: Project, *, granted_by: User, due_at: datetime, cutoff_at: datetime | None,
-                    reason: str, user: User | None = None, team: Team | None = None) -> Extension:
+def grant_extension(
+    project: Project,
+    *,
+    granted_by: User,
+    due_at: datetime,
+    cutoff_at: datetime | None,
+    reason: str,
+    user: User | None = None,
+    team: Team | None = None,
+) -> Extension:
     """Give one trainee or team new dates; the newest extension wins and all stay in the history."""
     if (user is None) == (team is None):
         raise ProjectError("user_or_team")
@@ -250,12 +302,23 @@ def grant_extension(project: Project, *, granted_by: User, due_at: datetime, cut
         raise ProjectError("not_enrolled", name=user.name)
     if team is not None and team.project_id != project.id:
         raise ProjectError("wrong_project")
-    extension = Extension(project_id=project.id, user=user, team=team, due_at=due_at, cutoff_at=cutoff_at,
-                          reason=reason.strip(), granted_by_id=granted_by.id)
+    extension = Extension(
+        project_id=project.id,
+        user=user,
+        team=team,
+        due_at=due_at,
+        cutoff_at=cutoff_at,
+        reason=reason.strip(),
+        granted_by_id=granted_by.id,
+    )
     db.session.add(extension)
     db.session.flush()
-    log.info("extension %s on project %s for %s", extension.id, project.id,
-             f"user {user.id}" if user else f"team {team.id}")
+    log.info(
+        "extension %s on project %s for %s",
+        extension.id,
+        project.id,
+        f"user {user.id}" if user else f"team {team.id}",
+    )
     signals.extension_granted.send(extension)
     return extension
 
@@ -289,8 +352,12 @@ def dates_for(project: Project, user: User | None = None, team: Team | None = No
         conditions.append(Extension.team_id == team.id)
     extension = None
     if conditions:
-        extension = db.session.scalar(select(Extension).where(Extension.project_id == project.id, or_(*conditions))
-                                      .order_by(Extension.created_at.desc(), Extension.id.desc()).limit(1))
+        extension = db.session.scalar(
+            select(Extension)
+            .where(Extension.project_id == project.id, or_(*conditions))
+            .order_by(Extension.created_at.desc(), Extension.id.desc())
+            .limit(1)
+        )
     if extension is None:
         return Dates(project.opens_at, project.due_at, project.cutoff_at)
     return Dates(project.opens_at, extension.due_at, extension.cutoff_at, extension)
@@ -302,34 +369,48 @@ def extensions_for(project: Project) -> list[Extension]:
 
 def extensions_query(project: Project):
     """A ``select`` of the project's extensions, newest first, with the people they name (to paginate)."""
-    return (select(Extension).where(Extension.project_id == project.id)
-            .options(joinedload(Extension.user), joinedload(Extension.team), joinedload(Extension.granted_by))
-            .order_by(Extension.created_at.desc(), Extension.id.desc()))
+    return (
+        select(Extension)
+        .where(Extension.project_id == project.id)
+        .options(joinedload(Extension.user), joinedload(Extension.team), joinedload(Extension.granted_by))
+        .order_by(Extension.created_at.desc(), Extension.id.desc())
+    )
 
 
 def teams_query(project: Project):
     """A ``select`` of the project's teams by name, members loaded (to paginate)."""
-    return (select(Team).where(Team.project_id == project.id).options(selectinload(Team.members))
-            .order_by(Team.name, Team.id))
+    return (
+        select(Team)
+        .where(Team.project_id == project.id)
+        .options(selectinload(Team.members))
+        .order_by(Team.name, Team.id)
+    )
 
 
 def projects_for(user: User) -> list[Project]:
-    """The projects a user works on: trainees the published ones of their cohorts, instructors their cohorts'."""
+    """The projects a user works on: trainees the published ones of their cohorts, instructors their
+    cohorts'."""
     return list(db.session.scalars(projects_query(user)))
 
 
 def projects_query(user: User):
     """:func:`projects_for` as a ``select`` (newest due first, cohort and programme loaded), to paginate."""
     # selectinload, not a join: a deep page's OFFSET then walks the due-date index alone (42,000 projects).
-    stmt = (select(Project).options(selectinload(Project.cohort).selectinload(Cohort.programme))
-            .order_by(Project.due_at.desc(), Project.id.desc()))
+    stmt = (
+        select(Project)
+        .options(selectinload(Project.cohort).selectinload(Cohort.programme))
+        .order_by(Project.due_at.desc(), Project.id.desc())
+    )
     if user.role is Role.ADMIN:
         return stmt
     if user.role is Role.INSTRUCTOR:
-        return (stmt.join(CohortInstructor, CohortInstructor.cohort_id == Project.cohort_id)
-                .where(CohortInstructor.user_id == user.id))
+        return stmt.join(CohortInstructor, CohortInstructor.cohort_id == Project.cohort_id).where(
+            CohortInstructor.user_id == user.id
+        )
     if user.role is Role.TRAINEE:
-        return (stmt.join(Enrolment, Enrolment.cohort_id == Project.cohort_id)
-                .where(Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.ACTIVE,
-                       Project.status == ProjectStatus.PUBLISHED))
+        return stmt.join(Enrolment, Enrolment.cohort_id == Project.cohort_id).where(
+            Enrolment.user_id == user.id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Project.status == ProjectStatus.PUBLISHED,
+        )
     return stmt.where(False)

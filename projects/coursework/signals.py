@@ -1,4 +1,5 @@
 """The projects plugin's public signals (grading and portfolios listen to them)."""
+
 from __future__ import annotations
 
 from blinker import Namespace

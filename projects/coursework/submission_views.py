@@ -2,6 +2,7 @@
 
 Registered on the projects blueprint (``projects.coursework.views.bp``).
 """
+
 from __future__ import annotations
 
 import re
@@ -67,17 +68,27 @@ def _render_work(project: Project, submission: Submission, declarations: Declara
         first = next((f for f in declarations if f.errors), None)
         if first is not None:
             first.render_kw = {**(first.render_kw or {}), "autofocus": True}
-    return render_template("projects/work.html", project=project, submission=submission,
-                           dates=services.dates_for(project, current_user), declarations=declarations,
-                           submit_form=SubmitForm(), answer_form=AnswerForm(),
-                           missing=submissions.missing_parts(submission))
+    return render_template(
+        "projects/work.html",
+        project=project,
+        submission=submission,
+        dates=services.dates_for(project, current_user),
+        declarations=declarations,
+        submit_form=SubmitForm(),
+        answer_form=AnswerForm(),
+        missing=submissions.missing_parts(submission),
+    )
 
 
 def _declaration_data(submission: Submission) -> dict:
     ai = {None: "", True: "yes", False: "no"}[submission.ai_used]
     people = list(submission.people or []) + [{"name": "", "consent": "pending"}] * 3
-    return {"ai_used": ai, "ai_tools": submission.ai_tools, "ai_generated": submission.ai_generated,
-            "people": people[: max(3, len(submission.people or []) + 1)]}
+    return {
+        "ai_used": ai,
+        "ai_tools": submission.ai_tools,
+        "ai_generated": submission.ai_generated,
+        "people": people[: max(3, len(submission.people or []) + 1)],
+    }
 
 
 @bp.route("/<int:project_id>/work/<int:deliverable_id>/upload", methods=["POST"])
@@ -93,9 +104,14 @@ def upload(project_id: int, deliverable_id: int):
         if file is None or not file.filename:
             flash(_("Choose a file to upload."), "error")
         else:
-            media = media_services.register_upload(current_user, file.stream, filename=file.filename,
-                                                   declared_type=file.mimetype, spec=deliverable.media_spec,
-                                                   max_bytes=max_upload_bytes(deliverable))
+            media = media_services.register_upload(
+                current_user,
+                file.stream,
+                filename=file.filename,
+                declared_type=file.mimetype,
+                spec=deliverable.media_spec,
+                max_bytes=max_upload_bytes(deliverable),
+            )
             submissions.attach_upload(submission, deliverable, media)
             flash(_("The file is uploaded and being checked."), "success")
     except ProjectError as exc:
@@ -123,8 +139,9 @@ def answer(project_id: int, deliverable_id: int):
     else:
         try:
             submissions.check_can_hand_in(project, current_user)
-            submissions.save_answer(submission, deliverable, link_url=form.link_url.data or "",
-                                    text=form.text.data or "")
+            submissions.save_answer(
+                submission, deliverable, link_url=form.link_url.data or "", text=form.text.data or ""
+            )
         except ProjectError as exc:
             flash_error(exc)
         else:
@@ -141,10 +158,13 @@ def declarations(project_id: int):
         return _render_work(project, submission, form), 400
     try:
         submissions.check_can_hand_in(project, current_user)
-        submissions.save_declarations(submission, ai_used=form.ai_used.data == "yes",
-                                      ai_tools=form.ai_tools.data or "",
-                                      ai_generated=form.ai_generated.data or "",
-                                      people=[entry.data for entry in form.people])
+        submissions.save_declarations(
+            submission,
+            ai_used=form.ai_used.data == "yes",
+            ai_tools=form.ai_tools.data or "",
+            ai_generated=form.ai_generated.data or "",
+            people=[entry.data for entry in form.people],
+        )
     except ProjectError as exc:
         # The 400 rolls the request back; the field's error sits next to the field, not at the top.
         if exc.code == "ai_tools_missing":
@@ -162,14 +182,16 @@ def hand_in(project_id: int):
     project, submission = _workspace(project_id)
     form = SubmitForm()
     try:
-        attempt = submissions.submit(submission, current_user, statement_accepted=form.validate_on_submit()
-                                     and form.statement.data)
+        attempt = submissions.submit(
+            submission, current_user, statement_accepted=form.validate_on_submit() and form.statement.data
+        )
     except ProjectError as exc:
         flash_error(exc)
         return redirect(url_for("projects.work", project_id=project.id, _anchor="hand-in"))
     flash(_("Your work is handed in. Keep this receipt."), "success")
-    return redirect(url_for("projects.receipt", project_id=project.id, submission_id=submission.id,
-                            number=attempt.number))
+    return redirect(
+        url_for("projects.receipt", project_id=project.id, submission_id=submission.id, number=attempt.number)
+    )
 
 
 @bp.route("/<int:project_id>/submissions/<int:submission_id>/attempts/<int:number>")
@@ -186,13 +208,24 @@ def receipt(project_id: int, submission_id: int, number: int):
 def review(project_id: int, submission_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     submission = get_submission_or_404(project, submission_id)
-    history = sorted([("attempt", a.submitted_at, a) for a in submission.attempts]
-                     + [("extension", e.created_at, e) for e in services.extensions_for(project)
-                        if (submission.user_id and e.user_id == submission.user_id)
-                        or (submission.team_id and e.team_id == submission.team_id)],
-                     key=lambda entry: entry[1], reverse=True)
-    return render_template("projects/review.html", project=project, submission=submission, history=history,
-                           label=submissions.team_label(submission))
+    history = sorted(
+        [("attempt", a.submitted_at, a) for a in submission.attempts]
+        + [
+            ("extension", e.created_at, e)
+            for e in services.extensions_for(project)
+            if (submission.user_id and e.user_id == submission.user_id)
+            or (submission.team_id and e.team_id == submission.team_id)
+        ],
+        key=lambda entry: entry[1],
+        reverse=True,
+    )
+    return render_template(
+        "projects/review.html",
+        project=project,
+        submission=submission,
+        history=history,
+        label=submissions.team_label(submission),
+    )
 
 
 @bp.route("/<int:project_id>/submissions.zip")
@@ -210,8 +243,10 @@ def download_all(project_id: int):
         for item in attempt.items:
             if item.media is None or not media_services.can_view(current_user, item.media):
                 continue
-            name = (f"{folder}/attempt-{attempt.number}/"
-                    f"{_safe_name(item.deliverable.name)}-{_safe_name(item.file_name)}")
+            name = (
+                f"{folder}/attempt-{attempt.number}/"
+                f"{_safe_name(item.deliverable.name)}-{_safe_name(item.file_name)}"
+            )
             archive.add_path(str(storage.path(item.media.storage_key)), name)
     filename = f"project-{project.id}-submissions.zip"
     response = Response(archive, mimetype="application/zip")
@@ -225,4 +260,3 @@ def _safe_name(name: str) -> str:
     """A path part for the ZIP: no folders, no dots at the start, no control characters."""
     name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]", "_", name or "").strip().lstrip(".")
     return name[:120]
-

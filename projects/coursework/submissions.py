@@ -6,6 +6,7 @@ accepted and leaves it (with its reasons) otherwise, so a rejected file never
 replaces an accepted one.  :func:`submit` copies the draft into a numbered
 :class:`~projects.models.Attempt` in one transaction.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,15 +48,21 @@ def submission_for(project: Project, user: User, *, create: bool = False) -> Sub
     owner = Submission.team_id == team.id if team else Submission.user_id == user.id
     submission = db.session.scalar(select(Submission).where(Submission.project_id == project.id, owner))
     if submission is None and create:
-        submission = Submission(project_id=project.id, user_id=None if team else user.id,
-                                team_id=team.id if team else None, people=[])
+        submission = Submission(
+            project_id=project.id,
+            user_id=None if team else user.id,
+            team_id=team.id if team else None,
+            people=[],
+        )
         db.session.add(submission)
         try:
             with db.session.begin_nested():
                 db.session.flush()
         except IntegrityError:
             # A teammate's request created it a moment ago.
-            submission = db.session.scalar(select(Submission).where(Submission.project_id == project.id, owner))
+            submission = db.session.scalar(
+                select(Submission).where(Submission.project_id == project.id, owner)
+            )
     return submission
 
 
@@ -70,7 +77,10 @@ def belongs_to(user: User, submission: Submission) -> bool:
     """Whether *submission* is the user's own or their team's."""
     if submission.user_id is not None:
         return submission.user_id == user.id
-    return team_of(submission.project, user) is not None and team_of(submission.project, user).id == submission.team_id
+    return (
+        team_of(submission.project, user) is not None
+        and team_of(submission.project, user).id == submission.team_id
+    )
 
 
 def check_can_hand_in(project: Project, user: User, now: datetime | None = None) -> None:
@@ -119,7 +129,9 @@ def on_media_processed(media: MediaFile) -> None:
     db.session.flush()
 
 
-def save_answer(submission: Submission, deliverable: Deliverable, *, link_url: str = "", text: str = "") -> DraftItem:
+def save_answer(
+    submission: Submission, deliverable: Deliverable, *, link_url: str = "", text: str = ""
+) -> DraftItem:
     """Store the link or text of a link/text deliverable."""
     if deliverable.project_id != submission.project_id or deliverable.kind.is_file:
         raise ProjectError("wrong_deliverable")
@@ -131,8 +143,14 @@ def save_answer(submission: Submission, deliverable: Deliverable, *, link_url: s
     return item
 
 
-def save_declarations(submission: Submission, *, ai_used: bool | None, ai_tools: str = "", ai_generated: str = "",
-                      people: list[dict] | None = None) -> None:
+def save_declarations(
+    submission: Submission,
+    *,
+    ai_used: bool | None,
+    ai_tools: str = "",
+    ai_generated: str = "",
+    people: list[dict] | None = None,
+) -> None:
     """Record the AI-use disclosure and the people who appear in the work (with their consent)."""
     clean = []
     for person in people or []:
@@ -169,7 +187,9 @@ def missing_parts(submission: Submission) -> list[tuple[str, Deliverable | None]
     return missing
 
 
-def submit(submission: Submission, user: User, *, statement_accepted: bool, now: datetime | None = None) -> Attempt:
+def submit(
+    submission: Submission, user: User, *, statement_accepted: bool, now: datetime | None = None
+) -> Attempt:
     """Hand in the draft as a new attempt.
 
     Late after the due date in force, refused after the cut-off (extensions
@@ -187,54 +207,84 @@ def submit(submission: Submission, user: User, *, statement_accepted: bool, now:
     if project.max_attempts is not None and len(submission.attempts) >= project.max_attempts:
         raise ProjectError("no_attempts_left", limit=project.max_attempts)
     dates = dates_for(project, user)
-    number = (db.session.scalar(select(func.max(Attempt.number)).where(Attempt.submission_id == submission.id))
-              or 0) + 1
-    attempt = Attempt(submission=submission, number=number, submitted_by_id=user.id, submitted_at=now,
-                      due_at=dates.due_at, late=dates.is_late(now), statement_accepted=True,
-                      ai_used=bool(submission.ai_used), ai_tools=submission.ai_tools,
-                      ai_generated=submission.ai_generated, people=list(submission.people or []))
+    number = (
+        db.session.scalar(select(func.max(Attempt.number)).where(Attempt.submission_id == submission.id)) or 0
+    ) + 1
+    attempt = Attempt(
+        submission=submission,
+        number=number,
+        submitted_by_id=user.id,
+        submitted_at=now,
+        due_at=dates.due_at,
+        late=dates.is_late(now),
+        statement_accepted=True,
+        ai_used=bool(submission.ai_used),
+        ai_tools=submission.ai_tools,
+        ai_generated=submission.ai_generated,
+        people=list(submission.people or []),
+    )
     for deliverable in project.deliverables:
         item = submission.item_for(deliverable)
         if item is None or (deliverable.kind.is_file and item.media is None):
             continue
         media = item.media if deliverable.kind.is_file else None
-        attempt.items.append(AttemptItem(
-            deliverable_id=deliverable.id, position=deliverable.position, media_id=media.id if media else None,
-            file_name=media.original_name if media else "", size_bytes=media.size_bytes if media else None,
-            sha256=media.sha256 if media else "", link_url=item.link_url, text=item.text))
+        attempt.items.append(
+            AttemptItem(
+                deliverable_id=deliverable.id,
+                position=deliverable.position,
+                media_id=media.id if media else None,
+                file_name=media.original_name if media else "",
+                size_bytes=media.size_bytes if media else None,
+                sha256=media.sha256 if media else "",
+                link_url=item.link_url,
+                text=item.text,
+            )
+        )
     submission.status = SubmissionStatus.SUBMITTED
     submission.attempt_count, submission.last_late, submission.last_submitted_at = number, attempt.late, now
     db.session.add(attempt)
     # The unique (submission, number) constraint turns a double click into an error, not two attempts.
     db.session.flush()
     crash_point("submit.flushed")
-    log.info("attempt %s (#%s) of submission %s handed in%s", attempt.id, number, submission.id,
-             " late" if attempt.late else "")
+    log.info(
+        "attempt %s (#%s) of submission %s handed in%s",
+        attempt.id,
+        number,
+        submission.id,
+        " late" if attempt.late else "",
+    )
     signals.attempt_submitted.send(attempt)
     return attempt
 
 
 def submissions_of(project: Project) -> list[Submission]:
-    return list(db.session.scalars(select(Submission).where(Submission.project_id == project.id)
-                                   .order_by(Submission.id)))
+    return list(
+        db.session.scalars(
+            select(Submission).where(Submission.project_id == project.id).order_by(Submission.id)
+        )
+    )
 
 
 def media_visible_to(user: User, media: MediaFile) -> bool:
-    """Receiver logic for ``media_access``: teammates and the project's managers see files handed in or drafted."""
-    items = select(DraftItem.submission_id).where(or_(DraftItem.media_id == media.id,
-                                                      DraftItem.candidate_id == media.id))
+    """Receiver logic for ``media_access``: teammates and the project's managers see files handed in or
+    drafted."""
+    items = select(DraftItem.submission_id).where(
+        or_(DraftItem.media_id == media.id, DraftItem.candidate_id == media.id)
+    )
     handed = select(Attempt.submission_id).join(AttemptItem).where(AttemptItem.media_id == media.id)
-    submissions = db.session.scalars(select(Submission).where(
-        or_(Submission.id.in_(items), Submission.id.in_(handed)))).all()
+    submissions = db.session.scalars(
+        select(Submission).where(or_(Submission.id.in_(items), Submission.id.in_(handed)))
+    ).all()
     for submission in submissions:
-        if can_manage(user, submission.project) or (user.role is Role.TRAINEE and belongs_to(user, submission)):
+        if can_manage(user, submission.project) or (
+            user.role is Role.TRAINEE and belongs_to(user, submission)
+        ):
             return True
     return False
 
 
 def team_label(submission: Submission) -> str:
     return submission.team.name if submission.team_id else (submission.user.name if submission.user else "")
-
 
 
 def similar_work(submission: Submission) -> list[tuple[MediaFile, Submission, MediaFile, int]]:

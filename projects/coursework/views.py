@@ -5,6 +5,7 @@ also checks the user may see them and that child ids belong to the project in th
 deliverable of another project is a 404, not a leak).  Refusals read as :mod:`projects.coursework.messages`
 words them; the request edge commits.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,8 +37,13 @@ get_submission_or_404 = loaders.get_submission_or_404
 
 
 #: The plugin's static files (``projects/static``) serve every domain's scripts and styles.
-bp = Blueprint("projects", __name__, url_prefix="/projects", static_url_path="/static",
-               static_folder=str(Path(__file__).resolve().parent.parent / "static"))
+bp = Blueprint(
+    "projects",
+    __name__,
+    url_prefix="/projects",
+    static_url_path="/static",
+    static_folder=str(Path(__file__).resolve().parent.parent / "static"),
+)
 
 
 @bp.app_template_global()
@@ -96,15 +102,20 @@ def _project_fields(form: ProjectForm) -> dict:
 @login_required
 def show(project_id: int):
     project = get_project_or_404(project_id, current_user)
-    context = {"project": project, "action_form": ActionForm(),
-               "manage": services.can_manage(current_user, project)}
+    context = {
+        "project": project,
+        "action_form": ActionForm(),
+        "manage": services.can_manage(current_user, project),
+    }
     if context["manage"]:
         # The newest few; the extensions page has them all, a page at a time.
         context.update(extensions=list(db.session.scalars(services.extensions_query(project).limit(10))))
     else:
-        context.update(submission=submissions.submission_for(project, current_user),
-                       dates=services.dates_for(project, current_user),
-                       team=services.team_of(project, current_user) if project.team_mode else None)
+        context.update(
+            submission=submissions.submission_for(project, current_user),
+            dates=services.dates_for(project, current_user),
+            team=services.team_of(project, current_user) if project.team_mode else None,
+        )
     return render_template("projects/show.html", **context)
 
 
@@ -114,8 +125,9 @@ def edit(project_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     form = ProjectForm(obj=project)
     if form.validate_on_submit():
-        if apply_change(lambda: services.update_project(project, **_project_fields(form)),
-                        _("The project is saved.")):
+        if apply_change(
+            lambda: services.update_project(project, **_project_fields(form)), _("The project is saved.")
+        ):
             return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/edit.html", form=form, cohort=project.cohort, project=project)
 
@@ -131,11 +143,17 @@ def edit_deliverable(project_id: int, deliverable_id: int | None = None):
         form.kind.data = deliverable.kind.value
         form.fill_spec(deliverable.spec)
     if form.validate_on_submit():
-        fields = {"name_ko": (form.name_ko.data or "").strip(), "name_en": (form.name_en.data or "").strip(),
-                  "kind": form.kind.data,
-                  "required": form.required.data, "guidance": form.guidance.data, "spec": form.spec()}
-        if apply_change(lambda: services.save_deliverable(project, deliverable, **fields),
-                        _("The deliverable is saved.")):
+        fields = {
+            "name_ko": (form.name_ko.data or "").strip(),
+            "name_en": (form.name_en.data or "").strip(),
+            "kind": form.kind.data,
+            "required": form.required.data,
+            "guidance": form.guidance.data,
+            "spec": form.spec(),
+        }
+        if apply_change(
+            lambda: services.save_deliverable(project, deliverable, **fields), _("The deliverable is saved.")
+        ):
             return redirect(url_for("projects.show", project_id=project.id))
     return render_template("projects/deliverable.html", form=form, project=project, deliverable=deliverable)
 
@@ -146,8 +164,9 @@ def delete_deliverable(project_id: int, deliverable_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     deliverable = get_deliverable_or_404(project, deliverable_id)
     if ActionForm().validate_on_submit():
-        apply_change(lambda: services.remove_deliverable(project, deliverable),
-                     _("The deliverable is removed."))
+        apply_change(
+            lambda: services.remove_deliverable(project, deliverable), _("The deliverable is removed.")
+        )
     return redirect(url_for("projects.show", project_id=project.id))
 
 
@@ -157,8 +176,9 @@ def publish(project_id: int, op: str):
     project = get_managed_project_or_404(project_id, current_user)
     if ActionForm().validate_on_submit():
         if op == "publish":
-            apply_change(lambda: services.publish_project(project),
-                         _("The project is published to the cohort."))
+            apply_change(
+                lambda: services.publish_project(project), _("The project is published to the cohort.")
+            )
         else:
             apply_change(lambda: services.unpublish_project(project), _("The project is back to draft."))
     return redirect(url_for("projects.show", project_id=project.id))
@@ -191,11 +211,17 @@ def teams(project_id: int, team_id: int | None = None):
     form.members.choices = [(u.id, u.name) for u in trainees]
     if form.validate_on_submit():
         members = [u for u in trainees if u.id in (form.members.data or [])]
-        if apply_change(lambda: services.save_team(project, form.name.data, members, team),
-                        _("The team is saved.")):
+        if apply_change(
+            lambda: services.save_team(project, form.name.data, members, team), _("The team is saved.")
+        ):
             return redirect(url_for("projects.teams", project_id=project.id))
-    return render_template("projects/teams.html", form=form, project=project, team=team,
-                           page=paginate(services.teams_query(project)))
+    return render_template(
+        "projects/teams.html",
+        form=form,
+        project=project,
+        team=team,
+        page=paginate(services.teams_query(project)),
+    )
 
 
 @bp.route("/<int:project_id>/extensions", methods=["GET", "POST"])
@@ -204,17 +230,27 @@ def extensions(project_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     trainees = services.cohort_trainees(project.cohort_id)
     form = ExtensionForm()
-    form.target.choices = ([(f"team:{t.id}", _("Team %(name)s", name=t.name)) for t in project.teams]
-                           + [(f"user:{u.id}", u.name) for u in trainees])
+    form.target.choices = [(f"team:{t.id}", _("Team %(name)s", name=t.name)) for t in project.teams] + [
+        (f"user:{u.id}", u.name) for u in trainees
+    ]
     if form.validate_on_submit():
         target = _extension_target(form.target.data, project, trainees)
-        if apply_change(lambda: services.grant_extension(
-                project, granted_by=current_user, due_at=form.due_at.data, cutoff_at=form.cutoff_at.data,
-                reason=form.reason.data, **target), _("The extension is granted.")):
+        if apply_change(
+            lambda: services.grant_extension(
+                project,
+                granted_by=current_user,
+                due_at=form.due_at.data,
+                cutoff_at=form.cutoff_at.data,
+                reason=form.reason.data,
+                **target,
+            ),
+            _("The extension is granted."),
+        ):
             return redirect(url_for("projects.extensions", project_id=project.id))
     page = paginate(services.extensions_query(project))
-    return render_template("projects/extensions.html", form=form, project=project, extensions=page.items,
-                           extensions_page=page)
+    return render_template(
+        "projects/extensions.html", form=form, project=project, extensions=page.items, extensions_page=page
+    )
 
 
 def _extension_target(choice: str, project: Project, trainees: list[User]) -> dict:

@@ -1,5 +1,6 @@
 """Grading: the pure rubric arithmetic (``rules``), the rubric library, assessments, release and the
 gradebook."""
+
 from __future__ import annotations
 
 
@@ -13,7 +14,12 @@ def init_app(app) -> None:
     from projects.coursework import signals as coursework
     from projects.grading import messages, receivers, services
 
-    for screens in ("views", "rubric_views", "review_views", "api"):  # their routes join the projects blueprints on import
+    for screens in (
+        "views",
+        "rubric_views",
+        "review_views",
+        "api",
+    ):  # their routes join the projects blueprints on import
         import_module(f"projects.grading.{screens}")
     register_messages(ProjectError, messages.describe)
     core.nav_items.connect(receivers.navigation)

@@ -4,6 +4,7 @@ Routed on the projects API blueprint (:mod:`projects.coursework.api`): an assess
 A refusal reaches the error seam's handler (422 with its sentence); the request edge commits, except the
 assessment save that must answer a concurrent one with 409.
 """
+
 from __future__ import annotations
 
 from flask import g
@@ -48,8 +49,11 @@ class AssessmentSchema(Schema):
     submission_id = fields.Int(dump_only=True)
     rubric_version_id = fields.Int(dump_only=True)
     version = fields.Int(required=True)
-    status = fields.Str(attribute="status.value", required=True,
-                        validate=validate.OneOf(["not_started", "in_progress", "ready", "released"]))
+    status = fields.Str(
+        attribute="status.value",
+        required=True,
+        validate=validate.OneOf(["not_started", "in_progress", "ready", "released"]),
+    )
     marks = fields.Dict(required=True)
     feedback = fields.Str(load_default="")
     grade = fields.Decimal(dump_only=True, as_string=True, allow_none=True)
@@ -88,9 +92,13 @@ class Rubrics(MethodView):
         _staff()
         if not rubrics.may_create_in(g.api_user, data["programme_id"]):
             abort(403, message=_("You can add rubrics only to the programmes you teach."))
-        return rubrics.create_rubric(programme_id=data["programme_id"], title_ko=data["title_ko"],
-                                     title_en=data["title_en"], data={"criteria": data["criteria"]},
-                                     by=g.api_user)
+        return rubrics.create_rubric(
+            programme_id=data["programme_id"],
+            title_ko=data["title_ko"],
+            title_en=data["title_en"],
+            data={"criteria": data["criteria"]},
+            by=g.api_user,
+        )
 
 
 @blp.route("/rubrics/<int:rubric_id>")
@@ -109,9 +117,13 @@ class RubricById(MethodView):
         rubric = get_rubric_or_404(rubric_id, g.api_user)
         if not rubrics.can_edit(g.api_user, rubric):
             abort(403, message=_("You can change rubrics only in the programmes you teach."))
-        rubrics.save_rubric(rubric, title_ko=data["title_ko"] or rubric.title_ko,
-                            title_en=data["title_en"] or rubric.title_en, data={"criteria": data["criteria"]},
-                            by=g.api_user)
+        rubrics.save_rubric(
+            rubric,
+            title_ko=data["title_ko"] or rubric.title_ko,
+            title_en=data["title_en"] or rubric.title_en,
+            data={"criteria": data["criteria"]},
+            by=g.api_user,
+        )
         return rubric
 
     @blp.response(204)
@@ -147,8 +159,9 @@ class AssessmentOfSubmission(MethodView):
 
     @blp.arguments(AssessmentSchema)
     @blp.response(200, AssessmentSchema)
-    @blp.alt_response(409, description=(
-        "The assessment changed since the given version; the body is the current one."))
+    @blp.alt_response(
+        409, description=("The assessment changed since the given version; the body is the current one.")
+    )
     def put(self, data, project_id, submission_id):
         """Save marks with the ``version`` read before; a stale version gets 409 and nothing is
         overwritten."""
@@ -157,15 +170,24 @@ class AssessmentOfSubmission(MethodView):
             abort(404)
         assessment = marking.start_assessment(submission, g.api_user)
         try:
-            marking.save_assessment(assessment, expected_version=data["version"], marks=data["marks"],
-                                    feedback=data["feedback"], status=MarkingStatus(data["status"]["value"]),
-                                    by=g.api_user)
+            marking.save_assessment(
+                assessment,
+                expected_version=data["version"],
+                marks=data["marks"],
+                feedback=data["feedback"],
+                status=MarkingStatus(data["status"]["value"]),
+                by=g.api_user,
+            )
             commit()  # here, not at the edge: a save committed meanwhile fails only now, and gets the 409
         except (marking.StaleAssessment, StaleDataError):
             db.session.rollback()
             current = marking.get_assessment(submission)
-            abort(409, message=_("The assessment was changed by someone else (now version %(v)s).",
-                                 v=current.version))
+            abort(
+                409,
+                message=_(
+                    "The assessment was changed by someone else (now version %(v)s).", v=current.version
+                ),
+            )
         return assessment
 
 
@@ -194,7 +216,13 @@ class Gradebook(MethodView):
         _staff()
         cohort = get_cohort_or_404(cohort_id, g.api_user)
         projects, trainees, cells = marking.cohort_gradebook(cohort.id)
-        return [{"user_id": t.id, "name": t.name,
-                 "grades": {str(p.id): marking.format_grade(cells[(t.id, p.id)].grade) or None
-                            for p in projects}}
-                for t in api_page(trainees, pagination_parameters)]
+        return [
+            {
+                "user_id": t.id,
+                "name": t.name,
+                "grades": {
+                    str(p.id): marking.format_grade(cells[(t.id, p.id)].grade) or None for p in projects
+                },
+            }
+            for t in api_page(trainees, pagination_parameters)
+        ]

@@ -4,6 +4,7 @@ computation runs in, and reading numbers (as :class:`~decimal.Decimal`, through 
 Shared by :mod:`projects.grading.rules` (rubrics, marks, grades) and :mod:`projects.grading.lateness`; like
 them it imports neither Flask nor the database.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
@@ -55,6 +56,7 @@ def decimal_of(value: Any, code: str, what: str, **params: Any) -> Decimal:
     except InvalidOperation:
         number = Decimal("NaN")
     if not number.is_finite():
-        raise GradingError(code, value=value, **params,
-                           detail=f"{what} must be a finite number, not {value!r}")
+        raise GradingError(
+            code, value=value, **params, detail=f"{what} must be a finite number, not {value!r}"
+        )
     return number

@@ -4,10 +4,11 @@
 policies live here so that the rule for lateness reads apart from the rubric arithmetic.  No Flask, no
 database.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, localcontext
 from enum import Enum
 
@@ -46,8 +47,9 @@ class LatePolicy:
         try:
             kind = LatePolicyKind(self.kind)
         except ValueError:
-            raise GradingError("bad_policy", kind=self.kind,
-                               detail=f"unknown late policy {self.kind!r}") from None
+            raise GradingError(
+                "bad_policy", kind=self.kind, detail=f"unknown late policy {self.kind!r}"
+            ) from None
         object.__setattr__(self, "kind", kind)
         for name in ("percent", "floor"):
             value = decimal_of(getattr(self, name), "bad_policy", name)
@@ -82,7 +84,7 @@ def late_days(submitted_at: datetime, due_at: datetime) -> int:
     # Subtracting datetimes that share a tzinfo ignores their UTC offsets, so
     # a deadline across a change to summer time would be an hour off; in UTC
     # the difference is the time that really passed.
-    late = submitted_at.astimezone(timezone.utc) - due_at.astimezone(timezone.utc)
+    late = submitted_at.astimezone(UTC) - due_at.astimezone(UTC)
     if late <= timedelta(0):
         return 0
     # divmod on timedeltas is exact integer arithmetic, unlike late / timedelta(days=1).

@@ -3,6 +3,7 @@
 Projects and submissions load through coursework's loaders, cohorts through the programmes' (one rule for
 who sees a cohort); the API passes ``g.api_user`` as user.
 """
+
 from __future__ import annotations
 
 from flask import abort
@@ -22,8 +23,14 @@ from projects.grading import services as marking
 from projects.grading.models import Assessment, AssessmentKind, Rubric, RubricVersion
 
 __all__ = [
-    "get_assessment_or_404", "get_cohort_or_404", "get_managed_project_or_404", "get_own_submission_or_404",
-    "get_project_or_404", "get_rubric_or_404", "get_rubric_version_or_404", "get_submission_or_404",
+    "get_assessment_or_404",
+    "get_cohort_or_404",
+    "get_managed_project_or_404",
+    "get_own_submission_or_404",
+    "get_project_or_404",
+    "get_rubric_or_404",
+    "get_rubric_version_or_404",
+    "get_submission_or_404",
 ]
 
 

@@ -4,6 +4,7 @@
 of the pure core's :class:`~projects.grading.rules.GradingError` (``rules.ERROR_CODES``), which the services
 turn into ``bad_rubric`` and ``bad_mark`` refusals with the core's code as ``problem``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -34,21 +35,31 @@ _SENTENCES = {
     "bad_adjustment": lambda: _("Enter a number of points."),
     "media_not_in_attempt": lambda: _("That video is not part of this attempt."),
     "comment_missing": lambda: _("Write the comment and choose a moment of the video."),
-    "bad_policy": lambda: _("Check the grading settings: the percentages go from 0 to 100 and the maximum "
-                            "grade must be above 0."),
+    "bad_policy": lambda: _(
+        "Check the grading settings: the percentages go from 0 to 100 and the maximum grade must be above 0."
+    ),
 }
 
 #: The pure core's codes for one mark (``rules.criterion_points`` and ``rules.grade``).
-_MARK_PROBLEMS = ("unknown_criterion", "unknown_level", "points_required", "points_out_of_range",
-                  "duplicate_mark")
+_MARK_PROBLEMS = (
+    "unknown_criterion",
+    "unknown_level",
+    "points_required",
+    "points_out_of_range",
+    "duplicate_mark",
+)
 
 
 def _mark_problem(problem: str | None, p: dict[str, Any]) -> str:
     """A mark the rubric cannot take; *p* may name the ``criterion`` and the ``min`` and ``max`` points."""
     criterion, ranged = p.get("criterion"), p.get("min") is not None and p.get("max") is not None
     if problem == "points_out_of_range" and criterion and ranged:
-        return _("The points for “%(criterion)s” must be between %(min)s and %(max)s.", criterion=criterion,
-                 min=p["min"], max=p["max"])
+        return _(
+            "The points for “%(criterion)s” must be between %(min)s and %(max)s.",
+            criterion=criterion,
+            min=p["min"],
+            max=p["max"],
+        )
     if problem == "points_required" and criterion:
         return _("Enter the points for “%(criterion)s”: its level gives a range.", criterion=criterion)
     if problem in ("unknown_criterion", "unknown_level", "duplicate_mark"):
@@ -60,19 +71,30 @@ def _rubric_problem(p: dict[str, Any]) -> str:
     """A rubric that cannot be used; *p* says where (``n``: the criterion's place, ``title``, ``level``)."""
     problem, n, title = p.get("problem"), p.get("n"), p.get("title") or ""
     if problem == "not_a_number":
-        return _("“%(value)s” is not a number. Write points and weights as numbers, like 10 or 2.5.",
-                 value=p.get("value", ""))
+        return _(
+            "“%(value)s” is not a number. Write points and weights as numbers, like 10 or 2.5.",
+            value=p.get("value", ""),
+        )
     if problem == "no_title" and n:
         return _("Criterion %(n)s needs a title in at least one language.", n=n)
     if problem == "not_an_export":
         return _("This file is not an exported rubric: it must be a JSON object with a list of criteria.")
     if problem == "csv_header":
-        return _("The first row of the CSV file must name the columns (criterion_id, …), as in an exported "
-                 "rubric.")
+        return _(
+            "The first row of the CSV file must name the columns (criterion_id, …), as in an exported rubric."
+        )
     if n and p.get("level"):
-        return _("A level of criterion %(n)s (%(title)s) needs points, or its lowest and highest points; "
-                 "none may be below 0, and the lowest may not be above the highest.", n=n, title=title)
+        return _(
+            "A level of criterion %(n)s (%(title)s) needs points, or its lowest and highest points; "
+            "none may be below 0, and the lowest may not be above the highest.",
+            n=n,
+            title=title,
+        )
     if n:
-        return _("Criterion %(n)s (%(title)s) needs at least one level, a weight of 0 or more, and levels "
-                 "with different ids.", n=n, title=title)
+        return _(
+            "Criterion %(n)s (%(title)s) needs at least one level, a weight of 0 or more, and levels "
+            "with different ids.",
+            n=n,
+            title=title,
+        )
     return _("The rubric needs at least one criterion, and it must be able to give some points.")

@@ -1,4 +1,5 @@
 """Rubrics (versioned), assessments with optimistic locking, their audit history and timecoded comments."""
+
 from __future__ import annotations
 
 import enum
@@ -21,14 +22,17 @@ class Rubric(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The programme whose library holds it (None: shared by every programme).
-    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
     title_ko: Mapped[str] = mapped_column(String(200), default="")
     title_en: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    versions: Mapped[list[RubricVersion]] = relationship(back_populates="rubric", order_by="RubricVersion.number",
-                                                         cascade="all, delete-orphan")
+    versions: Mapped[list[RubricVersion]] = relationship(
+        back_populates="rubric", order_by="RubricVersion.number", cascade="all, delete-orphan"
+    )
 
     @property
     def title(self) -> str:
@@ -88,18 +92,22 @@ class Assessment(db.Model):
     __table_args__ = (UniqueConstraint("submission_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("projects_submissions.id", ondelete="CASCADE"),
-                                               index=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_submissions.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[AssessmentKind] = mapped_column(str_enum(AssessmentKind, 8), default=AssessmentKind.GRADER)
-    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("projects_rubric_versions.id", ondelete="RESTRICT"))
+    rubric_version_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_rubric_versions.id", ondelete="RESTRICT")
+    )
     #: The attempt being graded (the latest when grading started).
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("projects_attempts.id", ondelete="SET NULL"))
     #: ``{criterion_id: {"level_id": str | None, "points": str | None, "comment": str, "auto": bool}}``;
     #: ``auto`` marks a technical criterion pre-filled from the media checks and not changed since.
     marks: Mapped[dict] = mapped_column(JSON, default=dict)
     feedback: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[MarkingStatus] = mapped_column(str_enum(MarkingStatus, 12), default=MarkingStatus.NOT_STARTED,
-                                                  index=True)
+    status: Mapped[MarkingStatus] = mapped_column(
+        str_enum(MarkingStatus, 12), default=MarkingStatus.NOT_STARTED, index=True
+    )
     #: The final grade from projects.grading (None until every criterion is marked).
     grade: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     penalty: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
@@ -114,8 +122,9 @@ class Assessment(db.Model):
     rubric_version: Mapped[RubricVersion] = relationship()
     grader: Mapped[User | None] = relationship(foreign_keys=[grader_id])
     adjustments: Mapped[list[Adjustment]] = relationship(cascade="all, delete-orphan")
-    comments: Mapped[list[TimedComment]] = relationship(cascade="all, delete-orphan",
-                                                        order_by="TimedComment.seconds")
+    comments: Mapped[list[TimedComment]] = relationship(
+        cascade="all, delete-orphan", order_by="TimedComment.seconds"
+    )
 
     def adjustment_for(self, user_id: int) -> Adjustment | None:
         return next((a for a in self.adjustments if a.user_id == user_id), None)
@@ -127,8 +136,9 @@ class AssessmentChange(db.Model):
     __tablename__ = "projects_assessment_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("projects_assessments.id", ondelete="CASCADE"),
-                                               index=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_assessments.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: ``{"marks", "feedback", "status", "grade"}`` snapshots.
@@ -143,8 +153,9 @@ class Adjustment(db.Model):
 
     __tablename__ = "projects_adjustments"
 
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("projects_assessments.id", ondelete="CASCADE"),
-                                               primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_assessments.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     points: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -158,8 +169,9 @@ class TimedComment(db.Model):
     __tablename__ = "projects_timed_comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("projects_assessments.id", ondelete="CASCADE"),
-                                               index=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_assessments.id", ondelete="CASCADE"), index=True
+    )
     media_id: Mapped[int] = mapped_column(ForeignKey("media_files.id", ondelete="CASCADE"), index=True)
     seconds: Mapped[float] = mapped_column(Float)
     criterion_id: Mapped[str | None] = mapped_column(String(64))

@@ -1,4 +1,5 @@
 """Answers of the grading domain to the core's signals: navigation."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -12,7 +13,6 @@ def navigation(user):
     if loaded() and user.is_authenticated and user.role in (Role.INSTRUCTOR, Role.ADMIN):
         return [NavItem(_l("Rubrics"), "projects.rubric_library", order=21)]
     return None
-
 
 
 def attempt_submitted(attempt):

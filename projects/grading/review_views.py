@@ -1,8 +1,10 @@
-"""The reviewers' list of a project: one row per trainee (or team) with their hand-in, rejected uploads and grade.
+"""The reviewers' list of a project: one row per trainee (or team) with their hand-in, rejected uploads and
+grade.
 
 It reads submissions beside their assessments in one statement, so it lives with grading (which may read
 coursework's tables) and routes on the projects blueprint.
 """
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -35,32 +37,44 @@ def _review_query(project: Project, wanted: str = ""):
     keeps on the submission replace loading every attempt, draft item and
     assessment per row (which took 4 queries a row, 200 a page).
     """
-    rejected = (select(func.count()).select_from(DraftItem)
-                .join(MediaFile, MediaFile.id == DraftItem.candidate_id)
-                .where(DraftItem.submission_id == Submission.id, MediaFile.status == MediaStatus.REJECTED)
-                .correlate(Submission).scalar_subquery())
+    rejected = (
+        select(func.count())
+        .select_from(DraftItem)
+        .join(MediaFile, MediaFile.id == DraftItem.candidate_id)
+        .where(DraftItem.submission_id == Submission.id, MediaFile.status == MediaStatus.REJECTED)
+        .correlate(Submission)
+        .scalar_subquery()
+    )
     if project.team_mode:
-        stmt = (select(Team.id.label("owner_id"), Team.name.label("name"))
-                .where(Team.project_id == project.id)
-                .outerjoin(Submission,
-                           (Submission.project_id == project.id) & (Submission.team_id == Team.id))
-                .order_by(Team.name, Team.id))
+        stmt = (
+            select(Team.id.label("owner_id"), Team.name.label("name"))
+            .where(Team.project_id == project.id)
+            .outerjoin(Submission, (Submission.project_id == project.id) & (Submission.team_id == Team.id))
+            .order_by(Team.name, Team.id)
+        )
     else:
-        stmt = (select(User.id.label("owner_id"), User.name.label("name"))
-                .join(Enrolment, Enrolment.user_id == User.id)
-                .where(Enrolment.cohort_id == project.cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE)
-                .outerjoin(Submission,
-                           (Submission.project_id == project.id) & (Submission.user_id == User.id))
-                .order_by(User.name, User.id))
+        stmt = (
+            select(User.id.label("owner_id"), User.name.label("name"))
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .where(Enrolment.cohort_id == project.cohort_id, Enrolment.status == EnrolmentStatus.ACTIVE)
+            .outerjoin(Submission, (Submission.project_id == project.id) & (Submission.user_id == User.id))
+            .order_by(User.name, User.id)
+        )
     stmt = stmt.add_columns(
-        Submission.id.label("submission_id"), func.coalesce(Submission.attempt_count, 0).label("attempts"),
+        Submission.id.label("submission_id"),
+        func.coalesce(Submission.attempt_count, 0).label("attempts"),
         Submission.last_submitted_at.label("last_at"),
         func.coalesce(Submission.last_late, False).label("late"),
-        func.coalesce(rejected, 0).label("rejected"), Assessment.grade.label("grade"),
+        func.coalesce(rejected, 0).label("rejected"),
+        Assessment.grade.label("grade"),
         Assessment.status.label("status"),
-    ).outerjoin(Assessment,
-                (Assessment.submission_id == Submission.id) & (Assessment.kind == AssessmentKind.GRADER))
-    filters = {"submitted": Submission.attempt_count > 0,
-               "not_submitted": func.coalesce(Submission.attempt_count, 0) == 0,
-               "late": Submission.last_late.is_(True), "rejected": rejected > 0}
+    ).outerjoin(
+        Assessment, (Assessment.submission_id == Submission.id) & (Assessment.kind == AssessmentKind.GRADER)
+    )
+    filters = {
+        "submitted": Submission.attempt_count > 0,
+        "not_submitted": func.coalesce(Submission.attempt_count, 0) == 0,
+        "late": Submission.last_late.is_(True),
+        "rejected": rejected > 0,
+    }
     return stmt.where(filters[wanted]) if wanted in filters else stmt

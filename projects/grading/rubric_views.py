@@ -2,6 +2,7 @@
 
 Registered on the projects blueprint (``projects.coursework.views.bp``); the request edge commits.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,12 @@ STAFF = (Role.ADMIN, Role.INSTRUCTOR)
 @bp.route("/rubrics/")
 @role_required(*STAFF)
 def rubric_library():
-    return render_template("projects/rubrics.html", page=paginate(rubrics.library_query(current_user)),
-                           programmes=_programmes(current_user), form=ActionForm())
+    return render_template(
+        "projects/rubrics.html",
+        page=paginate(rubrics.library_query(current_user)),
+        programmes=_programmes(current_user),
+        form=ActionForm(),
+    )
 
 
 def _programmes(user: User) -> list[Programme]:
@@ -65,8 +70,14 @@ def edit_rubric(rubric_id: int | None = None):
 
 
 def _builder(rubric: Rubric | None, data: dict, titles: dict) -> str:
-    return render_template("projects/rubric_edit.html", rubric=rubric, data=data, titles=titles,
-                           programmes=_programmes(current_user), form=ActionForm())
+    return render_template(
+        "projects/rubric_edit.html",
+        rubric=rubric,
+        data=data,
+        titles=titles,
+        programmes=_programmes(current_user),
+        form=ActionForm(),
+    )
 
 
 def _save(rubric: Rubric | None, data: dict, titles: dict) -> Rubric:
@@ -84,9 +95,16 @@ def _save(rubric: Rubric | None, data: dict, titles: dict) -> Rubric:
 
 
 def _empty_criterion(n: int) -> dict:
-    return {"id": "", "title_ko": "", "title_en": "", "description_ko": "", "description_en": "",
-            "weight": "1", "technical": False,
-            "levels": [{"id": "", "name_ko": "", "name_en": "", "points": ""} for _ in range(3)]}
+    return {
+        "id": "",
+        "title_ko": "",
+        "title_en": "",
+        "description_ko": "",
+        "description_en": "",
+        "weight": "1",
+        "technical": False,
+        "levels": [{"id": "", "name_ko": "", "name_en": "", "points": ""} for _ in range(3)],
+    }
 
 
 def _builder_data(form) -> tuple[dict, dict]:
@@ -100,14 +118,27 @@ def _builder_data(form) -> tuple[dict, dict]:
         j = 0
         while f"c{i}-l{j}-id" in form:
             lget = lambda name: (form.get(f"c{i}-l{j}-{name}") or "").strip()  # noqa: E731
-            level = {k: lget(k) for k in ("id", "name_ko", "name_en", "description_ko", "description_en",
-                                          "points", "min_points", "max_points")}
+            level = {
+                k: lget(k)
+                for k in (
+                    "id",
+                    "name_ko",
+                    "name_en",
+                    "description_ko",
+                    "description_en",
+                    "points",
+                    "min_points",
+                    "max_points",
+                )
+            }
             if any(level[k] for k in ("name_ko", "name_en", "points", "min_points", "max_points")):
-                levels.append({k: v for k, v in level.items() if v or k not in ("points", "min_points",
-                                                                                 "max_points")})
+                levels.append(
+                    {k: v for k, v in level.items() if v or k not in ("points", "min_points", "max_points")}
+                )
             j += 1
-        criterion = {k: get(k) for k in ("id", "title_ko", "title_en", "description_ko", "description_en",
-                                         "weight")}
+        criterion = {
+            k: get(k) for k in ("id", "title_ko", "title_en", "description_ko", "description_en", "weight")
+        }
         criterion["technical"] = bool(form.get(f"c{i}-technical"))
         criterion["levels"] = levels
         if criterion["title_ko"] or criterion["title_en"] or levels:
@@ -167,21 +198,34 @@ def _import(filename: str, text: str) -> Rubric:
         except json.JSONDecodeError as exc:
             raise ProjectError("bad_rubric", detail=str(exc), problem="not_an_export") from exc
     else:
-        title_ko, title_en, data = request.form.get("title_ko", ""), request.form.get("title_en", ""), \
-            rubrics.from_csv(text)
+        title_ko, title_en, data = (
+            request.form.get("title_ko", ""),
+            request.form.get("title_en", ""),
+            rubrics.from_csv(text),
+        )
     target = request.form.get("rubric_id", type=int)
     if target:
         rubric = get_rubric_or_404(target, current_user)
         if not rubrics.can_edit(current_user, rubric):
             abort(403)
-        rubrics.save_rubric(rubric, title_ko=title_ko or rubric.title_ko,
-                            title_en=title_en or rubric.title_en, data=data, by=current_user)
+        rubrics.save_rubric(
+            rubric,
+            title_ko=title_ko or rubric.title_ko,
+            title_en=title_en or rubric.title_en,
+            data=data,
+            by=current_user,
+        )
         return rubric
     programme_id = request.form.get("programme_id", type=int)
     if not rubrics.may_create_in(current_user, programme_id):
         abort(403)
-    return rubrics.create_rubric(programme_id=programme_id, title_ko=title_ko or filename, title_en=title_en,
-                                 data=data, by=current_user)
+    return rubrics.create_rubric(
+        programme_id=programme_id,
+        title_ko=title_ko or filename,
+        title_en=title_en,
+        data=data,
+        by=current_user,
+    )
 
 
 @bp.route("/<int:project_id>/rubric", methods=["GET", "POST"])
@@ -195,11 +239,18 @@ def project_rubric(project_id: int):
         rubric = next((r for r in library if r.id == chosen), None) or abort(404)
         if request.form.get("move"):
             moved = rubrics.move_to_version(project, rubric.latest)
-            flash(_("Moved to version %(n)s (%(count)s unfinished assessments with it).",
-                    n=rubric.latest.number, count=moved), "success")
+            flash(
+                _(
+                    "Moved to version %(n)s (%(count)s unfinished assessments with it).",
+                    n=rubric.latest.number,
+                    count=moved,
+                ),
+                "success",
+            )
         else:
             rubrics.attach(project, rubric.latest)
             flash(_("The project is graded with this rubric."), "success")
         return redirect(url_for("projects.show", project_id=project.id))
-    return render_template("projects/project_rubric.html", project=project, library=library,
-                           form=ActionForm())
+    return render_template(
+        "projects/project_rubric.html", project=project, library=library, form=ActionForm()
+    )

@@ -5,6 +5,7 @@ the version they were made with, so editing (or re-importing) a rubric never
 rewrites a grade already given.  Instructors move a project's unfinished
 assessments to a newer version explicitly (:func:`move_to_version`).
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,9 +28,23 @@ log = logging.getLogger(__name__)
 
 CRITERION_TEXT = ("title_ko", "title_en", "description_ko", "description_en")
 LEVEL_TEXT = ("name_ko", "name_en", "description_ko", "description_en")
-CSV_COLUMNS = ("criterion_id", "criterion_title_ko", "criterion_title_en", "criterion_description_ko",
-               "criterion_description_en", "weight", "technical", "level_id", "level_name_ko", "level_name_en",
-               "level_description_ko", "level_description_en", "points", "min_points", "max_points")
+CSV_COLUMNS = (
+    "criterion_id",
+    "criterion_title_ko",
+    "criterion_title_en",
+    "criterion_description_ko",
+    "criterion_description_en",
+    "weight",
+    "technical",
+    "level_id",
+    "level_name_ko",
+    "level_name_en",
+    "level_description_ko",
+    "level_description_en",
+    "points",
+    "min_points",
+    "max_points",
+)
 
 
 def normalise(data: dict) -> dict:
@@ -49,8 +64,12 @@ def normalise(data: dict) -> dict:
                     entry[key] = _number(level[key])
             levels.append(entry)
         criterion = {key: str(raw.get(key) or "").strip() for key in CRITERION_TEXT}
-        criterion.update(id=str(raw.get("id") or f"c{ci}").strip(), weight=_number(raw.get("weight", 1) or 1),
-                         technical=bool(raw.get("technical")), levels=levels)
+        criterion.update(
+            id=str(raw.get("id") or f"c{ci}").strip(),
+            weight=_number(raw.get("weight", 1) or 1),
+            technical=bool(raw.get("technical")),
+            levels=levels,
+        )
         if not (criterion["title_ko"] or criterion["title_en"]):
             raise ProjectError("bad_rubric", detail=f"criterion {ci} has no title", problem="no_title", n=ci)
         criteria.append(criterion)
@@ -68,21 +87,29 @@ def _refusal(exc: grading.GradingError, criteria: list[dict]) -> ProjectError:
     The core's own words stay in ``detail`` and the log: they are for developers.
     """
     log.info("rubric refused: %s", exc)
-    where = next(((n, c) for n, c in enumerate(criteria, start=1) if c["id"] == exc.params.get("criterion")),
-                 None)
+    where = next(
+        ((n, c) for n, c in enumerate(criteria, start=1) if c["id"] == exc.params.get("criterion")), None
+    )
     if where is None:
         return ProjectError("bad_rubric", detail=str(exc), problem=exc.code)
     n, criterion = where
-    return ProjectError("bad_rubric", detail=str(exc), problem=exc.code, n=n, level=exc.params.get("level"),
-                        title=criterion["title_ko"] or criterion["title_en"])
+    return ProjectError(
+        "bad_rubric",
+        detail=str(exc),
+        problem=exc.code,
+        n=n,
+        level=exc.params.get("level"),
+        title=criterion["title_ko"] or criterion["title_en"],
+    )
 
 
 def _number(value) -> str:
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ProjectError("bad_rubric", detail=f"not a number: {value!r}", problem="not_a_number",
-                           value=str(value)) from None
+        raise ProjectError(
+            "bad_rubric", detail=f"not a number: {value!r}", problem="not_a_number", value=str(value)
+        ) from None
     return format(number.normalize(), "f") if number == number.to_integral() else str(number)
 
 
@@ -95,8 +122,9 @@ def create_rubric(*, programme_id: int | None, title_ko: str, title_en: str, dat
     """A new rubric in a programme's library, with its first version."""
     if not (title_ko.strip() or title_en.strip()):
         raise ProjectError("rubric_title_missing")
-    rubric = Rubric(programme_id=programme_id, title_ko=title_ko.strip(), title_en=title_en.strip(),
-                    created_by_id=by.id)
+    rubric = Rubric(
+        programme_id=programme_id, title_ko=title_ko.strip(), title_en=title_en.strip(), created_by_id=by.id
+    )
     rubric.versions.append(RubricVersion(number=1, data=normalise(data), created_by_id=by.id))
     db.session.add(rubric)
     db.session.flush()
@@ -111,7 +139,9 @@ def save_rubric(rubric: Rubric, *, title_ko: str, title_en: str, data: dict, by:
     rubric.title_ko, rubric.title_en = title_ko.strip(), title_en.strip()
     clean = normalise(data)
     if clean != rubric.latest.data:
-        rubric.versions.append(RubricVersion(number=rubric.latest.number + 1, data=clean, created_by_id=by.id))
+        rubric.versions.append(
+            RubricVersion(number=rubric.latest.number + 1, data=clean, created_by_id=by.id)
+        )
         log.info("rubric %s now at version %s", rubric.id, rubric.latest.number)
     db.session.flush()
     return rubric.latest
@@ -132,7 +162,8 @@ def library_query(user: User):
 
 
 def may_create_in(user: User, programme_id: int | None) -> bool:
-    """Admins create anywhere; instructors only in the libraries of programmes they teach (not shared ones)."""
+    """Admins create anywhere; instructors only in the libraries of programmes they teach (not shared
+    ones)."""
     if user.role is Role.ADMIN:
         return True
     if user.role is not Role.INSTRUCTOR or programme_id is None:
@@ -149,31 +180,56 @@ def can_edit(user: User, rubric: Rubric) -> bool:
 def to_json(rubric: Rubric, version: RubricVersion | None = None) -> dict:
     """Export (a version of) a rubric as JSON data that :func:`from_json` reads back."""
     version = version or rubric.latest
-    return {"format": "gongbang-rubric", "format_version": 1, "title_ko": rubric.title_ko,
-            "title_en": rubric.title_en, "version": version.number, **version.data}
+    return {
+        "format": "gongbang-rubric",
+        "format_version": 1,
+        "title_ko": rubric.title_ko,
+        "title_en": rubric.title_en,
+        "version": version.number,
+        **version.data,
+    }
 
 
 def from_json(payload: dict) -> tuple[str, str, dict]:
     """(title_ko, title_en, content) from exported JSON."""
     if not isinstance(payload, dict) or not isinstance(payload.get("criteria"), list):
-        raise ProjectError("bad_rubric", detail="expected a JSON object with a criteria list",
-                           problem="not_an_export")
+        raise ProjectError(
+            "bad_rubric", detail="expected a JSON object with a criteria list", problem="not_an_export"
+        )
     return str(payload.get("title_ko") or ""), str(payload.get("title_en") or ""), normalise(payload)
 
 
 def to_csv(version: RubricVersion) -> str:
-    """One row per level; UTF-8 with a BOM so Excel reads Korean, cells made safe against formula injection."""
+    """One row per level; UTF-8 with a BOM so Excel reads Korean, cells made safe against formula
+    injection."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for c in version.criteria:
         for level in c["levels"]:
-            writer.writerow([safe_cell(v) for v in (
-                c["id"], c["title_ko"], c["title_en"], c["description_ko"], c["description_en"], c["weight"],
-                "yes" if c["technical"] else "", level["id"], level["name_ko"], level["name_en"],
-                level["description_ko"], level["description_en"], level.get("points", ""),
-                level.get("min_points", ""), level.get("max_points", ""))])
+            writer.writerow(
+                [
+                    safe_cell(v)
+                    for v in (
+                        c["id"],
+                        c["title_ko"],
+                        c["title_en"],
+                        c["description_ko"],
+                        c["description_en"],
+                        c["weight"],
+                        "yes" if c["technical"] else "",
+                        level["id"],
+                        level["name_ko"],
+                        level["name_en"],
+                        level["description_ko"],
+                        level["description_en"],
+                        level.get("points", ""),
+                        level.get("min_points", ""),
+                        level.get("max_points", ""),
+                    )
+                ]
+            )
     return out.getvalue()
 
 
@@ -197,22 +253,40 @@ def from_csv(text: str) -> dict:
     """Rubric content from :func:`to_csv`'s format (a BOM and Excel's quoting are fine)."""
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows or "criterion_id" not in rows[0]:
-        raise ProjectError("bad_rubric", detail="the first row must name the columns (criterion_id, ...)",
-                           problem="csv_header")
+        raise ProjectError(
+            "bad_rubric",
+            detail="the first row must name the columns (criterion_id, ...)",
+            problem="csv_header",
+        )
     criteria: dict[str, dict] = {}
     for row in rows:
         row = {k: _unquote(v) for k, v in row.items() if k}
         cid = row.get("criterion_id") or f"c{len(criteria) + 1}"
-        criterion = criteria.setdefault(cid, {
-            "id": cid, "title_ko": row.get("criterion_title_ko", ""), "title_en": row.get("criterion_title_en", ""),
-            "description_ko": row.get("criterion_description_ko", ""),
-            "description_en": row.get("criterion_description_en", ""), "weight": row.get("weight") or 1,
-            "technical": row.get("technical", "").lower() in ("yes", "y", "true", "1"), "levels": []})
-        criterion["levels"].append({
-            "id": row.get("level_id"), "name_ko": row.get("level_name_ko", ""), "name_en": row.get("level_name_en", ""),
-            "description_ko": row.get("level_description_ko", ""),
-            "description_en": row.get("level_description_en", ""), "points": row.get("points"),
-            "min_points": row.get("min_points"), "max_points": row.get("max_points")})
+        criterion = criteria.setdefault(
+            cid,
+            {
+                "id": cid,
+                "title_ko": row.get("criterion_title_ko", ""),
+                "title_en": row.get("criterion_title_en", ""),
+                "description_ko": row.get("criterion_description_ko", ""),
+                "description_en": row.get("criterion_description_en", ""),
+                "weight": row.get("weight") or 1,
+                "technical": row.get("technical", "").lower() in ("yes", "y", "true", "1"),
+                "levels": [],
+            },
+        )
+        criterion["levels"].append(
+            {
+                "id": row.get("level_id"),
+                "name_ko": row.get("level_name_ko", ""),
+                "name_en": row.get("level_name_en", ""),
+                "description_ko": row.get("level_description_ko", ""),
+                "description_en": row.get("level_description_en", ""),
+                "points": row.get("points"),
+                "min_points": row.get("min_points"),
+                "max_points": row.get("max_points"),
+            }
+        )
     return normalise({"criteria": list(criteria.values())})
 
 
@@ -236,9 +310,14 @@ def move_to_version(project: Project, version: RubricVersion) -> int:
 
     attach(project, version)
     moved = 0
-    for assessment in db.session.scalars(select(Assessment).join(Submission).where(
+    for assessment in db.session.scalars(
+        select(Assessment)
+        .join(Submission)
+        .where(
             Submission.project_id == project.id,
-            Assessment.status.in_([MarkingStatus.NOT_STARTED, MarkingStatus.IN_PROGRESS]))):
+            Assessment.status.in_([MarkingStatus.NOT_STARTED, MarkingStatus.IN_PROGRESS]),
+        )
+    ):
         known = {c["id"] for c in version.criteria}
         assessment.rubric_version_id = version.id
         assessment.marks = {k: v for k, v in (assessment.marks or {}).items() if k in known}
@@ -252,8 +331,9 @@ def delete_rubric(rubric: Rubric) -> None:
     from projects.coursework.models import Project
 
     ids = [v.id for v in rubric.versions]
-    used = db.session.scalar(select(Project.id).where(Project.rubric_version_id.in_(ids)).limit(1)) or \
-        db.session.scalar(select(Assessment.id).where(Assessment.rubric_version_id.in_(ids)).limit(1))
+    used = db.session.scalar(
+        select(Project.id).where(Project.rubric_version_id.in_(ids)).limit(1)
+    ) or db.session.scalar(select(Assessment.id).where(Assessment.rubric_version_id.in_(ids)).limit(1))
     if used:
         raise ProjectError("rubric_in_use")
     db.session.delete(rubric)

@@ -38,8 +38,19 @@ from projects.grading.arithmetic import CONTEXT, ERROR_CODES, GradingError, deci
 from projects.grading.lateness import LatePolicy, LatePolicyKind, late_days
 
 __all__ = [
-    "ERROR_CODES", "GradingError", "Level", "Criterion", "Rubric", "rubric_from_dict", "Mark",
-    "criterion_points", "LatePolicyKind", "LatePolicy", "late_days", "Grade", "grade",
+    "ERROR_CODES",
+    "GradingError",
+    "Level",
+    "Criterion",
+    "Rubric",
+    "rubric_from_dict",
+    "Mark",
+    "criterion_points",
+    "LatePolicyKind",
+    "LatePolicy",
+    "late_days",
+    "Grade",
+    "grade",
 ]
 
 
@@ -78,18 +89,27 @@ class Level:
         ranged = self.min_points is not None or self.max_points is not None
         if self.points is not None:
             if ranged:
-                raise GradingError("bad_rubric", **where,
-                                   detail=f"level {self.id!r} has both points and a range")
+                raise GradingError(
+                    "bad_rubric", **where, detail=f"level {self.id!r} has both points and a range"
+                )
             object.__setattr__(self, "points", _points(self.points, "points", **where))
             return
         if self.min_points is None or self.max_points is None:
-            raise GradingError("bad_rubric", **where,
-                               detail=f"level {self.id!r} needs points, or both min_points and max_points")
+            raise GradingError(
+                "bad_rubric",
+                **where,
+                detail=f"level {self.id!r} needs points, or both min_points and max_points",
+            )
         low = _points(self.min_points, "min_points", **where)
         high = _points(self.max_points, "max_points", **where)
         if low > high:
-            raise GradingError("bad_rubric", **where, min=low, max=high,
-                               detail=f"level {self.id!r} has min_points above max_points")
+            raise GradingError(
+                "bad_rubric",
+                **where,
+                min=low,
+                max=high,
+                detail=f"level {self.id!r} has min_points above max_points",
+            )
         object.__setattr__(self, "min_points", low)
         object.__setattr__(self, "max_points", high)
 
@@ -234,8 +254,15 @@ def _criterion_from_dict(item: Mapping[str, Any]) -> Criterion:
         raise GradingError("bad_rubric", detail="each level must be an object")
     return Criterion(
         id=cast(str, item.get("id")),  # checked when the criterion is built
-        levels=tuple(Level(id=level.get("id"), points=level.get("points"), min_points=level.get("min_points"),
-                           max_points=level.get("max_points")) for level in levels),
+        levels=tuple(
+            Level(
+                id=level.get("id"),
+                points=level.get("points"),
+                min_points=level.get("min_points"),
+                max_points=level.get("max_points"),
+            )
+            for level in levels
+        ),
         weight=item.get("weight", 1),
     )
 
@@ -260,8 +287,17 @@ class Mark:
 
     def __post_init__(self) -> None:
         if self.points is not None:
-            object.__setattr__(self, "points", decimal_of(self.points, "points_out_of_range", "points",
-                                                        criterion=self.criterion_id, level=self.level_id))
+            object.__setattr__(
+                self,
+                "points",
+                decimal_of(
+                    self.points,
+                    "points_out_of_range",
+                    "points",
+                    criterion=self.criterion_id,
+                    level=self.level_id,
+                ),
+            )
 
 
 def criterion_points(criterion: Criterion, mark: Mark) -> Decimal:
@@ -315,9 +351,17 @@ class Grade:
 NO_PENALTY = LatePolicy()
 
 
-def grade(rubric: Rubric, marks: Iterable[Mark], *, max_grade: Decimal = Decimal(100), late_days: int = 0,
-          policy: LatePolicy = NO_PENALTY, adjustment: Decimal = Decimal(0), places: int = 1,
-          partial: bool = False) -> Grade:
+def grade(
+    rubric: Rubric,
+    marks: Iterable[Mark],
+    *,
+    max_grade: Decimal = Decimal(100),
+    late_days: int = 0,
+    policy: LatePolicy = NO_PENALTY,
+    adjustment: Decimal = Decimal(0),
+    places: int = 1,
+    partial: bool = False,
+) -> Grade:
     """Grade one piece of work: raw, scale, late penalty, adjustment, clamp, round.
 
     :param marks: one :class:`Mark` per criterion; with *partial*, criteria
@@ -342,8 +386,12 @@ def grade(rubric: Rubric, marks: Iterable[Mark], *, max_grade: Decimal = Decimal
     quantum = Decimal(1).scaleb(-places)
     # decimal_of() refused NaN and infinities, so the exponent is a number.
     if max_grade <= 0 or cast(int, max_grade.normalize().as_tuple().exponent) < -places:
-        raise GradingError("bad_policy", max_grade=max_grade, places=places,
-                           detail="max_grade must be positive with at most `places` decimals")
+        raise GradingError(
+            "bad_policy",
+            max_grade=max_grade,
+            places=places,
+            detail="max_grade must be positive with at most `places` decimals",
+        )
     adjustment = decimal_of(adjustment, "bad_policy", "adjustment")
     points = _collect_points(rubric, marks, partial)
     with localcontext(CONTEXT):
@@ -355,8 +403,15 @@ def grade(rubric: Rubric, marks: Iterable[Mark], *, max_grade: Decimal = Decimal
         # 0 first: max() keeps the first of equal values, so a -0 comes out as 0.
         clamped = min(max(Decimal(0), before - penalty + adjustment), max_grade)
         final = clamped.quantize(quantum, rounding=ROUND_HALF_UP)
-    return Grade(raw=raw, max_raw=max_raw, before_penalty=before, penalty=penalty, adjustment=adjustment,
-                 final=final, per_criterion=points)
+    return Grade(
+        raw=raw,
+        max_raw=max_raw,
+        before_penalty=before,
+        penalty=penalty,
+        adjustment=adjustment,
+        final=final,
+        per_criterion=points,
+    )
 
 
 def _collect_points(rubric: Rubric, marks: Iterable[Mark], partial: bool) -> dict[str, Decimal]:

@@ -1,4 +1,5 @@
-"""Marking: assessments against a rubric version, conflict-safe saves, audit history, release and the gradebook.
+"""Marking: assessments against a rubric version, conflict-safe saves, audit history, release and the
+gradebook.
 
 Saves are optimistic: the grading form carries the assessment's ``version``;
 a save from a form that saw an older version raises :class:`StaleAssessment`
@@ -7,6 +8,7 @@ commit), so two graders never silently overwrite each other.  Every change is
 kept as an :class:`~projects.models.AssessmentChange`.  Trainees see nothing
 of an assessment before it is released.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,7 +43,12 @@ from projects.grading.models import (
 log = logging.getLogger(__name__)
 
 STATUS_BY_VALUE = {status.value: status for status in MarkingStatus}
-STATUS_ORDER = [MarkingStatus.NOT_STARTED, MarkingStatus.IN_PROGRESS, MarkingStatus.READY, MarkingStatus.RELEASED]
+STATUS_ORDER = [
+    MarkingStatus.NOT_STARTED,
+    MarkingStatus.IN_PROGRESS,
+    MarkingStatus.READY,
+    MarkingStatus.RELEASED,
+]
 
 
 class StaleAssessment(ProjectError):
@@ -61,16 +68,22 @@ def format_grade(value) -> str:
 
 
 def policy_of(project: Project) -> grading.LatePolicy:
-    return grading.LatePolicy(kind=grading.LatePolicyKind(project.late_policy or "none"),
-                              percent=project.late_percent or 0, floor=project.late_floor or 0)
+    return grading.LatePolicy(
+        kind=grading.LatePolicyKind(project.late_policy or "none"),
+        percent=project.late_percent or 0,
+        floor=project.late_floor or 0,
+    )
 
 
 def get_assessment(submission: Submission, kind: AssessmentKind = AssessmentKind.GRADER) -> Assessment | None:
-    return db.session.scalar(select(Assessment).where(Assessment.submission_id == submission.id,
-                                                      Assessment.kind == kind))
+    return db.session.scalar(
+        select(Assessment).where(Assessment.submission_id == submission.id, Assessment.kind == kind)
+    )
 
 
-def start_assessment(submission: Submission, by: User, kind: AssessmentKind = AssessmentKind.GRADER) -> Assessment:
+def start_assessment(
+    submission: Submission, by: User, kind: AssessmentKind = AssessmentKind.GRADER
+) -> Assessment:
     """The submission's assessment, created on first use with the project's rubric version.
 
     A technical-compliance criterion is pre-filled from the media checks: its
@@ -83,9 +96,15 @@ def start_assessment(submission: Submission, by: User, kind: AssessmentKind = As
     project = submission.project
     if project.rubric_version_id is None:
         raise ProjectError("no_rubric")
-    assessment = Assessment(submission_id=submission.id, kind=kind, rubric_version_id=project.rubric_version_id,
-                            attempt_id=submission.last_attempt.id if submission.last_attempt else None,
-                            marks={}, status=MarkingStatus.NOT_STARTED, grader_id=by.id)
+    assessment = Assessment(
+        submission_id=submission.id,
+        kind=kind,
+        rubric_version_id=project.rubric_version_id,
+        attempt_id=submission.last_attempt.id if submission.last_attempt else None,
+        marks={},
+        status=MarkingStatus.NOT_STARTED,
+        grader_id=by.id,
+    )
     db.session.add(assessment)
     db.session.flush()
     if kind is AssessmentKind.GRADER:
@@ -103,41 +122,63 @@ def _technical_prefill(assessment: Assessment) -> dict:
     marks = {}
     for criterion in assessment.rubric_version.criteria:
         if criterion.get("technical") and criterion["levels"]:
-            levels = sorted(criterion["levels"], key=lambda lv: Decimal(lv.get("points") or lv.get("max_points")))
+            levels = sorted(
+                criterion["levels"], key=lambda lv: Decimal(lv.get("points") or lv.get("max_points"))
+            )
             chosen = levels[-1] if passed else levels[0]
-            marks[criterion["id"]] = {"level_id": chosen["id"], "points": chosen.get("points") or
-                                      chosen.get("max_points"), "comment": "", "auto": True}
+            marks[criterion["id"]] = {
+                "level_id": chosen["id"],
+                "points": chosen.get("points") or chosen.get("max_points"),
+                "comment": "",
+                "auto": True,
+            }
     return marks
 
 
 def compute(assessment: Assessment, *, partial: bool = False) -> grading.Grade | None:
     """The grade the marks give (None while some criterion is unmarked, unless *partial*)."""
     rubric = rubrics.core(assessment.rubric_version)
-    marks = [grading.Mark(cid, m.get("level_id"), m.get("points")) for cid, m in (assessment.marks or {}).items()
-             if m.get("level_id") or m.get("points") not in (None, "")]
+    marks = [
+        grading.Mark(cid, m.get("level_id"), m.get("points"))
+        for cid, m in (assessment.marks or {}).items()
+        if m.get("level_id") or m.get("points") not in (None, "")
+    ]
     if not partial and len(marks) < len(rubric.criteria):
         return None
     project = assessment.submission.project
     attempt = db.session.get(Attempt, assessment.attempt_id) if assessment.attempt_id else None
     days = grading.late_days(attempt.submitted_at, attempt.due_at) if attempt is not None else 0
-    return grading.grade(rubric, marks, max_grade=project.max_grade, late_days=days, policy=policy_of(project),
-                         partial=partial)
+    return grading.grade(
+        rubric, marks, max_grade=project.max_grade, late_days=days, policy=policy_of(project), partial=partial
+    )
 
 
 def _snapshot(assessment: Assessment) -> dict:
-    return {"marks": assessment.marks or {}, "feedback": assessment.feedback, "status": assessment.status.value,
-            "grade": None if assessment.grade is None else str(assessment.grade)}
+    return {
+        "marks": assessment.marks or {},
+        "feedback": assessment.feedback,
+        "status": assessment.status.value,
+        "grade": None if assessment.grade is None else str(assessment.grade),
+    }
 
 
-def save_assessment(assessment: Assessment, *, expected_version: int, marks: dict, feedback: str,
-                    status: MarkingStatus, by: User) -> Assessment:
+def save_assessment(
+    assessment: Assessment,
+    *,
+    expected_version: int,
+    marks: dict,
+    feedback: str,
+    status: MarkingStatus,
+    by: User,
+) -> Assessment:
     """Store the grader's marks if nobody saved in between; record the change.
 
     *marks* maps criterion ids to ``{"level_id", "points", "comment"}``; a
     technical criterion keeps ``auto`` only while it equals the pre-filled mark.
 
     :raises StaleAssessment: the form saw an older version.
-    :raises ProjectError: ``bad_mark`` (points outside a range, unknown level: the core's code as ``problem``),
+    :raises ProjectError: ``bad_mark`` (points outside a range, unknown level: the core's code as
+        ``problem``),
         ``incomplete_marks``.
     """
     if assessment.version != expected_version:
@@ -152,8 +193,11 @@ def save_assessment(assessment: Assessment, *, expected_version: int, marks: dic
         mark = marks.get(criterion["id"]) or {}
         if not (mark.get("level_id") or mark.get("points") not in (None, "") or mark.get("comment")):
             continue
-        entry = {"level_id": mark.get("level_id") or None, "points": _points(mark.get("points")),
-                 "comment": (mark.get("comment") or "").strip()}
+        entry = {
+            "level_id": mark.get("level_id") or None,
+            "points": _points(mark.get("points")),
+            "comment": (mark.get("comment") or "").strip(),
+        }
         level = next((lv for lv in criterion["levels"] if lv["id"] == entry["level_id"]), None)
         if level is not None and level.get("points") not in (None, ""):
             # A fixed level gives its points; a number left in the range box does not apply to it.
@@ -181,7 +225,9 @@ def save_assessment(assessment: Assessment, *, expected_version: int, marks: dic
     assessment.grader_id, assessment.updated_at = grader_id, utcnow()
     after = _snapshot(assessment)
     if after != before:
-        db.session.add(AssessmentChange(assessment_id=assessment.id, user_id=grader_id, before=before, after=after))
+        db.session.add(
+            AssessmentChange(assessment_id=assessment.id, user_id=grader_id, before=before, after=after)
+        )
     db.session.flush()
     crash_point("grade.flushed")
     return assessment
@@ -190,10 +236,18 @@ def save_assessment(assessment: Assessment, *, expected_version: int, marks: dic
 def _mark_refusal(assessment: Assessment, exc: grading.GradingError) -> ProjectError:
     """The pure core's verdict on a mark as a refusal naming the criterion by its title (the core's words are
     kept in ``detail``, for the log)."""
-    criterion = next((c for c in assessment.rubric_version.criteria if c["id"] == exc.params.get("criterion")), {})
+    criterion = next(
+        (c for c in assessment.rubric_version.criteria if c["id"] == exc.params.get("criterion")), {}
+    )
     title = criterion.get("title_ko") or criterion.get("title_en") or exc.params.get("criterion")
-    return ProjectError("bad_mark", detail=str(exc), problem=exc.code, criterion=title,
-                        min=_plain(exc.params.get("min")), max=_plain(exc.params.get("max")))
+    return ProjectError(
+        "bad_mark",
+        detail=str(exc),
+        problem=exc.code,
+        criterion=title,
+        min=_plain(exc.params.get("min")),
+        max=_plain(exc.params.get("max")),
+    )
 
 
 def _plain(number) -> str | None:
@@ -210,8 +264,13 @@ def _points(value) -> str | None:
 
 
 def history(assessment: Assessment) -> list[AssessmentChange]:
-    return list(db.session.scalars(select(AssessmentChange).where(AssessmentChange.assessment_id == assessment.id)
-                                   .order_by(AssessmentChange.at.desc(), AssessmentChange.id.desc())))
+    return list(
+        db.session.scalars(
+            select(AssessmentChange)
+            .where(AssessmentChange.assessment_id == assessment.id)
+            .order_by(AssessmentChange.at.desc(), AssessmentChange.id.desc())
+        )
+    )
 
 
 def set_adjustment(assessment: Assessment, user: User, points, reason: str, by: User) -> None:
@@ -250,8 +309,9 @@ def grade_for(assessment: Assessment, user: User) -> Decimal | None:
     return max(Decimal(0), min(project.max_grade, assessment.grade + adjustment.points))
 
 
-def add_comment(assessment: Assessment, *, media_id: int, seconds: float, criterion_id: str | None, text: str,
-                by: User) -> TimedComment:
+def add_comment(
+    assessment: Assessment, *, media_id: int, seconds: float, criterion_id: str | None, text: str, by: User
+) -> TimedComment:
     """Pin feedback to a moment of one of the attempt's videos."""
     attempt = db.session.get(Attempt, assessment.attempt_id) if assessment.attempt_id else None
     if attempt is None or media_id not in {i.media_id for i in attempt.items}:
@@ -260,8 +320,14 @@ def add_comment(assessment: Assessment, *, media_id: int, seconds: float, criter
         raise ProjectError("bad_mark", detail="criterion")
     if not text.strip() or seconds < 0:
         raise ProjectError("comment_missing")
-    comment = TimedComment(assessment_id=assessment.id, media_id=media_id, seconds=round(float(seconds), 2),
-                           criterion_id=criterion_id or None, text=text.strip(), author_id=by.id)
+    comment = TimedComment(
+        assessment_id=assessment.id,
+        media_id=media_id,
+        seconds=round(float(seconds), 2),
+        criterion_id=criterion_id or None,
+        text=text.strip(),
+        author_id=by.id,
+    )
     db.session.add(comment)
     db.session.flush()
     return comment
@@ -275,8 +341,11 @@ def release(assessments: list[Assessment], by: User) -> int:
             continue
         before = _snapshot(assessment)
         assessment.status, assessment.released_at = MarkingStatus.RELEASED, utcnow()
-        db.session.add(AssessmentChange(assessment_id=assessment.id, user_id=by.id, before=before,
-                                        after=_snapshot(assessment)))
+        db.session.add(
+            AssessmentChange(
+                assessment_id=assessment.id, user_id=by.id, before=before, after=_snapshot(assessment)
+            )
+        )
         released += 1
         project = assessment.submission.project
         url = url_for("projects.feedback", project_id=project.id)
@@ -306,8 +375,14 @@ def reopen_for_attempt(attempt: Attempt) -> None:
     assessment.attempt_id = attempt.id
     if assessment.status is not MarkingStatus.NOT_STARTED:
         assessment.status = MarkingStatus.IN_PROGRESS
-    db.session.add(AssessmentChange(assessment_id=assessment.id, user_id=attempt.submitted_by_id, before=before,
-                                    after=_snapshot(assessment)))
+    db.session.add(
+        AssessmentChange(
+            assessment_id=assessment.id,
+            user_id=attempt.submitted_by_id,
+            before=before,
+            after=_snapshot(assessment),
+        )
+    )
     db.session.flush()
 
 
@@ -348,25 +423,60 @@ def gradebook(projects: list[Project], trainees: list[User]) -> dict[tuple[int, 
     run = db.session.connection().execute
     # One row per submission with its grader assessment; status and grade as plain text, since converting
     # 6000 enums and decimals cost more than the query.
-    rows = run(select(Submission.id, Submission.project_id, Submission.user_id, Submission.team_id,
-                      Submission.attempt_count, Submission.last_late, Assessment.id,
-                      type_coerce(Assessment.status, String), type_coerce(Assessment.grade, String))
-               .outerjoin(Assessment, (Assessment.submission_id == Submission.id)
-                          & (Assessment.kind == AssessmentKind.GRADER))
-               .where(in_projects)).all()
-    adjustments = {(a, u): p for a, u, p in run(
-        select(Adjustment.assessment_id, Adjustment.user_id, Adjustment.points).join(Assessment).join(Submission)
-        .where(in_projects))}
-    team_of = {(p, u): t for p, u, t in run(
-        select(TeamMember.project_id, TeamMember.user_id, TeamMember.team_id).where(TeamMember.project_id.in_(ids)))}
-    extended = {(p, ("team", t) if t else ("user", u)) for p, u, t in run(
-        select(Extension.project_id, Extension.user_id, Extension.team_id).where(Extension.project_id.in_(ids)))}
+    rows = run(
+        select(
+            Submission.id,
+            Submission.project_id,
+            Submission.user_id,
+            Submission.team_id,
+            Submission.attempt_count,
+            Submission.last_late,
+            Assessment.id,
+            type_coerce(Assessment.status, String),
+            type_coerce(Assessment.grade, String),
+        )
+        .outerjoin(
+            Assessment,
+            (Assessment.submission_id == Submission.id) & (Assessment.kind == AssessmentKind.GRADER),
+        )
+        .where(in_projects)
+    ).all()
+    adjustments = {
+        (a, u): p
+        for a, u, p in run(
+            select(Adjustment.assessment_id, Adjustment.user_id, Adjustment.points)
+            .join(Assessment)
+            .join(Submission)
+            .where(in_projects)
+        )
+    }
+    team_of = {
+        (p, u): t
+        for p, u, t in run(
+            select(TeamMember.project_id, TeamMember.user_id, TeamMember.team_id).where(
+                TeamMember.project_id.in_(ids)
+            )
+        )
+    }
+    extended = {
+        (p, ("team", t) if t else ("user", u))
+        for p, u, t in run(
+            select(Extension.project_id, Extension.user_id, Extension.team_id).where(
+                Extension.project_id.in_(ids)
+            )
+        )
+    }
     by_owner, facts = {}, {}
     for sid, pid, uid, team_id, count, late, aid, status, grade in rows:
         by_owner[(pid, ("team", team_id) if team_id else ("user", uid))] = sid
         # SQLite hands grades back as floats, PostgreSQL as Decimals: str() first keeps 66.7 exact.
-        facts[sid] = (count > 0, bool(late), aid, STATUS_BY_VALUE.get(status),
-                      None if grade is None else Decimal(str(grade)))
+        facts[sid] = (
+            count > 0,
+            bool(late),
+            aid,
+            STATUS_BY_VALUE.get(status),
+            None if grade is None else Decimal(str(grade)),
+        )
     # Plain values hoisted out of the 6000-cell loop: ORM attribute access dominated it.
     plain_projects = [(p.id, p.team_mode, p.max_grade) for p in projects]
     cells = {}
@@ -375,8 +485,11 @@ def gradebook(projects: list[Project], trainees: list[User]) -> dict[tuple[int, 
             owner = ("team", team_of.get((pid, tid))) if team_mode else ("user", tid)
             sid = by_owner.get((pid, owner))
             if sid is None:
-                cells[(tid, pid)] = GradebookCell(None, False, False, None, None, True) \
-                    if (pid, owner) in extended else EMPTY_CELL
+                cells[(tid, pid)] = (
+                    GradebookCell(None, False, False, None, None, True)
+                    if (pid, owner) in extended
+                    else EMPTY_CELL
+                )
                 continue
             handed_in, late, aid, status, grade = facts[sid]
             if grade is not None and (aid, tid) in adjustments:
@@ -386,8 +499,11 @@ def gradebook(projects: list[Project], trainees: list[User]) -> dict[tuple[int, 
 
 
 def cohort_gradebook(cohort_id: int) -> tuple[list[Project], list[User], dict]:
-    projects = list(db.session.scalars(select(Project).where(Project.cohort_id == cohort_id)
-                                       .order_by(Project.due_at, Project.id)))
+    projects = list(
+        db.session.scalars(
+            select(Project).where(Project.cohort_id == cohort_id).order_by(Project.due_at, Project.id)
+        )
+    )
     trainees = cohort_trainees(cohort_id)
     return projects, trainees, gradebook(projects, trainees)
 
@@ -396,9 +512,15 @@ def criterion_distribution(project: Project) -> list[dict]:
     """Per criterion of the project's rubric: how many graded assessments chose each level."""
     if project.rubric_version is None:
         return []
-    assessments = db.session.scalars(select(Assessment).join(Submission).where(
-        Submission.project_id == project.id, Assessment.kind == AssessmentKind.GRADER,
-        Assessment.rubric_version_id == project.rubric_version_id)).all()
+    assessments = db.session.scalars(
+        select(Assessment)
+        .join(Submission)
+        .where(
+            Submission.project_id == project.id,
+            Assessment.kind == AssessmentKind.GRADER,
+            Assessment.rubric_version_id == project.rubric_version_id,
+        )
+    ).all()
     out = []
     for criterion in project.rubric_version.criteria:
         counts = {lv["id"]: 0 for lv in criterion["levels"]}

@@ -5,6 +5,7 @@ Registered on the projects blueprint (``projects.coursework.views.bp``); the req
 where a save must answer a concurrent one (see :func:`_save_grader_marks`).  The rubric library's screens are
 in :mod:`projects.grading.rubric_views`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -53,21 +54,31 @@ def grade(project_id: int, submission_id: int):
         return redirect(url_for("projects.project_rubric", project_id=project.id))
     conflict = draft = None
     if request.method == "POST" and ActionForm().validate_on_submit():
-        typed = {"marks": _marks_from(request.form, assessment), "feedback": request.form.get("feedback", ""),
-                 "status": MarkingStatus(request.form.get("status", "in_progress"))}
+        typed = {
+            "marks": _marks_from(request.form, assessment),
+            "feedback": request.form.get("feedback", ""),
+            "status": MarkingStatus(request.form.get("status", "in_progress")),
+        }
         outcome = _save_grader_marks(assessment, typed)
         if outcome is None:
             flash(_("The assessment is saved."), "success")
             return redirect(url_for("projects.grade", project_id=project.id, submission_id=submission.id))
         # Show the form as the grader filled it in, not as it was saved (the edge rolls the 4xx back).
         conflict, draft = (typed, None) if outcome == "conflict" else (None, typed)
-    page = render_template("projects/grade.html", project=project, submission=submission,
-                           assessment=assessment, result=marking.compute(assessment, partial=True),
-                           conflict=conflict, draft=draft,
-                           history=marking.history(assessment), form=ActionForm(),
-                           self_assessment=marking.get_assessment(submission, AssessmentKind.SELF),
-                           similar=submissions.similar_work(submission),
-                           label=submissions.team_label(submission))
+    page = render_template(
+        "projects/grade.html",
+        project=project,
+        submission=submission,
+        assessment=assessment,
+        result=marking.compute(assessment, partial=True),
+        conflict=conflict,
+        draft=draft,
+        history=marking.history(assessment),
+        form=ActionForm(),
+        self_assessment=marking.get_assessment(submission, AssessmentKind.SELF),
+        similar=submissions.similar_work(submission),
+        label=submissions.team_label(submission),
+    )
     return page, 409 if conflict else (422 if draft else 200)
 
 
@@ -79,8 +90,9 @@ def _save_grader_marks(assessment, typed: dict) -> str | None:
     """
     try:
         with db.session.begin_nested():
-            marking.save_assessment(assessment, expected_version=request.form.get("version", type=int),
-                                    by=current_user, **typed)
+            marking.save_assessment(
+                assessment, expected_version=request.form.get("version", type=int), by=current_user, **typed
+            )
         commit()  # not at the edge: a save committed meanwhile fails only now, and gets the conflict page
     except StaleAssessment:
         return "conflict"
@@ -94,9 +106,14 @@ def _save_grader_marks(assessment, typed: dict) -> str | None:
 
 
 def _marks_from(form, assessment) -> dict:
-    return {c["id"]: {"level_id": form.get(f"level-{c['id']}") or None,
-                      "points": form.get(f"points-{c['id']}"), "comment": form.get(f"comment-{c['id']}", "")}
-            for c in assessment.rubric_version.criteria}
+    return {
+        c["id"]: {
+            "level_id": form.get(f"level-{c['id']}") or None,
+            "points": form.get(f"points-{c['id']}"),
+            "comment": form.get(f"comment-{c['id']}", ""),
+        }
+        for c in assessment.rubric_version.criteria
+    }
 
 
 @bp.route("/<int:project_id>/submissions/<int:submission_id>/comments", methods=["POST"])
@@ -107,13 +124,20 @@ def add_comment(project_id: int, submission_id: int):
     assessment = get_assessment_or_404(submission)
     if ActionForm().validate_on_submit():
         form = request.form
-        apply_change(lambda: marking.add_comment(
-            assessment, media_id=form.get("media_id", type=int) or 0,
-            seconds=form.get("seconds", type=float) or 0.0, criterion_id=form.get("criterion_id") or None,
-            text=form.get("text", ""), by=current_user),
-            _("The comment is pinned to that moment."))
-    return redirect(url_for("projects.grade", project_id=project.id, submission_id=submission.id,
-                            _anchor="timed"))
+        apply_change(
+            lambda: marking.add_comment(
+                assessment,
+                media_id=form.get("media_id", type=int) or 0,
+                seconds=form.get("seconds", type=float) or 0.0,
+                criterion_id=form.get("criterion_id") or None,
+                text=form.get("text", ""),
+                by=current_user,
+            ),
+            _("The comment is pinned to that moment."),
+        )
+    return redirect(
+        url_for("projects.grade", project_id=project.id, submission_id=submission.id, _anchor="timed")
+    )
 
 
 @bp.route("/<int:project_id>/submissions/<int:submission_id>/adjustments", methods=["POST"])
@@ -124,9 +148,16 @@ def adjust(project_id: int, submission_id: int):
     assessment = get_assessment_or_404(submission)
     member = db.session.get(User, request.form.get("user_id", type=int) or 0) or abort(404)
     if ActionForm().validate_on_submit():
-        apply_change(lambda: marking.set_adjustment(assessment, member, request.form.get("points") or 0,
-                                                    request.form.get("reason", ""), current_user),
-                     _("The adjustment is saved."))
+        apply_change(
+            lambda: marking.set_adjustment(
+                assessment,
+                member,
+                request.form.get("points") or 0,
+                request.form.get("reason", ""),
+                current_user,
+            ),
+            _("The adjustment is saved."),
+        )
     return redirect(url_for("projects.grade", project_id=project.id, submission_id=submission.id))
 
 
@@ -157,16 +188,23 @@ def feedback(project_id: int):
     assessment = marking.released_for(project, current_user)
     if assessment is not None:
         mark_read(current_user, request.path)
-    return render_template("projects/feedback.html", project=project, assessment=assessment,
-                           grade=marking.grade_for(assessment, current_user) if assessment else None)
+    return render_template(
+        "projects/feedback.html",
+        project=project,
+        assessment=assessment,
+        grade=marking.grade_for(assessment, current_user) if assessment else None,
+    )
 
 
 @bp.route("/<int:project_id>/work/self-assessment", methods=["GET", "POST"])
 @login_required
 def self_assess(project_id: int):
     project = get_project_or_404(project_id, current_user)
-    if not project.self_assessment or project.rubric_version_id is None or \
-            not submissions.can_work_on(current_user, project):
+    if (
+        not project.self_assessment
+        or project.rubric_version_id is None
+        or not submissions.can_work_on(current_user, project)
+    ):
         abort(404)
     submission = submissions.submission_for(project, current_user, create=True)
     assessment = marking.start_assessment(submission, current_user, AssessmentKind.SELF)
@@ -174,17 +212,22 @@ def self_assess(project_id: int):
         try:
             # A savepoint: a refused save is undone alone, the self-assessment this request started stays.
             with db.session.begin_nested():
-                marking.save_assessment(assessment, expected_version=request.form.get("version", type=int),
-                                        marks=_marks_from(request.form, assessment),
-                                        feedback=request.form.get("feedback", ""),
-                                        status=MarkingStatus.IN_PROGRESS, by=current_user)
+                marking.save_assessment(
+                    assessment,
+                    expected_version=request.form.get("version", type=int),
+                    marks=_marks_from(request.form, assessment),
+                    feedback=request.form.get("feedback", ""),
+                    status=MarkingStatus.IN_PROGRESS,
+                    by=current_user,
+                )
         except ProjectError as exc:
             flash(describe(exc), "error")
         else:
             flash(_("Your self-assessment is saved."), "success")
             return redirect(url_for("projects.work", project_id=project.id))
-    return render_template("projects/self_assess.html", project=project, assessment=assessment,
-                           form=ActionForm())
+    return render_template(
+        "projects/self_assess.html", project=project, assessment=assessment, form=ActionForm()
+    )
 
 
 @bp.route("/<int:project_id>/by-criterion", methods=["GET", "POST"])
@@ -202,25 +245,48 @@ def by_criterion(project_id: int):
     assessment = marking.start_assessment(submission, current_user) if submission else None
     if request.method == "POST" and assessment is not None and ActionForm().validate_on_submit():
         saved = _save_one_criterion(assessment, criterion["id"])
-        return redirect(url_for("projects.by_criterion", project_id=project.id, criterion=criterion["id"],
-                                i=index + 1 if saved and index + 1 < len(handed_in) else index))
-    return render_template("projects/by_criterion.html", project=project, criteria=criteria,
-                           criterion=criterion, submission=submission, assessment=assessment, index=index,
-                           count=len(handed_in), form=ActionForm(),
-                           label=submissions.team_label(submission) if submission else "")
+        return redirect(
+            url_for(
+                "projects.by_criterion",
+                project_id=project.id,
+                criterion=criterion["id"],
+                i=index + 1 if saved and index + 1 < len(handed_in) else index,
+            )
+        )
+    return render_template(
+        "projects/by_criterion.html",
+        project=project,
+        criteria=criteria,
+        criterion=criterion,
+        submission=submission,
+        assessment=assessment,
+        index=index,
+        count=len(handed_in),
+        form=ActionForm(),
+        label=submissions.team_label(submission) if submission else "",
+    )
 
 
 def _save_one_criterion(assessment, criterion_id: str) -> bool:
     """Save the form's mark for one criterion, keeping the others; False (and why, flashed) when refused."""
     marks = dict(assessment.marks or {})
-    marks[criterion_id] = {"level_id": request.form.get("level") or None,
-                           "points": request.form.get("points"), "comment": request.form.get("comment", "")}
+    marks[criterion_id] = {
+        "level_id": request.form.get("level") or None,
+        "points": request.form.get("points"),
+        "comment": request.form.get("comment", ""),
+    }
     status = assessment.status
     if status is MarkingStatus.NOT_STARTED:
         status = MarkingStatus.IN_PROGRESS
     try:
-        marking.save_assessment(assessment, expected_version=request.form.get("version", type=int),
-                                marks=marks, feedback=assessment.feedback, status=status, by=current_user)
+        marking.save_assessment(
+            assessment,
+            expected_version=request.form.get("version", type=int),
+            marks=marks,
+            feedback=assessment.feedback,
+            status=status,
+            by=current_user,
+        )
         commit()  # not at the edge: a save committed meanwhile fails only now, and is answered below
     except (StaleAssessment, StaleDataError):
         db.session.rollback()
@@ -236,8 +302,9 @@ def _save_one_criterion(assessment, criterion_id: str) -> bool:
 @login_required
 def analytics(project_id: int):
     project = get_managed_project_or_404(project_id, current_user)
-    return render_template("projects/analytics.html", project=project,
-                           distribution=marking.criterion_distribution(project))
+    return render_template(
+        "projects/analytics.html", project=project, distribution=marking.criterion_distribution(project)
+    )
 
 
 @bp.route("/cohorts/<int:cohort_id>/gradebook")
@@ -253,8 +320,14 @@ def gradebook(cohort_id: int):
         return _gradebook_csv(cohort, projects, trainees, cells)
     # The cells of a whole cohort are a dozen plain-row queries; rendering is what grows, so only a page is.
     page = paginate_list(trainees, per_page=100)
-    return render_template("projects/gradebook.html", cohort=cohort, projects=projects, page=page,
-                           rows=_gradebook_rows(projects, page.items, cells), current_filter=wanted)
+    return render_template(
+        "projects/gradebook.html",
+        cohort=cohort,
+        projects=projects,
+        page=page,
+        rows=_gradebook_rows(projects, page.items, cells),
+        current_filter=wanted,
+    )
 
 
 def _gradebook_rows(projects, trainees, cells) -> list[tuple[str, Markup]]:
@@ -263,10 +336,14 @@ def _gradebook_rows(projects, trainees, cells) -> list[tuple[str, Markup]]:
     A template loop or macro call per cell made a 300 x 20 gradebook four
     times slower than this; the translated labels are escaped once.
     """
-    labels = {MarkingStatus.NOT_STARTED: _("Not started"), MarkingStatus.IN_PROGRESS: _("In progress"),
-              MarkingStatus.READY: _("Ready for release"), MarkingStatus.RELEASED: _("Released")}
+    labels = {
+        MarkingStatus.NOT_STARTED: _("Not started"),
+        MarkingStatus.IN_PROGRESS: _("In progress"),
+        MarkingStatus.READY: _("Ready for release"),
+        MarkingStatus.RELEASED: _("Released"),
+    }
     status_html = {status: f"<br><small>{escape(text)}</small>" for status, text in labels.items()}
-    status_html[None] = f'<small>{escape(_("Handed in, not graded yet"))}</small>'
+    status_html[None] = f"<small>{escape(_('Handed in, not graded yet'))}</small>"
     late = f' <span class="badge media-pending">{escape(_("late"))}</span>'
     missing = f'<small class="muted">{escape(_("Not handed in"))}</small>'
     extended = f' <span class="badge">{escape(_("extended"))}</span>'
@@ -298,4 +375,3 @@ def _gradebook_csv(cohort, projects, trainees, cells) -> Response:
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="gradebook-cohort-{cohort.id}.csv"'
     return response
-

@@ -1,4 +1,5 @@
 """Portfolios: a trainee's chosen, released work, who may read it, share links, the view log, the export."""
+
 from __future__ import annotations
 
 

@@ -5,6 +5,7 @@ The same services and loaders as the screens.  ``/portfolios/me`` is the token o
 items only.  A share link's token is in the answer that creates it and never again.  A refusal reaches the
 one JSON error handler (422 with its sentence); the request edge commits.
 """
+
 from __future__ import annotations
 
 from flask import g, url_for
@@ -55,8 +56,16 @@ class ItemSchema(Schema):
         """Rendition URLs (never the upload) that a reader allowed to see the item may load."""
         from projects.portfolios.views import media_urls
 
-        return media_urls(item, lambda name: url_for("portfolios.rendition", portfolio_id=item.portfolio_id,
-                                                     item_id=item.id, name=name, _external=True))
+        return media_urls(
+            item,
+            lambda name: url_for(
+                "portfolios.rendition",
+                portfolio_id=item.portfolio_id,
+                item_id=item.id,
+                name=name,
+                _external=True,
+            ),
+        )
 
 
 class ItemUpdateSchema(Schema):
@@ -66,8 +75,9 @@ class ItemUpdateSchema(Schema):
     reflection_en = fields.Str(load_default="")
     media_id = fields.Int(allow_none=True, load_default=None)
     published = fields.Bool(load_default=None, allow_none=True)
-    consent = fields.List(fields.Str(validate=validate.OneOf(portfolios.CONSENT_VALUES)), load_default=None,
-                          allow_none=True)
+    consent = fields.List(
+        fields.Str(validate=validate.OneOf(portfolios.CONSENT_VALUES)), load_default=None, allow_none=True
+    )
 
 
 class PortfolioSchema(Schema):
@@ -80,8 +90,11 @@ class PortfolioSchema(Schema):
     about_en = fields.Str(load_default="")
     skills = fields.List(fields.Str(), load_default=list)
     region = fields.Str(allow_none=True, load_default=None)
-    visibility = fields.Str(attribute="visibility.value", load_default="private",
-                            validate=validate.OneOf([v.value for v in Visibility]))
+    visibility = fields.Str(
+        attribute="visibility.value",
+        load_default="private",
+        validate=validate.OneOf([v.value for v in Visibility]),
+    )
     korean = fields.Method("_korean", dump_only=True)
     competencies = fields.List(fields.Nested(CompetencySchema), dump_only=True)
     items = fields.Method("_items", dump_only=True)
@@ -91,8 +104,11 @@ class PortfolioSchema(Schema):
 
     def _name(self, portfolio):
         owner = portfolio.owner
-        return owner.name if (self._reader_is_owner(portfolio) or g.api_user.is_staff) \
+        return (
+            owner.name
+            if (self._reader_is_owner(portfolio) or g.api_user.is_staff)
             else portfolios.public_name(owner)
+        )
 
     def _korean(self, portfolio):
         owner = portfolio.owner
@@ -108,8 +124,9 @@ class PortfolioSchema(Schema):
 class LinkSchema(Schema):
     id = fields.Int(dump_only=True)
     recipient = fields.Str(required=True, validate=validate.Length(min=1, max=160))
-    days = fields.Int(load_only=True, load_default=30,
-                      validate=validate.Range(min=1, max=links.LINK_DAYS_MAX))
+    days = fields.Int(
+        load_only=True, load_default=30, validate=validate.Range(min=1, max=links.LINK_DAYS_MAX)
+    )
     expires_at = fields.DateTime(dump_only=True)
     revoked_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
@@ -160,9 +177,13 @@ class OwnItems(MethodView):
         """Add a released, graded attempt (``attempt_id``) as an unpublished item."""
         item = portfolios.add_item(get_own_portfolio_or_404(g.api_user), data["attempt_id"])
         if any(data.get(name) for name in ("title_ko", "title_en", "reflection_ko", "reflection_en")):
-            portfolios.update_item(item, title_ko=data["title_ko"] or item.title_ko,
-                                   title_en=data["title_en"] or item.title_en,
-                                   reflection_ko=data["reflection_ko"], reflection_en=data["reflection_en"])
+            portfolios.update_item(
+                item,
+                title_ko=data["title_ko"] or item.title_ko,
+                title_en=data["title_en"] or item.title_en,
+                reflection_ko=data["reflection_ko"],
+                reflection_en=data["reflection_en"],
+            )
         return item
 
 
@@ -178,10 +199,14 @@ class OwnItemById(MethodView):
     def put(self, data, item_id):
         """Change texts and file; record consent (one value per person, in order); publish or hide."""
         item = get_own_item_or_404(item_id, g.api_user)
-        portfolios.update_item(item, title_ko=data["title_ko"] or item.title_ko,
-                               title_en=data["title_en"] or item.title_en,
-                               reflection_ko=data["reflection_ko"], reflection_en=data["reflection_en"],
-                               media_id=data["media_id"])
+        portfolios.update_item(
+            item,
+            title_ko=data["title_ko"] or item.title_ko,
+            title_en=data["title_en"] or item.title_en,
+            reflection_ko=data["reflection_ko"],
+            reflection_en=data["reflection_en"],
+            media_id=data["media_id"],
+        )
         if data["consent"] is not None:
             portfolios.record_consent(item, [(value, "") for value in data["consent"]])
         if data["published"] is not None:
@@ -209,8 +234,9 @@ class OwnLinks(MethodView):
     @blp.response(201, NewLinkSchema)
     def post(self, data):
         """Make a link for one recipient, working ``days`` days; ``url`` holds the token, shown this once."""
-        link, token = links.create_link(get_own_portfolio_or_404(g.api_user), recipient=data["recipient"],
-                                        days=data["days"])
+        link, token = links.create_link(
+            get_own_portfolio_or_404(g.api_user), recipient=data["recipient"], days=data["days"]
+        )
         link.url = url_for("portfolios.shared", token=token, _external=True)
         return link
 

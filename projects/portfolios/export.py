@@ -3,6 +3,7 @@
 Only what any reader sees goes in (published items, their posters, previews and pictures, never an upload);
 the archive is stored, not compressed, since the films are compressed already, and streamed as it is built.
 """
+
 from __future__ import annotations
 
 from zipfile import ZIP_STORED
@@ -35,9 +36,14 @@ def bundle(portfolio: Portfolio) -> tuple[ZipStream, str]:
             if role == "preview":
                 files["preview_type"] = found.content_type
         entries.append((item, files))
-    html = render_template("projects/portfolio/bundle.html", portfolio=portfolio, entries=entries,
-                           name=portfolio.owner.name, korean=portfolios.korean_shown(portfolio),
-                           regions=portfolios.REGIONS)
+    html = render_template(
+        "projects/portfolio/bundle.html",
+        portfolio=portfolio,
+        entries=entries,
+        name=portfolio.owner.name,
+        korean=portfolios.korean_shown(portfolio),
+        regions=portfolios.REGIONS,
+    )
     archive.add(html.encode("utf-8"), "index.html")
     archive.add(render_template("projects/portfolio/bundle.css").encode("utf-8"), "style.css")
     filename = f"portfolio-{_safe_name(portfolio.owner.name).replace(' ', '-') or portfolio.id}.zip"

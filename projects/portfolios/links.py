@@ -5,6 +5,7 @@ and the portfolio's visibility is "link".  Leaving "link" visibility stops every
 (:func:`stop_links`), so widening it again later never reopens a link the trainee may have forgotten.
 Employers' reads and reads through a link are logged for the trainee; the owner's and staff's are not.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,9 @@ def live_link(token: str, now: datetime | None = None) -> ShareLink | None:
     return link
 
 
-def create_link(portfolio: Portfolio, *, recipient: str, days: int, now: datetime | None = None
-                ) -> tuple[ShareLink, str]:
+def create_link(
+    portfolio: Portfolio, *, recipient: str, days: int, now: datetime | None = None
+) -> tuple[ShareLink, str]:
     """A link for one recipient that works for *days* days; returns the link and its token (shown once).
 
     :raises PortfolioError: ``recipient_missing``, ``bad_expiry``, ``not_link_visible`` (the portfolio is not
@@ -63,8 +65,11 @@ def create_link(portfolio: Portfolio, *, recipient: str, days: int, now: datetim
     if portfolio.visibility is not Visibility.LINK:
         raise PortfolioError("not_link_visible")
     token = secrets.token_urlsafe(32)  # 256 bits
-    link = ShareLink(recipient=recipient.strip()[:160], token_hash=token_hash(token),
-                     expires_at=(now or utcnow()) + timedelta(days=int(days)))
+    link = ShareLink(
+        recipient=recipient.strip()[:160],
+        token_hash=token_hash(token),
+        expires_at=(now or utcnow()) + timedelta(days=int(days)),
+    )
     portfolio.links.append(link)
     db.session.flush()
     log.info("portfolio %s: share link %s made, expires %s", portfolio.id, link.id, link.expires_at)
@@ -117,6 +122,11 @@ def log_view(portfolio: Portfolio, *, viewer: User | None = None, link: ShareLin
 
 def view_log(portfolio: Portfolio, limit: int = 200) -> list[PortfolioView]:
     """The latest reads of *portfolio*, newest first."""
-    return list(db.session.scalars(select(PortfolioView).where(PortfolioView.portfolio_id == portfolio.id)
-                                   .order_by(PortfolioView.viewed_at.desc(), PortfolioView.id.desc())
-                                   .limit(limit)))
+    return list(
+        db.session.scalars(
+            select(PortfolioView)
+            .where(PortfolioView.portfolio_id == portfolio.id)
+            .order_by(PortfolioView.viewed_at.desc(), PortfolioView.id.desc())
+            .limit(limit)
+        )
+    )

@@ -4,6 +4,7 @@ Each takes the user who asks and answers 404 for anything that user may not reac
 item, a portfolio not shared with the reader and a stopped link all look alike: not there.  Items are looked
 up *through* their portfolio (an item id of another portfolio is a 404).
 """
+
 from __future__ import annotations
 
 from flask import abort

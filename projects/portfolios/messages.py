@@ -4,6 +4,7 @@ Portfolios raise their own subclass of ``ProjectError`` because some codes (``ti
 ``wrong_media``) mean something else in coursework; :func:`lms.errors.describe` asks the nearest class
 first, so a portfolio's refusal always reads in the portfolio's words.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,10 +27,13 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "title_missing": lambda: _("Give it a title in at least one language."),
         "wrong_media": lambda: _("That file is not part of this work."),
         "bad_consent": lambda: _("Choose a consent status for each person."),
-        "consent_missing": lambda: _("This item cannot be published until everyone in it has consented: "
-                                     "%(names)s.", names=params.get("names")),
-        "not_released": lambda: _("The grade of this work is being revised; publish it once it is released "
-                                  "again."),
+        "consent_missing": lambda: _(
+            "This item cannot be published until everyone in it has consented: %(names)s.",
+            names=params.get("names"),
+        ),
+        "not_released": lambda: _(
+            "The grade of this work is being revised; publish it once it is released again."
+        ),
         "file_not_ready": lambda: _("The file is still being checked."),
         "no_video": lambda: _("This item has no video."),
         "not_uploader": lambda: _("Only the person who uploaded the video can change its poster."),
@@ -39,8 +43,10 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "too_many_skills": lambda: _("At most %(limit)s skills.", limit=params.get("limit")),
         "recipient_missing": lambda: _("Name the recipient."),
         "bad_expiry": lambda: _("A link works for 1 to %(limit)s days.", limit=params.get("limit")),
-        "not_link_visible": lambda: _("Links work only while your portfolio is shared with "
-                                      "“people I send a link to”. Change who may see it first."),
+        "not_link_visible": lambda: _(
+            "Links work only while your portfolio is shared with "
+            "“people I send a link to”. Change who may see it first."
+        ),
     }
     text = texts.get(code)
     return text() if text else None

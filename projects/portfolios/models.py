@@ -1,4 +1,5 @@
 """Portfolios built from released, graded work; share links and the view log."""
+
 from __future__ import annotations
 
 import enum
@@ -40,19 +41,24 @@ class Portfolio(db.Model):
     skills: Mapped[list] = mapped_column(JSON, default=list)
     #: Where the trainee wants to work: a region code from ``projects.portfolios.REGIONS``.
     region: Mapped[str | None] = mapped_column(String(40), index=True)
-    visibility: Mapped[Visibility] = mapped_column(str_enum(Visibility, 12), default=Visibility.PRIVATE, index=True)
+    visibility: Mapped[Visibility] = mapped_column(
+        str_enum(Visibility, 12), default=Visibility.PRIVATE, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: First time the trainee made it visible beyond themselves.
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[User] = relationship()
-    items: Mapped[list[PortfolioItem]] = relationship(back_populates="portfolio", cascade="all, delete-orphan",
-                                                      order_by="PortfolioItem.position")
-    links: Mapped[list[ShareLink]] = relationship(back_populates="portfolio", cascade="all, delete-orphan",
-                                                  order_by="ShareLink.created_at.desc()")
-    competencies: Mapped[list[PortfolioCompetency]] = relationship(cascade="all, delete-orphan",
-                                                                   order_by="PortfolioCompetency.label_en")
+    items: Mapped[list[PortfolioItem]] = relationship(
+        back_populates="portfolio", cascade="all, delete-orphan", order_by="PortfolioItem.position"
+    )
+    links: Mapped[list[ShareLink]] = relationship(
+        back_populates="portfolio", cascade="all, delete-orphan", order_by="ShareLink.created_at.desc()"
+    )
+    competencies: Mapped[list[PortfolioCompetency]] = relationship(
+        cascade="all, delete-orphan", order_by="PortfolioCompetency.label_en"
+    )
 
 
 class PortfolioItem(db.Model):
@@ -62,13 +68,21 @@ class PortfolioItem(db.Model):
     __table_args__ = (UniqueConstraint("portfolio_id", "attempt_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    portfolio_id: Mapped[int] = mapped_column(ForeignKey("projects_portfolios.id", ondelete="CASCADE"), index=True)
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_portfolios.id", ondelete="CASCADE"), index=True
+    )
     #: The attempt that was graded; its AI-use disclosure is shown with the item.
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("projects_attempts.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_attempts.id", ondelete="CASCADE"), index=True
+    )
     #: The released assessment that made the item eligible.
-    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("projects_assessments.id", ondelete="SET NULL"))
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects_assessments.id", ondelete="SET NULL")
+    )
     #: The handed-in file the item shows (one of the attempt's files).
-    media_id: Mapped[int | None] = mapped_column(ForeignKey("media_files.id", ondelete="SET NULL"), index=True)
+    media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="SET NULL"), index=True
+    )
     #: The moment of the video the trainee picked as the poster (None: the file's own poster).
     poster_seconds: Mapped[float | None] = mapped_column(Float)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -84,7 +98,7 @@ class PortfolioItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     portfolio: Mapped[Portfolio] = relationship(back_populates="items")
-    attempt: Mapped["Attempt"] = relationship()  # noqa: F821  (projects.models.coursework)
+    attempt: Mapped[Attempt] = relationship()  # noqa: F821  (projects.models.coursework)
     media: Mapped[MediaFile | None] = relationship()
 
 
@@ -95,7 +109,9 @@ class PortfolioCompetency(db.Model):
     __table_args__ = (UniqueConstraint("portfolio_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    portfolio_id: Mapped[int] = mapped_column(ForeignKey("projects_portfolios.id", ondelete="CASCADE"), index=True)
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_portfolios.id", ondelete="CASCADE"), index=True
+    )
     #: A stable, language-neutral key (e.g. the rubric criterion's English title, normalised).
     key: Mapped[str] = mapped_column(String(120), index=True)
     label_ko: Mapped[str] = mapped_column(String(200), default="")
@@ -111,7 +127,9 @@ class ShareLink(db.Model):
     __tablename__ = "projects_share_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    portfolio_id: Mapped[int] = mapped_column(ForeignKey("projects_portfolios.id", ondelete="CASCADE"), index=True)
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_portfolios.id", ondelete="CASCADE"), index=True
+    )
     recipient: Mapped[str] = mapped_column(String(160))
     #: SHA-256 (hex) of the URL token; the token itself is shown once, when the link is made.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -129,10 +147,13 @@ class PortfolioView(db.Model):
     __tablename__ = "projects_portfolio_views"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    portfolio_id: Mapped[int] = mapped_column(ForeignKey("projects_portfolios.id", ondelete="CASCADE"), index=True)
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_portfolios.id", ondelete="CASCADE"), index=True
+    )
     viewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    link_id: Mapped[int | None] = mapped_column(ForeignKey("projects_share_links.id", ondelete="SET NULL"),
-                                                index=True)
+    link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects_share_links.id", ondelete="SET NULL"), index=True
+    )
     #: The viewer's role or "link", kept when the viewer's account is later removed.
     via: Mapped[str] = mapped_column(String(12))
     viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

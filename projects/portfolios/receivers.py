@@ -1,4 +1,5 @@
 """Answers of the portfolios domain to the core's signals: navigation."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

@@ -6,6 +6,7 @@ and only the renditions Gongbang made of their files, never the upload.
 Share links and the view log are in :mod:`projects.portfolios.links`; who is an
 approved employer the employer domain answers (:mod:`projects.portfolios.signals`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,13 +33,24 @@ log = logging.getLogger(__name__)
 
 #: Region codes (Korean provinces and metropolitan cities) -> (Korean, English) names.
 REGIONS = {
-    "seoul": ("서울", "Seoul"), "busan": ("부산", "Busan"), "daegu": ("대구", "Daegu"),
-    "incheon": ("인천", "Incheon"), "gwangju": ("광주", "Gwangju"), "daejeon": ("대전", "Daejeon"),
-    "ulsan": ("울산", "Ulsan"), "sejong": ("세종", "Sejong"), "gyeonggi": ("경기", "Gyeonggi"),
-    "gangwon": ("강원", "Gangwon"), "chungbuk": ("충북", "North Chungcheong"),
-    "chungnam": ("충남", "South Chungcheong"), "jeonbuk": ("전북", "North Jeolla"),
-    "jeonnam": ("전남", "South Jeolla"), "gyeongbuk": ("경북", "North Gyeongsang"),
-    "gyeongnam": ("경남", "South Gyeongsang"), "jeju": ("제주", "Jeju"), "anywhere": ("어디든", "Anywhere"),
+    "seoul": ("서울", "Seoul"),
+    "busan": ("부산", "Busan"),
+    "daegu": ("대구", "Daegu"),
+    "incheon": ("인천", "Incheon"),
+    "gwangju": ("광주", "Gwangju"),
+    "daejeon": ("대전", "Daejeon"),
+    "ulsan": ("울산", "Ulsan"),
+    "sejong": ("세종", "Sejong"),
+    "gyeonggi": ("경기", "Gyeonggi"),
+    "gangwon": ("강원", "Gangwon"),
+    "chungbuk": ("충북", "North Chungcheong"),
+    "chungnam": ("충남", "South Chungcheong"),
+    "jeonbuk": ("전북", "North Jeolla"),
+    "jeonnam": ("전남", "South Jeolla"),
+    "gyeongbuk": ("경북", "North Gyeongsang"),
+    "gyeongnam": ("경남", "South Gyeongsang"),
+    "jeju": ("제주", "Jeju"),
+    "anywhere": ("어디든", "Anywhere"),
 }
 #: Visibility levels from the narrowest; each includes the readers of the ones before it.
 LEVELS = [Visibility.PRIVATE, Visibility.STAFF, Visibility.EMPLOYERS, Visibility.LINK]
@@ -63,7 +75,6 @@ def public_name(user: User) -> str:
     """First name and the initial of the last ("Dilnoza K."): what employers see before contact is accepted
     (the employer domain's rule, so search results and the portfolio page name a trainee alike)."""
     return signals.public_name(user)
-
 
 
 def portfolio_of(user: User, *, create: bool = False) -> Portfolio | None:
@@ -147,11 +158,16 @@ def eligible_work(user: User) -> list[Eligible]:
     """The user's (and their teams') attempts whose grader assessment is released, newest first."""
     teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
     assessments = db.session.scalars(
-        select(Assessment).join(Submission, Assessment.submission_id == Submission.id)
-        .where(Assessment.kind == AssessmentKind.GRADER, Assessment.status == MarkingStatus.RELEASED,
-               Assessment.attempt_id.is_not(None),
-               or_(Submission.user_id == user.id, Submission.team_id.in_(teams)))
-        .order_by(Assessment.released_at.desc(), Assessment.id.desc())).all()
+        select(Assessment)
+        .join(Submission, Assessment.submission_id == Submission.id)
+        .where(
+            Assessment.kind == AssessmentKind.GRADER,
+            Assessment.status == MarkingStatus.RELEASED,
+            Assessment.attempt_id.is_not(None),
+            or_(Submission.user_id == user.id, Submission.team_id.in_(teams)),
+        )
+        .order_by(Assessment.released_at.desc(), Assessment.id.desc())
+    ).all()
     return [Eligible(a, db.session.get(Attempt, a.attempt_id)) for a in assessments]
 
 
@@ -164,9 +180,17 @@ def _default_file(attempt: Attempt) -> MediaFile | None:
     return next((m for m in files if m.kind == "video"), files[0] if files else None)
 
 
-def update_portfolio(portfolio: Portfolio, *, headline_ko: str = "", headline_en: str = "",
-                     about_ko: str = "", about_en: str = "", skills: list[str] | str = (),
-                     region: str | None = None, visibility: Visibility | str = Visibility.PRIVATE) -> int:
+def update_portfolio(
+    portfolio: Portfolio,
+    *,
+    headline_ko: str = "",
+    headline_en: str = "",
+    about_ko: str = "",
+    about_en: str = "",
+    skills: list[str] | str = (),
+    region: str | None = None,
+    visibility: Visibility | str = Visibility.PRIVATE,
+) -> int:
     """Change the portfolio's texts, skills, region and visibility.
 
     Links only live while the visibility stays "link": a change to anything else (or a save while it is
@@ -219,21 +243,41 @@ def add_item(portfolio: Portfolio, attempt_id: int) -> PortfolioItem:
         raise PortfolioError("already_added")
     project = found.project
     media = _default_file(found.attempt)
-    people = [{"name": p.get("name", ""),
-               "consent": "refused" if p.get("consent") == "refused" else "pending",
-               "recorded_at": None, "note": ""} for p in (found.attempt.people or []) if p.get("name")]
-    item = PortfolioItem(attempt_id=attempt_id, assessment_id=found.assessment.id,
-                         media_id=media.id if media else None, title_ko=project.title_ko,
-                         title_en=project.title_en, people=people, published=False,
-                         position=max((i.position for i in portfolio.items), default=-1) + 1)
+    people = [
+        {
+            "name": p.get("name", ""),
+            "consent": "refused" if p.get("consent") == "refused" else "pending",
+            "recorded_at": None,
+            "note": "",
+        }
+        for p in (found.attempt.people or [])
+        if p.get("name")
+    ]
+    item = PortfolioItem(
+        attempt_id=attempt_id,
+        assessment_id=found.assessment.id,
+        media_id=media.id if media else None,
+        title_ko=project.title_ko,
+        title_en=project.title_en,
+        people=people,
+        published=False,
+        position=max((i.position for i in portfolio.items), default=-1) + 1,
+    )
     portfolio.items.append(item)
     db.session.flush()
     log.info("portfolio %s: attempt %s added as item %s", portfolio.id, attempt_id, item.id)
     return item
 
 
-def update_item(item: PortfolioItem, *, title_ko: str = "", title_en: str = "", reflection_ko: str = "",
-                reflection_en: str = "", media_id: int | None = None) -> PortfolioItem:
+def update_item(
+    item: PortfolioItem,
+    *,
+    title_ko: str = "",
+    title_en: str = "",
+    reflection_ko: str = "",
+    reflection_en: str = "",
+    media_id: int | None = None,
+) -> PortfolioItem:
     """Change an item's titles, reflections (Korean and/or English) and which of the attempt's files it shows.
 
     :raises PortfolioError: ``title_missing``, ``wrong_media``.
@@ -264,8 +308,14 @@ def record_consent(item: PortfolioItem, consents: list[tuple[str, str]]) -> Port
         if consent not in CONSENT_VALUES:
             raise PortfolioError("bad_consent")
         changed = consent != person.get("consent")
-        people.append({**person, "consent": consent, "note": (note or "").strip()[:300],
-                       "recorded_at": now if changed else person.get("recorded_at")})
+        people.append(
+            {
+                **person,
+                "consent": consent,
+                "note": (note or "").strip()[:300],
+                "recorded_at": now if changed else person.get("recorded_at"),
+            }
+        )
     item.people = people  # a new list: JSON columns notice assignment, not changes inside
     if item.published and not consent_complete(item):
         item.published = False
@@ -286,8 +336,10 @@ def set_published(item: PortfolioItem, published: bool) -> PortfolioItem:
     """
     if published:
         if not consent_complete(item):
-            raise PortfolioError("consent_missing", names=", ".join(
-                p["name"] for p in item.people if p.get("consent") != "given"))
+            raise PortfolioError(
+                "consent_missing",
+                names=", ".join(p["name"] for p in item.people if p.get("consent") != "given"),
+            )
         assessment = db.session.get(Assessment, item.assessment_id) if item.assessment_id else None
         if assessment is None or assessment.status is not MarkingStatus.RELEASED:
             raise PortfolioError("not_released")
@@ -365,17 +417,24 @@ def refresh_competencies(portfolio: Portfolio) -> list[PortfolioCompetency]:
                 continue
             pure = core.criterion(criterion["id"])
             try:
-                points = grading.criterion_points(pure, grading.Mark(criterion["id"], mark.get("level_id"),
-                                                                     mark.get("points")))
+                points = grading.criterion_points(
+                    pure, grading.Mark(criterion["id"], mark.get("level_id"), mark.get("points"))
+                )
             except grading.GradingError:
                 continue
             share = points / pure.max_points if pure.max_points else Decimal(0)
             key = competency_key(criterion.get("title_en") or criterion.get("title_ko") or criterion["id"])
             if share < COMPETENCY_SHARE or not key:
                 continue
-            entry = found.setdefault(key, {"label_ko": criterion.get("title_ko") or "",
-                                           "label_en": criterion.get("title_en") or "", "level": 0.0,
-                                           "evidence": 0})
+            entry = found.setdefault(
+                key,
+                {
+                    "label_ko": criterion.get("title_ko") or "",
+                    "label_en": criterion.get("title_en") or "",
+                    "level": 0.0,
+                    "evidence": 0,
+                },
+            )
             entry["level"] = max(entry["level"], float(round(share, 4)))
             entry["evidence"] += 1
     existing = {c.key: c for c in portfolio.competencies}

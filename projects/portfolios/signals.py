@@ -6,6 +6,7 @@ signals and the employer domain connects its answers in its ``init_app``.  With 
 approved employer, no employer has contact with a trainee, no account stands for a company, and the
 portfolio page offers no "express interest" button.
 """
+
 from __future__ import annotations
 
 from blinker import Namespace
@@ -52,8 +53,10 @@ def company_of(user: User) -> str | None:
 
 def interest_url(employer: User, trainee_id: int) -> str | None:
     """Where *employer* may express interest in the trainee *trainee_id*, or None."""
-    return next((answer for _receiver, answer in interest_url_asked.send(employer, trainee_id=trainee_id)
-                 if answer), None)
+    return next(
+        (answer for _receiver, answer in interest_url_asked.send(employer, trainee_id=trainee_id) if answer),
+        None,
+    )
 
 
 def public_name(user: User) -> str:

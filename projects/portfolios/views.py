@@ -5,6 +5,7 @@ portfolio, a portfolio readable by the reader, a link live.  Pages opened throug
 indexed, send no referrer and are not cached, so a revoked link stops working at the next request.  The
 request edge commits; a refusal is undone by ``flash_error``.
 """
+
 from __future__ import annotations
 
 from flask import (
@@ -73,38 +74,74 @@ def edit():
     form = PortfolioForm(data=_portfolio_data(portfolio))
     if form.validate_on_submit():
         try:
-            stopped = portfolios.update_portfolio(portfolio, **{name: getattr(form, name).data for name in (
-                "headline_ko", "headline_en", "about_ko", "about_en", "skills", "region", "visibility")})
+            stopped = portfolios.update_portfolio(
+                portfolio,
+                **{
+                    name: getattr(form, name).data
+                    for name in (
+                        "headline_ko",
+                        "headline_en",
+                        "about_ko",
+                        "about_en",
+                        "skills",
+                        "region",
+                        "visibility",
+                    )
+                },
+            )
         except DomainError as exc:
             flash_error(exc)  # the form stays as typed
         else:
             flash(_("Your portfolio is saved."), "success")
             if stopped:
                 # Two messages rather than ngettext: the catalogue checks expect one form per message.
-                flash(_("1 share link was stopped. Make a new one for anyone who should still see your "
-                        "portfolio.") if stopped == 1 else
-                      _("%(num)s share links were stopped. Make new ones for anyone who should still see "
-                        "your portfolio.", num=stopped), "info")
+                flash(
+                    _(
+                        "1 share link was stopped. Make a new one for anyone who should still see your "
+                        "portfolio."
+                    )
+                    if stopped == 1
+                    else _(
+                        "%(num)s share links were stopped. Make new ones for anyone who should still see "
+                        "your portfolio.",
+                        num=stopped,
+                    ),
+                    "info",
+                )
             return redirect(url_for("portfolios.edit"))
     return _render_edit(portfolio, form), 400 if form.errors else 200
 
 
 def _portfolio_data(portfolio: Portfolio) -> dict:
     """The form's values: skills as the comma-separated text the trainee types, enums as their values."""
-    return {"headline_ko": portfolio.headline_ko, "headline_en": portfolio.headline_en,
-            "about_ko": portfolio.about_ko, "about_en": portfolio.about_en,
-            "skills": ", ".join(portfolio.skills or []), "region": portfolio.region or "",
-            "visibility": portfolio.visibility.value}
+    return {
+        "headline_ko": portfolio.headline_ko,
+        "headline_en": portfolio.headline_en,
+        "about_ko": portfolio.about_ko,
+        "about_en": portfolio.about_en,
+        "skills": ", ".join(portfolio.skills or []),
+        "region": portfolio.region or "",
+        "visibility": portfolio.visibility.value,
+    }
 
 
 def _render_edit(portfolio: Portfolio, form: PortfolioForm, link_form: LinkForm | None = None):
     added = {i.attempt_id for i in portfolio.items}
     eligible = [e for e in portfolios.eligible_work(current_user) if e.attempt.id not in added]
-    return render_template("projects/portfolio/edit.html", portfolio=portfolio, form=form, eligible=eligible,
-                           link_form=link_form or LinkForm(formdata=None), action=ActionForm(),
-                           consent_complete=portfolios.consent_complete, item_shown=portfolios.item_shown,
-                           link_state=links.link_state, certificates=completions.completions_of(current_user),
-                           views=links.view_log(portfolio, 5), employer_name=_employer_name)
+    return render_template(
+        "projects/portfolio/edit.html",
+        portfolio=portfolio,
+        form=form,
+        eligible=eligible,
+        link_form=link_form or LinkForm(formdata=None),
+        action=ActionForm(),
+        consent_complete=portfolios.consent_complete,
+        item_shown=portfolios.item_shown,
+        link_state=links.link_state,
+        certificates=completions.completions_of(current_user),
+        views=links.view_log(portfolio, 5),
+        employer_name=_employer_name,
+    )
 
 
 @bp.route("/portfolio/items", methods=["POST"])
@@ -131,20 +168,39 @@ def edit_item(item_id: int):
     files = [i.media for i in item.attempt.items if i.media is not None]
     form.media_id.choices = [(m.id, m.original_name) for m in files] or [(0, "—")]
     if form.validate_on_submit():
-        if apply_change(lambda: portfolios.update_item(
-                item, title_ko=form.title_ko.data, title_en=form.title_en.data,
-                reflection_ko=form.reflection_ko.data, reflection_en=form.reflection_en.data,
-                media_id=form.media_id.data if files else None), _("Saved.")):
+        if apply_change(
+            lambda: portfolios.update_item(
+                item,
+                title_ko=form.title_ko.data,
+                title_en=form.title_en.data,
+                reflection_ko=form.reflection_ko.data,
+                reflection_en=form.reflection_en.data,
+                media_id=form.media_id.data if files else None,
+            ),
+            _("Saved."),
+        ):
             return redirect(url_for("portfolios.edit_item", item_id=item.id))
-    consent = ConsentForm(data={"people": [{"consent": p.get("consent"), "note": p.get("note", "")}
-                                           for p in item.people or []]}, formdata=None)
-    return render_template("projects/portfolio/item.html", item=item, form=form, consent_form=consent,
-                           poster_form=PosterForm(formdata=None), action=ActionForm(),
-                           consent_complete=portfolios.consent_complete(item),
-                           urls=media_urls(item, lambda name: url_for("portfolios.rendition",
-                                                                     portfolio_id=item.portfolio_id,
-                                                                     item_id=item.id, name=name))), \
-        400 if form.errors else 200
+    consent = ConsentForm(
+        data={
+            "people": [{"consent": p.get("consent"), "note": p.get("note", "")} for p in item.people or []]
+        },
+        formdata=None,
+    )
+    return render_template(
+        "projects/portfolio/item.html",
+        item=item,
+        form=form,
+        consent_form=consent,
+        poster_form=PosterForm(formdata=None),
+        action=ActionForm(),
+        consent_complete=portfolios.consent_complete(item),
+        urls=media_urls(
+            item,
+            lambda name: url_for(
+                "portfolios.rendition", portfolio_id=item.portfolio_id, item_id=item.id, name=name
+            ),
+        ),
+    ), 400 if form.errors else 200
 
 
 @bp.route("/portfolio/items/<int:item_id>/consent", methods=["POST"])
@@ -219,8 +275,13 @@ def create_link():
         flash_error(exc)
         return redirect(url_for("portfolios.edit", _anchor="links"))
     # The token exists only in this answer: no-store keeps it out of caches and the back button.
-    return private(render_template("projects/portfolio/link_created.html", link=link,
-                                   url=url_for("portfolios.shared", token=token, _external=True)))
+    return private(
+        render_template(
+            "projects/portfolio/link_created.html",
+            link=link,
+            url=url_for("portfolios.shared", token=token, _external=True),
+        )
+    )
 
 
 @bp.route("/portfolio/links/<int:link_id>/revoke", methods=["POST"])
@@ -238,8 +299,12 @@ def revoke_link(link_id: int):
 @role_required(Role.TRAINEE)
 def view_log():
     portfolio = get_own_portfolio_or_404(current_user)
-    return render_template("projects/portfolio/log.html", portfolio=portfolio,
-                           views=links.view_log(portfolio), employer_name=_employer_name)
+    return render_template(
+        "projects/portfolio/log.html",
+        portfolio=portfolio,
+        views=links.view_log(portfolio),
+        employer_name=_employer_name,
+    )
 
 
 def _employer_name(user: User | None) -> str:
@@ -266,15 +331,31 @@ def media_urls(item: PortfolioItem, url) -> dict:
     return out
 
 
-def _render_show(portfolio: Portfolio, *, owner: bool, name: str, url_for_item, link: ShareLink | None = None,
-                 full_name: bool = True, interest_url: str | None = None):
+def _render_show(
+    portfolio: Portfolio,
+    *,
+    owner: bool,
+    name: str,
+    url_for_item,
+    link: ShareLink | None = None,
+    full_name: bool = True,
+    interest_url: str | None = None,
+):
     items = portfolios.items_for(portfolio, owner=owner)
-    return render_template("projects/portfolio/show.html", portfolio=portfolio, name=name, owner=owner,
-                           link=link,
-                           items=[(i, media_urls(i, lambda n, i=i: url_for_item(i, n))) for i in items],
-                           korean=portfolios.korean_shown(portfolio), regions=portfolios.REGIONS,
-                           item_shown=portfolios.item_shown, full_name=full_name, interest_url=interest_url,
-                           completion=completions.current_completion(portfolio.owner))
+    return render_template(
+        "projects/portfolio/show.html",
+        portfolio=portfolio,
+        name=name,
+        owner=owner,
+        link=link,
+        items=[(i, media_urls(i, lambda n, i=i: url_for_item(i, n))) for i in items],
+        korean=portfolios.korean_shown(portfolio),
+        regions=portfolios.REGIONS,
+        item_shown=portfolios.item_shown,
+        full_name=full_name,
+        interest_url=interest_url,
+        completion=completions.current_completion(portfolio.owner),
+    )
 
 
 @bp.route("/portfolio/<int:portfolio_id>")
@@ -285,15 +366,25 @@ def show(portfolio_id: int):
     links.log_view(portfolio, viewer=current_user)
     full = portfolios.sees_full_name(current_user, portfolio)
     name = portfolio.owner.name if full else portfolios.public_name(portfolio.owner)
-    return private(_render_show(portfolio, owner=owner, name=name, full_name=full,
-                                interest_url=signals.interest_url(current_user, portfolio.owner_id),
-                                url_for_item=lambda i, n: url_for(
-                                    "portfolios.rendition", portfolio_id=portfolio.id, item_id=i.id, name=n,
-                                    v=i.media.version)))
+    return private(
+        _render_show(
+            portfolio,
+            owner=owner,
+            name=name,
+            full_name=full,
+            interest_url=signals.interest_url(current_user, portfolio.owner_id),
+            url_for_item=lambda i, n: url_for(
+                "portfolios.rendition", portfolio_id=portfolio.id, item_id=i.id, name=n, v=i.media.version
+            ),
+        )
+    )
 
 
-@bp.route("/portfolio/<int:portfolio_id>/items/<int:item_id>/<any(" + ", ".join(
-    f'"{n}"' for n in portfolios.READER_RENDITIONS) + "):name>")
+@bp.route(
+    "/portfolio/<int:portfolio_id>/items/<int:item_id>/<any("
+    + ", ".join(f'"{n}"' for n in portfolios.READER_RENDITIONS)
+    + "):name>"
+)
 @login_required
 def rendition(portfolio_id: int, item_id: int, name: str):
     item = get_reader_item_or_404(get_readable_or_404(portfolio_id, current_user), item_id, current_user)
@@ -307,13 +398,24 @@ def shared(token: str):
         return link
     portfolio = link.portfolio
     links.log_view(portfolio, link=link)
-    return private(_render_show(portfolio, owner=False, name=portfolio.owner.name, link=link,
-                                url_for_item=lambda i, n: url_for("portfolios.shared_rendition", token=token,
-                                                                  item_id=i.id, name=n, v=i.media.version)))
+    return private(
+        _render_show(
+            portfolio,
+            owner=False,
+            name=portfolio.owner.name,
+            link=link,
+            url_for_item=lambda i, n: url_for(
+                "portfolios.shared_rendition", token=token, item_id=i.id, name=n, v=i.media.version
+            ),
+        )
+    )
 
 
-@bp.route("/portfolio/l/<token>/items/<int:item_id>/<any(" + ", ".join(
-    f'"{n}"' for n in portfolios.READER_RENDITIONS) + "):name>")
+@bp.route(
+    "/portfolio/l/<token>/items/<int:item_id>/<any("
+    + ", ".join(f'"{n}"' for n in portfolios.READER_RENDITIONS)
+    + "):name>"
+)
 def shared_rendition(token: str, item_id: int, name: str):
     """A rendition under the link: checked on every request, so revoking the link stops the video too."""
     item = get_reader_item_or_404(get_link_or_404(token).portfolio, item_id, None)
@@ -338,4 +440,3 @@ def region_name(code: str | None) -> str:
     if names is None:
         return ""
     return names[1] if str(get_locale() or "ko") == "en" else names[0]
-

@@ -1,4 +1,5 @@
 """The browser tests are marked e2e and slow (their fixtures are in ``tests/fixtures/browser.py``)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """From sign-up to contact: a company signs up, the liaison approves it, it searches graduates, opens a
 portfolio (the trainee sees the view in the log) and expresses interest; the liaison passes it on, the trainee
 accepts, and both see each other's contact details. Once in Korean, once in English."""
+
 from __future__ import annotations
 
 import re
@@ -13,10 +14,24 @@ from tests.fixtures.browser import shot
 PASSWORD = "harbour lantern window 57"
 #: locale -> (browser locale, trainee e-mail, trainee's name, skill to search for, words on the pages)
 RUNS = {
-    "ko": ("ko-KR", "rahim@demo.gongbang.kr", "Rahim Uddin", "Lighting",
-           {"pending": "승인 대기", "approved": "결정이 기록되었고", "contact": "연락처"}),
-    "en": ("en-US", "maria@demo.gongbang.kr", "Maria Santos", "CapCut",
-           {"pending": "Waiting for approval", "approved": "The decision is recorded", "contact": "Contact details"}),
+    "ko": (
+        "ko-KR",
+        "rahim@demo.gongbang.kr",
+        "Rahim Uddin",
+        "Lighting",
+        {"pending": "승인 대기", "approved": "결정이 기록되었고", "contact": "연락처"},
+    ),
+    "en": (
+        "en-US",
+        "maria@demo.gongbang.kr",
+        "Maria Santos",
+        "CapCut",
+        {
+            "pending": "Waiting for approval",
+            "approved": "The decision is recorded",
+            "contact": "Contact details",
+        },
+    ),
 }
 
 
@@ -37,17 +52,27 @@ def test_employer_path_from_sign_up_to_contact(server, new_page, lang):
     # The company signs up on the public page and is held on its status page.
     employer = new_page(locale)
     employer.goto(server + "/careers/employers/signup")
-    for field, value in {"company": company, "business_number": "124-81-00998", "industry": "Video",
-                         "address": "대구 중구 1", "website": "https://e2e.example.kr", "phone": "053-123-4567",
-                         "contact_name": "Kang Mira", "email": email, "password": PASSWORD,
-                         "confirm": PASSWORD}.items():
+    for field, value in {
+        "company": company,
+        "business_number": "124-81-00998",
+        "industry": "Video",
+        "address": "대구 중구 1",
+        "website": "https://e2e.example.kr",
+        "phone": "053-123-4567",
+        "contact_name": "Kang Mira",
+        "email": email,
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+    }.items():
         employer.locator(f"#{field}").fill(value)
     employer.locator("#region").select_option("daegu")
     employer.locator("#consent").check()
     employer.locator("form input[type=submit]").click()
     employer.wait_for_url(re.compile(r"/careers/employers/signup/done$"))
     sign_in(employer, server, email, PASSWORD)
-    assert employer.url.endswith("/careers/status") and words["pending"] in employer.locator("main").inner_text()
+    assert (
+        employer.url.endswith("/careers/status") and words["pending"] in employer.locator("main").inner_text()
+    )
     assert employer.goto(server + "/careers/search").status == 403  # not before approval
     shot(employer, f"careers-{lang}-pending")
 
@@ -73,7 +98,8 @@ def test_employer_path_from_sign_up_to_contact(server, new_page, lang):
     assert re.search(r"/portfolio/\d+$", employer.url)
     employer.go_back()
     employer.locator("article.search-result", has_text=f"{first} {initial}.").locator(
-        "a[href*='/interest']").click()
+        "a[href*='/interest']"
+    ).click()
     employer.locator("#role_title").fill(f"영상 촬영 / Camera operator {lang}")
     employer.locator("#message").fill("We would like to meet you.")
     employer.locator("form input[type=submit]").click()
@@ -92,8 +118,12 @@ def test_employer_path_from_sign_up_to_contact(server, new_page, lang):
     card = liaison.locator("article.board-card", has_text=f"Camera operator {lang}")
     card.locator("button[name=action][value=forward]").click()
     liaison.wait_for_load_state()
-    assert liaison.locator("section[data-status=forwarded] article.board-card",
-                           has_text=f"Camera operator {lang}").count() == 1
+    assert (
+        liaison.locator(
+            "section[data-status=forwarded] article.board-card", has_text=f"Camera operator {lang}"
+        ).count()
+        == 1
+    )
     shot(liaison, f"careers-{lang}-board")
 
     # The trainee accepts; both sides see each other's contact details.
@@ -107,7 +137,12 @@ def test_employer_path_from_sign_up_to_contact(server, new_page, lang):
     trainee.wait_for_load_state()
     assert asked and company in asked[0]
     contact = trainee.locator("main").inner_text()
-    assert words["contact"] in contact and email in contact and "053-123-4567" in contact and "Kang Mira" in contact
+    assert (
+        words["contact"] in contact
+        and email in contact
+        and "053-123-4567" in contact
+        and "Kang Mira" in contact
+    )
     shot(trainee, f"careers-{lang}-accepted")
     employer.goto(interest_url)
     seen = employer.locator("main").inner_text()

@@ -1,4 +1,7 @@
-"""Coursework end to end in Chromium: publish a brief, hand in work, build a rubric, grade, release, read feedback."""
+"""Coursework end to end in Chromium: publish a brief, hand in work, build a rubric, grade, release,
+read feedback.
+"""
+
 from __future__ import annotations
 
 import re
@@ -11,16 +14,47 @@ from media.ffmpeg import ffmpeg_exe
 from tests.e2e.test_roles import sign_in
 from tests.fixtures.browser import shot
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 def _clip(path, seconds: int, size: str, audio: bool) -> None:
-    args = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}"]
+    args = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size}:rate=25:duration={seconds}",
+    ]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", "-shortest"]
-    subprocess.run(args + ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "35", "-pix_fmt", "yuv420p",
-                           "-movflags", "+faststart", str(path)], check=True, timeout=300)
+    subprocess.run(
+        args
+        + [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "35",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +71,9 @@ def page_for(browser):
     contexts = []
 
     def make(locale="ko-KR", phone=False):
-        context = browser.new_context(locale=locale, **(PHONE if phone else {"viewport": {"width": 1280,
-                                                                                         "height": 900}}))
+        context = browser.new_context(
+            locale=locale, **(PHONE if phone else {"viewport": {"width": 1280, "height": 900}})
+        )
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: pytest.fail(f"script error: {exc}"))
@@ -109,7 +144,9 @@ def test_grade_with_a_timed_comment_release_and_read_it_in_korean(server, page_f
     staff.locator("input[name=title_ko]").fill("홍보 영상 평가")
     staff.locator("input[name='c0-title_en']").fill("Storytelling")
     staff.locator("input[name='c0-title_ko']").fill("이야기 구성")
-    for j, (ko, en, points) in enumerate([("부족", "Weak", "0"), ("좋음", "Good", "6"), ("훌륭함", "Great", "10")]):
+    for j, (ko, en, points) in enumerate(
+        [("부족", "Weak", "0"), ("좋음", "Good", "6"), ("훌륭함", "Great", "10")]
+    ):
         staff.locator(f"input[name='c0-l{j}-name_ko']").fill(ko)
         staff.locator(f"input[name='c0-l{j}-name_en']").fill(en)
         staff.locator(f"input[name='c0-l{j}-points']").fill(points)
@@ -130,7 +167,8 @@ def test_grade_with_a_timed_comment_release_and_read_it_in_korean(server, page_f
     staff.get_by_role("button", name="이 장면에 의견 달기").click()
     assert "0:12" in staff.locator(".timed-comments").inner_text()
 
-    # A second grader opens the same form, the first saves, the second's save is refused with both versions shown.
+    # A second grader opens the same form, the first saves, the second's save is refused with both
+    # versions shown.
     other = page_for("ko-KR")
     sign_in(other, server, "instructor@demo.gongbang.kr")
     other.goto(grading_url)

@@ -1,8 +1,10 @@
-"""A trainee's portfolio in Chromium: publish a video item, share an expiring link, read the view log, stop it.
+"""A trainee's portfolio in Chromium: publish a video item, share an expiring link, read the view log,
+stop it.
 
 Dilnoza's promo film is graded and released in the demo data.  She works in Korean, then in English; a
 visitor who is not signed in opens each link, and each link stops working as soon as she revokes it.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -12,18 +14,46 @@ from tests.e2e.test_roles import sign_in
 from tests.fixtures.browser import shot
 
 TEXT = {
-    "ko": {"nav": "포트폴리오", "hide": "숨기기", "publish": "공개", "published": "항목을 공개했습니다.",
-           "visibility": "포트폴리오 공개 범위", "save": "포트폴리오 저장", "recipient": "누구에게 보낼 링크입니까?",
-           "days": "유효 기간(일)", "create": "링크 만들기", "log": "전체 열람 기록", "revoke": "링크 중지",
-           "logged": "한빛미디어웍스 인사팀에게 보낸 링크", "who": "한빛미디어웍스 인사팀", "title": "동네 빵집 홍보 영상",
-           "ai": "사용한 AI 도구:", "revoked": "작동하지 않습니다",
-           "copy": "링크 복사", "stopped": "새 링크를 요청하십시오"},
-    "en": {"nav": "Portfolio", "hide": "Hide", "publish": "Publish", "published": "The item is published.",
-           "visibility": "Who may see your portfolio", "save": "Save portfolio", "recipient": "Who is the link for?",
-           "days": "Works for (days)", "create": "Create link", "log": "All views", "revoke": "Stop link",
-           "logged": "Link for Hanbit HR", "who": "Hanbit HR", "title": "Promo film for a neighbourhood bakery",
-           "ai": "AI tools used:", "revoked": "no longer works",
-           "copy": "Copy link", "stopped": "ask the trainee for a new one"},
+    "ko": {
+        "nav": "포트폴리오",
+        "hide": "숨기기",
+        "publish": "공개",
+        "published": "항목을 공개했습니다.",
+        "visibility": "포트폴리오 공개 범위",
+        "save": "포트폴리오 저장",
+        "recipient": "누구에게 보낼 링크입니까?",
+        "days": "유효 기간(일)",
+        "create": "링크 만들기",
+        "log": "전체 열람 기록",
+        "revoke": "링크 중지",
+        "logged": "한빛미디어웍스 인사팀에게 보낸 링크",
+        "who": "한빛미디어웍스 인사팀",
+        "title": "동네 빵집 홍보 영상",
+        "ai": "사용한 AI 도구:",
+        "revoked": "작동하지 않습니다",
+        "copy": "링크 복사",
+        "stopped": "새 링크를 요청하십시오",
+    },
+    "en": {
+        "nav": "Portfolio",
+        "hide": "Hide",
+        "publish": "Publish",
+        "published": "The item is published.",
+        "visibility": "Who may see your portfolio",
+        "save": "Save portfolio",
+        "recipient": "Who is the link for?",
+        "days": "Works for (days)",
+        "create": "Create link",
+        "log": "All views",
+        "revoke": "Stop link",
+        "logged": "Link for Hanbit HR",
+        "who": "Hanbit HR",
+        "title": "Promo film for a neighbourhood bakery",
+        "ai": "AI tools used:",
+        "revoked": "no longer works",
+        "copy": "Copy link",
+        "stopped": "ask the trainee for a new one",
+    },
 }
 
 
@@ -32,8 +62,9 @@ def pages(browser):
     contexts = []
 
     def make(locale, phone=False):
-        context = browser.new_context(locale=locale, **(PHONE if phone else {"viewport": {"width": 1280,
-                                                                                         "height": 900}}))
+        context = browser.new_context(
+            locale=locale, **(PHONE if phone else {"viewport": {"width": 1280, "height": 900}})
+        )
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: pytest.fail(f"script error: {exc}"))
@@ -90,8 +121,9 @@ def test_trainee_publishes_shares_sees_the_view_and_revokes(server, pages):
         assert token_of(url) in poster  # the poster and film load through the link
         assert visitor.evaluate("url => fetch(url).then(r => r.status)", poster) == 200
         preview = item.locator("video source").get_attribute("src")
-        assert visitor.evaluate("url => fetch(url, {headers: {Range: 'bytes=0-99'}}).then(r => r.status)",
-                                preview) in (200, 206)
+        assert visitor.evaluate(
+            "url => fetch(url, {headers: {Range: 'bytes=0-99'}}).then(r => r.status)", preview
+        ) in (200, 206)
         shot(visitor, f"portfolio-shared-{lang}")
 
         trainee.goto(server + "/portfolio")
@@ -99,8 +131,9 @@ def test_trainee_publishes_shares_sees_the_view_and_revokes(server, pages):
         assert t["logged"] in trainee.locator("main").inner_text()
         shot(trainee, f"portfolio-log-{lang}")
         trainee.goto(server + "/portfolio#links")
-        row = trainee.locator("#links tr", has_text=t["who"]).filter(has=trainee.get_by_role("button",
-                                                                                         name=t["revoke"]))
+        row = trainee.locator("#links tr", has_text=t["who"]).filter(
+            has=trainee.get_by_role("button", name=t["revoke"])
+        )
         row.get_by_role("button", name=t["revoke"]).click()
         assert t["revoked"] in trainee.get_by_role("status").first.inner_text()
         gone = visitor.goto(url)

@@ -1,4 +1,5 @@
 """Every role signs in, sees its dashboard, switches language; a phone-sized viewport works."""
+
 from __future__ import annotations
 
 import re
@@ -80,16 +81,21 @@ def test_admin_imports_and_sees_the_outbox(server, new_page, tmp_path):
     page = new_page("en-US")
     sign_in(page, server, "admin@demo.gongbang.kr")
     csv = tmp_path / "trainees.csv"
-    csv.write_text("name,email,programme,cohort,language\n응우옌 반 안,anh@example.org,AIVIDEO,2026-2,ko\n"
-                   "Broken Row,not-an-email,AIVIDEO,2026-2,en\n", encoding="utf-8-sig")
+    csv.write_text(
+        "name,email,programme,cohort,language\n응우옌 반 안,anh@example.org,AIVIDEO,2026-2,ko\n"
+        "Broken Row,not-an-email,AIVIDEO,2026-2,en\n",
+        encoding="utf-8-sig",
+    )
     page.goto(server + "/admin/import")
     page.set_input_files("input[type=file]", str(csv))
     page.locator("form input[type=submit]").click()
     alert = page.get_by_role("alert").inner_text()
     assert "Nothing was imported" in alert and "not-an-email" in alert
     shot(page, "admin-import-errors")
-    csv.write_text("name,email,programme,cohort,language\n응우옌 반 안,anh@example.org,AIVIDEO,2026-2,ko\n",
-                   encoding="utf-8-sig")
+    csv.write_text(
+        "name,email,programme,cohort,language\n응우옌 반 안,anh@example.org,AIVIDEO,2026-2,ko\n",
+        encoding="utf-8-sig",
+    )
     page.set_input_files("input[type=file]", str(csv))
     page.locator("form input[type=submit]").click()
     assert "1 new trainees invited" in page.locator("main").inner_text()

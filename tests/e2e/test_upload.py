@@ -1,4 +1,5 @@
 """A trainee on a phone uploads a video with the resumable uploader; a dropped connection does not lose it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,13 @@ from media.ffmpeg import ffmpeg_exe
 from tests.e2e.test_roles import sign_in
 from tests.fixtures.browser import shot
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-         "has_touch": True, "locale": "en-US"}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "en-US",
+}
 SCREENSHOT = "/tmp/upload-e2e.png"
 #: How long PATCH requests are refused once the second one is on its way.
 CUT_SECONDS = 3.0
@@ -28,11 +34,39 @@ WATCH_PROGRESS = """() => {
 def video(tmp_path_factory):
     """About 20 MB of H.264: a test pattern with noise (which does not compress) at a high bitrate."""
     path = tmp_path_factory.mktemp("e2e-video") / "phone-clip.mp4"
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                    "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30:duration=8",
-                    "-vf", "noise=alls=40:allf=t", "-c:v", "libx264", "-preset", "ultrafast",
-                    "-b:v", "20M", "-maxrate", "20M", "-bufsize", "20M", "-pix_fmt", "yuv420p",
-                    "-movflags", "+faststart", str(path)], check=True, timeout=300)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1280x720:rate=30:duration=8",
+            "-vf",
+            "noise=alls=40:allf=t",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "20M",
+            "-maxrate",
+            "20M",
+            "-bufsize",
+            "20M",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            str(path),
+        ],
+        check=True,
+        timeout=300,
+    )
     assert 15_000_000 < path.stat().st_size < 30_000_000, path.stat().st_size
     return path
 
@@ -74,8 +108,11 @@ def test_upload_survives_a_dropped_connection_on_a_phone(server, phone_page, vid
     page.locator("[data-upload-submit]").click()
 
     # The connection drops: the page says so and keeps what was sent.
-    page.wait_for_function("text => document.querySelector('[data-upload-message]').textContent === text",
-                           arg=retrying, timeout=30_000)
+    page.wait_for_function(
+        "text => document.querySelector('[data-upload-message]').textContent === text",
+        arg=retrying,
+        timeout=30_000,
+    )
     assert page.locator("[data-upload-progress]").is_visible()
     assert page.locator("[data-upload-pause]").is_visible()
     page.screenshot(path=SCREENSHOT, full_page=True)
@@ -136,8 +173,11 @@ def test_pause_resume_and_continue_after_a_reload(server, phone_page, video):
 
     def wait_for_message(name):
         form = page.locator("form[data-uploader]")
-        page.wait_for_function("text => document.querySelector('[data-upload-message]').textContent === text",
-                               arg=form.get_attribute(f"data-text-{name}"), timeout=30_000)
+        page.wait_for_function(
+            "text => document.querySelector('[data-upload-message]').textContent === text",
+            arg=form.get_attribute(f"data-text-{name}"),
+            timeout=30_000,
+        )
 
     sign_in(page, server, "trainee@demo.gongbang.kr")
     page.goto(server + "/media/check")
@@ -147,7 +187,10 @@ def test_pause_resume_and_continue_after_a_reload(server, phone_page, video):
     wait_for_message("retrying")  # the first chunk went through, the second did not
     page.locator("[data-upload-pause]").click()
     wait_for_message("paused")
-    assert page.locator("[data-upload-resume]").is_visible() and not page.locator("[data-upload-pause]").is_visible()
+    assert (
+        page.locator("[data-upload-resume]").is_visible()
+        and not page.locator("[data-upload-pause]").is_visible()
+    )
 
     sent["allow"] = 1
     page.locator("[data-upload-resume]").click()

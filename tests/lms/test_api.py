@@ -1,4 +1,5 @@
 """The JSON API: tokens, scopes, one error shape, OpenAPI, per-role visibility."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,13 +22,16 @@ def assert_error_shape(response, status):
 def test_token_is_shown_once_and_stored_hashed(client, make_user, login, db):
     user = make_user("trainee")
     login(user)
-    body = client.post("/account/tokens", data={"name": "script", "scope": "read", "expires_days": "30"}
-                       ).get_data(as_text=True)
+    body = client.post(
+        "/account/tokens", data={"name": "script", "scope": "read", "expires_days": "30"}
+    ).get_data(as_text=True)
     raw = body.split('<code id="new-token">')[1].split("</code>")[0]
     assert raw.startswith("gbp_") and len(raw) >= 40
     token = db.session.scalar(select(ApiToken))
     assert token.token_hash == hash_token(raw) and raw not in token.token_hash
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).get_json()["email"] == user.email
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).get_json()["email"] == user.email
+    )
     assert raw not in client.get("/account/tokens").get_data(as_text=True)
 
 
@@ -63,21 +67,32 @@ def test_session_cookies_do_not_authenticate_the_api(client, make_user, login):
 
 def test_read_token_cannot_write(client, make_user, token_for):
     headers = token_for(make_user("admin"), "read")
-    r = client.post("/api/v1/users", json={"email": "x@example.org", "name": "X", "role": "trainee"}, headers=headers)
+    r = client.post(
+        "/api/v1/users", json={"email": "x@example.org", "name": "X", "role": "trainee"}, headers=headers
+    )
     assert_error_shape(r, 403)
 
 
 def test_admin_creates_user_and_validation_errors_share_the_shape(client, make_user, token_for, outbox):
     headers = token_for(make_user("admin"), "read write")
-    r = client.post("/api/v1/users", json={"email": "new@example.org", "name": "새 훈련생", "role": "trainee"},
-                    headers=headers)
+    r = client.post(
+        "/api/v1/users",
+        json={"email": "new@example.org", "name": "새 훈련생", "role": "trainee"},
+        headers=headers,
+    )
     assert r.status_code == 201 and r.get_json()["role"] == "trainee"
     assert [m["to"] for m in outbox()] == ["new@example.org"]
     r = client.post("/api/v1/users", json={"email": "not-an-email", "role": "wizard"}, headers=headers)
     assert_error_shape(r, 422)
     assert {"email", "name", "role"} <= set(r.get_json()["errors"]["json"])
-    assert_error_shape(client.post("/api/v1/users", json={"email": "new@example.org", "name": "again",
-                                                           "role": "trainee"}, headers=headers), 409)
+    assert_error_shape(
+        client.post(
+            "/api/v1/users",
+            json={"email": "new@example.org", "name": "again", "role": "trainee"},
+            headers=headers,
+        ),
+        409,
+    )
 
 
 def test_not_found_and_method_errors_are_json(client, make_user, token_for):
@@ -105,7 +120,9 @@ def test_cohort_visibility_by_role(client, make_user, make_cohort, token_for):
     teacher, trainee = make_user("instructor"), make_user("trainee")
     mine = make_cohort(instructors=[teacher], trainees=[trainee])
     other = make_cohort()
-    ids = lambda user: sorted(c["id"] for c in client.get("/api/v1/cohorts", headers=token_for(user)).get_json())
+    ids = lambda user: sorted(
+        c["id"] for c in client.get("/api/v1/cohorts", headers=token_for(user)).get_json()
+    )
     assert ids(teacher) == [mine.id] and ids(trainee) == [mine.id]
     assert ids(make_user("admin")) == sorted([mine.id, other.id])
     assert ids(make_user("employer")) == []
@@ -121,14 +138,18 @@ def test_admin_enrols_through_the_api(client, make_user, make_cohort, token_for)
     headers = token_for(admin, "read write")
     r = client.post(f"/api/v1/cohorts/{cohort.id}/enrolments", json={"user_id": trainee.id}, headers=headers)
     assert r.status_code == 201 and r.get_json()["status"] == "active"
-    assert_error_shape(client.post(f"/api/v1/cohorts/{cohort.id}/enrolments", json={"user_id": teacher.id},
-                                   headers=headers), 422)
+    assert_error_shape(
+        client.post(f"/api/v1/cohorts/{cohort.id}/enrolments", json={"user_id": teacher.id}, headers=headers),
+        422,
+    )
 
 
 def test_disable_through_api_revokes_tokens(client, make_user, token_for):
     admin, victim = make_user("admin"), make_user("trainee")
     victim_headers = token_for(victim)
-    r = client.patch(f"/api/v1/users/{victim.id}", json={"active": False}, headers=token_for(admin, "read write"))
+    r = client.patch(
+        f"/api/v1/users/{victim.id}", json={"active": False}, headers=token_for(admin, "read write")
+    )
     assert r.status_code == 200 and r.get_json()["active"] is False
     assert_error_shape(client.get("/api/v1/me", headers=victim_headers), 401)
 
@@ -136,7 +157,12 @@ def test_disable_through_api_revokes_tokens(client, make_user, token_for):
 def test_openapi_document_is_generated(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.")
-    for path in ("/api/v1/me", "/api/v1/users", "/api/v1/programmes", "/api/v1/cohorts",
-                 "/api/v1/cohorts/{cohort_id}/enrolments"):
+    for path in (
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/programmes",
+        "/api/v1/cohorts",
+        "/api/v1/cohorts/{cohort_id}/enrolments",
+    ):
         assert path in doc["paths"], path
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

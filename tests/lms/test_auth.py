@@ -1,4 +1,5 @@
 """Sign-in, sessions, throttling, password policy, invitation and reset links."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -41,7 +42,9 @@ def test_failed_login_says_the_same_thing_whatever_the_reason(client, make_user,
     elif case == "disabled":
         user.active = False
         db.session.commit()
-    r = client.post("/auth/login", data={"email": email, "password": password}, headers={"Accept-Language": "en"})
+    r = client.post(
+        "/auth/login", data={"email": email, "password": password}, headers={"Accept-Language": "en"}
+    )
     assert r.status_code == 200
     assert WRONG in r.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
@@ -51,8 +54,9 @@ def test_account_throttling_blocks_even_the_right_password(client, make_user, ap
     user = make_user("trainee")
     for _ in range(app.config["LOGIN_MAX_FAILURES_ACCOUNT"]):
         client.post("/auth/login", data={"email": user.email, "password": "wrong-password-x"})
-    r = client.post("/auth/login", data={"email": user.email, "password": PASSWORD},
-                    headers={"Accept-Language": "en"})
+    r = client.post(
+        "/auth/login", data={"email": user.email, "password": PASSWORD}, headers={"Accept-Language": "en"}
+    )
     assert r.status_code == 429
     assert "Too many failed sign-ins" in r.get_data(as_text=True)
     # Another account from the same address is not locked by this account's failures.
@@ -69,8 +73,11 @@ def test_address_throttling_spans_accounts(app_factory, make_user):
     for email in emails[:3]:
         client.post("/auth/login", data={"email": email, "password": "wrong-password-x"})
     assert client.post("/auth/login", data={"email": emails[3], "password": PASSWORD}).status_code == 429
-    other_ip = client.post("/auth/login", data={"email": emails[3], "password": PASSWORD},
-                           environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    other_ip = client.post(
+        "/auth/login",
+        data={"email": emails[3], "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
     assert other_ip.status_code == 302
 
 
@@ -114,32 +121,40 @@ def test_idle_session_expires(client, make_user, login, db, app):
     assert client.get("/dashboard").status_code == 302
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/account", "/account"),
-    ("https://evil.example/", "/dashboard"),
-    ("//evil.example/", "/dashboard"),
-    ("/\\evil.example", "/dashboard"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/account", "/account"),
+        ("https://evil.example/", "/dashboard"),
+        ("//evil.example/", "/dashboard"),
+        ("/\\evil.example", "/dashboard"),
+    ],
+)
 def test_login_redirect_stays_on_site(client, make_user, target, expected):
     user = make_user("trainee")
     r = client.post(f"/auth/login?next={target}", data={"email": user.email, "password": PASSWORD})
     assert r.headers["Location"].endswith(expected) and "evil" not in r.headers["Location"]
 
 
-@pytest.mark.parametrize("password, problems", [
-    ("short7!", ["too_short"]),
-    ("a" * 129, ["too_long"]),
-    ("password123", ["common"]),
-    ("iloveyou", ["common"]),
-    ("Qwerty123!", ["common"]),
-    ("nguyenthilan", ["personal"]),
-    ("tiny fox river", []),
-    ("x" * 64 + " long passphrase is fine", []),
-    ("긴 한국어 비밀번호도 됩니다", []),
-    ("ALLCAPSNOSYMBOLS", []),  # no composition rules
-])
+@pytest.mark.parametrize(
+    "password, problems",
+    [
+        ("short7!", ["too_short"]),
+        ("a" * 129, ["too_long"]),
+        ("password123", ["common"]),
+        ("iloveyou", ["common"]),
+        ("Qwerty123!", ["common"]),
+        ("nguyenthilan", ["personal"]),
+        ("tiny fox river", []),
+        ("x" * 64 + " long passphrase is fine", []),
+        ("긴 한국어 비밀번호도 됩니다", []),
+        ("ALLCAPSNOSYMBOLS", []),  # no composition rules
+    ],
+)
 def test_password_policy(password, problems):
-    assert check_password(password, personal=("lan@example.org", "Nguyen Thi Lan", "nguyenthilan")) == problems
+    assert (
+        check_password(password, personal=("lan@example.org", "Nguyen Thi Lan", "nguyenthilan")) == problems
+    )
 
 
 def test_invitation_link_sets_password_once(client, make_user, db, outbox):
@@ -157,13 +172,17 @@ def test_invitation_link_sets_password_once(client, make_user, db, outbox):
     stored = db.session.scalar(select(AuthToken).where(AuthToken.user_id == user.id))
     assert stored.token_hash == hash_token(raw) and raw not in stored.token_hash
 
-    weak = client.post(path, data={"password": "password1", "confirm": "password1"},
-                       headers={"Accept-Language": "en"})
+    weak = client.post(
+        path, data={"password": "password1", "confirm": "password1"}, headers={"Accept-Language": "en"}
+    )
     assert "attackers try first" in weak.get_data(as_text=True)  # rejected, link still usable
     good = client.post(path, data={"password": "blue kettle morning", "confirm": "blue kettle morning"})
     assert good.status_code == 302
     assert client.get(path).status_code == 410  # single use
-    assert client.post("/auth/login", data={"email": user.email, "password": "blue kettle morning"}).status_code == 302
+    assert (
+        client.post("/auth/login", data={"email": user.email, "password": "blue kettle morning"}).status_code
+        == 302
+    )
 
 
 def test_expired_and_superseded_links_are_refused(client, make_user, db):
@@ -176,8 +195,10 @@ def test_expired_and_superseded_links_are_refused(client, make_user, db):
     tok = db.session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_token(second)))
     tok.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    r = client.post(f"/auth/set-password/{second}", data={"password": "blue kettle morning",
-                                                          "confirm": "blue kettle morning"})
+    r = client.post(
+        f"/auth/set-password/{second}",
+        data={"password": "blue kettle morning", "confirm": "blue kettle morning"},
+    )
     assert r.status_code == 410
     db.session.refresh(user)
     assert user.password_hash is None
@@ -199,7 +220,10 @@ def test_reset_link_changes_password_and_ends_sessions(app, make_user, login, ou
     client = app.test_client()
     client.post("/auth/forgot", data={"email": user.email})
     path = link_from(outbox()[0]["body"])
-    assert client.post(path, data={"password": "green lamp sunday", "confirm": "green lamp sunday"}).status_code == 302
+    assert (
+        client.post(path, data={"password": "green lamp sunday", "confirm": "green lamp sunday"}).status_code
+        == 302
+    )
     assert other_device.get("/dashboard").status_code == 302
     assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 200
 
@@ -220,8 +244,9 @@ def test_cookies_are_secure_outside_debug(app_factory, make_user):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     with app.app_context():
         email = make_user("trainee").email
-    r = app.test_client().post("/auth/login", data={"email": email, "password": PASSWORD},
-                               base_url="https://localhost")
+    r = app.test_client().post(
+        "/auth/login", data={"email": email, "password": PASSWORD}, base_url="https://localhost"
+    )
     cookie = r.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert not app_factory(DEBUG=True).config["SESSION_COOKIE_SECURE"]

@@ -1,4 +1,7 @@
-"""``lms backup`` / ``lms restore``: a consistent snapshot taken while writes go on, restored into a fresh instance."""
+"""``lms backup`` / ``lms restore``: a consistent snapshot taken while writes go on, restored into a
+fresh instance.
+"""
+
 from __future__ import annotations
 
 import hashlib
@@ -62,8 +65,11 @@ def fresh(tmp_path, postgres_url):
 
 def table_rows(conn) -> dict[str, list]:
     names = set(inspect(conn).get_table_names())
-    return {t.name: sorted(map(tuple, conn.execute(select(t)).all()), key=repr)
-            for t in _db.metadata.sorted_tables if t.name in names}
+    return {
+        t.name: sorted(map(tuple, conn.execute(select(t)).all()), key=repr)
+        for t in _db.metadata.sorted_tables
+        if t.name in names
+    }
 
 
 def test_backup_while_writing_then_restore_into_a_fresh_instance(app, db, make_user, fresh, tmp_path):

@@ -1,4 +1,5 @@
 """``lms check [--repair]``: every mismatch between database and storage is found, the safe ones fixed."""
+
 from __future__ import annotations
 
 import io
@@ -70,16 +71,21 @@ def test_orphan_files_are_quarantined_not_deleted(app, image, runner):
         age(storage.path(key))
 
     findings = run_checks()  # the default grace leaves the young file alone
-    assert [(f.code, f.subject) for f in findings] == [("orphan_file", stray.key),
-                                                       ("orphan_file", "renditions/999/poster.jpg")]
+    assert [(f.code, f.subject) for f in findings] == [
+        ("orphan_file", stray.key),
+        ("orphan_file", "renditions/999/poster.jpg"),
+    ]
     result = runner.invoke(args=["check"])
     assert result.exit_code == 1 and "2 outstanding" in result.output
 
     result = runner.invoke(args=["check", "--repair"])
     assert result.exit_code == 0, result.output
     assert not storage.exists(stray.key) and storage.exists(young.key) and storage.exists(image.storage_key)
-    quarantined = sorted(p.relative_to(storage.root / "quarantine").as_posix().split("/", 1)[1]
-                         for p in (storage.root / "quarantine").rglob("*") if p.is_file())
+    quarantined = sorted(
+        p.relative_to(storage.root / "quarantine").as_posix().split("/", 1)[1]
+        for p in (storage.root / "quarantine").rglob("*")
+        if p.is_file()
+    )
     assert quarantined == sorted([stray.key, "renditions/999/poster.jpg"])
     assert run_checks() == []
 
@@ -90,7 +96,8 @@ def test_missing_original_needs_a_person(app, image, runner):
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert [(f["code"], f["subject"], f["needs_person"], f["repaired"]) for f in report["findings"]] == [
-        ("missing_file", f"media {image.id}", True, False)]
+        ("missing_file", f"media {image.id}", True, False)
+    ]
 
 
 def test_missing_rendition_is_made_again(app, db, image):
@@ -101,8 +108,10 @@ def test_missing_rendition_is_made_again(app, db, image):
     db.session.delete(image.rendition("poster"))  # its file stays behind, now an orphan
     db.session.commit()
     findings = run_checks(grace=NOW)
-    assert [(f.code, f.detail) for f in findings] == [("missing_rendition", "display, poster"),
-                                                      ("orphan_file", f"{poster_size} bytes")]
+    assert [(f.code, f.detail) for f in findings] == [
+        ("missing_rendition", "display, poster"),
+        ("orphan_file", f"{poster_size} bytes"),
+    ]
     run_checks(repair=True, grace=NOW)  # the job runs eagerly in tests
     db.session.expire_all()
     media = db.session.get(MediaFile, image.id)
@@ -128,8 +137,9 @@ def test_finished_upload_whose_registration_crashed_is_registered(app, db, train
     learner = course["trainees"][0]
     deliverable = project.deliverables[0]
     data = png((10, 200, 10))
-    upload = services.start_upload(learner, len(data), {"filename": "poster.png",
-                                                        "context": f"deliverable:{deliverable.id}"})
+    upload = services.start_upload(
+        learner, len(data), {"filename": "poster.png", "context": f"deliverable:{deliverable.id}"}
+    )
     store = services.get_upload_store()
     store.append(upload.id, 0, io.BytesIO(data))
     # What finish_upload had done when its process died: hashed, moved into storage, no row committed.
@@ -198,8 +208,13 @@ def test_assessments_left_on_an_old_attempt_or_without_a_release_time(app, db, c
     from projects.grading import services as marking
     from projects.grading.models import Assessment, MarkingStatus
 
-    rubric = rubrics.create_rubric(programme_id=None, title_ko="평가", title_en="R", by=course["instructor"], data={
-        "criteria": [{"id": "c", "title_en": "Story", "levels": [{"id": "l", "points": 5}]}]})
+    rubric = rubrics.create_rubric(
+        programme_id=None,
+        title_ko="평가",
+        title_en="R",
+        by=course["instructor"],
+        data={"criteria": [{"id": "c", "title_en": "Story", "levels": [{"id": "l", "points": 5}]}]},
+    )
     project = make_project(deliverables=[{"name_en": "Note", "kind": "text"}])
     rubrics.attach(project, rubric.latest)
     learner = course["trainees"][2]

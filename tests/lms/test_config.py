@@ -1,4 +1,5 @@
 """Configuration order and validation."""
+
 from __future__ import annotations
 
 import os
@@ -14,16 +15,17 @@ STRONG = "f3c1e5a0b9d24c7e8a6b1d3f5e7c9a0b2d4f6e8a1c3e5b7d"
 def test_order_defaults_instance_env_overrides(tmp_path, monkeypatch):
     instance = tmp_path / "inst"
     instance.mkdir()
-    (instance / "config.py").write_text('SITE_NAME = "from instance"\nLOGIN_MAX_FAILURES_IP = 7\n'
-                                        'MAIL_PORT = 2525\n')
+    (instance / "config.py").write_text(
+        'SITE_NAME = "from instance"\nLOGIN_MAX_FAILURES_IP = 7\nMAIL_PORT = 2525\n'
+    )
     monkeypatch.setenv("LMS_LOGIN_MAX_FAILURES_IP", "9")
     monkeypatch.setenv("LMS_PLUGINS", "[]")
     app = create_app({"MAIL_PORT": 1025}, instance_path=str(instance))
-    assert app.config["SITE_NAME"] == "from instance"      # instance over defaults
-    assert app.config["LOGIN_MAX_FAILURES_IP"] == 9        # environment over instance (parsed as JSON)
-    assert app.config["MAIL_PORT"] == 1025                 # test overrides over everything
+    assert app.config["SITE_NAME"] == "from instance"  # instance over defaults
+    assert app.config["LOGIN_MAX_FAILURES_IP"] == 9  # environment over instance (parsed as JSON)
+    assert app.config["MAIL_PORT"] == 1025  # test overrides over everything
     assert app.config["PLUGINS"] == []
-    assert app.config["LOGIN_MAX_FAILURES_ACCOUNT"] == 5   # default
+    assert app.config["LOGIN_MAX_FAILURES_ACCOUNT"] == 5  # default
 
 
 def test_embedded_generates_a_secret_once(tmp_path):
@@ -34,15 +36,18 @@ def test_embedded_generates_a_secret_once(tmp_path):
     assert create_app(instance_path=str(tmp_path)).config["SECRET_KEY"] == first.config["SECRET_KEY"]
 
 
-@pytest.mark.parametrize("config, fragment", [
-    ({"MODE": "production"}, "SECRET_KEY is not set"),
-    ({"MODE": "production", "SECRET_KEY": "changeme"}, "too weak"),
-    ({"MODE": "production", "SECRET_KEY": "changeme-changeme-changeme-changeme"}, "too weak"),
-    ({"MODE": "production", "SECRET_KEY": STRONG, "DEBUG": True}, "DEBUG must be off"),
-    ({"MODE": "cluster"}, "LMS_MODE must be one of"),
-    ({"PLUGINS": "media"}, "PLUGINS must be a list"),
-    ({"LANGUAGES": ["ko", "fr"]}, "LANGUAGES may contain only"),
-])
+@pytest.mark.parametrize(
+    "config, fragment",
+    [
+        ({"MODE": "production"}, "SECRET_KEY is not set"),
+        ({"MODE": "production", "SECRET_KEY": "changeme"}, "too weak"),
+        ({"MODE": "production", "SECRET_KEY": "changeme-changeme-changeme-changeme"}, "too weak"),
+        ({"MODE": "production", "SECRET_KEY": STRONG, "DEBUG": True}, "DEBUG must be off"),
+        ({"MODE": "cluster"}, "LMS_MODE must be one of"),
+        ({"PLUGINS": "media"}, "PLUGINS must be a list"),
+        ({"LANGUAGES": ["ko", "fr"]}, "LANGUAGES may contain only"),
+    ],
+)
 def test_bad_configurations_refuse_to_start_and_say_why(tmp_path, config, fragment):
     with pytest.raises(ConfigError, match=fragment):
         create_app(config, instance_path=str(tmp_path))

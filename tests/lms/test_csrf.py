@@ -1,4 +1,5 @@
 """CSRF protection on every form (the rest of the suite switches it off for brevity)."""
+
 from __future__ import annotations
 
 import re
@@ -43,7 +44,9 @@ def test_every_form_post_needs_a_token(csrf_app):
     for endpoint, _rule, values in routes:
         with csrf_app.test_request_context():
             path = url_for(endpoint, **values)
-        r = client.post(path, data={"email": "a@example.org", "password": "x"}, headers={"Accept-Language": "en"})
+        r = client.post(
+            path, data={"email": "a@example.org", "password": "x"}, headers={"Accept-Language": "en"}
+        )
         assert r.status_code == 400, (endpoint, r.status_code)
         if endpoint in CROSS_SITE:
             # Refused too, by the protocol's own checks rather than a form token.
@@ -59,7 +62,9 @@ def test_login_with_the_token_works(csrf_app):
         from lms.extensions import db
         from lms.users.models import Role, User
 
-        db.session.add(User(email="t@example.org", name="T", role=Role.TRAINEE, password_hash=hasher().hash(PASSWORD)))
+        db.session.add(
+            User(email="t@example.org", name="T", role=Role.TRAINEE, password_hash=hasher().hash(PASSWORD))
+        )
         db.session.commit()
     client = csrf_app.test_client()
     page = client.get("/auth/login").get_data(as_text=True)

@@ -1,7 +1,8 @@
 """Korean and English: locale choice, switcher, complete catalogues, time zones."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -11,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_korean_browser_gets_korean(client):
-    body = client.get("/auth/login", headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    body = client.get("/auth/login", headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}).get_data(
+        as_text=True
+    )
     assert '<html lang="ko">' in body and "로그인" in body
 
 
@@ -21,15 +24,21 @@ def test_english_browser_gets_english(client):
 
 
 def test_default_is_korean(client):
-    assert '<html lang="ko">' in client.get("/auth/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="ko">' in client.get("/auth/login", headers={"Accept-Language": "fr"}).get_data(
+        as_text=True
+    )
 
 
 def test_switcher_for_visitors_and_user_setting_wins(client, make_user, login, db):
     client.post("/language", data={"lang": "en", "next": "/auth/login"})
-    assert '<html lang="en">' in client.get("/auth/login", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/auth/login", headers={"Accept-Language": "ko"}).get_data(
+        as_text=True
+    )
     user = make_user("trainee", locale="ko")
     login(user)
-    assert '<html lang="ko">' in client.get("/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="ko">' in client.get("/dashboard", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     r = client.post("/language", data={"lang": "en", "next": "https://evil.example/"})
     assert r.headers["Location"] == "/" or r.headers["Location"].endswith("localhost/")
     db.session.refresh(user)
@@ -38,10 +47,10 @@ def test_switcher_for_visitors_and_user_setting_wins(client, make_user, login, d
 
 def test_times_are_stored_in_utc_and_shown_in_the_viewers_zone(client, make_user, login, db):
     admin = make_user("admin", locale="en", timezone="Asia/Seoul")
-    other = make_user("trainee", last_login_at=datetime(2026, 3, 1, 15, 30, tzinfo=timezone.utc))
+    other = make_user("trainee", last_login_at=datetime(2026, 3, 1, 15, 30, tzinfo=UTC))
     login(admin)
     db.session.refresh(other)
-    assert other.last_login_at == datetime(2026, 3, 1, 15, 30, tzinfo=timezone.utc)
+    assert other.last_login_at == datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
     assert "Mar 2, 2026" in client.get(f"/admin/users/{other.id}").get_data(as_text=True)  # 00:30 in Seoul
     client.post("/account", data={"name": admin.name, "locale": "en", "timezone": "Europe/London"})
     assert "Mar 1, 2026" in client.get(f"/admin/users/{other.id}").get_data(as_text=True)
@@ -59,15 +68,21 @@ def test_every_message_has_a_korean_translation():
 
 def test_catalogue_covers_every_string_in_the_code():
     """Fails when a new string was added to the code without running `make messages` and translating it."""
-    method_map = [("lms/**.py", "python"), ("templates/base.html", "jinja2"), ("templates/_macros/**.html", "jinja2"),
-                  ("templates/errors/**.html", "jinja2"), ("templates/lms/**.html", "jinja2"),
-                  ("templates/lms/**.txt", "jinja2")]
+    method_map = [
+        ("lms/**.py", "python"),
+        ("templates/base.html", "jinja2"),
+        ("templates/_macros/**.html", "jinja2"),
+        ("templates/errors/**.html", "jinja2"),
+        ("templates/lms/**.html", "jinja2"),
+        ("templates/lms/**.txt", "jinja2"),
+    ]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
     found = set()
     # Only dot-folders are skipped: Babel's default filter would also skip templates/_macros.
     only_dot = lambda path: not Path(path).name.startswith(".")
-    for _file, _line, message, _comments, _ctx in extract_from_dir(str(ROOT), method_map, keywords=keywords,
-                                                                   directory_filter=only_dot):
+    for _file, _line, message, _comments, _ctx in extract_from_dir(
+        str(ROOT), method_map, keywords=keywords, directory_filter=only_dot
+    ):
         found.add(message if isinstance(message, str) else message[0])
     known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue("ko") if m.id}
     assert "Ended %(date)s" in found  # the macros folder is really scanned
@@ -80,4 +95,6 @@ def test_compiled_catalogue_is_fresh():
     po = _catalogue("ko")
     with open(ROOT / "lms" / "translations" / "ko" / "LC_MESSAGES" / "messages.mo", "rb") as fh:
         mo = read_mo(fh)
-    assert {m.id: m.string for m in po if m.id} == {m.id: m.string for m in mo if m.id}, "run make compile-messages"
+    assert {m.id: m.string for m in po if m.id} == {m.id: m.string for m in mo if m.id}, (
+        "run make compile-messages"
+    )

@@ -1,4 +1,5 @@
 """Background jobs: queued only after commit; real workers on both brokers."""
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,7 @@ def record(value):
 def test_task_runs_only_after_commit(app, db):
     RAN.clear()
     enqueue(record, "kept")
-    assert RAN == []          # not before the commit
+    assert RAN == []  # not before the commit
     commit()
     assert RAN == ["kept"]
 
@@ -50,15 +51,36 @@ def _run_worker_roundtrip(tmp_path, broker: str | None):
     if broker:
         env.update(LMS_CELERY_BROKER_URL=broker, LMS_CELERY_RESULT_BACKEND=broker)
     log = open(tmp_path / "worker.log", "wb")
-    worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "lms.worker:celery", "worker", "--pool", "solo",
-                               "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                              env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "lms.worker:celery",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
-        code = ("from lms import create_app; app = create_app(); c = app.extensions['celery'];"
-                "r = c.send_task('lms.send_mail', args=['a@example.org', 'worker test', 'hello']);"
-                "print(r.get(timeout=60))")
-        out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True,
-                             timeout=90)
+        code = (
+            "from lms import create_app; app = create_app(); c = app.extensions['celery'];"
+            "r = c.send_task('lms.send_mail', args=['a@example.org', 'worker test', 'hello']);"
+            "print(r.get(timeout=60))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=90
+        )
         assert out.returncode == 0, out.stderr[-2000:] + (tmp_path / "worker.log").read_text()[-2000:]
         digest = out.stdout.strip().splitlines()[-1]
         assert (tmp_path / "outbox" / f"{digest}.eml").exists()

@@ -1,10 +1,13 @@
 """Outgoing mail keeps what was written, in Korean and English."""
+
 from __future__ import annotations
 
 from lms.mail import send_mail
 
-SUBJECT = ("Hanbit Media Works is interested in you for Short-form video maker — "
-           "한빛미디어웍스가 보낸 관심을 수락했습니다 · 수료생 포트폴리오 열람 안내")
+SUBJECT = (
+    "Hanbit Media Works is interested in you for Short-form video maker — "
+    "한빛미디어웍스가 보낸 관심을 수락했습니다 · 수료생 포트폴리오 열람 안내"
+)
 
 
 def test_a_long_mixed_subject_keeps_its_spaces(app, outbox):

@@ -1,4 +1,5 @@
 """One Alembic history that produces exactly the models' schema."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,7 @@
-"""Personal data: the download of everything about a user (core and plugins), and anonymising a departed user."""
+"""Personal data: the download of everything about a user (core and plugins), and anonymising a
+departed user.
+"""
+
 from __future__ import annotations
 
 import io
@@ -21,7 +24,7 @@ from tests.fixtures.users import PASSWORD
 from tests.projects.test_portfolios import published_portfolio, work  # noqa: F401
 
 
-def test_personal_data_download_holds_every_part_and_the_files(app, db, work, login, client, token_for):
+def test_personal_data_download_holds_every_part_and_the_files(app, db, work, login, client, token_for):  # noqa: F811  (fixture)
     portfolio, item = published_portfolio(db, work, Visibility.LINK)
     from projects.portfolios import services as portfolios
 
@@ -56,20 +59,24 @@ def test_personal_data_download_holds_every_part_and_the_files(app, db, work, lo
     assert app.test_client().get("/account/personal-data.zip").status_code == 302  # signed in only
 
 
-def test_admin_anonymises_a_departed_trainee(app, db, work, login, make_user, token_for):
+def test_admin_anonymises_a_departed_trainee(app, db, work, login, make_user, token_for):  # noqa: F811  (fixture)
     trainee = work["trainee"]
     portfolio, item = published_portfolio(db, work, Visibility.LINK)
     from projects.portfolios import services as portfolios
 
     _link, token = portfolios.create_link(portfolio, recipient="Hanbit HR", days=5)
-    completion = completions.mark_completion(trainee, work["attempt"].submission.project.cohort,
-                                             date(2026, 11, 20), make_user("admin"))
+    completion = completions.mark_completion(
+        trainee, work["attempt"].submission.project.cohort, date(2026, 11, 20), make_user("admin")
+    )
     db.session.commit()
     headers = token_for(trainee)
     storage = get_storage()
     media_id = item.media_id
     media = db.session.get(MediaFile, media_id)
-    original, renditions = storage.path(media.storage_key), [storage.path(r.storage_key) for r in media.renditions]
+    original, renditions = (
+        storage.path(media.storage_key),
+        [storage.path(r.storage_key) for r in media.renditions],
+    )
     assert original.is_file() and all(p.is_file() for p in renditions)
     grades_before = sorted(str(a.grade) for a in db.session.scalars(select(Assessment)))
     admin = make_user("admin", locale="en")
@@ -89,10 +96,15 @@ def test_admin_anonymises_a_departed_trainee(app, db, work, login, make_user, to
     user = db.session.get(User, trainee.id)
     assert user.name == f"Anonymised {user.id}" and user.email.endswith("@anonymised.invalid")
     assert not user.active and user.password_hash is None and user.nationality is None
-    assert app.test_client().post("/auth/login", data={"email": trainee.email, "password": PASSWORD}
-                                  ).status_code != 302
+    assert (
+        app.test_client().post("/auth/login", data={"email": trainee.email, "password": PASSWORD}).status_code
+        != 302
+    )
     assert app.test_client().get("/api/v1/me", headers=headers).status_code == 401
-    assert db.session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None)))
+        == 0
+    )
     # Portfolio, links and the link's page are gone; files are deleted from storage.
     assert db.session.scalar(select(func.count()).select_from(Portfolio)) == 0
     assert db.session.scalar(select(func.count()).select_from(PortfolioItem)) == 0
@@ -103,13 +115,23 @@ def test_admin_anonymises_a_departed_trainee(app, db, work, login, make_user, to
     assert kept.original_name == "—" and not kept.renditions
     # Grades stay for statistics; names of people in the work and the texts go.
     assert sorted(str(a.grade) for a in db.session.scalars(select(Assessment))) == grades_before
-    attempts = db.session.scalars(select(Attempt).join(Attempt.submission).where(
-        Attempt.submission.has(user_id=trainee.id))).all()
+    attempts = db.session.scalars(
+        select(Attempt).join(Attempt.submission).where(Attempt.submission.has(user_id=trainee.id))
+    ).all()
     assert attempts and all(a.people == [] for a in attempts)
-    assert all(i.file_name == "" and i.text == "" for a in attempts for i in db.session.scalars(
-        select(AttemptItem).where(AttemptItem.attempt_id == a.id)))
-    assert all(a.feedback == "" for a in db.session.scalars(select(Assessment).join(Assessment.submission).where(
-        Assessment.submission.has(user_id=trainee.id))))
+    assert all(
+        i.file_name == "" and i.text == ""
+        for a in attempts
+        for i in db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == a.id))
+    )
+    assert all(
+        a.feedback == ""
+        for a in db.session.scalars(
+            select(Assessment)
+            .join(Assessment.submission)
+            .where(Assessment.submission.has(user_id=trainee.id))
+        )
+    )
     record = db.session.get(Completion, completion.id)
     assert record.revoked_at is not None and "name" not in record.record
     verdict = app.test_client().get(f"/verify/{record.code}", headers={"Accept-Language": "en"})
@@ -124,10 +146,12 @@ def test_anonymising_clears_the_outbox_and_cannot_be_undone(app, db, login, make
     from lms.users.models import Role
 
     admin = make_user("admin", locale="en")
-    leaving = services.create_user(email="leaving@example.org", name="Leaving Person", role=Role.TRAINEE,
-                                   created_by=admin, invite=True)
-    staying = services.create_user(email="staying@example.org", name="Staying Person", role=Role.TRAINEE,
-                                   created_by=admin, invite=True)
+    leaving = services.create_user(
+        email="leaving@example.org", name="Leaving Person", role=Role.TRAINEE, created_by=admin, invite=True
+    )
+    staying = services.create_user(
+        email="staying@example.org", name="Staying Person", role=Role.TRAINEE, created_by=admin, invite=True
+    )
     commit()  # mail is queued after the commit
     assert sorted(m["to"] for m in outbox()) == ["leaving@example.org", "staying@example.org"]
     staff = app.test_client()

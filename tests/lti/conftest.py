@@ -1,4 +1,5 @@
 """In the LTI tests the course and project are the outside platform's (see ``tests/fixtures/lti.py``)."""
+
 from __future__ import annotations
 
 import pytest

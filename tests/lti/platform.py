@@ -5,6 +5,7 @@ token endpoint, AGS line items and scores, NRPS memberships and the deep-linking
 signs the launches, checks our client assertions and deep-linking responses against *our* published JWKS
 (fetched over HTTP through :class:`WsgiRouter`), and checks the bearer tokens of AGS/NRPS calls.
 """
+
 from __future__ import annotations
 
 import io
@@ -37,14 +38,18 @@ INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
 def new_private_pem() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def public_pem(private_pem: str) -> str:
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 @dataclass
@@ -62,8 +67,9 @@ class LMS:
 
     private_pem: str = field(default_factory=new_private_pem)
     people: dict[str, Person] = field(default_factory=dict)
-    course: dict = field(default_factory=lambda: {"id": "course-101", "title": "Video Production 101",
-                                                  "label": "VP101"})
+    course: dict = field(
+        default_factory=lambda: {"id": "course-101", "title": "Video Production 101", "label": "VP101"}
+    )
     lineitems: dict[str, dict] = field(default_factory=dict)
     scores: list[dict] = field(default_factory=list)
     deep_link_items: list[dict] = field(default_factory=list)
@@ -75,12 +81,18 @@ class LMS:
 
     def registration(self, tampered: bool = False) -> Registration:
         t = self.tamper if tampered else {}
-        return (Registration().set_iss(t.get("iss", ISSUER)).set_client_id(t.get("client_id", CLIENT_ID))
-                .set_deployment_id(t.get("deployment_id", DEPLOYMENT))
-                .set_launch_url(f"{TOOL}/lti/launch").set_deeplink_launch_url(f"{TOOL}/lti/launch")
-                .set_oidc_login_url(f"{TOOL}/lti/login").set_tool_key_set_url(f"{TOOL}/lti/jwks.json")
-                .set_platform_public_key(public_pem(t.get("private_pem", self.private_pem)))
-                .set_platform_private_key(t.get("private_pem", self.private_pem)))
+        return (
+            Registration()
+            .set_iss(t.get("iss", ISSUER))
+            .set_client_id(t.get("client_id", CLIENT_ID))
+            .set_deployment_id(t.get("deployment_id", DEPLOYMENT))
+            .set_launch_url(f"{TOOL}/lti/launch")
+            .set_deeplink_launch_url(f"{TOOL}/lti/launch")
+            .set_oidc_login_url(f"{TOOL}/lti/login")
+            .set_tool_key_set_url(f"{TOOL}/lti/jwks.json")
+            .set_platform_public_key(public_pem(t.get("private_pem", self.private_pem)))
+            .set_platform_private_key(t.get("private_pem", self.private_pem))
+        )
 
 
 class PlatformConf(LTI1P3PlatformConfAbstract):
@@ -93,9 +105,15 @@ class PlatformConf(LTI1P3PlatformConfAbstract):
 
 class FlaskRequest(Request):
     def build_metadata(self, req) -> dict:
-        return {"method": req.method, "form_data": req.form.to_dict(), "get_data": req.args.to_dict(),
-                "headers": req.headers, "content_type": req.content_type, "path": req.path,
-                "json": req.get_json(silent=True)}
+        return {
+            "method": req.method,
+            "form_data": req.form.to_dict(),
+            "get_data": req.args.to_dict(),
+            "headers": req.headers,
+            "content_type": req.content_type,
+            "path": req.path,
+            "json": req.get_json(silent=True),
+        }
 
 
 class Login(OIDCLoginAbstract):
@@ -111,7 +129,7 @@ class Launch(LTIAdvantageMessageLaunchAbstract):
         return launch_data  # the browser (the test) posts it to the tool
 
 
-def build_platform(lms: LMS) -> Flask:
+def build_platform(lms: LMS) -> Flask:  # noqa: C901  (one flow read top to bottom; splitting would scatter it)
     app = Flask("test_lms")
 
     @app.get("/jwks")
@@ -127,13 +145,18 @@ def build_platform(lms: LMS) -> Flask:
         hint = json.loads(request.args["lti_message_hint"])
         launch.set_id_token_expiration(lms.expiration)
         launch.set_user_data(person.sub, person.roles, person.name, person.email)
-        launch.set_launch_context_claim(lms.course["id"], context_title=lms.course["title"],
-                                        context_label=lms.course["label"])
+        launch.set_launch_context_claim(
+            lms.course["id"], context_title=lms.course["title"], context_label=lms.course["label"]
+        )
         base = f"{ISSUER}/courses/{lms.course['id']}"
         launch.set_nrps(f"{base}/memberships")
         if hint.get("deep_link"):
-            launch.set_dl(f"{ISSUER}/deep_link_return", title="Add an activity", extra_data={"opaque": "x1"},
-                          accept_types={"ltiResourceLink"})
+            launch.set_dl(
+                f"{ISSUER}/deep_link_return",
+                title="Add an activity",
+                extra_data={"opaque": "x1"},
+                accept_types={"ltiResourceLink"},
+            )
         else:
             link_id = hint["resource_link"]
             launch.set_resource_link_claim(link_id, title="Gongbang activity")
@@ -166,21 +189,37 @@ def build_platform(lms: LMS) -> Flask:
             if lms.fail_scores:
                 lms.fail_scores -= 1
                 from lti1p3platform.exceptions import LtiServiceException
+
                 raise LtiServiceException("maintenance", 503)
             lms.scores.append({"lineitem": line_item_id, **score})
             return UpdateScoreStatus.SUCCESS
 
-        def find_lineitems(self, *a, **k): raise NotImplementedError
-        def find_lineitem(self, line_item_id): raise NotImplementedError
-        def create_lineitem(self, creation_data): raise NotImplementedError
-        def update_lineitem(self, update_data): raise NotImplementedError
-        def delete_lineitem(self, line_item_id): raise NotImplementedError
-        def get_results(self, *a, **k): raise NotImplementedError
+        def find_lineitems(self, *a, **k):
+            raise NotImplementedError
+
+        def find_lineitem(self, line_item_id):
+            raise NotImplementedError
+
+        def create_lineitem(self, creation_data):
+            raise NotImplementedError
+
+        def update_lineitem(self, update_data):
+            raise NotImplementedError
+
+        def delete_lineitem(self, line_item_id):
+            raise NotImplementedError
+
+        def get_results(self, *a, **k):
+            raise NotImplementedError
 
     @app.post("/courses/<course>/lineitems/<item>/scores")
     def scores(course, item):
-        service = Grades(FlaskRequest(request), PlatformConf(lms=lms), f"{ISSUER}/courses/{course}/lineitems",
-                         f"{ISSUER}/courses/{course}/lineitems/{item}")
+        service = Grades(
+            FlaskRequest(request),
+            PlatformConf(lms=lms),
+            f"{ISSUER}/courses/{course}/lineitems",
+            f"{ISSUER}/courses/{course}/lineitems/{item}",
+        )
         resp = service.handle_resp(service.handle_update_score, line_item_id=item)
         return Response(json.dumps(resp.result), status=resp.code, content_type=resp.media_type)
 
@@ -189,13 +228,17 @@ def build_platform(lms: LMS) -> Flask:
             return NrpsContext(id=lms.course["id"], label=lms.course["label"], title=lms.course["title"])
 
         def get_member_data_page(self, page=1, limit=None, role=None, since=None):
-            members = [{"user_id": p.sub, "roles": p.roles, "name": p.name, "email": p.email, "status": p.status}
-                       for p in lms.people.values()]
+            members = [
+                {"user_id": p.sub, "roles": p.roles, "name": p.name, "email": p.email, "status": p.status}
+                for p in lms.people.values()
+            ]
             return {"content": members, "has_next": False, "next": None}
 
     @app.get("/courses/<course>/memberships")
     def memberships(course):
-        service = Roster(FlaskRequest(request), PlatformConf(lms=lms), f"{ISSUER}/courses/{course}/memberships")
+        service = Roster(
+            FlaskRequest(request), PlatformConf(lms=lms), f"{ISSUER}/courses/{course}/memberships"
+        )
         resp = service.handle_resp(service.handle_get_members)
         return Response(json.dumps(resp.result), status=resp.code, content_type=resp.media_type)
 
@@ -229,8 +272,14 @@ class WsgiRouter(requests.adapters.BaseAdapter):
         client = WerkzeugClient(app)
         # A fresh context, as a separate server process would have (the caller may be inside a request).
         wz = contextvars.Context().run(
-            client.open, parts.path, method=prepared.method, query_string=parts.query, data=body,
-            headers=dict(prepared.headers), base_url=f"{parts.scheme}://{parts.netloc}")
+            client.open,
+            parts.path,
+            method=prepared.method,
+            query_string=parts.query,
+            data=body,
+            headers=dict(prepared.headers),
+            base_url=f"{parts.scheme}://{parts.netloc}",
+        )
         response = requests.Response()
         response.status_code = wz.status_code
         response.headers = requests.structures.CaseInsensitiveDict(wz.headers.items())

@@ -1,4 +1,5 @@
 """End to end against an outside platform (lti1p3platform): deep linking, launches, grades, roster."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -47,7 +48,10 @@ def test_deep_link_then_trainee_launch_lands_on_the_project(app, db, lms, platfo
     [item] = lms.deep_link_items
     assert item["type"] == "ltiResourceLink" and item["title"] == "Brand film"
     assert item["custom"] == {"gongbang_project": str(project.id)}
-    assert item["lineItem"]["scoreMaximum"] == 100.0 and item["lineItem"]["resourceId"] == f"gongbang-project-{project.id}"
+    assert (
+        item["lineItem"]["scoreMaximum"] == 100.0
+        and item["lineItem"]["resourceId"] == f"gongbang-project-{project.id}"
+    )
     context = db.session.scalar(select(Context))
     assert context.cohort_id == course["cohort"].id and context.title == "Video Production 101"
     # The existing instructor was matched by e-mail, not duplicated.
@@ -59,7 +63,10 @@ def test_deep_link_then_trainee_launch_lands_on_the_project(app, db, lms, platfo
     assert answer.location.endswith(f"/projects/{project.id}")
     trainee = db.session.scalar(select(User).where(User.email == "lan@uni.example.edu"))
     assert trainee.role is Role.TRAINEE and trainee.name == "Nguyen Thi Lan" and trainee.password_hash is None
-    assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == trainee.id)).cohort_id == course["cohort"].id
+    assert (
+        db.session.scalar(select(Enrolment).where(Enrolment.user_id == trainee.id)).cohort_id
+        == course["cohort"].id
+    )
     link = db.session.scalar(select(ResourceLink))
     assert link.project_id == project.id and link.lineitem_url.endswith("/lineitems/link-1")
     page = browser.get(answer.location, headers={"Accept-Language": "en"})
@@ -70,8 +77,19 @@ def test_deep_link_then_trainee_launch_lands_on_the_project(app, db, lms, platfo
     assert db.session.scalar(select(User).where(User.email == "lan@uni.example.edu")).id == trainee.id
 
 
-RUBRIC = {"criteria": [{"id": "story", "title_en": "Story", "title_ko": "구성", "levels": [
-    {"id": "weak", "name_en": "Weak", "points": 0}, {"id": "good", "name_en": "Good", "points": 8}]}]}
+RUBRIC = {
+    "criteria": [
+        {
+            "id": "story",
+            "title_en": "Story",
+            "title_ko": "구성",
+            "levels": [
+                {"id": "weak", "name_en": "Weak", "points": 0},
+                {"id": "good", "name_en": "Good", "points": 8},
+            ],
+        }
+    ]
+}
 
 
 def graded(db, course, project, trainee, feedback="Strong opening, weak sound."):
@@ -81,16 +99,27 @@ def graded(db, course, project, trainee, feedback="Strong opening, weak sound.")
     from projects.grading import services as marking
     from projects.grading.models import MarkingStatus
 
-    rubric = rubrics.create_rubric(programme_id=course["cohort"].programme_id, title_ko="평가", title_en="Rubric",
-                                   data=RUBRIC, by=course["instructor"])
+    rubric = rubrics.create_rubric(
+        programme_id=course["cohort"].programme_id,
+        title_ko="평가",
+        title_en="Rubric",
+        data=RUBRIC,
+        by=course["instructor"],
+    )
     rubrics.attach(project, rubric.latest)
     submission = submissions.submission_for(project, trainee, create=True)
     submissions.save_answer(submission, project.deliverables[0], text="My film")
     submissions.save_declarations(submission, ai_used=False)
     submissions.submit(submission, trainee, statement_accepted=True)
     assessment = marking.start_assessment(submission, course["instructor"])
-    marking.save_assessment(assessment, expected_version=assessment.version, marks={"story": {"level_id": "good"}},
-                            feedback=feedback, status=MarkingStatus.READY, by=course["instructor"])
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks={"story": {"level_id": "good"}},
+        feedback=feedback,
+        status=MarkingStatus.READY,
+        by=course["instructor"],
+    )
     db.session.commit()
     return assessment
 
@@ -104,8 +133,9 @@ def placed(app, db, lms, course, project, launch):
     return browser, db.session.scalar(select(User).where(User.email == "lan@uni.example.edu"))
 
 
-def test_released_grade_arrives_in_the_line_item_and_never_before(app, db, lms, platform, course, project, launch,
-                                                                  network):
+def test_released_grade_arrives_in_the_line_item_and_never_before(
+    app, db, lms, platform, course, project, launch, network
+):
     from lti.models import GradeStatus, GradeSync
 
     browser, trainee = placed(app, db, lms, course, project, launch)
@@ -125,7 +155,9 @@ def test_released_grade_arrives_in_the_line_item_and_never_before(app, db, lms, 
     assert b"Nguyen Thi Lan" in page.data and b"sent" in page.data
 
 
-def test_unreachable_platform_is_retried_then_shown_and_retriable(app, db, lms, platform, course, project, launch):
+def test_unreachable_platform_is_retried_then_shown_and_retriable(
+    app, db, lms, platform, course, project, launch
+):
     from lti import tasks
     from lti.models import GradeStatus, GradeSync
 
@@ -142,7 +174,11 @@ def test_unreachable_platform_is_retried_then_shown_and_retriable(app, db, lms, 
     tasks.send_score.apply(args=[sync.id])
     db.session.expire_all()
     sync = db.session.scalar(select(GradeSync))
-    assert sync.status is GradeStatus.FAILED and "503" in sync.last_error and sync.attempts == tasks.MAX_RETRIES + 1
+    assert (
+        sync.status is GradeStatus.FAILED
+        and "503" in sync.last_error
+        and sync.attempts == tasks.MAX_RETRIES + 1
+    )
     page = browser.get("/lti/courses", headers={"Accept-Language": "en"})
     assert b"failed" in page.data and b"Send failed grades again" in page.data
     lms.fail_scores = 0
@@ -152,8 +188,9 @@ def test_unreachable_platform_is_retried_then_shown_and_retriable(app, db, lms, 
     assert db.session.scalar(select(GradeSync)).status is GradeStatus.SENT and len(lms.scores) == 2
 
 
-def test_roster_sync_enrols_active_members_and_withdraws_those_who_left(app, db, lms, platform, course, project,
-                                                                        launch):
+def test_roster_sync_enrols_active_members_and_withdraws_those_who_left(
+    app, db, lms, platform, course, project, launch
+):
     from lms.programmes.models import Enrolment, EnrolmentStatus
     from lms.users.models import Role, User
     from lti.models import Context
@@ -171,5 +208,8 @@ def test_roster_sync_enrols_active_members_and_withdraws_those_who_left(app, db,
     lms.people["s-2"].status = "Deleted"
     browser.post(f"/lti/courses/{context.id}/roster")
     db.session.expire_all()
-    assert db.session.scalar(select(Enrolment).where(Enrolment.user_id == minh.id)).status is EnrolmentStatus.WITHDRAWN
+    assert (
+        db.session.scalar(select(Enrolment).where(Enrolment.user_id == minh.id)).status
+        is EnrolmentStatus.WITHDRAWN
+    )
     assert db.session.get(Context, context.id).sync_result["withdrawn"] == 1

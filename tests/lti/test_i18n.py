@@ -1,4 +1,5 @@
 """The LTI plugin's catalogue covers every string, in Korean and English, compiled."""
+
 from __future__ import annotations
 
 import pytest

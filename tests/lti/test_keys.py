@@ -1,4 +1,7 @@
-"""The tool's keys: encrypted at rest, next key published before it signs, old key kept after; plugin seams."""
+"""The tool's keys: encrypted at rest, next key published before it signs, old key kept after;
+plugin seams.
+"""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -61,8 +64,15 @@ def test_keys_need_the_secret_key_they_were_stored_with(app, db):
 
 
 def test_app_boots_and_serves_without_the_lti_plugin(tmp_path):
-    app = create_app({"PLUGINS": ["media", "projects"], "TESTING": True, "SECRET_KEY": "s" * 8 + "0123456789abcdefghijklmnopqrstuvwxyz",
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}, instance_path=str(tmp_path))
+    app = create_app(
+        {
+            "PLUGINS": ["media", "projects"],
+            "TESTING": True,
+            "SECRET_KEY": "s" * 8 + "0123456789abcdefghijklmnopqrstuvwxyz",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+        },
+        instance_path=str(tmp_path),
+    )
     assert "lti" not in app.extensions
     assert not [r for r in app.url_map.iter_rules() if r.endpoint.startswith("lti.")]
     with app.app_context():
@@ -85,13 +95,28 @@ def test_admin_registers_a_platform_and_sees_the_values_to_paste(client, login, 
 
     login(make_user("admin", locale="en"))
     page = client.get("/lti/admin", headers={"Accept-Language": "en"})
-    assert page.status_code == 200 and b"http://localhost/lti/login" in page.data and b"/lti/jwks.json" in page.data
-    form = {"name": "Moodle", "issuer": "https://moodle.example.ac.kr", "client_id": "abc123",
-            "deployment_lines": "1\n2\n", "auth_login_url": "https://moodle.example.ac.kr/mod/lti/auth.php",
-            "auth_token_url": "https://moodle.example.ac.kr/mod/lti/token.php",
-            "jwks_url": "ftp://moodle.example.ac.kr/mod/lti/certs.php", "match_email": "y", "active": "y"}
+    assert (
+        page.status_code == 200
+        and b"http://localhost/lti/login" in page.data
+        and b"/lti/jwks.json" in page.data
+    )
+    form = {
+        "name": "Moodle",
+        "issuer": "https://moodle.example.ac.kr",
+        "client_id": "abc123",
+        "deployment_lines": "1\n2\n",
+        "auth_login_url": "https://moodle.example.ac.kr/mod/lti/auth.php",
+        "auth_token_url": "https://moodle.example.ac.kr/mod/lti/token.php",
+        "jwks_url": "ftp://moodle.example.ac.kr/mod/lti/certs.php",
+        "match_email": "y",
+        "active": "y",
+    }
     bad = client.post("/lti/admin/platforms/new", data=form, headers={"Accept-Language": "en"})
-    assert bad.status_code == 200 and b"starting with https://" in bad.data and b"moodle.example.ac.kr" in bad.data
+    assert (
+        bad.status_code == 200
+        and b"starting with https://" in bad.data
+        and b"moodle.example.ac.kr" in bad.data
+    )
     form["jwks_url"] = "https://moodle.example.ac.kr/mod/lti/certs.php"
     assert client.post("/lti/admin/platforms/new", data=form).status_code == 302
     platform = db.session.scalar(select(Platform))

@@ -32,8 +32,14 @@ def test_group_is_plain_click():
 
 def test_json_for_an_accepted_file(run, media, tmp_path):
     poster = tmp_path / "poster.jpg"
-    result = run(media["black_start.mp4"], "--json", "--poster", poster,
-                 "--spec", '{"kinds": ["video"], "min_duration": 1}')
+    result = run(
+        media["black_start.mp4"],
+        "--json",
+        "--poster",
+        poster,
+        "--spec",
+        '{"kinds": ["video"], "min_duration": 1}',
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert set(payload) == {"ok", "kind", "problems", "info"}
@@ -101,9 +107,16 @@ def test_missing_file_exits_2(run, tmp_path):
 
 
 def test_library_imports_neither_flask_nor_the_database():
-    code = ("import sys, media.validation, media.thumbnails, media.preview, media.messages, media.cli, "
-            "media.tus; print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'lms', "
-            "'projects'}))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).resolve().parents[2])
+    code = (
+        "import sys, media.validation, media.thumbnails, media.preview, media.messages, media.cli, "
+        "media.tus; print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'lms', "
+        "'projects'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert done.stdout.strip() == "[]"

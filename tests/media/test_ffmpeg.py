@@ -53,8 +53,9 @@ def assert_gone(pid: int) -> None:
 
 def test_successful_run(media, tmp_path, spawned):
     out = tmp_path / "frame.png"
-    result = run_ffmpeg([*input_args(media["h264_aac.mp4"], "mp4"), "-frames:v", "1", "-y", f"file:{out}"],
-                        timeout=30)
+    result = run_ffmpeg(
+        [*input_args(media["h264_aac.mp4"], "mp4"), "-frames:v", "1", "-y", f"file:{out}"], timeout=30
+    )
     assert result.returncode == 0 and out.exists()
     assert_gone(spawned[0].pid)
     assert ffmpeg_children() == []
@@ -84,16 +85,21 @@ def test_interrupted_wait_still_kills(media, spawned, monkeypatch):
 
 def test_stderr_flood_cannot_block(media):
     # Per-packet debug lines come to ~300 KB, far more than a 64 KiB pipe holds.
-    result = run_ffmpeg(["-loglevel", "debug", "-debug_ts", *input_args(media["faststart.mp4"], "mp4"),
-                         "-f", "null", "-"], timeout=30)
+    result = run_ffmpeg(
+        ["-loglevel", "debug", "-debug_ts", *input_args(media["faststart.mp4"], "mp4"), "-f", "null", "-"],
+        timeout=30,
+    )
     assert result.returncode == 0
     assert 0 < len(result.stderr) <= 8192
 
 
 def test_memory_is_bounded(media):
     with pytest.raises(FFmpegError) as caught:
-        run_ffmpeg([*input_args(media["h264_aac.mp4"], "mp4"), "-f", "null", "-"], timeout=30,
-                   max_memory=20 * 1024 * 1024)
+        run_ffmpeg(
+            [*input_args(media["h264_aac.mp4"], "mp4"), "-f", "null", "-"],
+            timeout=30,
+            max_memory=20 * 1024 * 1024,
+        )
     assert caught.value.returncode != 0
     assert ffmpeg_children() == []
 
@@ -103,8 +109,16 @@ def test_memory_is_bounded(media):
     [
         ["-i", "/etc/passwd", "-f", "null", "-"],
         ["-f", "hls", "-i", "file:/tmp/x.m3u8", "-f", "null", "-"],
-        ["-protocol_whitelist", "file,http,tcp", "-format_whitelist", "mov", "-f", "mov",
-         "-i", "file:/x.mp4"],
+        [
+            "-protocol_whitelist",
+            "file,http,tcp",
+            "-format_whitelist",
+            "mov",
+            "-f",
+            "mov",
+            "-i",
+            "file:/x.mp4",
+        ],
         ["-protocol_whitelist", "file", "-format_whitelist", "mov", "-f", "mov", "-i", "http://127.0.0.1/x"],
         ["-protocol_whitelist", "file", "-format_whitelist", "concat", "-f", "concat", "-i", "file:/x.txt"],
         ["-protocol_whitelist", "file", "-f", "lavfi", "-i", "file:/x"],

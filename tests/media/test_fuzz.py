@@ -12,9 +12,18 @@ from media.containers import matroska_rotation, mp4_layout
 from media.sniff import KINDS, sniff_bytes
 
 #: Starts of real formats, so the walkers get past their first check.
-PREFIXES = st.sampled_from([b"", b"\x00\x00\x00\x18ftyp", b"\x1a\x45\xdf\xa3", b"RIFF", b"#EXTM3U",
-                            b"\xff\xd8\xff", b"\x00\x00\x00\x01mdat",
-                            b"\x00\x00\x00\x08moov\x00\x00\x00\x00trak"])
+PREFIXES = st.sampled_from(
+    [
+        b"",
+        b"\x00\x00\x00\x18ftyp",
+        b"\x1a\x45\xdf\xa3",
+        b"RIFF",
+        b"#EXTM3U",
+        b"\xff\xd8\xff",
+        b"\x00\x00\x00\x01mdat",
+        b"\x00\x00\x00\x08moov\x00\x00\x00\x00trak",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, database=None)

@@ -20,10 +20,12 @@ def test_library_refuses_hostile_files(media, tmp_path, no_connection, name):
     report = validate(media[name], DeliverableSpec(kinds=["video", "image"]))
     assert report.codes == ["unsafe_content"]
     assert "root:" not in str(report.to_dict())
-    for make in (lambda: make_poster(media[name], tmp_path / "p.jpg"),
-                 lambda: sprite_sheet(media[name], tmp_path / "s.jpg"),
-                 lambda: make_preview(media[name], tmp_path / "v.mp4"),
-                 lambda: image_thumbnail(media[name], tmp_path / "t.jpg")):
+    for make in (
+        lambda: make_poster(media[name], tmp_path / "p.jpg"),
+        lambda: sprite_sheet(media[name], tmp_path / "s.jpg"),
+        lambda: make_preview(media[name], tmp_path / "v.mp4"),
+        lambda: image_thumbnail(media[name], tmp_path / "t.jpg"),
+    ):
         with pytest.raises(MediaError) as caught:
             make()
         assert caught.value.code == "unsafe_content"
@@ -41,6 +43,7 @@ def test_forced_demuxers_do_not_follow_playlists(media, tmp_path, no_connection,
                 raise MediaError("corrupt", "opened but produced nothing")
         out = tmp_path / "x.png"
         with pytest.raises(FFmpegError):
-            run_ffmpeg([*input_args(media[name], container), "-frames:v", "1", "-y", f"file:{out}"],
-                       timeout=10)
+            run_ffmpeg(
+                [*input_args(media[name], container), "-frames:v", "1", "-y", f"file:{out}"], timeout=10
+            )
         assert not out.exists()

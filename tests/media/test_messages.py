@@ -37,10 +37,16 @@ SAMPLES = {
 }
 #: Strings each message must show (measured value, limit).
 SHOWN = {
-    "truncated": ("4.1", "10"), "too_large": ("5.5 MB", "1.0 MB"), "too_many_pixels": ("2,500", "89.5"),
-    "resolution_too_low": ("640×360", "1280×720"), "resolution_too_high": ("3840×2160", "1920"),
-    "too_short": ("12.4", "30"), "too_long": ("95", "60"), "fps_out_of_range": ("25", "29.97", "60"),
-    "container_not_allowed": ("AVI", "MP4"), "codec_not_allowed": ("HEVC", "H.264"),
+    "truncated": ("4.1", "10"),
+    "too_large": ("5.5 MB", "1.0 MB"),
+    "too_many_pixels": ("2,500", "89.5"),
+    "resolution_too_low": ("640×360", "1280×720"),
+    "resolution_too_high": ("3840×2160", "1920"),
+    "too_short": ("12.4", "30"),
+    "too_long": ("95", "60"),
+    "fps_out_of_range": ("25", "29.97", "60"),
+    "container_not_allowed": ("AVI", "MP4"),
+    "codec_not_allowed": ("HEVC", "H.264"),
 }
 
 
@@ -61,7 +67,10 @@ def test_every_code_has_a_message(code, lang):
 def test_brief_examples():
     problem = Problem("too_short", {"measured": 12.4, "limit": 30, "kind": "video"})
     assert describe(problem) == "The video is 12.4 s long; the brief asks for at least 30 s."
-    assert describe(problem, load_translations("ko").gettext) == "영상 길이가 12.4초입니다. 과제 요건은 최소 30초입니다."
+    assert (
+        describe(problem, load_translations("ko").gettext)
+        == "영상 길이가 12.4초입니다. 과제 요건은 최소 30초입니다."
+    )
 
 
 def test_flask_babel_style_gettext_and_json_problems():
@@ -94,8 +103,13 @@ def test_template_has_every_source_string():
     extracted = set()
     for folder, method in ((source_root, "python"), (source_root.parent / "templates" / "media", "jinja2")):
         pattern = "**.py" if method == "python" else "**.html"
-        extracted |= {msg for _f, _l, msg, _c, _ctx in extract_from_dir(
-            str(folder), method_map=[(pattern, method)], keywords=keywords) if isinstance(msg, str)}
+        extracted |= {
+            msg
+            for _f, _l, msg, _c, _ctx in extract_from_dir(
+                str(folder), method_map=[(pattern, method)], keywords=keywords
+            )
+            if isinstance(msg, str)
+        }
     assert "Check a file" in extracted and "Receipt" in extracted  # views and templates are scanned
     with open(TRANSLATIONS_DIR / "messages.pot", "rb") as fh:
         template = {m.id for m in read_po(fh) if m.id}

@@ -1,4 +1,5 @@
 """The processing job: outcome and reasons stored, renditions made once, retries and crashes survived."""
+
 from __future__ import annotations
 
 import io
@@ -17,14 +18,19 @@ from media.storage import TooLarge
 
 @pytest.fixture
 def upload(app, db, make_user):
-    """``upload(path_or_bytes, spec=None, owner=None)``: register a file as a web upload would (job runs eagerly)."""
+    """``upload(path_or_bytes, spec=None, owner=None)``: register a file as a web upload would
+    (job runs eagerly)."""
     default_owner = make_user("trainee")
 
     def do(source, spec=None, owner=None, name=None):
         data = source if isinstance(source, bytes) else source.read_bytes()
-        media = services.register_upload(owner or default_owner, io.BytesIO(data),
-                                         filename=name or getattr(source, "name", "upload.bin"),
-                                         declared_type="video/mp4", spec=spec)
+        media = services.register_upload(
+            owner or default_owner,
+            io.BytesIO(data),
+            filename=name or getattr(source, "name", "upload.bin"),
+            declared_type="video/mp4",
+            spec=spec,
+        )
         commit()
         db.session.refresh(media)
         return media
@@ -33,7 +39,9 @@ def upload(app, db, make_user):
 
 
 def files_under(root):
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and "tmp" not in p.parts)
+    return sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and "tmp" not in p.parts
+    )
 
 
 def test_video_is_accepted_with_poster_sprite_and_preview(upload, media, app, db):
@@ -70,8 +78,15 @@ def test_rejected_file_keeps_its_reasons_and_a_poster(upload, media):
     assert {r.role for r in m.renditions} == {"poster"}
 
 
-@pytest.mark.parametrize("name, code", [("hls_file.mp4", "unsafe_content"), ("random.bin", "unrecognized_format"),
-                                         ("bomb.png", "too_many_pixels"), ("truncated_moov.mp4", "truncated")])
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("hls_file.mp4", "unsafe_content"),
+        ("random.bin", "unrecognized_format"),
+        ("bomb.png", "too_many_pixels"),
+        ("truncated_moov.mp4", "truncated"),
+    ],
+)
 def test_hostile_or_broken_uploads_are_rejected_without_renditions(upload, media, name, code, no_connection):
     m = upload(media[name])
     assert m.status is MediaStatus.REJECTED and code in [p["code"] for p in m.problems]
@@ -89,8 +104,9 @@ def test_image_thumbnail_and_display_copy_carry_no_metadata(upload, media):
 
 def test_size_limit_is_enforced_while_streaming(app, db, make_user):
     with pytest.raises(TooLarge):
-        services.register_upload(make_user(), io.BytesIO(b"x" * 5000), filename="big.mp4",
-                                 spec={"max_size_bytes": 4096})
+        services.register_upload(
+            make_user(), io.BytesIO(b"x" * 5000), filename="big.mp4", spec={"max_size_bytes": 4096}
+        )
     assert db.session.query(MediaFile).count() == 0
     assert list(services.get_storage().tmp.iterdir()) == []
 
@@ -212,8 +228,19 @@ def test_near_duplicates_of_another_trainee_are_found(upload, media, make_user, 
     original = upload(media["h264_aac.mp4"])
     # The same clip re-encoded smaller, as a copier would hand it in.
     copy = tmp_path / "copy.mp4"
-    ffmpeg_cli("-i", str(media["h264_aac.mp4"]), "-vf", "scale=240:180", "-c:v", "libx264", "-crf", "30",
-               "-c:a", "aac", str(copy))
+    ffmpeg_cli(
+        "-i",
+        str(media["h264_aac.mp4"]),
+        "-vf",
+        "scale=240:180",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "30",
+        "-c:a",
+        "aac",
+        str(copy),
+    )
     copied = upload(copy, owner=make_user("trainee"))
     unrelated = upload(media["photo.jpg"], owner=make_user("trainee"))
     assert distance(original.phash, copied.phash) <= 10
@@ -227,7 +254,9 @@ def test_cli_reprocess_and_requeue(upload, media, db, runner):
     assert result.exit_code == 1 and "queued 1 upload(s); not found: [999]" in result.output
     db.session.refresh(m)
     assert m.attempts == 2 and m.status is MediaStatus.READY
-    assert runner.invoke(args=["media", "reprocess", "--all", "--status", "ready"]).output.startswith("queued 1")
+    assert runner.invoke(args=["media", "reprocess", "--all", "--status", "ready"]).output.startswith(
+        "queued 1"
+    )
     assert runner.invoke(args=["media", "reprocess"]).exit_code == 2
     m.status, m.created_at = MediaStatus.PROCESSING, utcnow() - timedelta(hours=1)
     db.session.commit()

@@ -13,8 +13,16 @@ from media.probe import probe
 
 @pytest.mark.parametrize(
     ("name", "needed"),
-    [("h264_aac.mp4", False), ("portrait.mp4", False), ("vp9.webm", False), ("hevc.mp4", True),
-     ("h264.mkv", True), ("mpeg4.avi", True), ("photo.jpg", False), ("tone.wav", False)],
+    [
+        ("h264_aac.mp4", False),
+        ("portrait.mp4", False),
+        ("vp9.webm", False),
+        ("hevc.mp4", True),
+        ("h264.mkv", True),
+        ("mpeg4.avi", True),
+        ("photo.jpg", False),
+        ("tone.wav", False),
+    ],
 )
 def test_needs_preview(media, name, needed):
     assert needs_preview(probe(media[name])) is needed
@@ -25,9 +33,10 @@ def test_reasons_name_what_a_browser_lacks(media):
     assert preview_reasons(probe(media["hevc.mp4"])) == ["video codec hevc"]
 
 
-@pytest.mark.parametrize(("name", "size", "audio"),
-                         [("hevc.mp4", (320, 240), None), ("portrait.mkv", (240, 320), None),
-                          ("mpeg4.avi", (320, 240), "aac")])
+@pytest.mark.parametrize(
+    ("name", "size", "audio"),
+    [("hevc.mp4", (320, 240), None), ("portrait.mkv", (240, 320), None), ("mpeg4.avi", (320, 240), "aac")],
+)
 def test_preview_is_browser_ready(media, tmp_path, name, size, audio):
     result = make_preview(media[name], tmp_path / "preview.mp4")
     info = probe(result.path)
@@ -40,8 +49,19 @@ def test_preview_is_browser_ready(media, tmp_path, name, size, audio):
 
 def test_preview_is_at_most_720p(media, tmp_path, ffmpeg_cli):
     big = tmp_path / "big.mkv"
-    ffmpeg_cli("-f", "lavfi", "-i", "testsrc2=size=1918x1080:rate=5:duration=0.4", "-c:v", "libx264",
-               "-preset", "ultrafast", "-pix_fmt", "yuv422p", str(big))
+    ffmpeg_cli(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1918x1080:rate=5:duration=0.4",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv422p",
+        str(big),
+    )
     result = make_preview(big, tmp_path / "small.mp4")
     assert result.height <= 720 and result.width <= 1280
     assert result.width % 2 == 0 and result.height % 2 == 0

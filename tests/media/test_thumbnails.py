@@ -111,14 +111,22 @@ def _cues(vtt: str) -> list[tuple[float, float, str]]:
         match = CUE.match(line)
         if match:
             h1, m1, s1, ms1, h2, m2, s2, ms2 = map(int, match.groups())
-            cues.append((h1 * 3600 + m1 * 60 + s1 + ms1 / 1000, h2 * 3600 + m2 * 60 + s2 + ms2 / 1000,
-                         lines[i + 1]))
+            cues.append(
+                (h1 * 3600 + m1 * 60 + s1 + ms1 / 1000, h2 * 3600 + m2 * 60 + s2 + ms2 / 1000, lines[i + 1])
+            )
     return cues
 
 
 def test_sprite_sheet_and_vtt_track(media, tmp_path):
-    sheet = sprite_sheet(media["h264_aac.mp4"], tmp_path / "sprite.jpg", vtt_path=tmp_path / "thumbs.vtt",
-                         image_url="/media/42/sprite.jpg", count=5, columns=2, tile_width=80)
+    sheet = sprite_sheet(
+        media["h264_aac.mp4"],
+        tmp_path / "sprite.jpg",
+        vtt_path=tmp_path / "thumbs.vtt",
+        image_url="/media/42/sprite.jpg",
+        count=5,
+        columns=2,
+        tile_width=80,
+    )
     assert (sheet.columns, sheet.rows, sheet.tile_width, sheet.tile_height) == (2, 3, 80, 60)
     with Image.open(sheet.image_path) as image:
         assert image.size == (160, 180)

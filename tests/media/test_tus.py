@@ -1,4 +1,5 @@
 """Resumable uploads (tus 1.0): the protocol on both faces, limits before any byte, finishing exactly once."""
+
 from __future__ import annotations
 
 import base64
@@ -27,14 +28,31 @@ def metadata(**values: str) -> str:
 
 
 def create(client, length, context="check:any", base="/media/uploads/", filename="clip.mp4", headers=None):
-    return client.post(base, headers={**TUS, "Upload-Length": str(length), "Accept-Language": "en",
-                                      "Upload-Metadata": metadata(filename=filename, filetype="video/mp4",
-                                                                  context=context), **(headers or {})})
+    return client.post(
+        base,
+        headers={
+            **TUS,
+            "Upload-Length": str(length),
+            "Accept-Language": "en",
+            "Upload-Metadata": metadata(filename=filename, filetype="video/mp4", context=context),
+            **(headers or {}),
+        },
+    )
 
 
 def patch(client, url, offset, data, headers=None, **kwargs):
-    return client.patch(url, data=data, headers={**TUS, "Upload-Offset": str(offset), "Content-Type": OCTETS,
-                                                 "Accept-Language": "en", **(headers or {})}, **kwargs)
+    return client.patch(
+        url,
+        data=data,
+        headers={
+            **TUS,
+            "Upload-Offset": str(offset),
+            "Content-Type": OCTETS,
+            "Accept-Language": "en",
+            **(headers or {}),
+        },
+        **kwargs,
+    )
 
 
 def head(client, url, headers=None):
@@ -113,8 +131,8 @@ def test_upload_in_chunks_resume_and_finish_once(signed_in, sample, db, app, tra
         assert r.status_code == 200 and r.headers["Upload-Offset"] == str(third)
         assert r.headers["Upload-Length"] == str(len(sample)) and r.headers["Cache-Control"] == "no-store"
         assert parse_metadata(r.headers["Upload-Metadata"])["filename"] == "clip.mp4"
-        assert patch(client, url, third, sample[third:2 * third]).headers["Upload-Offset"] == str(2 * third)
-        r = patch(client, url, 2 * third, sample[2 * third:])
+        assert patch(client, url, third, sample[third : 2 * third]).headers["Upload-Offset"] == str(2 * third)
+        r = patch(client, url, 2 * third, sample[2 * third :])
         assert r.status_code == 204 and r.headers["Upload-Offset"] == str(len(sample))
     finally:
         signals.upload_completed.disconnect(on_completed)
@@ -138,7 +156,7 @@ def test_wrong_offset_is_409_and_changes_nothing(signed_in, sample):
     url = create(signed_in, len(sample)).headers["Location"]
     patch(signed_in, url, 0, sample[:100])
     for offset in (0, 50, 101):
-        r = patch(signed_in, url, offset, sample[offset:offset + 100])
+        r = patch(signed_in, url, offset, sample[offset : offset + 100])
         assert r.status_code == 409 and r.get_json()["code"] == 409, offset
     assert head(signed_in, url).headers["Upload-Offset"] == "100"
 
@@ -149,8 +167,9 @@ def test_checksums_are_verified_and_a_mismatch_keeps_nothing(signed_in, sample, 
     r = patch(signed_in, url, 0, sample[:1000], headers={"Upload-Checksum": digest(algorithm, sample[:1000])})
     assert r.status_code == 204 and r.headers["Upload-Offset"] == "1000"
     damaged = b"X" + sample[1001:2000]
-    r = patch(signed_in, url, 1000, damaged,
-              headers={"Upload-Checksum": digest(algorithm, sample[1000:2000])})
+    r = patch(
+        signed_in, url, 1000, damaged, headers={"Upload-Checksum": digest(algorithm, sample[1000:2000])}
+    )
     assert r.status_code == 460 and r.status == "460 Checksum Mismatch"
     assert r.headers["Tus-Resumable"] == "1.0.0"
     assert "damaged" in r.get_json()["message"]
@@ -159,8 +178,9 @@ def test_checksums_are_verified_and_a_mismatch_keeps_nothing(signed_in, sample, 
     assert part.read_bytes() == sample[:1000]
 
 
-@pytest.mark.parametrize("header", ["crc32 AAAA", "sha1 not-base64!",
-                                    "sha256 " + base64.b64encode(b"short").decode()])
+@pytest.mark.parametrize(
+    "header", ["crc32 AAAA", "sha1 not-base64!", "sha256 " + base64.b64encode(b"short").decode()]
+)
 def test_unreadable_checksums_are_400(signed_in, sample, header):
     url = create(signed_in, len(sample)).headers["Location"]
     r = patch(signed_in, url, 0, sample[:10], headers={"Upload-Checksum": header})
@@ -185,8 +205,11 @@ def test_missing_or_other_protocol_version_is_412(signed_in, sample, method, ver
     headers = {"Upload-Length": "10", "Upload-Offset": "0", "Content-Type": OCTETS}
     if version:
         headers["Tus-Resumable"] = version
-    r = getattr(signed_in, method)("/media/uploads/" if method == "post" else url, headers=headers, data=b"x"
-                                   if method == "patch" else None)
+    r = getattr(signed_in, method)(
+        "/media/uploads/" if method == "post" else url,
+        headers=headers,
+        data=b"x" if method == "patch" else None,
+    )
     assert r.status_code == 412 and r.headers["Tus-Version"] == r.headers["Tus-Resumable"] == "1.0.0"
 
 
@@ -218,8 +241,12 @@ def test_past_the_length_is_413_and_nothing_is_kept(signed_in, sample):
 @pytest.mark.parametrize("limit", ["spec", "target", "config", "quota"])
 def test_too_large_is_refused_before_any_byte_is_stored(signed_in, app, db, target, limit):
     context = "testing:1"
-    target(UploadTarget(spec={"max_size_bytes": 5000} if limit == "spec" else {},
-                        max_bytes=5000 if limit == "target" else None))
+    target(
+        UploadTarget(
+            spec={"max_size_bytes": 5000} if limit == "spec" else {},
+            max_bytes=5000 if limit == "target" else None,
+        )
+    )
     if limit == "config":
         app.config["MEDIA_UPLOAD_MAX_BYTES"] = 5000
     if limit == "quota":
@@ -249,9 +276,19 @@ def test_quota_counts_stored_files_and_unfinished_uploads(signed_in, app, db, sa
     assert create(other, len(sample) * 2).status_code == 201
 
 
-@pytest.mark.parametrize("context, status", [
-    ("", 400), ("check", 400), ("check:", 400), ("../etc:passwd", 400), ("check:any/../x", 400),
-    ("testing:99", 403), ("check:no_such_preset", 403), ("testing:1", 403)])
+@pytest.mark.parametrize(
+    "context, status",
+    [
+        ("", 400),
+        ("check", 400),
+        ("check:", 400),
+        ("../etc:passwd", 400),
+        ("check:any/../x", 400),
+        ("testing:99", 403),
+        ("check:no_such_preset", 403),
+        ("testing:1", 403),
+    ],
+)
 def test_contexts_nobody_answers_or_that_are_malformed_are_refused(signed_in, app, target, context, status):
     target(PermissionError("not enrolled"))
     r = create(signed_in, 10, context=context)
@@ -321,8 +358,9 @@ def test_plain_form_post_streams_past_the_forms_limit_with_csrf_on(app_factory, 
     big = b"\x00\x13" + bytes(17 * 1024 * 1024)
     assert len(big) > client.application.config["MAX_CONTENT_LENGTH"]
     # Encoded here: the test client would spool a large body to a temporary file it never closes.
-    boundary, body = encode_multipart({"csrf_token": token, "preset": "any",
-                                       "file": FileStorage(io.BytesIO(big), "big.bin")})
+    boundary, body = encode_multipart(
+        {"csrf_token": token, "preset": "any", "file": FileStorage(io.BytesIO(big), "big.bin")}
+    )
     r = client.post("/media/check", data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert r.status_code == 302, r.status_code
     assert db.session.query(MediaFile).one().size_bytes == len(big)
@@ -456,7 +494,7 @@ class ChunkPolice(io.RawIOBase):
         self.largest = max(self.largest, n)
         start = self.pos % len(self.block)
         n = min(n, self.size - self.pos, len(self.block) - start)  # a short read is allowed
-        piece = memoryview(self.block)[start:start + n]
+        piece = memoryview(self.block)[start : start + n]
         buffer[:n] = piece
         self.sha256.update(piece)
         self.pos += n
@@ -509,35 +547,63 @@ def test_the_macro_can_show_the_status_on_the_page(app, trainee):
     from flask import render_template_string
     from flask_login import login_user
 
-    source = ('{% from "media/_uploader.html" import uploader %}'
-              '{{ uploader("testing:1", "/plain", "Your video", accept="video/*", max_bytes=10**9, follow=False,'
-              ' id="clip") }}')
+    source = (
+        '{% from "media/_uploader.html" import uploader %}'
+        '{{ uploader("testing:1", "/plain", "Your video", accept="video/*", max_bytes=10**9, follow=False,'
+        ' id="clip") }}'
+    )
     with app.test_request_context("/"):
         login_user(trainee)
         html = render_template_string(source)
     form, after = html.split("</form>", 1)
-    assert 'data-follow="false"' in form and 'data-status-panel="clip-status"' in form and 'accept="video/*"' in form
-    assert 'action="/plain"' in form and 'data-max-bytes="1000000000"' in form and "Up to 1.0 GB per file." in form
+    assert (
+        'data-follow="false"' in form
+        and 'data-status-panel="clip-status"' in form
+        and 'accept="video/*"' in form
+    )
+    assert (
+        'action="/plain"' in form
+        and 'data-max-bytes="1000000000"' in form
+        and "Up to 1.0 GB per file." in form
+    )
     # The panel holds forms of its own (the poster picker), so it cannot sit inside the uploader's form.
     assert 'id="clip-status" data-media-panel' in after and "media/media.js" in after
 
 
 # The store on its own (no Flask).
 
-@pytest.mark.parametrize("header, expected", [
-    (None, {}), ("", {}), ("filename ZmlsZS5tcDQ=", {"filename": "file.mp4"}),
-    ("is_confidential", {"is_confidential": ""}),
-    ("filename " + base64.b64encode("영상.mp4".encode()).decode() + ", is_confidential",
-     {"filename": "영상.mp4", "is_confidential": ""}),
-])
+
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        (None, {}),
+        ("", {}),
+        ("filename ZmlsZS5tcDQ=", {"filename": "file.mp4"}),
+        ("is_confidential", {"is_confidential": ""}),
+        (
+            "filename " + base64.b64encode("영상.mp4".encode()).decode() + ", is_confidential",
+            {"filename": "영상.mp4", "is_confidential": ""},
+        ),
+    ],
+)
 def test_metadata_is_parsed(header, expected):
     assert parse_metadata(header) == expected
     if expected:
         assert parse_metadata(tus.format_metadata(expected)) == expected
 
 
-@pytest.mark.parametrize("header", ["filename ZmlsZS5tcDQ", "a b c", "file name ZQ==", "a ZQ==,a ZQ==",
-                                    "a //79", " ,a ZQ==", "k " + "A" * 9000])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "filename ZmlsZS5tcDQ",
+        "a b c",
+        "file name ZQ==",
+        "a ZQ==,a ZQ==",
+        "a //79",
+        " ,a ZQ==",
+        "k " + "A" * 9000,
+    ],
+)
 def test_bad_metadata_is_400(header):
     with pytest.raises(TusError) as caught:
         parse_metadata(header)
@@ -552,8 +618,11 @@ def test_checksum_header_is_parsed():
 @pytest.mark.parametrize("upload_id", ["../../etc/passwd", "a" * 31, "a/" + "b" * 40, "." * 40, "", "a" * 87])
 def test_ids_are_checked_before_any_path_is_built(tmp_path, upload_id):
     store = TusStore(tmp_path)
-    for call in (lambda: store.info(upload_id), lambda: store.terminate(upload_id),
-                 lambda: store.append(upload_id, 0, io.BytesIO(b"x"))):
+    for call in (
+        lambda: store.info(upload_id),
+        lambda: store.terminate(upload_id),
+        lambda: store.append(upload_id, 0, io.BytesIO(b"x")),
+    ):
         with pytest.raises(TusError) as caught:
             call()
         assert caught.value.status == 404

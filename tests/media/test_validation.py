@@ -16,8 +16,12 @@ CASES = [
     ("empty.mp4", {}, "empty_file", {"measured": 0}),
     ("random.bin", {}, "unrecognized_format", {}),
     ("photo.jpg", VIDEO, "wrong_kind", {"measured": "image", "limit": ["video"]}),
-    ("mpeg4.avi", {"containers": ["mp4", "mov"]}, "container_not_allowed",
-     {"measured": "avi", "limit": ["mp4", "mov"]}),
+    (
+        "mpeg4.avi",
+        {"containers": ["mp4", "mov"]},
+        "container_not_allowed",
+        {"measured": "avi", "limit": ["mp4", "mov"]},
+    ),
     ("hevc.mp4", {"codecs": ["h264"]}, "codec_not_allowed", {"measured": "hevc", "stream": "video"}),
     ("corrupt_middle.mp4", VIDEO, "corrupt", {}),
     ("truncated_faststart.mp4", VIDEO, "truncated", {"limit": 3.0}),
@@ -30,10 +34,18 @@ CASES = [
     ("h264_aac.mp4", {"max_size_bytes": 1000}, "too_large", {"limit": 1000}),
     ("bomb.png", {"kinds": ["image"]}, "too_many_pixels", {"measured": 2_500_000_000}),
     ("h264_aac.mp4", {"max_pixels": 320 * 200}, "too_many_pixels", {"measured": 76_800, "limit": 64_000}),
-    ("h264_aac.mp4", {"min_width": 640, "min_height": 480}, "resolution_too_low",
-     {"width": 320, "height": 240, "min_width": 640}),
-    ("portrait.mp4", {"max_width": 320, "max_height": 240}, "resolution_too_high",
-     {"width": 240, "height": 320, "max_height": 240}),
+    (
+        "h264_aac.mp4",
+        {"min_width": 640, "min_height": 480},
+        "resolution_too_low",
+        {"width": 320, "height": 240, "min_width": 640},
+    ),
+    (
+        "portrait.mp4",
+        {"max_width": 320, "max_height": 240},
+        "resolution_too_high",
+        {"width": 240, "height": 320, "max_height": 240},
+    ),
     ("h264_aac.mp4", {"min_duration": 30}, "too_short", {"measured": 2.0, "limit": 30}),
     ("h264_aac.mp4", {"max_duration": 1.5}, "too_long", {"measured": 2.0, "limit": 1.5}),
     ("h264_aac.mp4", {"min_fps": 29.97, "max_fps": 60}, "fps_out_of_range", {"measured": 25.0, "min": 29.97}),
@@ -42,8 +54,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "spec", "code", "params"), CASES,
-                         ids=[f"{c[2]}-{c[0]}" for c in CASES])
+@pytest.mark.parametrize(("name", "spec", "code", "params"), CASES, ids=[f"{c[2]}-{c[0]}" for c in CASES])
 def test_problem_from_real_file(media, name, spec, code, params):
     report = validate(media[name], DeliverableSpec.from_dict(spec))
     assert not report.ok
@@ -57,18 +68,42 @@ def test_table_covers_every_code():
     assert {case[2] for case in CASES} == set(PROBLEM_CODES)
 
 
-@pytest.mark.parametrize("name", ["h264_aac.mp4", "portrait.mp4", "vp9.webm", "h264.mkv", "hevc.mp4",
-                                  "photo.jpg", "image.png", "tone.wav", "notes.txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "h264_aac.mp4",
+        "portrait.mp4",
+        "vp9.webm",
+        "h264.mkv",
+        "hevc.mp4",
+        "photo.jpg",
+        "image.png",
+        "tone.wav",
+        "notes.txt",
+    ],
+)
 def test_good_files_pass_an_empty_spec(media, name):
     report = validate(media[name])
     assert report.ok, report.problems
 
 
 def test_a_strict_brief_that_is_met(media):
-    spec = DeliverableSpec.from_dict({
-        "kinds": ["video"], "containers": ["mp4", "mov"], "codecs": ["h264", "aac"], "min_duration": 1,
-        "max_duration": 60, "min_width": 320, "min_height": 240, "max_pixels": 2_073_600, "min_fps": 24,
-        "max_fps": 30, "max_size_bytes": 10_000_000, "require_audio": True})
+    spec = DeliverableSpec.from_dict(
+        {
+            "kinds": ["video"],
+            "containers": ["mp4", "mov"],
+            "codecs": ["h264", "aac"],
+            "min_duration": 1,
+            "max_duration": 60,
+            "min_width": 320,
+            "min_height": 240,
+            "max_pixels": 2_073_600,
+            "min_fps": 24,
+            "max_fps": 30,
+            "max_size_bytes": 10_000_000,
+            "require_audio": True,
+        }
+    )
     report = validate(media["h264_aac.mp4"], spec)
     assert report.ok, report.problems
     assert report.info["integrity"]["mode"] == "full"
@@ -77,8 +112,9 @@ def test_a_strict_brief_that_is_met(media):
 def test_codecs_check_audio_only_when_named(media):
     assert validate(media["vp9.webm"], DeliverableSpec(codecs=["vp9"])).ok
     report = validate(media["vp9.webm"], DeliverableSpec.from_dict({"codecs": ["vp9", "aac"]}))
-    assert report.problems == [Problem("codec_not_allowed", {"measured": "opus", "limit": ["vp9", "aac"],
-                                                            "stream": "audio"})]
+    assert report.problems == [
+        Problem("codec_not_allowed", {"measured": "opus", "limit": ["vp9", "aac"], "stream": "audio"})
+    ]
 
 
 def test_aliases_in_specs(media):
@@ -113,7 +149,14 @@ def test_spec_round_trip_and_errors():
     spec = DeliverableSpec.from_dict({"kinds": ["video"], "min_duration": 30, "require_audio": True})
     assert DeliverableSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
     assert DeliverableSpec().to_dict() == {}
-    for bad in ({"colour": "red"}, {"kinds": "video"}, {"kinds": ["film"]}, {"min_duration": -1},
-                {"min_width": "wide"}, {"min_fps": 60, "max_fps": 30}, {"require_audio": "yes"}):
+    for bad in (
+        {"colour": "red"},
+        {"kinds": "video"},
+        {"kinds": ["film"]},
+        {"min_duration": -1},
+        {"min_width": "wide"},
+        {"min_fps": 60, "max_fps": 30},
+        {"require_audio": "yes"},
+    ):
         with pytest.raises(ValueError):
             DeliverableSpec.from_dict(bad)

@@ -1,4 +1,5 @@
 """Media screens: upload and check, live status, files served safely, only to those allowed."""
+
 from __future__ import annotations
 
 import io
@@ -74,8 +75,14 @@ def test_pending_page_polls_for_status(client, login, trainee, media, db, app):
     body = client.get(f"/media/{m.id}").get_data(as_text=True)
     assert f'data-status-url="/media/{m.id}/status"' in body and "media.js" in body
     assert client.get(f"/media/{m.id}/status").get_json() | {"html": ""} == {
-        "id": m.id, "status": "pending", "done": False, "version": 0, "label": "Waiting to be checked",
-        "problems": [], "html": ""}
+        "id": m.id,
+        "status": "pending",
+        "done": False,
+        "version": 0,
+        "label": "Waiting to be checked",
+        "problems": [],
+        "html": "",
+    }
 
 
 def test_files_are_served_as_data_never_as_pages(client, login, trainee, media, db):

@@ -1,4 +1,5 @@
 """Employers: sign-up and approval, search, brokered interest, the board and placement figures."""
+
 from __future__ import annotations
 
 import csv
@@ -21,24 +22,52 @@ from projects.completions.models import Completion
 from projects.portfolios.models import Portfolio, PortfolioCompetency, Visibility
 
 GOOD_BN = "124-81-00998"  # a real company's number: its check digit is right
-SIGNUP = {"company": "한빛미디어", "business_number": GOOD_BN, "industry": "Video production", "region": "daegu",
-          "address": "대구 중구 1", "website": "https://hanbit.example.kr", "phone": "053-000-0000",
-          "contact_name": "Choi Yuna", "email": "hr@hanbit.example.kr", "password": "river stone lantern 42",
-          "confirm": "river stone lantern 42", "consent": "y"}
+SIGNUP = {
+    "company": "한빛미디어",
+    "business_number": GOOD_BN,
+    "industry": "Video production",
+    "region": "daegu",
+    "address": "대구 중구 1",
+    "website": "https://hanbit.example.kr",
+    "phone": "053-000-0000",
+    "contact_name": "Choi Yuna",
+    "email": "hr@hanbit.example.kr",
+    "password": "river stone lantern 42",
+    "confirm": "river stone lantern 42",
+    "consent": "y",
+}
 
 
-@pytest.mark.parametrize("number,ok", [
-    ("124-81-00998", True), ("1248100998", True), ("124 81 00998", True), ("220-81-62517", True),
-    ("124-81-00999", False), ("12481009", False), ("124810099800", False), ("abc-de-fghij", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "number,ok",
+    [
+        ("124-81-00998", True),
+        ("1248100998", True),
+        ("124 81 00998", True),
+        ("220-81-62517", True),
+        ("124-81-00999", False),
+        ("12481009", False),
+        ("124810099800", False),
+        ("abc-de-fghij", False),
+        ("", False),
+    ],
+)
 def test_business_number_check_digit(number, ok):
     assert careers.valid_business_number(number) is ok
 
 
-@pytest.mark.parametrize("name,shown", [
-    ("Nguyen Thi Lan", "Nguyen L."), ("Dilnoza Karimova", "Dilnoza K."), ("Budi", "Budi"),
-    ("王芳 (Wang Fang)", "芳 王."), ("김서연", "서연 김."), ("Aung Kyaw Min", "Aung M."), ("  ", ""),
-])
+@pytest.mark.parametrize(
+    "name,shown",
+    [
+        ("Nguyen Thi Lan", "Nguyen L."),
+        ("Dilnoza Karimova", "Dilnoza K."),
+        ("Budi", "Budi"),
+        ("王芳 (Wang Fang)", "芳 王."),
+        ("김서연", "서연 김."),
+        ("Aung Kyaw Min", "Aung M."),
+        ("  ", ""),
+    ],
+)
 def test_public_name(name, shown):
     assert careers.public_name(name) == shown
 
@@ -47,37 +76,86 @@ def test_public_name(name, shown):
 
 
 def _completion(db, user, cohort, on):
-    db.session.add(Completion(user_id=user.id, cohort_id=cohort.id, completed_on=on, code=secrets.token_hex(16),
-                              record={"name": user.name}, signature="test", key_id="test"))
+    db.session.add(
+        Completion(
+            user_id=user.id,
+            cohort_id=cohort.id,
+            completed_on=on,
+            code=secrets.token_hex(16),
+            record={"name": user.name},
+            signature="test",
+            key_id="test",
+        )
+    )
 
 
-def _portfolio(db, user, visibility=Visibility.EMPLOYERS, skills=(), region=None, competencies=(), headline=""):
-    portfolio = Portfolio(owner_id=user.id, visibility=visibility, skills=list(skills), region=region,
-                          headline_en=headline, headline_ko=headline)
+def _portfolio(
+    db, user, visibility=Visibility.EMPLOYERS, skills=(), region=None, competencies=(), headline=""
+):
+    portfolio = Portfolio(
+        owner_id=user.id,
+        visibility=visibility,
+        skills=list(skills),
+        region=region,
+        headline_en=headline,
+        headline_ko=headline,
+    )
     db.session.add(portfolio)
     db.session.flush()
     for key in competencies:
-        db.session.add(PortfolioCompetency(portfolio_id=portfolio.id, key=key, label_en=key.title(), label_ko=key,
-                                           level=0.9, evidence=1))
+        db.session.add(
+            PortfolioCompetency(
+                portfolio_id=portfolio.id, key=key, label_en=key.title(), label_ko=key, level=0.9, evidence=1
+            )
+        )
     return portfolio
 
 
 @pytest.fixture
 def people(db, make_user, make_cohort):
     """Two programmes; trainees with portfolios at every visibility; a liaison, an admin and two employers."""
-    t = {name: make_user("trainee", name=name, locale="en") for name in
-         ("Nguyen Thi Lan", "Dilnoza Karimova", "Budi Santoso", "Sita Gurung", "Hidden Person", "Staff Only",
-          "Gone Away")}
+    t = {
+        name: make_user("trainee", name=name, locale="en")
+        for name in (
+            "Nguyen Thi Lan",
+            "Dilnoza Karimova",
+            "Budi Santoso",
+            "Sita Gurung",
+            "Hidden Person",
+            "Staff Only",
+            "Gone Away",
+        )
+    }
     t["Dilnoza Karimova"].korean_level, t["Dilnoza Karimova"].share_korean = 4, True
     t["Budi Santoso"].korean_level, t["Budi Santoso"].share_korean = 5, False  # a level not shared
     t["Gone Away"].active = False
-    video = make_cohort(code="V1", trainees=[t["Nguyen Thi Lan"], t["Dilnoza Karimova"], t["Hidden Person"],
-                                             t["Staff Only"], t["Gone Away"]])
+    video = make_cohort(
+        code="V1",
+        trainees=[
+            t["Nguyen Thi Lan"],
+            t["Dilnoza Karimova"],
+            t["Hidden Person"],
+            t["Staff Only"],
+            t["Gone Away"],
+        ],
+    )
     digital = make_cohort(code="D1", trainees=[t["Budi Santoso"], t["Sita Gurung"]])
-    _portfolio(db, t["Nguyen Thi Lan"], skills=["Premiere Pro", "Runway"], region="daegu",
-               competencies=["editing", "story"], headline="Editor")
-    _portfolio(db, t["Dilnoza Karimova"], Visibility.LINK, skills=["premiere pro"], region="anywhere",
-               competencies=["editing"])
+    _portfolio(
+        db,
+        t["Nguyen Thi Lan"],
+        skills=["Premiere Pro", "Runway"],
+        region="daegu",
+        competencies=["editing", "story"],
+        headline="Editor",
+    )
+    _portfolio(
+        db,
+        t["Dilnoza Karimova"],
+        Visibility.LINK,
+        skills=["premiere pro"],
+        region="anywhere",
+        competencies=["editing"],
+    )
     _portfolio(db, t["Budi Santoso"], skills=["Excel"], region="seoul", competencies=["automation"])
     _portfolio(db, t["Sita Gurung"], skills=["Excel"], region="busan")
     _portfolio(db, t["Hidden Person"], Visibility.PRIVATE, skills=["Premiere Pro"], region="daegu")
@@ -88,13 +166,23 @@ def people(db, make_user, make_cohort):
     _completion(db, t["Budi Santoso"], digital, date(2026, 8, 1))
     liaison, admin = make_user("liaison", locale="en"), make_user("admin", locale="en")
     employers = {}
-    for key, status in (("approved", EmployerStatus.APPROVED), ("pending", EmployerStatus.PENDING),
-                        ("rival", EmployerStatus.APPROVED)):
+    for key, status in (
+        ("approved", EmployerStatus.APPROVED),
+        ("pending", EmployerStatus.PENDING),
+        ("rival", EmployerStatus.APPROVED),
+    ):
         user = make_user("employer", name=f"{key.title()} Boss", locale="en")
-        employers[key] = Employer(user_id=user.id, company=f"{key.title()} Co", business_number="1248100998",
-                                  phone="053-1", status=status, industry=f"{key.title()} industry",
-                                  region="gyeongbuk", website=f"https://{key}.example.kr",
-                                  description=f"We make <{key}> films")
+        employers[key] = Employer(
+            user_id=user.id,
+            company=f"{key.title()} Co",
+            business_number="1248100998",
+            phone="053-1",
+            status=status,
+            industry=f"{key.title()} industry",
+            region="gyeongbuk",
+            website=f"https://{key}.example.kr",
+            description=f"We make <{key}> films",
+        )
         db.session.add(employers[key])
     db.session.commit()
     return {"t": t, "video": video, "digital": digital, "liaison": liaison, "admin": admin, **employers}
@@ -118,16 +206,19 @@ def test_sign_up_creates_a_pending_employer_and_notifies_liaisons(client, db, ma
     assert "한빛미디어" in note.text_en and note.url == f"/careers/employers/{employer.id}"
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("business_number", "124-81-00999", "not valid"),
-    ("business_number", "12345", "not valid"),
-    ("password", "password1", "attackers try first"),
-    ("region", "atlantis", "Not a valid choice"),
-    ("website", "hanbit", "full web address"),
-    ("company", "", "This field is required"),
-    ("region", "anywhere", "Not a valid choice"),  # a company is somewhere
-    ("consent", "", "Agree to the collection and use of personal information"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("business_number", "124-81-00999", "not valid"),
+        ("business_number", "12345", "not valid"),
+        ("password", "password1", "attackers try first"),
+        ("region", "atlantis", "Not a valid choice"),
+        ("website", "hanbit", "full web address"),
+        ("company", "", "This field is required"),
+        ("region", "anywhere", "Not a valid choice"),  # a company is somewhere
+        ("consent", "", "Agree to the collection and use of personal information"),
+    ],
+)
 def test_sign_up_refuses_bad_input_and_keeps_the_rest(client, db, field, value, message):
     data = {**SIGNUP, field: value, **({"confirm": value} if field == "password" else {})}
     response = client.post("/careers/employers/signup", data=data, headers={"Accept-Language": "en"})
@@ -151,16 +242,25 @@ def test_sign_up_page_marks_required_fields_and_asks_for_consent(client):
 
 
 def test_bad_business_number_error_gives_a_valid_example(client):
-    body = client.post("/careers/employers/signup", data={**SIGNUP, "business_number": "124-81-00999"},
-                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    body = client.post(
+        "/careers/employers/signup",
+        data={**SIGNUP, "business_number": "124-81-00999"},
+        headers={"Accept-Language": "en"},
+    ).get_data(as_text=True)
     example = re.search(r"e\.g\. ([\d-]+)\)", body).group(1)
     assert careers.valid_business_number(example)
 
 
 def test_service_refuses_anywhere_as_a_company_region(db):
     with pytest.raises(careers.CareersError, match="bad_region"):
-        careers.register_employer(email="a@b.example.kr", password=SIGNUP["password"], contact_name="A",
-                                  company="B", business_number=GOOD_BN, region="anywhere")
+        careers.register_employer(
+            email="a@b.example.kr",
+            password=SIGNUP["password"],
+            contact_name="A",
+            company="B",
+            business_number=GOOD_BN,
+            region="anywhere",
+        )
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
@@ -184,9 +284,16 @@ def test_sign_up_with_a_taken_address_looks_the_same_and_creates_nothing(client,
 
 def test_sign_up_is_rate_limited_per_address(client, db):
     for n in range(careers_views().SIGNUPS_PER_HOUR):
-        assert client.post("/careers/employers/signup", data={**SIGNUP, "email": f"hr{n}@x.example.kr"}
-                           ).status_code == 302
-    assert client.post("/careers/employers/signup", data={**SIGNUP, "email": "late@x.example.kr"}).status_code == 429
+        assert (
+            client.post(
+                "/careers/employers/signup", data={**SIGNUP, "email": f"hr{n}@x.example.kr"}
+            ).status_code
+            == 302
+        )
+    assert (
+        client.post("/careers/employers/signup", data={**SIGNUP, "email": "late@x.example.kr"}).status_code
+        == 429
+    )
     assert db.session.scalar(select(func.count(Employer.id))) == careers_views().SIGNUPS_PER_HOUR
 
 
@@ -210,21 +317,34 @@ def test_a_pending_employer_sees_only_the_status_page(client, login, people):
     assert dashboard.status_code == 302 and dashboard.location.endswith("/careers/status")
     status = client.get("/careers/status", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Waiting for approval" in status and "Find trainees and graduates" not in status
-    for url in ("/careers/search", "/projects/", "/media/check", "/account/tokens",
-                f"/careers/trainees/{people['t']['Nguyen Thi Lan'].id}/interest"):
+    for url in (
+        "/careers/search",
+        "/projects/",
+        "/media/check",
+        "/account/tokens",
+        f"/careers/trainees/{people['t']['Nguyen Thi Lan'].id}/interest",
+    ):
         assert client.get(url).status_code == 403, url
     assert client.get("/notifications").status_code == 200
 
 
-@pytest.mark.parametrize("decision,reason,ok", [
-    ("approved", "", True), ("rejected", "", False), ("rejected", "No registration found", True),
-    ("suspended", "x", False),  # a pending employer cannot be suspended
-])
+@pytest.mark.parametrize(
+    "decision,reason,ok",
+    [
+        ("approved", "", True),
+        ("rejected", "", False),
+        ("rejected", "No registration found", True),
+        ("suspended", "x", False),  # a pending employer cannot be suspended
+    ],
+)
 def test_liaison_decides_with_a_reason(client, login, db, people, decision, reason, ok):
     employer = people["pending"]
     login(people["liaison"])
-    response = client.post(f"/careers/employers/{employer.id}/decision",
-                           data={"decision": decision, "reason": reason}, headers={"Accept-Language": "en"})
+    response = client.post(
+        f"/careers/employers/{employer.id}/decision",
+        data={"decision": decision, "reason": reason},
+        headers={"Accept-Language": "en"},
+    )
     db.session.refresh(employer)
     if ok:
         assert response.status_code == 302
@@ -237,7 +357,9 @@ def test_liaison_decides_with_a_reason(client, login, db, people, decision, reas
 
 
 def test_reason_is_shown_to_a_rejected_employer(client, login, db, people):
-    careers.decide_employer(people["pending"], EmployerStatus.REJECTED, people["admin"], "Closed <b>business</b>")
+    careers.decide_employer(
+        people["pending"], EmployerStatus.REJECTED, people["admin"], "Closed <b>business</b>"
+    )
     db.session.commit()
     login(people["pending"].user)
     body = client.get("/careers/status", headers={"Accept-Language": "en"}).get_data(as_text=True)
@@ -248,7 +370,9 @@ def test_reason_is_shown_to_a_rejected_employer(client, login, db, people):
 def test_only_brokers_decide(client, login, db, people, make_user, role):
     user = people["approved"].user if role == "employer" else make_user(role)
     login(user)
-    response = client.post(f"/careers/employers/{people['pending'].id}/decision", data={"decision": "approved"})
+    response = client.post(
+        f"/careers/employers/{people['pending'].id}/decision", data={"decision": "approved"}
+    )
     assert response.status_code == 403
     assert db.session.get(Employer, people["pending"].id).status is EmployerStatus.PENDING
 
@@ -274,25 +398,34 @@ def test_search_shows_only_opted_in_active_trainees(people):
     assert _names(viewer) == ["Budi Santoso", "Dilnoza Karimova", "Nguyen Thi Lan", "Sita Gurung"]
 
 
-@pytest.mark.parametrize("filters,expected", [
-    ({"programme_key": "digital"}, ["Budi Santoso", "Sita Gurung"]),
-    ({"cohort_key": "video"}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),
-    ({"completed_from": date(2026, 8, 1), "completed_to": date(2026, 8, 31)}, ["Budi Santoso", "Nguyen Thi Lan"]),
-    ({"completed_from": date(2026, 12, 1)}, ["Dilnoza Karimova"]),
-    ({"competencies": ["editing"]}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),
-    ({"competencies": ["editing", "story"]}, ["Nguyen Thi Lan"]),
-    ({"skills": ["PREMIERE PRO"]}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),
-    ({"skills": ["premiere pro", "runway"]}, ["Nguyen Thi Lan"]),
-    ({"skills": ["Premiere"]}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),  # part of a skill, any case
-    ({"skills": ["pro", "RUN"]}, ["Nguyen Thi Lan"]),  # each typed skill must match some skill
-    ({"skills": ["premiere", "excel"]}, []),
-    ({"skills": ["Premiere Pro CC"]}, []),
-    ({"skills": ["ｅｘｃｅｌ"]}, ["Budi Santoso", "Sita Gurung"]),  # full-width letters typed on a Korean keyboard
-    ({"min_korean_level": 4}, ["Dilnoza Karimova"]),  # Budi's 5 is not shared, so never matched
-    ({"min_korean_level": 5}, []),
-    ({"region": "daegu"}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),  # Dilnoza works anywhere
-    ({"region": "seoul"}, ["Budi Santoso", "Dilnoza Karimova"]),
-])
+@pytest.mark.parametrize(
+    "filters,expected",
+    [
+        ({"programme_key": "digital"}, ["Budi Santoso", "Sita Gurung"]),
+        ({"cohort_key": "video"}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),
+        (
+            {"completed_from": date(2026, 8, 1), "completed_to": date(2026, 8, 31)},
+            ["Budi Santoso", "Nguyen Thi Lan"],
+        ),
+        ({"completed_from": date(2026, 12, 1)}, ["Dilnoza Karimova"]),
+        ({"competencies": ["editing"]}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),
+        ({"competencies": ["editing", "story"]}, ["Nguyen Thi Lan"]),
+        ({"skills": ["PREMIERE PRO"]}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),
+        ({"skills": ["premiere pro", "runway"]}, ["Nguyen Thi Lan"]),
+        ({"skills": ["Premiere"]}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),  # part of a skill, any case
+        ({"skills": ["pro", "RUN"]}, ["Nguyen Thi Lan"]),  # each typed skill must match some skill
+        ({"skills": ["premiere", "excel"]}, []),
+        ({"skills": ["Premiere Pro CC"]}, []),
+        (
+            {"skills": ["ｅｘｃｅｌ"]},
+            ["Budi Santoso", "Sita Gurung"],
+        ),  # full-width letters typed on a Korean keyboard
+        ({"min_korean_level": 4}, ["Dilnoza Karimova"]),  # Budi's 5 is not shared, so never matched
+        ({"min_korean_level": 5}, []),
+        ({"region": "daegu"}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),  # Dilnoza works anywhere
+        ({"region": "seoul"}, ["Budi Santoso", "Dilnoza Karimova"]),
+    ],
+)
 def test_search_filters(people, filters, expected):
     if "programme_key" in filters:
         filters["programme_id"] = people[filters.pop("programme_key")].programme_id
@@ -305,15 +438,25 @@ def test_search_results_hide_names_and_unshared_levels(client, login, people):
     login(people["approved"].user)
     body = client.get("/careers/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Nguyen L." in body and "Dilnoza K." in body and "Korean level 4" in body
-    for hidden in ("Nguyen Thi Lan", "Karimova", "Santoso", "Korean level 5", "Hidden Person", "Staff Only",
-                   "Gone Away", "@example.org"):
+    for hidden in (
+        "Nguyen Thi Lan",
+        "Karimova",
+        "Santoso",
+        "Korean level 5",
+        "Hidden Person",
+        "Staff Only",
+        "Gone Away",
+        "@example.org",
+    ):
         assert hidden not in body, hidden
 
 
 def test_search_page_filters_and_pages(client, login, people):
     login(people["liaison"])
-    body = client.get("/careers/search?skills=excel&region=&programme=0&cohort=0&korean_level=0",
-                      headers={"Accept-Language": "en"}).get_data(as_text=True)
+    body = client.get(
+        "/careers/search?skills=excel&region=&programme=0&cohort=0&korean_level=0",
+        headers={"Accept-Language": "en"},
+    ).get_data(as_text=True)
     assert "Trainees and graduates found: 2" in body and "Sita Gurung" in body  # brokers see full names
     page = search_trainees(people["liaison"], SearchFilters(), page=2, per_page=3)
     assert (page.total, page.pages, len(page.items), page.has_prev, page.has_next) == (4, 2, 1, True, False)
@@ -334,25 +477,38 @@ def test_interest_from_search_to_contact(client, login, db, people, app):
     trainee, employer = people["t"]["Nguyen Thi Lan"], people["approved"]
     en = {"Accept-Language": "en"}
     login(employer.user)
-    response = client.post(f"/careers/trainees/{trainee.id}/interest",
-                           data={"role_title": "Video editor", "message": "We liked your <film>"})
+    response = client.post(
+        f"/careers/trainees/{trainee.id}/interest",
+        data={"role_title": "Video editor", "message": "We liked your <film>"},
+    )
     interest = db.session.scalar(select(Interest))
     assert response.status_code == 302 and interest.status is InterestStatus.SUBMITTED
     page = client.get(f"/careers/interests/{interest.id}", headers=en).get_data(as_text=True)
-    assert "Nguyen L." in page and trainee.email not in page and "If it passes it on, the trainee decides" in page
+    assert (
+        "Nguyen L." in page
+        and trainee.email not in page
+        and "If it passes it on, the trainee decides" in page
+    )
 
     trainee_client = app.test_client()
     login(trainee, c=trainee_client)
     assert trainee_client.get(f"/careers/interests/{interest.id}").status_code == 404  # not forwarded yet
-    assert trainee_client.post(f"/careers/interests/{interest.id}/step", data={"action": "accept"}
-                               ).status_code == 404
+    assert (
+        trainee_client.post(f"/careers/interests/{interest.id}/step", data={"action": "accept"}).status_code
+        == 404
+    )
 
     liaison_client = app.test_client()
     login(people["liaison"], c=liaison_client)
     board = liaison_client.get("/careers/board", headers=en).get_data(as_text=True)
     assert "Video editor" in board and "Nguyen Thi Lan" in board
-    assert liaison_client.post(f"/careers/interests/{interest.id}/step",
-                               data={"action": "forward", "note": "A good firm", "back": "board"}).status_code == 302
+    assert (
+        liaison_client.post(
+            f"/careers/interests/{interest.id}/step",
+            data={"action": "forward", "note": "A good firm", "back": "board"},
+        ).status_code
+        == 302
+    )
     assert db.session.get(Interest, interest.id).status is InterestStatus.FORWARDED
     note = db.session.scalar(select(Notification).where(Notification.user_id == trainee.id))
     assert "Approved Co" in note.text_en and note.url == f"/careers/interests/{interest.id}"
@@ -361,22 +517,33 @@ def test_interest_from_search_to_contact(client, login, db, people, app):
     assert client.post(f"/careers/interests/{interest.id}/step", data={"action": "accept"}).status_code == 403
     page = trainee_client.get(f"/careers/interests/{interest.id}", headers=en).get_data(as_text=True)
     assert "We liked your &lt;film&gt;" in page and "A good firm" in page and "053-1" not in page
-    assert trainee_client.post(f"/careers/interests/{interest.id}/step",
-                               data={"action": "accept", "note": "Happy to talk"}).status_code == 302
+    assert (
+        trainee_client.post(
+            f"/careers/interests/{interest.id}/step", data={"action": "accept", "note": "Happy to talk"}
+        ).status_code
+        == 302
+    )
     assert db.session.get(Interest, interest.id).status is InterestStatus.ACCEPTED
 
     page = client.get(f"/careers/interests/{interest.id}", headers=en).get_data(as_text=True)
     assert "Nguyen Thi Lan" in page and trainee.email in page and "Happy to talk" in page
     page = trainee_client.get(f"/careers/interests/{interest.id}", headers=en).get_data(as_text=True)
-    assert "Approved Co" in page and employer.user.email in page and "053-1" in page and "Approved Boss" in page
+    assert (
+        "Approved Co" in page and employer.user.email in page and "053-1" in page and "Approved Boss" in page
+    )
     search = client.get("/careers/search", headers=en).get_data(as_text=True)
     assert "Nguyen Thi Lan" in search and "Dilnoza K." in search  # full name only where accepted
 
     for action in ("interview", "hired"):
-        assert liaison_client.post(f"/careers/interests/{interest.id}/step", data={"action": action}
-                                   ).status_code == 302
-    events = db.session.scalars(select(InterestEvent.status).where(InterestEvent.interest_id == interest.id)
-                                .order_by(InterestEvent.at, InterestEvent.id)).all()
+        assert (
+            liaison_client.post(f"/careers/interests/{interest.id}/step", data={"action": action}).status_code
+            == 302
+        )
+    events = db.session.scalars(
+        select(InterestEvent.status)
+        .where(InterestEvent.interest_id == interest.id)
+        .order_by(InterestEvent.at, InterestEvent.id)
+    ).all()
     assert [e.value for e in events] == ["submitted", "forwarded", "accepted", "interview", "hired"]
 
 
@@ -387,8 +554,9 @@ def test_other_parties_never_see_an_interest(client, login, db, people):
     for user in (people["rival"].user, people["t"]["Dilnoza Karimova"], people["pending"].user):
         login(user)
         assert client.get(f"/careers/interests/{interest.id}").status_code in (403, 404)
-        assert client.post(f"/careers/interests/{interest.id}/step", data={"action": "withdraw"}
-                           ).status_code in (403, 404)
+        assert client.post(
+            f"/careers/interests/{interest.id}/step", data={"action": "withdraw"}
+        ).status_code in (403, 404)
         assert interests_for(user) == []
     assert db.session.get(Interest, interest.id).status is InterestStatus.FORWARDED
 
@@ -396,7 +564,9 @@ def test_other_parties_never_see_an_interest(client, login, db, people):
 @pytest.mark.parametrize("name", ["Hidden Person", "Staff Only", "Gone Away"])
 def test_no_interest_in_trainees_who_did_not_opt_in(client, login, db, people, name):
     login(people["approved"].user)
-    response = client.post(f"/careers/trainees/{people['t'][name].id}/interest", data={"role_title": "Editor"})
+    response = client.post(
+        f"/careers/trainees/{people['t'][name].id}/interest", data={"role_title": "Editor"}
+    )
     assert response.status_code == 404
     assert db.session.scalar(select(func.count(Interest.id))) == 0
 
@@ -433,7 +603,9 @@ def test_search_says_who_graduated_and_who_is_in_training(client, login, people)
     assert status["Nguyen Thi Lan"] == (date(2026, 8, 28), None)
     assert status["Sita Gurung"] == (None, people["digital"].end_date)  # enrolled, not completed
     login(people["approved"].user)
-    body = client.get("/careers/search?skills=excel", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    body = client.get("/careers/search?skills=excel", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     assert "Find trainees and graduates" in body and "Trainees and graduates found: 2" in body
     assert "Graduated on Aug 1, 2026" in body and "In training until Feb 1, 2027" in body
 
@@ -449,11 +621,22 @@ def test_trainee_sees_the_company_and_what_accepting_shares(client, login, db, p
     db.session.commit()
     trainee = people["t"]["Nguyen Thi Lan"]
     login(trainee)
-    body = client.get(f"/careers/interests/{interest.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    profile = body[body.index('class="company-profile"'):body.index("</article>", body.index("company-profile"))]
-    for shown in ("Approved industry", "North Gyeongsang", 'href="https://approved.example.kr"', "We make &lt;approved&gt;"):
+    body = client.get(f"/careers/interests/{interest.id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    profile = body[
+        body.index('class="company-profile"') : body.index("</article>", body.index("company-profile"))
+    ]
+    for shown in (
+        "Approved industry",
+        "North Gyeongsang",
+        'href="https://approved.example.kr"',
+        "We make &lt;approved&gt;",
+    ):
         assert shown in profile, shown
-    assert "If you accept, Approved Co will see your name and e-mail address" in body and trainee.email in body
+    assert (
+        "If you accept, Approved Co will see your name and e-mail address" in body and trainee.email in body
+    )
     button = re.search(r'<button[^>]*value="accept"[^>]*>', body, re.S).group(0)
     assert 'data-confirm="Share your name and e-mail address with Approved Co?"' in button
     assert "053-1" not in body  # the employer's contact only after accepting
@@ -467,8 +650,11 @@ def test_each_reader_sees_the_notes_meant_for_them(app, client, login, db, peopl
     move_interest(screened, "screen_out", people["liaison"], "Role does not fit the programme")
     db.session.commit()
     en = {"Accept-Language": "en"}
-    readers = {"employer": people["approved"].user, "trainee": people["t"]["Nguyen Thi Lan"],
-               "liaison": people["liaison"]}
+    readers = {
+        "employer": people["approved"].user,
+        "trainee": people["t"]["Nguyen Thi Lan"],
+        "liaison": people["liaison"],
+    }
     seen = {}
     for kind, user in readers.items():
         reader = app.test_client()
@@ -492,21 +678,29 @@ def test_each_reader_sees_the_notes_meant_for_them(app, client, login, db, peopl
     assert api.get_json()["liaison_note"] == "Role does not fit the programme"
 
 
-@pytest.mark.parametrize("steps,expected", [
-    ([], "If it passes it on, the trainee decides"),
-    (["forward"], "Contact details are shared once the trainee accepts."),
-    (["forward", "decline"], "The trainee declined: no contact details are shared."),
-    (["withdraw"], "You withdrew this interest: no contact details are shared."),
-])
+@pytest.mark.parametrize(
+    "steps,expected",
+    [
+        ([], "If it passes it on, the trainee decides"),
+        (["forward"], "Contact details are shared once the trainee accepts."),
+        (["forward", "decline"], "The trainee declined: no contact details are shared."),
+        (["withdraw"], "You withdrew this interest: no contact details are shared."),
+    ],
+)
 def test_employer_is_told_what_each_status_means(client, login, db, people, steps, expected):
     interest = express_interest(people["approved"].user, people["t"]["Nguyen Thi Lan"], "Editor")
-    actors = {"forward": people["liaison"], "decline": people["t"]["Nguyen Thi Lan"],
-              "withdraw": people["approved"].user}
+    actors = {
+        "forward": people["liaison"],
+        "decline": people["t"]["Nguyen Thi Lan"],
+        "withdraw": people["approved"].user,
+    }
     for step in steps:
         move_interest(interest, step, actors[step])
     db.session.commit()
     login(people["approved"].user)
-    body = client.get(f"/careers/interests/{interest.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    body = client.get(f"/careers/interests/{interest.id}", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
     outlook = re.search(r'class="muted interest-outlook">(.*?)</p>', body, re.S).group(1).strip()
     assert expected in outlook
     assert ("once the trainee accepts" in outlook) is (steps == ["forward"])
@@ -520,8 +714,11 @@ def test_placement_figures_and_csv(client, login, db, people):
     hired = express_interest(people["approved"].user, t["Nguyen Thi Lan"], "Editor")
     declined = express_interest(people["rival"].user, t["Nguyen Thi Lan"], "Editor")
     sita = express_interest(people["approved"].user, t["Sita Gurung"], "Clerk")
-    for interest, steps, by in ((hired, ["forward", "accept", "interview", "hired"], None),
-                                (declined, ["forward", "decline"], None), (sita, ["forward", "accept", "hired"], None)):
+    for interest, steps, _by in (
+        (hired, ["forward", "accept", "interview", "hired"], None),
+        (declined, ["forward", "decline"], None),
+        (sita, ["forward", "accept", "hired"], None),
+    ):
         for step in steps:
             actor = interest.trainee if step in ("accept", "decline") else people["liaison"]
             move_interest(interest, step, actor)
@@ -530,11 +727,24 @@ def test_placement_figures_and_csv(client, login, db, people):
     video = next(f for f in per_cohort if f.cohort.id == people["video"].id)
     digital = next(f for f in per_cohort if f.cohort.id == people["digital"].id)
     # video: Lan, Dilnoza graduated (Gone Away's portfolio is not visible: inactive); Lan hired once.
-    assert (video.graduates, video.visible, video.interests, video.accepted, video.interviews, video.hires,
-            video.placed) == (2, 2, 2, 1, 1, 1, 1)
+    assert (
+        video.graduates,
+        video.visible,
+        video.interests,
+        video.accepted,
+        video.interviews,
+        video.hires,
+        video.placed,
+    ) == (2, 2, 2, 1, 1, 1, 1)
     assert video.rate == 0.5
     # digital: Budi graduated; Sita (not a graduate) hired: a hire, but no placement of a graduate.
-    assert (digital.graduates, digital.visible, digital.hires, digital.placed, digital.rate) == (1, 2, 1, 0, 0.0)
+    assert (digital.graduates, digital.visible, digital.hires, digital.placed, digital.rate) == (
+        1,
+        2,
+        1,
+        0,
+        0.0,
+    )
     login(people["liaison"])
     page = client.get("/careers/placement", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<svg" in page and "Placement rate" in page and "50%" in page
@@ -563,7 +773,9 @@ def test_chart_label_column_fits_long_names(app):
         short = chart_geometry([cohort("A", "1")])
         long = chart_geometry([cohort("AI 영상 콘텐츠 제작 과정", "2026년 1기")])
         assert long["rows"][0]["label"] == "AI 영상 콘텐츠 제작 과정 · 2026년 1기"
-    assert short["x0"] == 120 and long["x0"] > short["x0"] and long["width"] - long["x0"] == short["width"] - 120
+    assert (
+        short["x0"] == 120 and long["x0"] > short["x0"] and long["width"] - long["x0"] == short["width"] - 120
+    )
     assert text_width("가나") == 2 * text_width("ab") / 1.2
 
 
@@ -575,8 +787,13 @@ def test_placement_stylesheet_keeps_names_on_one_line(client):
 @pytest.mark.parametrize("role", ["trainee", "instructor", "employer"])
 def test_board_and_placement_are_for_brokers(client, login, people, make_user, role):
     login(people["approved"].user if role == "employer" else make_user(role))
-    for url in ("/careers/board", "/careers/placement", "/careers/placement.csv", "/careers/employers",
-                f"/careers/employers/{people['pending'].id}"):
+    for url in (
+        "/careers/board",
+        "/careers/placement",
+        "/careers/placement.csv",
+        "/careers/employers",
+        f"/careers/employers/{people['pending'].id}",
+    ):
         assert client.get(url).status_code == 403, url
 
 
@@ -591,21 +808,36 @@ def test_api_search_and_interest_path(client, db, people, token_for):
     assert found["results"][0]["email"] is None
     assert client.get("/api/v1/careers/search", headers=token_for(people["pending"].user)).status_code == 403
     hidden = people["t"]["Hidden Person"].id
-    assert client.post("/api/v1/careers/interests", headers=employer,
-                       json={"trainee_id": hidden, "role_title": "Editor"}).status_code == 404
-    made = client.post("/api/v1/careers/interests", headers=employer,
-                       json={"trainee_id": trainee.id, "role_title": "Editor", "message": "Hello"})
+    assert (
+        client.post(
+            "/api/v1/careers/interests", headers=employer, json={"trainee_id": hidden, "role_title": "Editor"}
+        ).status_code
+        == 404
+    )
+    made = client.post(
+        "/api/v1/careers/interests",
+        headers=employer,
+        json={"trainee_id": trainee.id, "role_title": "Editor", "message": "Hello"},
+    )
     assert made.status_code == 201, made.get_json()
     interest_id = made.get_json()["id"]
     assert made.get_json()["trainee"] == {"id": trainee.id, "name": "Nguyen L.", "email": None}
     mine = token_for(trainee, "read write")
     assert client.get(f"/api/v1/careers/interests/{interest_id}", headers=mine).status_code == 404
     liaison = token_for(people["liaison"], "read write")
-    step = client.post(f"/api/v1/careers/interests/{interest_id}/steps", headers=liaison, json={"action": "forward"})
+    step = client.post(
+        f"/api/v1/careers/interests/{interest_id}/steps", headers=liaison, json={"action": "forward"}
+    )
     assert step.status_code == 200 and step.get_json()["status"] == "forwarded"
-    assert client.post(f"/api/v1/careers/interests/{interest_id}/steps", headers=employer,
-                       json={"action": "accept"}).status_code == 403
-    accepted = client.post(f"/api/v1/careers/interests/{interest_id}/steps", headers=mine, json={"action": "accept"})
+    assert (
+        client.post(
+            f"/api/v1/careers/interests/{interest_id}/steps", headers=employer, json={"action": "accept"}
+        ).status_code
+        == 403
+    )
+    accepted = client.post(
+        f"/api/v1/careers/interests/{interest_id}/steps", headers=mine, json={"action": "accept"}
+    )
     assert accepted.get_json()["employer_contact"]["email"] == people["approved"].user.email
     seen = client.get(f"/api/v1/careers/interests/{interest_id}", headers=employer).get_json()
     assert seen["trainee"]["email"] == trainee.email and seen["status"] == "accepted"
@@ -620,14 +852,22 @@ def test_api_employer_review(client, db, people, token_for):
     liaison = token_for(people["liaison"], "read write")
     listed = client.get("/api/v1/careers/employers", headers=liaison).get_json()
     assert {e["company"] for e in listed} == {"Approved Co", "Pending Co", "Rival Co"}
-    assert client.get("/api/v1/careers/employers", headers=token_for(people["approved"].user)).status_code == 403
+    assert (
+        client.get("/api/v1/careers/employers", headers=token_for(people["approved"].user)).status_code == 403
+    )
     own = client.get("/api/v1/careers/employer", headers=token_for(people["pending"].user)).get_json()
     assert own["status"] == "pending"
-    refused = client.post(f"/api/v1/careers/employers/{people['pending'].id}/decision", headers=liaison,
-                          json={"decision": "rejected"})
+    refused = client.post(
+        f"/api/v1/careers/employers/{people['pending'].id}/decision",
+        headers=liaison,
+        json={"decision": "rejected"},
+    )
     assert refused.status_code == 422
-    done = client.post(f"/api/v1/careers/employers/{people['pending'].id}/decision", headers=liaison,
-                       json={"decision": "approved"})
+    done = client.post(
+        f"/api/v1/careers/employers/{people['pending'].id}/decision",
+        headers=liaison,
+        json={"decision": "approved"},
+    )
     assert done.status_code == 200 and done.get_json()["status"] == "approved"
 
 
@@ -644,29 +884,51 @@ def test_placement_figures_are_right_on_demo_data(db):
     db.session.commit()
     demo_employer = db.session.scalar(select(User).where(User.email == "employer@demo.gongbang.kr"))
     assert careers.is_approved_employer(demo_employer)
-    assert {e.status for e in db.session.scalars(select(Employer))} >= {EmployerStatus.PENDING,
-                                                                        EmployerStatus.APPROVED}
+    assert {e.status for e in db.session.scalars(select(Employer))} >= {
+        EmployerStatus.PENDING,
+        EmployerStatus.APPROVED,
+    }
     enrolments = db.session.scalars(select(Enrolment)).all()
     done = [c for c in db.session.scalars(select(Completion)).all() if c.revoked_at is None]
     interests = db.session.scalars(select(Interest)).all()
     events = db.session.scalars(select(InterestEvent)).all()
-    visible = {p.owner_id for p in db.session.scalars(select(Portfolio)).all()
-               if p.visibility in (Visibility.EMPLOYERS, Visibility.LINK) and p.owner.active}
+    visible = {
+        p.owner_id
+        for p in db.session.scalars(select(Portfolio)).all()
+        if p.visibility in (Visibility.EMPLOYERS, Visibility.LINK) and p.owner.active
+    }
     per_cohort, _per_programme = placement_figures()
     checked = 0
     for cohort in db.session.scalars(select(Cohort)).all():
-        members = {e.user_id for e in enrolments if e.cohort_id == cohort.id and e.status != EnrolmentStatus.WITHDRAWN}
+        members = {
+            e.user_id
+            for e in enrolments
+            if e.cohort_id == cohort.id and e.status != EnrolmentStatus.WITHDRAWN
+        }
         grads = {c.user_id for c in done if c.cohort_id == cohort.id}
         members |= grads
         mine = [i for i in interests if i.trainee_id in members]
         steps = {i.id: {e.status for e in events if e.interest_id == i.id} | {i.status} for i in mine}
         hired = {i.trainee_id for i in mine if InterestStatus.HIRED in steps[i.id]}
-        expected = (len(grads), len(members & visible), len(mine),
-                    sum(InterestStatus.ACCEPTED in steps[i.id] for i in mine),
-                    sum(InterestStatus.INTERVIEW in steps[i.id] for i in mine), len(hired), len(hired & grads))
+        expected = (
+            len(grads),
+            len(members & visible),
+            len(mine),
+            sum(InterestStatus.ACCEPTED in steps[i.id] for i in mine),
+            sum(InterestStatus.INTERVIEW in steps[i.id] for i in mine),
+            len(hired),
+            len(hired & grads),
+        )
         got = next(f for f in per_cohort if f.cohort.id == cohort.id)
-        assert (got.graduates, got.visible, got.interests, got.accepted, got.interviews, got.hires,
-                got.placed) == expected, cohort.code
+        assert (
+            got.graduates,
+            got.visible,
+            got.interests,
+            got.accepted,
+            got.interviews,
+            got.hires,
+            got.placed,
+        ) == expected, cohort.code
         checked += 1
     spring = next(f for f in per_cohort if f.cohort.code == "2026-1")
     # The demo's spring video cohort: six graduates, two of them hired (one hire fell through).

@@ -1,4 +1,5 @@
 """Rubrics, grading, conflict-safe saves, release and the gradebook."""
+
 from __future__ import annotations
 
 import csv
@@ -18,22 +19,43 @@ from projects.grading import rubrics
 from projects.grading import services as marking
 from projects.grading.models import Assessment, AssessmentChange, MarkingStatus, RubricVersion
 
-RUBRIC = {"criteria": [
-    {"id": "story", "title_ko": "구성", "title_en": "Story", "weight": 2, "levels": [
-        {"id": "weak", "name_en": "Weak", "name_ko": "부족", "points": 0},
-        {"id": "good", "name_en": "Good", "name_ko": "좋음", "points": 5},
-        {"id": "great", "name_en": "Great", "name_ko": "훌륭함", "min_points": 8, "max_points": 10}]},
-    {"id": "tech", "title_ko": "기술 요건", "title_en": "Technical compliance", "technical": True, "levels": [
-        {"id": "fail", "name_en": "Does not meet", "points": 0},
-        {"id": "pass", "name_en": "Meets the brief", "points": 10}]},
-]}
+RUBRIC = {
+    "criteria": [
+        {
+            "id": "story",
+            "title_ko": "구성",
+            "title_en": "Story",
+            "weight": 2,
+            "levels": [
+                {"id": "weak", "name_en": "Weak", "name_ko": "부족", "points": 0},
+                {"id": "good", "name_en": "Good", "name_ko": "좋음", "points": 5},
+                {"id": "great", "name_en": "Great", "name_ko": "훌륭함", "min_points": 8, "max_points": 10},
+            ],
+        },
+        {
+            "id": "tech",
+            "title_ko": "기술 요건",
+            "title_en": "Technical compliance",
+            "technical": True,
+            "levels": [
+                {"id": "fail", "name_en": "Does not meet", "points": 0},
+                {"id": "pass", "name_en": "Meets the brief", "points": 10},
+            ],
+        },
+    ]
+}
 
 
 @pytest.fixture
 def graded_course(db, course, make_project):
     """A published project with a rubric and two trainees who handed in a text."""
-    rubric = rubrics.create_rubric(programme_id=course["cohort"].programme_id, title_ko="영상 평가",
-                                   title_en="Film rubric", data=RUBRIC, by=course["instructor"])
+    rubric = rubrics.create_rubric(
+        programme_id=course["cohort"].programme_id,
+        title_ko="영상 평가",
+        title_en="Film rubric",
+        data=RUBRIC,
+        by=course["instructor"],
+    )
     project = make_project(deliverables=[{"name_en": "Note", "kind": "text"}])
     rubrics.attach(project, rubric.latest)
     subs = []
@@ -48,8 +70,15 @@ def graded_course(db, course, make_project):
 
 
 def form(assessment, story="great", points="9", tech="pass", status="ready", feedback="Nice pacing"):
-    return {"version": assessment.version, "level-story": story, "points-story": points, "level-tech": tech,
-            "comment-story": "Strong opening", "feedback": feedback, "status": status}
+    return {
+        "version": assessment.version,
+        "level-story": story,
+        "points-story": points,
+        "level-tech": tech,
+        "comment-story": "Strong opening",
+        "feedback": feedback,
+        "status": status,
+    }
 
 
 def test_grading_screen_saves_marks_and_total_matches_the_core(client, login, course, graded_course, db):
@@ -57,7 +86,9 @@ def test_grading_screen_saves_marks_and_total_matches_the_core(client, login, co
     login(course["instructor"])
     # The submission's own page leads to its grading screen.
     grade_url = f"/projects/{project.id}/submissions/{submission.id}/grade"
-    assert grade_url in client.get(f"/projects/{project.id}/submissions/{submission.id}").get_data(as_text=True)
+    assert grade_url in client.get(f"/projects/{project.id}/submissions/{submission.id}").get_data(
+        as_text=True
+    )
     page = client.get(grade_url)
     assert page.status_code == 200 and "Strong opening" not in page.get_data(as_text=True)
     assessment = marking.get_assessment(submission)
@@ -69,14 +100,20 @@ def test_grading_screen_saves_marks_and_total_matches_the_core(client, login, co
     # (2 x 9 + 1 x 10) / (2 x 10 + 1 x 10) x 100 = 93.33.. -> 93.3
     assert assessment.grade == Decimal("93.3") and assessment.status is MarkingStatus.READY
     assert assessment.marks["story"]["comment"] == "Strong opening"
-    bad = client.post(f"/projects/{project.id}/submissions/{submission.id}/grade",
-                      data=form(assessment, points="12", feedback="Typed, not saved"))
-    assert bad.status_code == 422 and "Typed, not saved" in bad.get_data(as_text=True)  # nothing typed is lost
+    bad = client.post(
+        f"/projects/{project.id}/submissions/{submission.id}/grade",
+        data=form(assessment, points="12", feedback="Typed, not saved"),
+    )
+    assert bad.status_code == 422 and "Typed, not saved" in bad.get_data(
+        as_text=True
+    )  # nothing typed is lost
     db.session.refresh(assessment)
     assert assessment.grade == Decimal("93.3")  # points outside the range changed nothing
 
 
-def test_stale_form_is_refused_and_both_versions_shown(client, login, course, graded_course, db, app, make_user):
+def test_stale_form_is_refused_and_both_versions_shown(
+    client, login, course, graded_course, db, app, make_user
+):
     project, submission = graded_course["project"], graded_course["submissions"][0]
     second = make_user("instructor", locale="en")
     from lms.programmes.services import assign_instructor
@@ -89,11 +126,15 @@ def test_stale_form_is_refused_and_both_versions_shown(client, login, course, gr
     seen = assessment.version
     other = app.test_client()
     login(second, c=other)
-    theirs = other.post(f"/projects/{project.id}/submissions/{submission.id}/grade",
-                        data=form(assessment, story="good", feedback="Theirs"))
+    theirs = other.post(
+        f"/projects/{project.id}/submissions/{submission.id}/grade",
+        data=form(assessment, story="good", feedback="Theirs"),
+    )
     assert theirs.status_code == 302, theirs.get_data(as_text=True)[-2000:]
-    r = client.post(f"/projects/{project.id}/submissions/{submission.id}/grade",
-                    data={**form(assessment, feedback="Mine"), "version": seen})
+    r = client.post(
+        f"/projects/{project.id}/submissions/{submission.id}/grade",
+        data={**form(assessment, feedback="Mine"), "version": seen},
+    )
     body = r.get_data(as_text=True)
     assert r.status_code == 409 and "Nothing was overwritten" in body and "Theirs" in body and "Mine" in body
     db.session.refresh(assessment)
@@ -106,13 +147,22 @@ def test_race_between_check_and_commit_is_caught_by_the_version_counter(course, 
     db.session.commit()
     version = assessment.version
     # Another process commits after our check but before our flush.
-    db.session.execute(Assessment.__table__.update().where(Assessment.id == assessment.id)
-                       .values(version=version + 1, feedback="sneaky"))
+    db.session.execute(
+        Assessment.__table__.update()
+        .where(Assessment.id == assessment.id)
+        .values(version=version + 1, feedback="sneaky")
+    )
     from sqlalchemy.orm.exc import StaleDataError
 
     with pytest.raises(StaleDataError):
-        marking.save_assessment(assessment, expected_version=version, marks={}, feedback="mine",
-                                status=MarkingStatus.IN_PROGRESS, by=course["instructor"])
+        marking.save_assessment(
+            assessment,
+            expected_version=version,
+            marks={},
+            feedback="mine",
+            status=MarkingStatus.IN_PROGRESS,
+            by=course["instructor"],
+        )
     db.session.rollback()
 
 
@@ -120,27 +170,42 @@ def test_every_change_is_in_the_history(course, graded_course, db):
     submission = graded_course["submissions"][0]
     instructor = course["instructor"]
     assessment = marking.start_assessment(submission, instructor)
-    marking.save_assessment(assessment, expected_version=assessment.version,
-                            marks={"story": {"level_id": "good"}}, feedback="", status=MarkingStatus.IN_PROGRESS,
-                            by=instructor)
-    marking.save_assessment(assessment, expected_version=assessment.version,
-                            marks={"story": {"level_id": "weak"}, "tech": {"level_id": "pass"}}, feedback="ok",
-                            status=MarkingStatus.READY, by=instructor)
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks={"story": {"level_id": "good"}},
+        feedback="",
+        status=MarkingStatus.IN_PROGRESS,
+        by=instructor,
+    )
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks={"story": {"level_id": "weak"}, "tech": {"level_id": "pass"}},
+        feedback="ok",
+        status=MarkingStatus.READY,
+        by=instructor,
+    )
     db.session.commit()
     changes = marking.history(assessment)
     assert [c.after["marks"]["story"]["level_id"] for c in changes] == ["weak", "good"]
     assert changes[0].before["marks"]["story"]["level_id"] == "good" and changes[0].after["status"] == "ready"
 
 
-def test_trainees_see_nothing_before_release_then_are_notified(client, login, course, graded_course, db, app,
-                                                             outbox):
+def test_trainees_see_nothing_before_release_then_are_notified(
+    client, login, course, graded_course, db, app, outbox
+):
     project, submission = graded_course["project"], graded_course["submissions"][0]
     trainee = course["trainees"][0]
     assessment = marking.start_assessment(submission, course["instructor"])
-    marking.save_assessment(assessment, expected_version=assessment.version,
-                            marks={"story": {"level_id": "good", "comment": "Secret note"},
-                                   "tech": {"level_id": "pass"}},
-                            feedback="Hidden until release", status=MarkingStatus.READY, by=course["instructor"])
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks={"story": {"level_id": "good", "comment": "Secret note"}, "tech": {"level_id": "pass"}},
+        feedback="Hidden until release",
+        status=MarkingStatus.READY,
+        by=course["instructor"],
+    )
     db.session.commit()
     login(trainee)
     page = client.get(f"/projects/{project.id}/feedback").get_data(as_text=True)
@@ -159,21 +224,29 @@ def test_trainees_see_nothing_before_release_then_are_notified(client, login, co
     assert any(trainee.email in m["to"] for m in outbox())
     page = client.get(f"/projects/{project.id}/feedback").get_data(as_text=True)
     assert "Hidden until release" in page and "Secret note" in page and "66.7" in page
-    assert '<span class="badge count">' not in client.get("/dashboard").get_data(as_text=True)  # read by opening
+    assert '<span class="badge count">' not in client.get("/dashboard").get_data(
+        as_text=True
+    )  # read by opening
 
 
 def test_editing_a_used_rubric_makes_a_new_version_and_keeps_old_grades(course, graded_course, db):
     rubric, project = graded_course["rubric"], graded_course["project"]
     first, second = graded_course["submissions"]
     done = marking.start_assessment(first, course["instructor"])
-    marking.save_assessment(done, expected_version=done.version, marks={"story": {"level_id": "good"},
-                                                                          "tech": {"level_id": "pass"}},
-                            feedback="", status=MarkingStatus.READY, by=course["instructor"])
+    marking.save_assessment(
+        done,
+        expected_version=done.version,
+        marks={"story": {"level_id": "good"}, "tech": {"level_id": "pass"}},
+        feedback="",
+        status=MarkingStatus.READY,
+        by=course["instructor"],
+    )
     draft = marking.start_assessment(second, course["instructor"])
     data = json.loads(json.dumps(rubric.latest.data))
     data["criteria"][0]["levels"][1]["points"] = "6"
-    version = rubrics.save_rubric(rubric, title_ko=rubric.title_ko, title_en="Film rubric v2", data=data,
-                                  by=course["instructor"])
+    version = rubrics.save_rubric(
+        rubric, title_ko=rubric.title_ko, title_en="Film rubric v2", data=data, by=course["instructor"]
+    )
     db.session.commit()
     assert version.number == 2 and rubric.versions[0].data["criteria"][0]["levels"][1]["points"] == "5"
     assert rubrics.move_to_version(project, version) == 1
@@ -190,9 +263,10 @@ def test_editing_a_used_rubric_makes_a_new_version_and_keeps_old_grades(course, 
 
 def test_rubric_json_and_csv_round_trip_and_csv_is_injection_safe(course, db):
     data = json.loads(json.dumps(RUBRIC))
-    data["criteria"][0]["title_en"] = "=HYPERLINK(\"http://evil\")"
-    rubric = rubrics.create_rubric(programme_id=None, title_ko="평가", title_en="R", data=data,
-                                   by=course["instructor"])
+    data["criteria"][0]["title_en"] = '=HYPERLINK("http://evil")'
+    rubric = rubrics.create_rubric(
+        programme_id=None, title_ko="평가", title_en="R", data=data, by=course["instructor"]
+    )
     exported = rubrics.to_json(rubric)
     assert rubrics.from_json(json.loads(json.dumps(exported)))[2] == rubric.latest.data
     text = rubrics.to_csv(rubric.latest)
@@ -210,8 +284,11 @@ def test_import_through_the_screen_adds_a_version_never_overwrites(client, login
     exported = client.get(f"/projects/rubrics/{rubric.id}/export.json").get_data(as_text=True)
     payload = json.loads(exported)
     payload["criteria"][1]["weight"] = "3"
-    r = client.post("/projects/rubrics/import", data={"rubric_id": rubric.id, "file": (
-        io.BytesIO(json.dumps(payload).encode()), "rubric.json")}, content_type="multipart/form-data")
+    r = client.post(
+        "/projects/rubrics/import",
+        data={"rubric_id": rubric.id, "file": (io.BytesIO(json.dumps(payload).encode()), "rubric.json")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
     db.session.refresh(rubric)
     assert [v.number for v in rubric.versions] == [1, 2]
@@ -220,10 +297,20 @@ def test_import_through_the_screen_adds_a_version_never_overwrites(client, login
 
 def test_rubric_builder_adds_rows_then_saves(client, login, course, db):
     login(course["instructor"])
-    base = {"title_ko": "발표", "title_en": "Pitch", "programme_id": course["cohort"].programme_id,
-            "c0-id": "", "c0-title_en": "Clarity", "c0-weight": "1",
-            "c0-l0-id": "", "c0-l0-name_en": "Unclear", "c0-l0-points": "0",
-            "c0-l1-id": "", "c0-l1-name_en": "Clear", "c0-l1-points": "4"}
+    base = {
+        "title_ko": "발표",
+        "title_en": "Pitch",
+        "programme_id": course["cohort"].programme_id,
+        "c0-id": "",
+        "c0-title_en": "Clarity",
+        "c0-weight": "1",
+        "c0-l0-id": "",
+        "c0-l0-name_en": "Unclear",
+        "c0-l0-points": "0",
+        "c0-l1-id": "",
+        "c0-l1-name_en": "Clear",
+        "c0-l1-points": "4",
+    }
     grown = client.post("/projects/rubrics/new", data={**base, "grow": "level-0"}).get_data(as_text=True)
     assert 'name="c0-l2-name_en"' in grown
     assert client.post("/projects/rubrics/new", data=base).status_code == 302
@@ -233,42 +320,67 @@ def test_rubric_builder_adds_rows_then_saves(client, login, course, db):
     assert [lv["points"] for lv in rubric.latest.criteria[0]["levels"]] == ["0", "4"]
 
 
-def test_technical_criterion_is_prefilled_from_the_file_checks(client, login, course, make_project, media, db):
-    rubric = rubrics.create_rubric(programme_id=None, title_ko="r", title_en="r", data=RUBRIC,
-                                   by=course["instructor"])
+def test_technical_criterion_is_prefilled_from_the_file_checks(
+    client, login, course, make_project, media, db
+):
+    rubric = rubrics.create_rubric(
+        programme_id=None, title_ko="r", title_en="r", data=RUBRIC, by=course["instructor"]
+    )
     project = make_project(deliverables=[{"name_en": "Film", "kind": "video"}])
     rubrics.attach(project, rubric.latest)
     db.session.commit()
     trainee = course["trainees"][0]
     login(trainee)
-    client.post(f"/projects/{project.id}/work/{project.deliverables[0].id}/upload",
-                data={"file": (io.BytesIO(media["h264_aac.mp4"].read_bytes()), "film.mp4")},
-                content_type="multipart/form-data")
+    client.post(
+        f"/projects/{project.id}/work/{project.deliverables[0].id}/upload",
+        data={"file": (io.BytesIO(media["h264_aac.mp4"].read_bytes()), "film.mp4")},
+        content_type="multipart/form-data",
+    )
     client.post(f"/projects/{project.id}/work/declarations", data={"ai_used": "no"})
     client.post(f"/projects/{project.id}/work/submit", data={"statement": "y"})
     submission = submissions.submission_for(project, trainee)
     assessment = marking.start_assessment(submission, course["instructor"])
     assert assessment.marks["tech"] == {"level_id": "pass", "points": "10", "comment": "", "auto": True}
-    marking.save_assessment(assessment, expected_version=assessment.version,
-                            marks={"tech": {"level_id": "fail"}, "story": {"level_id": "good"}}, feedback="",
-                            status=MarkingStatus.IN_PROGRESS, by=course["instructor"])
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks={"tech": {"level_id": "fail"}, "story": {"level_id": "good"}},
+        feedback="",
+        status=MarkingStatus.IN_PROGRESS,
+        by=course["instructor"],
+    )
     assert "auto" not in assessment.marks["tech"]  # the override is recorded as the grader's
     change = db.session.query(AssessmentChange).one()
-    assert change.before["marks"]["tech"]["auto"] is True and change.after["marks"]["tech"]["level_id"] == "fail"
+    assert (
+        change.before["marks"]["tech"]["auto"] is True and change.after["marks"]["tech"]["level_id"] == "fail"
+    )
     media_id = submission.last_attempt.items[0].media_id
-    marking.add_comment(assessment, media_id=media_id, seconds=1.25, criterion_id="story", text="Cut here",
-                        by=course["instructor"])
+    marking.add_comment(
+        assessment,
+        media_id=media_id,
+        seconds=1.25,
+        criterion_id="story",
+        text="Cut here",
+        by=course["instructor"],
+    )
     with pytest.raises(ProjectError):
-        marking.add_comment(assessment, media_id=media_id + 999, seconds=1, criterion_id=None, text="x",
-                            by=course["instructor"])
+        marking.add_comment(
+            assessment,
+            media_id=media_id + 999,
+            seconds=1,
+            criterion_id=None,
+            text="x",
+            by=course["instructor"],
+        )
     db.session.commit()
     staff_page = client.get(f"/projects/{project.id}/feedback").get_data(as_text=True)
     assert "Cut here" not in staff_page  # not released yet
 
 
 def test_team_grade_with_individual_adjustment(course, make_project, db):
-    rubric = rubrics.create_rubric(programme_id=None, title_ko="r", title_en="r", data=RUBRIC,
-                                   by=course["instructor"])
+    rubric = rubrics.create_rubric(
+        programme_id=None, title_ko="r", title_en="r", data=RUBRIC, by=course["instructor"]
+    )
     project = make_project(deliverables=[{"name_en": "Note", "kind": "text"}], team_mode=True)
     rubrics.attach(project, rubric.latest)
     from projects.coursework import services
@@ -280,9 +392,14 @@ def test_team_grade_with_individual_adjustment(course, make_project, db):
     submissions.save_declarations(submission, ai_used=False)
     submissions.submit(submission, a, statement_accepted=True)
     assessment = marking.start_assessment(submission, course["instructor"])
-    marking.save_assessment(assessment, expected_version=assessment.version, marks={
-        "story": {"level_id": "good"}, "tech": {"level_id": "pass"}}, feedback="", status=MarkingStatus.READY,
-        by=course["instructor"])
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks={"story": {"level_id": "good"}, "tech": {"level_id": "pass"}},
+        feedback="",
+        status=MarkingStatus.READY,
+        by=course["instructor"],
+    )
     marking.set_adjustment(assessment, b, "-10", "Missed two shoots", course["instructor"])
     db.session.commit()
     assert marking.grade_for(assessment, a) == Decimal("66.7")
@@ -297,14 +414,25 @@ def test_gradebook_csv_is_excel_ready_and_safe(client, login, course, graded_cou
     db.session.commit()
     submission = graded_course["submissions"][0]
     assessment = marking.start_assessment(submission, course["instructor"])
-    marking.save_assessment(assessment, expected_version=assessment.version, marks={
-        "story": {"level_id": "good"}, "tech": {"level_id": "pass"}}, feedback="", status=MarkingStatus.READY,
-        by=course["instructor"])
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks={"story": {"level_id": "good"}, "tech": {"level_id": "pass"}},
+        feedback="",
+        status=MarkingStatus.READY,
+        by=course["instructor"],
+    )
     db.session.commit()
     from projects.coursework import services
 
-    services.grant_extension(graded_course["project"], granted_by=course["instructor"], user=course["trainees"][2],
-                             due_at=utcnow() + timedelta(days=9), cutoff_at=None, reason="Hospital")
+    services.grant_extension(
+        graded_course["project"],
+        granted_by=course["instructor"],
+        user=course["trainees"][2],
+        due_at=utcnow() + timedelta(days=9),
+        cutoff_at=None,
+        reason="Hospital",
+    )
     db.session.commit()
     login(course["instructor"])
     cohort_id = course["cohort"].id
@@ -335,18 +463,37 @@ def _gradebook_queries(db, make_user, make_cohort, size: int) -> int:
     rubric = rubrics.create_rubric(programme_id=None, title_ko="r", title_en="r", data=RUBRIC, by=instructor)
     now = utcnow()
     for n in range(2):
-        project = services.create_project(cohort, instructor, title_en=f"P{n}", due_at=now + timedelta(days=2))
+        project = services.create_project(
+            cohort, instructor, title_en=f"P{n}", due_at=now + timedelta(days=2)
+        )
         services.save_deliverable(project, name_en="Note", kind="text")
         services.publish_project(project)
         rubrics.attach(project, rubric.latest)
         for t in trainees:
             # Rows written directly: the services are tested elsewhere, this is about the read side.
-            s = Submission(project_id=project.id, user_id=t.id, people=[], attempt_count=1, last_submitted_at=now)
-            s.attempts.append(Attempt(number=1, submitted_at=now, due_at=project.due_at, statement_accepted=True,
-                                      ai_used=False, people=[]))
+            s = Submission(
+                project_id=project.id, user_id=t.id, people=[], attempt_count=1, last_submitted_at=now
+            )
+            s.attempts.append(
+                Attempt(
+                    number=1,
+                    submitted_at=now,
+                    due_at=project.due_at,
+                    statement_accepted=True,
+                    ai_used=False,
+                    people=[],
+                )
+            )
             db.session.add(s)
-            db.session.add(Assessment(submission=s, rubric_version_id=rubric.latest.id, grade=Decimal("66.7"),
-                                      status=MarkingStatus.READY, marks={}))
+            db.session.add(
+                Assessment(
+                    submission=s,
+                    rubric_version_id=rubric.latest.id,
+                    grade=Decimal("66.7"),
+                    status=MarkingStatus.READY,
+                    marks={},
+                )
+            )
     db.session.commit()
     db.session.expire_all()
     count = []
@@ -362,7 +509,9 @@ def _gradebook_queries(db, make_user, make_cohort, size: int) -> int:
 
 
 def test_gradebook_queries_do_not_grow_with_the_cohort(db, make_user, make_cohort):
-    assert _gradebook_queries(db, make_user, make_cohort, 10) == _gradebook_queries(db, make_user, make_cohort, 300)
+    assert _gradebook_queries(db, make_user, make_cohort, 10) == _gradebook_queries(
+        db, make_user, make_cohort, 300
+    )
 
 
 def test_grading_api_with_versions_and_release(client, db, course, graded_course, make_user):
@@ -373,8 +522,12 @@ def test_grading_api_with_versions_and_release(client, db, course, graded_course
     library = client.get("/api/v1/projects/rubrics", headers=staff).get_json()
     assert library[0]["title_en"] == "Film rubric" and library[0]["version"] == 1
     url = f"/api/v1/projects/{project.id}/submissions/{submission.id}/assessment"
-    body = {"version": 1, "status": "ready", "feedback": "API feedback",
-            "marks": {"story": {"level_id": "good"}, "tech": {"level_id": "pass"}}}
+    body = {
+        "version": 1,
+        "status": "ready",
+        "feedback": "API feedback",
+        "marks": {"story": {"level_id": "good"}, "tech": {"level_id": "pass"}},
+    }
     assert client.get(url, headers=staff).status_code == 404  # nobody started grading yet
     r = client.put(url, headers=staff, json=body)  # a new assessment starts at version 1
     assert r.status_code == 200 and r.get_json()["grade"] == "66.70" and r.get_json()["version"] == 2
@@ -386,10 +539,20 @@ def test_grading_api_with_versions_and_release(client, db, course, graded_course
     assert client.get(url, headers=trainee).get_json()["feedback"] == "API feedback"
     book = client.get(f"/api/v1/projects/cohorts/{course['cohort'].id}/gradebook", headers=staff).get_json()
     assert {row["grades"][str(project.id)] for row in book} == {"66.7", None}
-    assert client.get(f"/api/v1/projects/cohorts/{course['cohort'].id}/gradebook",
-                      headers=bearer(db, make_user("instructor"))).status_code == 404
-    shared = {"title_en": "Pitch", "criteria": [{"title_en": "Clarity", "levels": [{"points": 0}, {"points": 3}]}]}
-    assert client.post("/api/v1/projects/rubrics", headers=staff, json=shared).status_code == 403  # admins only
+    assert (
+        client.get(
+            f"/api/v1/projects/cohorts/{course['cohort'].id}/gradebook",
+            headers=bearer(db, make_user("instructor")),
+        ).status_code
+        == 404
+    )
+    shared = {
+        "title_en": "Pitch",
+        "criteria": [{"title_en": "Clarity", "levels": [{"points": 0}, {"points": 3}]}],
+    }
+    assert (
+        client.post("/api/v1/projects/rubrics", headers=staff, json=shared).status_code == 403
+    )  # admins only
     new = {**shared, "programme_id": course["cohort"].programme_id}
     created = client.post("/api/v1/projects/rubrics", headers=staff, json=new)
     assert created.status_code == 201 and created.get_json()["version"] == 1
@@ -408,9 +571,16 @@ def test_rubric_in_use_cannot_be_deleted(client, db, course, graded_course):
     staff = bearer(db, course["instructor"], "read write")
     used = graded_course["rubric"]
     r = client.delete(f"/api/v1/projects/rubrics/{used.id}", headers=staff)
-    assert r.status_code == 422 and "목록에 그대로" in r.get_json()["message"]  # the owner reads Korean by default
-    spare = rubrics.create_rubric(programme_id=course["cohort"].programme_id, title_ko="x", title_en="x", data=RUBRIC,
-                                  by=course["instructor"])
+    assert (
+        r.status_code == 422 and "목록에 그대로" in r.get_json()["message"]
+    )  # the owner reads Korean by default
+    spare = rubrics.create_rubric(
+        programme_id=course["cohort"].programme_id,
+        title_ko="x",
+        title_en="x",
+        data=RUBRIC,
+        by=course["instructor"],
+    )
     db.session.commit()
     spare_id = spare.id
     assert client.delete(f"/api/v1/projects/rubrics/{spare_id}", headers=staff).status_code == 204
@@ -421,9 +591,14 @@ def test_handing_in_again_reopens_a_released_grade(course, graded_course, db):
     submission = graded_course["submissions"][0]
     trainee = course["trainees"][0]
     assessment = marking.start_assessment(submission, course["instructor"])
-    marking.save_assessment(assessment, expected_version=assessment.version, marks={
-        "story": {"level_id": "good"}, "tech": {"level_id": "pass"}}, feedback="", status=MarkingStatus.READY,
-        by=course["instructor"])
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks={"story": {"level_id": "good"}, "tech": {"level_id": "pass"}},
+        feedback="",
+        status=MarkingStatus.READY,
+        by=course["instructor"],
+    )
     marking.release([assessment], course["instructor"])
     second = submissions.submit(submission, trainee, statement_accepted=True)
     db.session.commit()

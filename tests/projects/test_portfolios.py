@@ -1,4 +1,5 @@
 """Portfolios: eligible work, consent before publishing, who reads what, share links, the view log, export."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from lms.db import utcnow
 from projects.careers.models import Employer, EmployerStatus
+from projects.common import ProjectError
 from projects.coursework import submissions
 from projects.grading import rubrics
 from projects.grading import services as marking
@@ -19,12 +21,29 @@ from projects.grading.models import MarkingStatus
 from projects.portfolios import services as portfolios
 from projects.portfolios.models import Portfolio, PortfolioItem, PortfolioView, ShareLink, Visibility
 
-RUBRIC = {"criteria": [
-    {"id": "story", "title_en": "Shot planning", "title_ko": "촬영 구성", "levels": [
-        {"id": "weak", "name_en": "Weak", "points": 1}, {"id": "good", "name_en": "Good", "points": 5}]},
-    {"id": "tech", "title_en": "Technical quality", "title_ko": "기술 품질", "technical": True, "levels": [
-        {"id": "fail", "name_en": "Fail", "points": 0}, {"id": "pass", "name_en": "Pass", "points": 10}]},
-]}
+RUBRIC = {
+    "criteria": [
+        {
+            "id": "story",
+            "title_en": "Shot planning",
+            "title_ko": "촬영 구성",
+            "levels": [
+                {"id": "weak", "name_en": "Weak", "points": 1},
+                {"id": "good", "name_en": "Good", "points": 5},
+            ],
+        },
+        {
+            "id": "tech",
+            "title_en": "Technical quality",
+            "title_ko": "기술 품질",
+            "technical": True,
+            "levels": [
+                {"id": "fail", "name_en": "Fail", "points": 0},
+                {"id": "pass", "name_en": "Pass", "points": 10},
+            ],
+        },
+    ]
+}
 VIDEO = {"name_en": "Final cut", "name_ko": "최종본", "kind": "video", "spec": {"require_audio": True}}
 NOTE = {"name_en": "Director's note", "name_ko": "연출 노트", "kind": "text"}
 PEOPLE = [{"name": "Kim Minji", "consent": "given"}]
@@ -45,15 +64,22 @@ def hand_in(db, client, login, project, trainee, media_path=None, people=(), ai_
     for deliverable in project.deliverables:
         if deliverable.kind.is_file:
             login(trainee, c=client)
-            response = client.post(f"/projects/{project.id}/work/{deliverable.id}/upload",
-                                   data={"file": (io.BytesIO(media_path.read_bytes()), "cut.mp4")},
-                                   content_type="multipart/form-data")
+            response = client.post(
+                f"/projects/{project.id}/work/{deliverable.id}/upload",
+                data={"file": (io.BytesIO(media_path.read_bytes()), "cut.mp4")},
+                content_type="multipart/form-data",
+            )
             assert response.status_code == 302
             db.session.refresh(submission)
         else:
             submissions.save_answer(submission, deliverable, text="My note")
-    submissions.save_declarations(submission, ai_used=ai_used, ai_tools="Suno (music)" if ai_used else "",
-                                  ai_generated="the soundtrack" if ai_used else "", people=list(people))
+    submissions.save_declarations(
+        submission,
+        ai_used=ai_used,
+        ai_tools="Suno (music)" if ai_used else "",
+        ai_generated="the soundtrack" if ai_used else "",
+        people=list(people),
+    )
     attempt = submissions.submit(submission, trainee, statement_accepted=True)
     db.session.commit()
     return submission, attempt
@@ -61,9 +87,14 @@ def hand_in(db, client, login, project, trainee, media_path=None, people=(), ai_
 
 def grade(db, submission, instructor, *, story="good", release=True):
     assessment = marking.start_assessment(submission, instructor)
-    marking.save_assessment(assessment, expected_version=assessment.version,
-                            marks={"story": {"level_id": story}, "tech": {"level_id": "pass"}}, feedback="Well done",
-                            status=MarkingStatus.READY, by=instructor)
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks={"story": {"level_id": story}, "tech": {"level_id": "pass"}},
+        feedback="Well done",
+        status=MarkingStatus.READY,
+        by=instructor,
+    )
     if release:
         marking.release([assessment], instructor)
     db.session.commit()
@@ -73,8 +104,13 @@ def grade(db, submission, instructor, *, story="good", release=True):
 @pytest.fixture
 def work(app, db, course, make_project, make_user, media, login):
     """Trainee 0 has a released, graded video (with one person in it) and an unreleased, graded note."""
-    rubric = rubrics.create_rubric(programme_id=course["cohort"].programme_id, title_ko="영상 평가",
-                                   title_en="Film rubric", data=RUBRIC, by=course["instructor"])
+    rubric = rubrics.create_rubric(
+        programme_id=course["cohort"].programme_id,
+        title_ko="영상 평가",
+        title_en="Film rubric",
+        data=RUBRIC,
+        by=course["instructor"],
+    )
     film = make_project(deliverables=[VIDEO], title_en="Shop promo", title_ko="가게 홍보 영상")
     note = make_project(deliverables=[NOTE], title_en="Essay", title_ko="에세이")
     rubrics.attach(film, rubric.latest)
@@ -93,9 +129,16 @@ def work(app, db, course, make_project, make_user, media, login):
     pending = make_user("employer", locale="en")
     db.session.add(Employer(user_id=pending.id, company="Not Yet Ltd", status=EmployerStatus.PENDING))
     db.session.commit()
-    return {"trainee": trainee, "other": other, "attempt": attempt, "unreleased": note_attempt,
-            "others_attempt": other_attempt, "employer": employer, "pending": pending,
-            "instructor": course["instructor"]}
+    return {
+        "trainee": trainee,
+        "other": other,
+        "attempt": attempt,
+        "unreleased": note_attempt,
+        "others_attempt": other_attempt,
+        "employer": employer,
+        "pending": pending,
+        "instructor": course["instructor"],
+    }
 
 
 def published_portfolio(db, work, visibility=Visibility.EMPLOYERS):
@@ -103,11 +146,21 @@ def published_portfolio(db, work, visibility=Visibility.EMPLOYERS):
     portfolio = portfolios.portfolio_of(work["trainee"], create=True)
     item = portfolios.add_item(portfolio, work["attempt"].id)
     portfolios.record_consent(item, [("given", "signed form")])
-    portfolios.update_item(item, title_ko="가게 홍보 영상", title_en="Shop promo", reflection_en="Reflect-mark-31",
-                           reflection_ko="성찰")
+    portfolios.update_item(
+        item,
+        title_ko="가게 홍보 영상",
+        title_en="Shop promo",
+        reflection_en="Reflect-mark-31",
+        reflection_ko="성찰",
+    )
     portfolios.set_published(item, True)
-    portfolios.update_portfolio(portfolio, headline_en="Video editor", skills="Premiere Pro, Runway",
-                                region="gyeongbuk", visibility=visibility)
+    portfolios.update_portfolio(
+        portfolio,
+        headline_en="Video editor",
+        skills="Premiere Pro, Runway",
+        region="gyeongbuk",
+        visibility=visibility,
+    )
     db.session.commit()
     return portfolio, item
 
@@ -139,7 +192,9 @@ def test_an_item_with_people_is_published_only_after_their_consent(client, login
     client.post("/portfolio/items", data={"attempt_id": work["attempt"].id})
     item = db.session.scalar(select(PortfolioItem))
     response = client.post(f"/portfolio/items/{item.id}/publish", follow_redirects=True)
-    assert "cannot be published until everyone in it has consented: Kim Minji" in response.get_data(as_text=True)
+    assert "cannot be published until everyone in it has consented: Kim Minji" in response.get_data(
+        as_text=True
+    )
     db.session.refresh(item)
     assert not item.published
     # In Korean too.
@@ -149,8 +204,10 @@ def test_an_item_with_people_is_published_only_after_their_consent(client, login
     assert "Kim Minji" in text and "모두 동의해야" in text
     work["trainee"].locale = "en"
     db.session.commit()
-    client.post(f"/portfolio/items/{item.id}/consent",
-                data={"people-0-consent": "given", "people-0-note": "signed form, 3 Nov"})
+    client.post(
+        f"/portfolio/items/{item.id}/consent",
+        data={"people-0-consent": "given", "people-0-note": "signed form, 3 Nov"},
+    )
     db.session.refresh(item)
     assert item.people[0]["consent"] == "given" and item.people[0]["recorded_at"]
     assert client.post(f"/portfolio/items/{item.id}/publish").status_code == 302
@@ -159,7 +216,9 @@ def test_an_item_with_people_is_published_only_after_their_consent(client, login
     portfolio = item.portfolio
     assert {c.key for c in portfolio.competencies} == {"shot planning", "technical quality"}
     # Withdrawn consent hides the item again at once.
-    client.post(f"/portfolio/items/{item.id}/consent", data={"people-0-consent": "refused", "people-0-note": ""})
+    client.post(
+        f"/portfolio/items/{item.id}/consent", data={"people-0-consent": "refused", "people-0-note": ""}
+    )
     db.session.refresh(item)
     assert not item.published and not item.portfolio.competencies
 
@@ -167,13 +226,22 @@ def test_an_item_with_people_is_published_only_after_their_consent(client, login
 def test_reflection_order_and_details_are_saved(client, login, db, work):
     portfolio, item = published_portfolio(db, work)
     login(work["trainee"])
-    response = client.post(f"/portfolio/items/{item.id}", data={
-        "title_ko": "홍보", "title_en": "Promo", "reflection_ko": "배운 점", "reflection_en": "What I learnt",
-        "media_id": item.media_id})
+    response = client.post(
+        f"/portfolio/items/{item.id}",
+        data={
+            "title_ko": "홍보",
+            "title_en": "Promo",
+            "reflection_ko": "배운 점",
+            "reflection_en": "What I learnt",
+            "media_id": item.media_id,
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(item)
     assert (item.title_en, item.reflection_ko) == ("Promo", "배운 점")
-    bad = client.post(f"/portfolio/items/{item.id}", data={"title_ko": "", "title_en": "", "media_id": item.media_id})
+    bad = client.post(
+        f"/portfolio/items/{item.id}", data={"title_ko": "", "title_en": "", "media_id": item.media_id}
+    )
     assert "at least one language" in bad.get_data(as_text=True)
     form = get(client, "/portfolio").get_data(as_text=True)
     assert 'value="Premiere Pro, Runway"' in form  # skills come back as typed, and save unchanged
@@ -186,24 +254,38 @@ def test_reflection_order_and_details_are_saved(client, login, db, work):
 # Who reads what ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("visibility,readers", [
-    (Visibility.PRIVATE, {"owner"}),
-    (Visibility.STAFF, {"owner", "admin", "liaison", "instructor"}),
-    (Visibility.EMPLOYERS, {"owner", "admin", "liaison", "instructor", "employer"}),
-    (Visibility.LINK, {"owner", "admin", "liaison", "instructor", "employer"}),
-])
-def test_each_visibility_lets_in_exactly_its_readers(app, db, work, make_user, make_cohort, login, visibility,
-                                                     readers):
+@pytest.mark.parametrize(
+    "visibility,readers",
+    [
+        (Visibility.PRIVATE, {"owner"}),
+        (Visibility.STAFF, {"owner", "admin", "liaison", "instructor"}),
+        (Visibility.EMPLOYERS, {"owner", "admin", "liaison", "instructor", "employer"}),
+        (Visibility.LINK, {"owner", "admin", "liaison", "instructor", "employer"}),
+    ],
+)
+def test_each_visibility_lets_in_exactly_its_readers(
+    app, db, work, make_user, make_cohort, login, visibility, readers
+):
     portfolio, item = published_portfolio(db, work, visibility)
-    others = {"other": work["other"], "instr2": make_user("instructor"), "liaison": make_user("liaison"),
-              "admin": make_user("admin"), "instructor": work["instructor"], "employer": work["employer"],
-              "pending": work["pending"], "owner": work["trainee"]}
+    others = {
+        "other": work["other"],
+        "instr2": make_user("instructor"),
+        "liaison": make_user("liaison"),
+        "admin": make_user("admin"),
+        "instructor": work["instructor"],
+        "employer": work["employer"],
+        "pending": work["pending"],
+        "owner": work["trainee"],
+    }
     make_cohort(instructors=[others["instr2"]])
     for name, user in others.items():
         client = app.test_client()
         login(user, c=client)
-        for url in (f"/portfolio/{portfolio.id}", f"/portfolio/{portfolio.id}/items/{item.id}/poster.jpg",
-                    f"/api/v1/portfolios/{portfolio.id}"):
+        for url in (
+            f"/portfolio/{portfolio.id}",
+            f"/portfolio/{portfolio.id}/items/{item.id}/poster.jpg",
+            f"/api/v1/portfolios/{portfolio.id}",
+        ):
             if url.startswith("/api/"):
                 from lms.api.services import create_token
 
@@ -213,8 +295,11 @@ def test_each_visibility_lets_in_exactly_its_readers(app, db, work, make_user, m
             else:
                 response = get(client, url)
             allowed = response.status_code == 200
-            assert allowed == (name in readers) and response.status_code in (200, 403, 404), \
-                (name, url, response.status_code)
+            assert allowed == (name in readers) and response.status_code in (200, 403, 404), (
+                name,
+                url,
+                response.status_code,
+            )
     assert get(app.test_client(), f"/portfolio/{portfolio.id}").status_code == 302  # visitors sign in
 
 
@@ -262,7 +347,9 @@ def test_employer_views_are_logged_and_the_trainee_sees_them(app, db, work, logi
         login(user, c=reader)
         assert get(reader, f"/portfolio/{portfolio.id}").status_code == 200
     views = db.session.scalars(select(PortfolioView)).all()
-    assert [(v.viewer_id, v.via) for v in views] == [(work["employer"].id, "employer")]  # staff are not logged
+    assert [(v.viewer_id, v.via) for v in views] == [
+        (work["employer"].id, "employer")
+    ]  # staff are not logged
     owner = app.test_client()
     login(work["trainee"], c=owner)
     log = get(owner, "/portfolio/log").get_data(as_text=True)
@@ -285,24 +372,29 @@ def test_korean_level_only_when_the_trainee_shares_it(app, db, work, login, clie
     assert "TOPIK level 4" in get(client, f"/portfolio/{portfolio.id}").get_data(as_text=True)
 
 
-def test_employer_sees_full_name_and_verification_once_contact_is_accepted(app, db, work, course, make_user,
-                                                                          login, client):
+def test_employer_sees_full_name_and_verification_once_contact_is_accepted(
+    app, db, work, course, make_user, login, client
+):
     from projects.careers.models import Interest, InterestStatus
     from projects.completions import services as completions
 
     portfolio, _item = published_portfolio(db, work)
     trainee = work["trainee"]
-    completion = completions.mark_completion(trainee, course["cohort"], min(course["cohort"].end_date,
-                                                                           utcnow().date()), make_user("admin"))
+    completion = completions.mark_completion(
+        trainee, course["cohort"], min(course["cohort"].end_date, utcnow().date()), make_user("admin")
+    )
     db.session.commit()
     login(work["employer"])
     page = get(client, f"/portfolio/{portfolio.id}").get_data(as_text=True)
     assert trainee.name not in page and portfolios.public_name(trainee) in page
     assert f'href="/careers/trainees/{trainee.id}/interest"' in page  # "Express interest"
     assert "data-verified-completion" in page and f"/verify/{completion.code}" not in page  # it names her
-    interest = Interest(employer_id=db.session.scalar(select(Employer.id).where(
-        Employer.user_id == work["employer"].id)), trainee_id=trainee.id, role_title="Editor",
-        status=InterestStatus.SUBMITTED)
+    interest = Interest(
+        employer_id=db.session.scalar(select(Employer.id).where(Employer.user_id == work["employer"].id)),
+        trainee_id=trainee.id,
+        role_title="Editor",
+        status=InterestStatus.SUBMITTED,
+    )
     db.session.add(interest)
     db.session.commit()
     assert trainee.name not in get(client, f"/portfolio/{portfolio.id}").get_data(as_text=True)  # not yet
@@ -356,15 +448,20 @@ def test_link_lifecycle_token_view_log_and_revocation(app, db, work, login):
     assert "Link for Hanbit HR" in log
     assert db.session.scalar(select(PortfolioView.via)) == "link"
     # The one-time link can be copied whole on a phone (the field shows only its start).
-    assert re.search(r'<code id="share-url-text"[^>]*>http[^<]+/portfolio/l/' + re.escape(token) + "</code>",
-                     created.get_data(as_text=True))
+    assert re.search(
+        r'<code id="share-url-text"[^>]*>http[^<]+/portfolio/l/' + re.escape(token) + "</code>",
+        created.get_data(as_text=True),
+    )
     assert 'data-copy="#share-url-text"' in created.get_data(as_text=True)
     # Stopped: the page and the video stop at the next request; the page says why and shows nothing else.
     owner.post(f"/portfolio/links/{link.id}/revoke")
     stopped = get(visitor, f"/portfolio/l/{token}")
     assert stopped.status_code == 410
     assert stopped.headers["Referrer-Policy"] == "no-referrer"
-    assert stopped.headers["X-Robots-Tag"] == "noindex, nofollow" and stopped.headers["Cache-Control"] == "no-store"
+    assert (
+        stopped.headers["X-Robots-Tag"] == "noindex, nofollow"
+        and stopped.headers["Cache-Control"] == "no-store"
+    )
     text = stopped.get_data(as_text=True)
     assert "data-link-stopped" in text and '<meta name="robots" content="noindex' in text
     assert "가게 홍보 영상" not in text and "Reflect-mark-31" not in text and work["trainee"].name not in text
@@ -395,14 +492,24 @@ def test_expired_wrong_or_narrowed_links_do_not_work(app, db, work, login):
     db.session.commit()
     assert get(visitor, f"/portfolio/l/{token}").status_code == 404
     assert portfolios.link_state(link) == "paused"
-    with pytest.raises(Exception):
+    with pytest.raises(ProjectError):
         portfolios.create_link(portfolio, recipient="C", days=1)
 
 
 def _save_visibility(client, portfolio, visibility):
-    return client.post("/portfolio", data={"headline_ko": "", "headline_en": portfolio.headline_en,
-                                           "about_ko": "", "about_en": "", "skills": "", "region": "",
-                                           "visibility": visibility}, follow_redirects=True)
+    return client.post(
+        "/portfolio",
+        data={
+            "headline_ko": "",
+            "headline_en": portfolio.headline_en,
+            "about_ko": "",
+            "about_en": "",
+            "skills": "",
+            "region": "",
+            "visibility": visibility,
+        },
+        follow_redirects=True,
+    )
 
 
 def _speaks(db, user, locale):
@@ -439,7 +546,8 @@ def test_narrowing_the_visibility_stops_links_for_good(app, db, work, login):
 
 
 def test_a_link_paused_by_an_earlier_narrowing_is_shown_and_not_reopened(app, db, work, login):
-    """Links narrowed before saving stopped them (data from then): shown as paused, stopped on the next save."""
+    """Links narrowed before saving stopped them (data from then): shown as paused,
+    stopped on the next save."""
     portfolio, _item = published_portfolio(db, work, Visibility.LINK)
     _link, token = portfolios.create_link(portfolio, recipient="Hanbit HR", days=7)
     portfolio.visibility = Visibility.STAFF
@@ -467,7 +575,10 @@ def test_someone_elses_link_and_item_ids_are_refused(app, db, work, login):
     for op in ("publish", "unpublish", "remove", "up"):
         assert intruder.post(f"/portfolio/items/{item.id}/{op}").status_code == 404
     assert get(intruder, f"/portfolio/items/{item.id}").status_code == 404
-    assert intruder.post(f"/portfolio/items/{item.id}/consent", data={"people-0-consent": "given"}).status_code == 404
+    assert (
+        intruder.post(f"/portfolio/items/{item.id}/consent", data={"people-0-consent": "given"}).status_code
+        == 404
+    )
     db.session.refresh(link)
     db.session.refresh(item)
     assert link.revoked_at is None and item.published
@@ -498,19 +609,31 @@ def test_export_is_a_self_contained_offline_bundle(app, db, work, login, client)
 def test_api_builds_publishes_and_shares(app, db, work, token_for):
     headers = token_for(work["trainee"], "read write")
     api = app.test_client()
-    created = api.post("/api/v1/portfolios/me/items", json={"attempt_id": work["attempt"].id}, headers=headers)
+    created = api.post(
+        "/api/v1/portfolios/me/items", json={"attempt_id": work["attempt"].id}, headers=headers
+    )
     assert created.status_code == 201, created.get_json()
     item_id = created.get_json()["id"]
     refused = api.put(f"/api/v1/portfolios/me/items/{item_id}", json={"published": True}, headers=headers)
     assert refused.status_code == 422 and "Kim Minji" in refused.get_json()["message"]
-    done = api.put(f"/api/v1/portfolios/me/items/{item_id}", json={"consent": ["given"], "published": True},
-                   headers=headers)
+    done = api.put(
+        f"/api/v1/portfolios/me/items/{item_id}",
+        json={"consent": ["given"], "published": True},
+        headers=headers,
+    )
     assert done.status_code == 200 and done.get_json()["published"] is True
     assert done.get_json()["ai_tools"] == "Suno (music)"
-    assert api.post("/api/v1/portfolios/me/items", json={"attempt_id": work["others_attempt"].id},
-                    headers=headers).status_code == 422
-    saved = api.put("/api/v1/portfolios/me", json={"visibility": "link", "skills": ["Runway"], "region": "seoul"},
-                    headers=headers)
+    assert (
+        api.post(
+            "/api/v1/portfolios/me/items", json={"attempt_id": work["others_attempt"].id}, headers=headers
+        ).status_code
+        == 422
+    )
+    saved = api.put(
+        "/api/v1/portfolios/me",
+        json={"visibility": "link", "skills": ["Runway"], "region": "seoul"},
+        headers=headers,
+    )
     assert saved.status_code == 200 and saved.get_json()["visibility"] == "link"
     link = api.post("/api/v1/portfolios/me/links", json={"recipient": "HR", "days": 3}, headers=headers)
     assert link.status_code == 201

@@ -1,4 +1,5 @@
 """Trainees hand in work through the media checks; attempts are immutable; reviewers see it all."""
+
 from __future__ import annotations
 
 import io
@@ -21,8 +22,9 @@ NOTE = {"name_en": "Director's note", "kind": "text", "required": False}
 
 def upload(client, project, deliverable, path, name=None):
     data = {"file": (io.BytesIO(path.read_bytes()), name or path.name)}
-    return client.post(f"/projects/{project.id}/work/{deliverable.id}/upload", data=data,
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/projects/{project.id}/work/{deliverable.id}/upload", data=data, content_type="multipart/form-data"
+    )
 
 
 def declare(client, project, ai="no", **extra):
@@ -63,7 +65,9 @@ def test_trainee_hands_in_and_gets_a_receipt(client, login, course, make_project
     db.session.rollback()
 
 
-def test_rejected_file_never_replaces_the_accepted_one(client, login, make_user, course, make_project, media, db):
+def test_rejected_file_never_replaces_the_accepted_one(
+    client, login, make_user, course, make_project, media, db
+):
     project = make_project(deliverables=[VIDEO])
     trainee = course["trainees"][0]
     trainee.locale = "ko"
@@ -84,8 +88,11 @@ def test_rejected_file_never_replaces_the_accepted_one(client, login, make_user,
 
 
 def test_late_after_due_refused_after_cutoff_unless_extended(course, make_project, media, db):
-    project = make_project(deliverables=[NOTE | {"required": True}], due_at=utcnow() - timedelta(hours=2),
-                           cutoff_at=utcnow() + timedelta(hours=1))
+    project = make_project(
+        deliverables=[NOTE | {"required": True}],
+        due_at=utcnow() - timedelta(hours=2),
+        cutoff_at=utcnow() + timedelta(hours=1),
+    )
     trainee = course["trainees"][0]
     submission = submissions.submission_for(project, trainee, create=True)
     submissions.save_answer(submission, project.deliverables[0], text="My note")
@@ -95,9 +102,17 @@ def test_late_after_due_refused_after_cutoff_unless_extended(course, make_projec
     with pytest.raises(ProjectError) as err:
         submissions.submit(submission, trainee, statement_accepted=True, now=utcnow() + timedelta(hours=2))
     assert err.value.code == "closed"
-    services.grant_extension(project, granted_by=course["instructor"], user=trainee, reason="Illness",
-                             due_at=utcnow() + timedelta(days=1), cutoff_at=utcnow() + timedelta(days=2))
-    second = submissions.submit(submission, trainee, statement_accepted=True, now=utcnow() + timedelta(hours=2))
+    services.grant_extension(
+        project,
+        granted_by=course["instructor"],
+        user=trainee,
+        reason="Illness",
+        due_at=utcnow() + timedelta(days=1),
+        cutoff_at=utcnow() + timedelta(days=2),
+    )
+    second = submissions.submit(
+        submission, trainee, statement_accepted=True, now=utcnow() + timedelta(hours=2)
+    )
     assert second.number == 2 and not second.late
 
 
@@ -146,8 +161,9 @@ def test_team_shares_one_submission(client, login, course, make_project, media, 
     assert db.session.query(Attempt).one().submitted_by_id == b.id
 
 
-def test_reviewers_list_history_zip_and_file_access(client, login, course, make_project, make_user, media, db,
-                                                    app):
+def test_reviewers_list_history_zip_and_file_access(
+    client, login, course, make_project, make_user, media, db, app
+):
     project = make_project(deliverables=[VIDEO])
     trainee, idle = course["trainees"][:2]
     login(trainee)
@@ -164,7 +180,9 @@ def test_reviewers_list_history_zip_and_file_access(client, login, course, make_
     history = staff.get(f"/projects/{project.id}/submissions/{submission.id}").get_data(as_text=True)
     assert "Attempt 1" in history
     archive = staff.get(f"/projects/{project.id}/submissions.zip")
-    assert archive.mimetype == "application/zip" and archive.headers["Content-Disposition"].startswith("attachment")
+    assert archive.mimetype == "application/zip" and archive.headers["Content-Disposition"].startswith(
+        "attachment"
+    )
     with zipfile.ZipFile(io.BytesIO(archive.data)) as zf:
         names = zf.namelist()
         assert len(names) == 1 and ".." not in names[0] and names[0].startswith(trainee.name + "/attempt-1/")
@@ -186,8 +204,12 @@ def test_ids_from_elsewhere_are_404(client, login, course, make_project, db, app
     db.session.commit()
     login(a)
     assert client.get(f"/projects/{mine.id}/submissions/{sub_b.id}/attempts/1").status_code == 404
-    assert client.post(f"/projects/{mine.id}/work/{other.deliverables[0].id}/answer",
-                       data={"text": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/projects/{mine.id}/work/{other.deliverables[0].id}/answer", data={"text": "x"}
+        ).status_code
+        == 404
+    )
     staff = app.test_client()
     login(course["instructor"], c=staff)
     assert staff.get(f"/projects/{other.id}/submissions/{sub_b.id}").status_code == 404
@@ -206,50 +228,90 @@ def test_upload_context_for_resumable_uploads(app, course, make_project, make_us
     from lms.jobs import commit
     from media import services as media_services
 
-    m = media_services.register_upload(trainee, io.BytesIO(media["h264_aac.mp4"].read_bytes()),
-                                       filename="cut.mp4", spec=target.spec)
+    m = media_services.register_upload(
+        trainee, io.BytesIO(media["h264_aac.mp4"].read_bytes()), filename="cut.mp4", spec=target.spec
+    )
     receivers.upload_completed(m, context=context, user=trainee)
     commit()
     item = db.session.query(DraftItem).one()
     assert item.media_id == m.id and db.session.get(MediaFile, m.id).status is MediaStatus.READY
 
 
-def test_plain_upload_larger_than_a_form_passes_csrf_and_the_brief_limit_applies(app_factory, course, make_project,
-                                                                                 db):
+def test_plain_upload_larger_than_a_form_passes_csrf_and_the_brief_limit_applies(
+    app_factory, course, make_project, db
+):
     project = make_project(deliverables=[VIDEO | {"spec": {"max_size_bytes": 20_000_000}}])
     app = app_factory(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     page = client.get("/auth/login").get_data(as_text=True)
 
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    client.post("/auth/login", data={"email": course["trainees"][0].email, "password": PASSWORD,
-                                     "csrf_token": token})
+    client.post(
+        "/auth/login", data={"email": course["trainees"][0].email, "password": PASSWORD, "csrf_token": token}
+    )
     work = client.get(f"/projects/{project.id}/work").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', work).group(1)
     big = io.BytesIO(b"\x00" * 25_000_000)  # over the 16 MB form limit and over the brief's 20 MB
-    r = client.post(f"/projects/{project.id}/work/{project.deliverables[0].id}/upload",
-                    data={"csrf_token": token, "file": (big, "big.mp4")}, content_type="multipart/form-data",
-                    follow_redirects=True)
+    r = client.post(
+        f"/projects/{project.id}/work/{project.deliverables[0].id}/upload",
+        data={"csrf_token": token, "file": (big, "big.mp4")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert r.status_code == 200 and "20.0 MB" in r.get_data(as_text=True)
     assert db.session.query(MediaFile).count() == 0
 
 
-def test_instructor_sees_work_that_looks_like_another_trainees(client, login, course, make_project, media,
-                                                              ffmpeg_cli, tmp_path, db, app):
+def test_instructor_sees_work_that_looks_like_another_trainees(
+    client, login, course, make_project, media, ffmpeg_cli, tmp_path, db, app
+):
     from projects.grading import rubrics
 
     project = make_project(deliverables=[VIDEO])
-    rubric = rubrics.create_rubric(programme_id=None, title_ko="r", title_en="r", by=course["instructor"],
-                                   data={"criteria": [{"title_en": "Story", "levels": [{"points": 0},
-                                                                                       {"points": 1}]}]})
+    rubric = rubrics.create_rubric(
+        programme_id=None,
+        title_ko="r",
+        title_en="r",
+        by=course["instructor"],
+        data={"criteria": [{"title_en": "Story", "levels": [{"points": 0}, {"points": 1}]}]},
+    )
     rubrics.attach(project, rubric.latest)
     db.session.commit()
     copy = tmp_path / "my-own-film.mp4"
-    ffmpeg_cli("-i", str(media["h264_aac.mp4"]), "-vf", "scale=240:180", "-c:v", "libx264", "-crf", "30",
-               "-c:a", "aac", str(copy))
+    ffmpeg_cli(
+        "-i",
+        str(media["h264_aac.mp4"]),
+        "-vf",
+        "scale=240:180",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "30",
+        "-c:a",
+        "aac",
+        str(copy),
+    )
     other_film = tmp_path / "different-film.mp4"
-    ffmpeg_cli("-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=duration=2",
-               "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(other_film))
+    ffmpeg_cli(
+        "-f",
+        "lavfi",
+        "-i",
+        "mandelbrot=size=320x240:rate=25",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=2",
+        "-t",
+        "2",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        str(other_film),
+    )
     a, b, c = course["trainees"]
     for trainee, path in ((a, media["h264_aac.mp4"]), (b, copy), (c, other_film)):
         page = app.test_client()
@@ -258,7 +320,9 @@ def test_instructor_sees_work_that_looks_like_another_trainees(client, login, co
         declare(page, project)
         hand_in(page, project)
     copied = submissions.submission_for(project, b)
-    assert [(other.user_id, d <= 10) for _m, other, _t, d in submissions.similar_work(copied)] == [(a.id, True)]
+    assert [(other.user_id, d <= 10) for _m, other, _t, d in submissions.similar_work(copied)] == [
+        (a.id, True)
+    ]
     login(course["instructor"])
     page = client.get(f"/projects/{project.id}/submissions/{copied.id}/grade").get_data(as_text=True)
     assert "my-own-film.mp4 looks like" in page and a.name in page
