@@ -22,6 +22,7 @@ from projects.coursework import services, submissions
 from projects.coursework.api import blp
 from projects.grading import rubrics
 from projects.grading import services as marking
+from projects.grading.gradebook import cohort_gradebook
 from projects.grading.loaders import (
     get_assessment_or_404,
     get_cohort_or_404,
@@ -215,7 +216,7 @@ class Gradebook(MethodView):
         """Grades per trainee and project (project id -> grade, or null) for the cohort's instructors."""
         _staff()
         cohort = get_cohort_or_404(cohort_id, g.api_user)
-        projects, trainees, cells = marking.cohort_gradebook(cohort.id)
+        projects, trainees, cells = cohort_gradebook(cohort.id)
         return [
             {
                 "user_id": t.id,

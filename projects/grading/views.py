@@ -29,6 +29,7 @@ from projects.coursework import submissions
 from projects.coursework.views import bp
 from projects.grading import rubrics
 from projects.grading import services as marking
+from projects.grading.gradebook import cohort_gradebook, criterion_distribution
 from projects.grading.loaders import (
     get_assessment_or_404,
     get_cohort_or_404,
@@ -303,7 +304,7 @@ def _save_one_criterion(assessment, criterion_id: str) -> bool:
 def analytics(project_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     return render_template(
-        "projects/analytics.html", project=project, distribution=marking.criterion_distribution(project)
+        "projects/analytics.html", project=project, distribution=criterion_distribution(project)
     )
 
 
@@ -312,7 +313,7 @@ def analytics(project_id: int):
 @role_required(*STAFF)
 def gradebook(cohort_id: int):
     cohort = get_cohort_or_404(cohort_id, current_user)
-    projects, trainees, cells = marking.cohort_gradebook(cohort.id)
+    projects, trainees, cells = cohort_gradebook(cohort.id)
     wanted = request.args.get("filter", "")
     if wanted == "missing":
         trainees = [t for t in trainees if any(not cells[(t.id, p.id)].handed_in for p in projects)]

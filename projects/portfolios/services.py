@@ -22,12 +22,10 @@ from lms.programmes.services import teaches_trainee
 from lms.users.models import Role, User
 from media.models import MediaFile, MediaStatus
 from projects.coursework.models import Attempt, Submission, TeamMember
-from projects.grading import rubrics
-from projects.grading import rules as grading
 from projects.grading.models import Assessment, AssessmentKind, MarkingStatus
 from projects.portfolios import links, signals
 from projects.portfolios.messages import PortfolioError
-from projects.portfolios.models import Portfolio, PortfolioCompetency, PortfolioItem, Visibility
+from projects.portfolios.models import Portfolio, PortfolioItem, Visibility
 
 log = logging.getLogger(__name__)
 
@@ -398,60 +396,4 @@ def remove_item(item: PortfolioItem) -> None:
     refresh_competencies(portfolio)
 
 
-def refresh_competencies(portfolio: Portfolio) -> list[PortfolioCompetency]:
-    """Recompute the competencies the published items' rubric results show.
-
-    A criterion counts when it was given at least :data:`COMPETENCY_SHARE` of its points; its key is the
-    criterion's English title, normalised (or the Korean one), so the same skill graded under two rubrics
-    is one competency. ``level`` is the best share reached, ``evidence`` how many assessments reached it.
-    """
-    found: dict[str, dict] = {}
-    for item in portfolio.items:
-        if not item_shown(item):
-            continue
-        assessment = db.session.get(Assessment, item.assessment_id)
-        core = rubrics.core(assessment.rubric_version)
-        for criterion in assessment.rubric_version.criteria:
-            mark = (assessment.marks or {}).get(criterion["id"]) or {}
-            if not (mark.get("level_id") or mark.get("points") not in (None, "")):
-                continue
-            pure = core.criterion(criterion["id"])
-            try:
-                points = grading.criterion_points(
-                    pure, grading.Mark(criterion["id"], mark.get("level_id"), mark.get("points"))
-                )
-            except grading.GradingError:
-                continue
-            share = points / pure.max_points if pure.max_points else Decimal(0)
-            key = competency_key(criterion.get("title_en") or criterion.get("title_ko") or criterion["id"])
-            if share < COMPETENCY_SHARE or not key:
-                continue
-            entry = found.setdefault(
-                key,
-                {
-                    "label_ko": criterion.get("title_ko") or "",
-                    "label_en": criterion.get("title_en") or "",
-                    "level": 0.0,
-                    "evidence": 0,
-                },
-            )
-            entry["level"] = max(entry["level"], float(round(share, 4)))
-            entry["evidence"] += 1
-    existing = {c.key: c for c in portfolio.competencies}
-    for key, competency in existing.items():
-        if key not in found:
-            portfolio.competencies.remove(competency)
-    for key, values in found.items():
-        competency = existing.get(key)
-        if competency is None:
-            competency = PortfolioCompetency(key=key)
-            portfolio.competencies.append(competency)
-        for name, value in values.items():
-            setattr(competency, name, value)
-    db.session.flush()
-    return list(portfolio.competencies)
-
-
-def competency_key(title: str) -> str:
-    """``"  Shot  Planning "`` -> ``"shot planning"``: case and spacing do not make another competency."""
-    return " ".join(title.casefold().split())[:120]
+from projects.portfolios.competencies import refresh_competencies  # noqa: E402  (re-exported)

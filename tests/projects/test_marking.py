@@ -17,6 +17,7 @@ from projects.common import ProjectError
 from projects.coursework import submissions
 from projects.grading import rubrics
 from projects.grading import services as marking
+from projects.grading.gradebook import cohort_gradebook
 from projects.grading.models import Assessment, AssessmentChange, MarkingStatus, RubricVersion
 
 RUBRIC = {
@@ -500,7 +501,7 @@ def _gradebook_queries(db, make_user, make_cohort, size: int) -> int:
     listener = lambda *args, **kw: count.append(1)  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        _projects, found, cells = marking.cohort_gradebook(cohort.id)
+        _projects, found, cells = cohort_gradebook(cohort.id)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(found) == size and len(cells) == 2 * size
