@@ -10,7 +10,11 @@ from lms.users.models import Role
 class UserSchema(Schema):
     id = fields.Int(dump_only=True)
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    # The service strips the name: a name of spaces alone would be stored empty.
+    name = fields.Str(
+        required=True,
+        validate=[validate.Length(min=1, max=120), validate.Regexp(r"(?s).*\S", error="Enter a name.")],
+    )
     role = fields.Enum(Role, by_value=True, required=True)
     active = fields.Bool(dump_only=True)
     locale = fields.Str(allow_none=True, validate=validate.OneOf(["ko", "en"]))

@@ -66,7 +66,12 @@ def grade(project_id: int, submission_id: int):
             return redirect(url_for("projects.grade", project_id=project.id, submission_id=submission.id))
         # Show the form as the grader filled it in, not as it was saved (the edge rolls the 4xx back).
         conflict, draft = (typed, None) if outcome == "conflict" else (None, typed)
-    page = render_template(
+    page = _render_grade(project, submission, assessment, conflict=conflict, draft=draft)
+    return page, 409 if conflict else (422 if draft else 200)
+
+
+def _render_grade(project, submission, assessment, *, conflict: dict | None, draft: dict | None) -> str:
+    return render_template(
         "projects/grade.html",
         project=project,
         submission=submission,
@@ -80,7 +85,6 @@ def grade(project_id: int, submission_id: int):
         similar=submissions.similar_work(submission),
         label=submissions.team_label(submission),
     )
-    return page, 409 if conflict else (422 if draft else 200)
 
 
 def _save_grader_marks(assessment, typed: dict) -> str | None:

@@ -67,6 +67,10 @@ def get_link_or_gone(token: str) -> ShareLink | Response:
     return private(current_app.make_response((page, status)))
 
 
+#: The portfolio form's fields, as :func:`~projects.portfolios.services.update_portfolio` takes them.
+PORTFOLIO_FIELDS = ("headline_ko", "headline_en", "about_ko", "about_en", "skills", "region", "visibility")
+
+
 @bp.route("/portfolio", methods=["GET", "POST"])
 @role_required(Role.TRAINEE)
 def edit():
@@ -75,41 +79,30 @@ def edit():
     if form.validate_on_submit():
         try:
             stopped = portfolios.update_portfolio(
-                portfolio,
-                **{
-                    name: getattr(form, name).data
-                    for name in (
-                        "headline_ko",
-                        "headline_en",
-                        "about_ko",
-                        "about_en",
-                        "skills",
-                        "region",
-                        "visibility",
-                    )
-                },
+                portfolio, **{name: getattr(form, name).data for name in PORTFOLIO_FIELDS}
             )
         except DomainError as exc:
             flash_error(exc)  # the form stays as typed
         else:
             flash(_("Your portfolio is saved."), "success")
-            if stopped:
-                # Two messages rather than ngettext: the catalogue checks expect one form per message.
-                flash(
-                    _(
-                        "1 share link was stopped. Make a new one for anyone who should still see your "
-                        "portfolio."
-                    )
-                    if stopped == 1
-                    else _(
-                        "%(num)s share links were stopped. Make new ones for anyone who should still see "
-                        "your portfolio.",
-                        num=stopped,
-                    ),
-                    "info",
-                )
+            _flash_stopped_links(stopped)
             return redirect(url_for("portfolios.edit"))
     return _render_edit(portfolio, form), 400 if form.errors else 200
+
+
+def _flash_stopped_links(stopped: int) -> None:
+    if not stopped:
+        return
+    # Two messages rather than ngettext: the catalogue checks expect one form per message.
+    flash(
+        _("1 share link was stopped. Make a new one for anyone who should still see your portfolio.")
+        if stopped == 1
+        else _(
+            "%(num)s share links were stopped. Make new ones for anyone who should still see your portfolio.",
+            num=stopped,
+        ),
+        "info",
+    )
 
 
 def _portfolio_data(portfolio: Portfolio) -> dict:
@@ -180,6 +173,10 @@ def edit_item(item_id: int):
             _("Saved."),
         ):
             return redirect(url_for("portfolios.edit_item", item_id=item.id))
+    return _render_item(item, form), 400 if form.errors else 200
+
+
+def _render_item(item: PortfolioItem, form: ItemForm):
     consent = ConsentForm(
         data={
             "people": [{"consent": p.get("consent"), "note": p.get("note", "")} for p in item.people or []]
@@ -200,7 +197,7 @@ def edit_item(item_id: int):
                 "portfolios.rendition", portfolio_id=item.portfolio_id, item_id=item.id, name=name
             ),
         ),
-    ), 400 if form.errors else 200
+    )
 
 
 @bp.route("/portfolio/items/<int:item_id>/consent", methods=["POST"])

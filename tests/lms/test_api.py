@@ -95,6 +95,19 @@ def test_admin_creates_user_and_validation_errors_share_the_shape(client, make_u
     )
 
 
+def test_a_name_of_spaces_alone_is_refused_not_stored_empty(client, make_user, token_for):
+    # Found by schemathesis: "\n" passed the length check, was stripped, and the answer broke its own schema.
+    headers = token_for(make_user("admin"), "read write")
+    r = client.post(
+        "/api/v1/users",
+        json={"email": "blank@example.org", "name": " \n", "role": "trainee"},
+        headers=headers,
+    )
+    assert_error_shape(r, 422)
+    assert "name" in r.get_json()["errors"]["json"]
+    assert client.get("/api/v1/users?q=blank@", headers=headers).get_json() == []
+
+
 def test_not_found_and_method_errors_are_json(client, make_user, token_for):
     headers = token_for(make_user("admin"))
     assert_error_shape(client.get("/api/v1/users/9999", headers=headers), 404)
