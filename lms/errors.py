@@ -126,23 +126,34 @@ def _messages() -> dict[int, str]:
     }
 
 
-def init_app(app: Flask) -> None:  # noqa: C901  (one flow read top to bottom; splitting would scatter it)
-    """Answer every error once: domain refusals, HTTP errors, expired forms and crashes.
+def init_app(app: Flask) -> None:
+    """The transaction edge, and one answer to every error: domain refusals, HTTP errors, expired forms and
+    crashes."""
+    _transaction_edge(app)
+    _domain_errors(app)
+    _error_handlers(app)
 
-    Also the transaction edge: a request that ends below 400 commits (then queues its jobs); any other ends
-    rolled back, its jobs dropped.  Services only flush.
-    """
+
+def _transaction_edge(app: Flask) -> None:
+    """A request that ends below 400 commits (then queues its jobs); any other ends rolled back, its jobs
+    dropped.  Services only flush."""
     from lms.extensions import db
     from lms.jobs import commit, discard_pending
 
     @app.after_request
-    def _transaction_edge(response):
+    def _commit_or_roll_back(response):
         if response.status_code < 400:
             commit()
         else:
             db.session.rollback()
             discard_pending()
         return response
+
+
+def _domain_errors(app: Flask) -> None:
+    """A refusal that reached the edge: undone, then JSON for the API, or the sentence on the page before."""
+    from lms.extensions import db
+    from lms.jobs import discard_pending
 
     @app.errorhandler(DomainError)
     def _refused(exc: DomainError):
@@ -156,6 +167,10 @@ def init_app(app: Flask) -> None:  # noqa: C901  (one flow read top to bottom; s
         if request.method == "POST" and back.startswith(request.host_url):
             return redirect(back, 303)
         return render_template("errors/error.html", code=exc.status, message=message), exc.status
+
+
+def _error_handlers(app: Flask) -> None:
+    from lms.extensions import db
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -193,8 +208,6 @@ def init_app(app: Flask) -> None:  # noqa: C901  (one flow read top to bottom; s
             # A number or text from the request that the database cannot hold (an id past its integers): no
             # row can match it, so it is a bad request, not our crash.  Logged, since a schema let it through.
             log.warning("value out of the database's range on %s %r: %s", request.method, request.path, exc)
-            from lms.extensions import db
-
             db.session.rollback()
             return _http(BadRequest())
         log.exception("unhandled error on %s %s", request.method, request.path)

@@ -3,6 +3,8 @@ template helpers of bilingual rows and signed records."""
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 from flask_babel import get_locale
 
@@ -47,3 +49,9 @@ def iso_date(value: str | None):
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
+
+
+def zip_part_name(name: str) -> str:
+    """A name inside a ZIP we build: no folders, no dots at the start, no control characters."""
+    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]", "_", name or "").strip().lstrip(".")
+    return name[:120]

@@ -7,42 +7,33 @@ reads to employers (the same rule as the careers search) and where an employer e
 
 from __future__ import annotations
 
+from flask import url_for
+
+from projects.careers import services as careers
 from projects.common import loaded
 
 
 def approved_employer(user, **_kwargs) -> bool | None:
-    from projects.careers import services as careers
-
     return True if loaded() and careers.is_approved_employer(user) else None
 
 
 def employer_contact(user, trainee_id: int | None = None, **_kwargs) -> bool | None:
-    from projects.careers import services as careers
-
     if not loaded() or trainee_id is None:
         return None
     return True if careers.has_contact(careers.employer_of(user), trainee_id) else None
 
 
 def employer_company(user, **_kwargs) -> str | None:
-    from projects.careers import services as careers
-
     employer = careers.employer_of(user) if loaded() else None
     return employer.company if employer is not None else None
 
 
 def public_name(user, **_kwargs) -> str | None:
-    from projects.careers import services as careers
-
     return careers.public_name(user.name) if loaded() else None
 
 
 def interest_url(user, trainee_id: int | None = None, **_kwargs) -> str | None:
     """The form where an approved employer expresses interest in the trainee."""
-    from flask import url_for
-
-    from projects.careers import services as careers
-
     if not loaded() or trainee_id is None or not careers.is_approved_employer(user):
         return None
     return url_for("careers.express_interest", user_id=trainee_id)

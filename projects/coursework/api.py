@@ -108,17 +108,6 @@ class SubmissionSchema(Schema):
     attempts = fields.List(fields.Nested(AttemptSchema))
 
 
-def _project_or_404(project_id: int) -> Project:
-    """:func:`~projects.coursework.loaders.get_project_or_404` for the token's owner (grading imports it)."""
-    return get_project_or_404(project_id, g.api_user)
-
-
-def _managed_or_404(project_id: int) -> Project:
-    """:func:`~projects.coursework.loaders.get_managed_project_or_404` for the token's owner (grading imports
-    it)."""
-    return get_managed_project_or_404(project_id, g.api_user)
-
-
 @blp.route("")
 class Projects(MethodView):
     @blp.response(200, ProjectSchema(many=True))
@@ -137,7 +126,7 @@ class ProjectById(MethodView):
     @blp.response(200, ProjectSchema)
     def get(self, project_id):
         """One project with its deliverables."""
-        return _project_or_404(project_id)
+        return get_project_or_404(project_id, g.api_user)
 
 
 @blp.route("/<int:project_id>/teams")
@@ -146,7 +135,9 @@ class Teams(MethodView):
     @blp.paginate()
     def get(self, project_id, pagination_parameters):
         """Teams of a team project (its managers), by name."""
-        return api_page(services.teams_query(_managed_or_404(project_id)), pagination_parameters)
+        return api_page(
+            services.teams_query(get_managed_project_or_404(project_id, g.api_user)), pagination_parameters
+        )
 
 
 @blp.route("/<int:project_id>/extensions")
@@ -155,13 +146,16 @@ class Extensions(MethodView):
     @blp.paginate()
     def get(self, project_id, pagination_parameters):
         """Extensions granted on the project (its managers), newest first."""
-        return api_page(services.extensions_query(_managed_or_404(project_id)), pagination_parameters)
+        return api_page(
+            services.extensions_query(get_managed_project_or_404(project_id, g.api_user)),
+            pagination_parameters,
+        )
 
     @blp.arguments(ExtensionSchema)
     @blp.response(201, ExtensionSchema)
     def post(self, data, project_id):
         """Grant one trainee (``user_id``) or one team (``team_id``) new dates."""
-        project = _managed_or_404(project_id)
+        project = get_managed_project_or_404(project_id, g.api_user)
         user = db.session.get(User, data["user_id"]) if data["user_id"] else None
         team = db.session.get(Team, data["team_id"]) if data["team_id"] else None
         if (data["user_id"] and user is None) or (data["team_id"] and team is None):
@@ -184,7 +178,7 @@ class Submissions(MethodView):
     @blp.paginate()
     def get(self, project_id, pagination_parameters):
         """Every submission with its attempts (managers); a trainee gets only their own (or team's)."""
-        project = _project_or_404(project_id)
+        project = get_project_or_404(project_id, g.api_user)
         if services.can_manage(g.api_user, project):
             return api_page(
                 select(Submission)
@@ -202,4 +196,6 @@ class SubmissionById(MethodView):
     @blp.response(200, SubmissionSchema)
     def get(self, project_id, submission_id):
         """One submission and its attempts (its managers, its trainee or team)."""
-        return get_own_submission_or_404(_project_or_404(project_id), submission_id, g.api_user)
+        return get_own_submission_or_404(
+            get_project_or_404(project_id, g.api_user), submission_id, g.api_user
+        )

@@ -5,7 +5,6 @@ Registered on the projects blueprint (``projects.coursework.views.bp``).
 
 from __future__ import annotations
 
-import re
 from zipfile import ZIP_STORED
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,7 +17,7 @@ from lms.jobs import commit
 from media import messages as media_messages
 from media import services as media_services
 from media.storage import TooLarge
-from projects.common import ProjectError
+from projects.common import ProjectError, zip_part_name
 from projects.coursework import services, submissions
 from projects.coursework.forms import AnswerForm, DeclarationForm, SubmitForm, error_text
 from projects.coursework.loaders import (
@@ -239,13 +238,13 @@ def download_all(project_id: int):
         attempt = submission.last_attempt
         if attempt is None:
             continue
-        folder = _safe_name(submissions.team_label(submission)) or f"submission-{submission.id}"
+        folder = zip_part_name(submissions.team_label(submission)) or f"submission-{submission.id}"
         for item in attempt.items:
             if item.media is None or not media_services.can_view(current_user, item.media):
                 continue
             name = (
                 f"{folder}/attempt-{attempt.number}/"
-                f"{_safe_name(item.deliverable.name)}-{_safe_name(item.file_name)}"
+                f"{zip_part_name(item.deliverable.name)}-{zip_part_name(item.file_name)}"
             )
             archive.add_path(str(storage.path(item.media.storage_key)), name)
     filename = f"project-{project.id}-submissions.zip"
@@ -254,9 +253,3 @@ def download_all(project_id: int):
     response.headers["Content-Length"] = str(len(archive))
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-def _safe_name(name: str) -> str:
-    """A path part for the ZIP: no folders, no dots at the start, no control characters."""
-    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]", "_", name or "").strip().lstrip(".")
-    return name[:120]

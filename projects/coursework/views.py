@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.db import utcnow
-from lms.errors import apply_change, describe, flash_error
+from lms.errors import apply_change, flash_error
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.pagination import paginate
@@ -29,12 +29,6 @@ from projects.coursework import loaders, services, submissions
 from projects.coursework.forms import CopyForm, DeliverableForm, ExtensionForm, ProjectForm, TeamForm
 from projects.coursework.loaders import get_deliverable_or_404, get_managed_project_or_404, get_project_or_404
 from projects.coursework.models import Project
-
-#: Grading imports these from here until it uses lms.errors and projects.coursework.loaders itself;
-#: ``apply_change`` (imported above from lms.errors) stays importable from here too.
-error_message = describe
-get_submission_or_404 = loaders.get_submission_or_404
-
 
 #: The plugin's static files (``projects/static``) serve every domain's scripts and styles.
 bp = Blueprint(

@@ -12,7 +12,7 @@ from flask import render_template
 from zipstream import ZipStream
 
 from media.services import get_storage
-from projects.coursework.submission_views import _safe_name
+from projects.common import zip_part_name
 from projects.portfolios import services as portfolios
 from projects.portfolios.models import Portfolio
 
@@ -46,5 +46,5 @@ def bundle(portfolio: Portfolio) -> tuple[ZipStream, str]:
     )
     archive.add(html.encode("utf-8"), "index.html")
     archive.add(render_template("projects/portfolio/bundle.css").encode("utf-8"), "style.css")
-    filename = f"portfolio-{_safe_name(portfolio.owner.name).replace(' ', '-') or portfolio.id}.zip"
+    filename = f"portfolio-{zip_part_name(portfolio.owner.name).replace(' ', '-') or portfolio.id}.zip"
     return archive, filename.encode("ascii", "ignore").decode()
