@@ -19,7 +19,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from flask import current_app
 from PIL import Image
@@ -431,8 +431,10 @@ def get_upload_store() -> TusStore:
     """Uploads in progress, under ``<MEDIA_ROOT>/tus`` so that finishing one is a rename, not a copy."""
     ext = current_app.extensions["media"]
     if "tus" not in ext:
+        # Finishing an upload is a rename into storage, so the storage is the local one and has a root.
+        storage = cast(LocalStorage, get_storage())
         ext["tus"] = TusStore(
-            Path(get_storage().root) / "tus",
+            Path(storage.root) / "tus",
             expiry_seconds=current_app.config["MEDIA_UPLOAD_EXPIRY_HOURS"] * 3600,
         )
     return ext["tus"]
@@ -457,8 +459,12 @@ def upload_target(user: User, context: str) -> UploadTarget:
 
 def storage_used(user: User) -> int:
     """Bytes counted against the user's quota: their files plus the uploads they have started."""
-    stored = db.session.scalar(
-        select(func.coalesce(func.sum(MediaFile.size_bytes), 0)).where(MediaFile.owner_id == user.id)
+    # coalesce(..., 0): the sum is never NULL, even for a user without files (int() takes a Decimal sum too).
+    stored = cast(
+        int,
+        db.session.scalar(
+            select(func.coalesce(func.sum(MediaFile.size_bytes), 0)).where(MediaFile.owner_id == user.id)
+        ),
     )
     return int(stored) + get_upload_store().pending_bytes(user.id)
 
@@ -532,15 +538,16 @@ def finish_upload(owner: User, upload_id: str) -> MediaFile:
         if not upload.complete:
             raise TusError(409, "incomplete", f"{upload.offset} of {upload.length} bytes")
         storage = get_storage()
-        if upload.sha256 is None:
+        sha256 = upload.sha256
+        if sha256 is None:
             with open(store.part_path(upload_id), "rb") as fh:
                 sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
             upload = store.mark(upload_id, sha256=sha256)
             crash_point("upload.hashed")
         if store.part_path(upload_id).exists():
-            stored = storage.adopt(store.part_path(upload_id), upload.sha256, upload.length)
-        elif storage.exists(original_key(upload.sha256)):
-            stored = Stored(original_key(upload.sha256), upload.sha256, upload.length)  # moved before a crash
+            stored = storage.adopt(store.part_path(upload_id), sha256, upload.length)
+        elif storage.exists(original_key(sha256)):
+            stored = Stored(original_key(sha256), sha256, upload.length)  # moved before a crash
         else:
             raise TransientError(f"upload {upload_id}: its bytes are neither in the upload nor in storage")
         crash_point("upload.stored")

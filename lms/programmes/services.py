@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import cast
 
 from sqlalchemy import func, select
 
@@ -129,15 +130,17 @@ def cohorts_taught_by(user: User) -> list[Cohort]:
 
 def teaches_trainee(instructor: User, trainee: User) -> bool:
     """Whether ``instructor`` is assigned to a cohort ``trainee`` is enrolled in."""
-    return (
+    # count() always returns one row, so the scalar is never None.
+    shared = cast(
+        int,
         db.session.scalar(
             select(func.count())
             .select_from(Enrolment)
             .join(CohortInstructor, CohortInstructor.cohort_id == Enrolment.cohort_id)
             .where(CohortInstructor.user_id == instructor.id, Enrolment.user_id == trainee.id)
-        )
-        > 0
+        ),
     )
+    return shared > 0
 
 
 def cohort_sizes(cohort_ids: list[int]) -> dict[int, int]:

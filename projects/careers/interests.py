@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -17,7 +18,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.notifications.services import notify
 from lms.users.models import Role, User
-from projects.careers.models import Interest, InterestEvent, InterestStatus
+from projects.careers.models import Employer, Interest, InterestEvent, InterestStatus
 from projects.careers.search import visible_to_employers
 from projects.careers.services import CareersError, brokers, employer_of, is_approved_employer, is_broker
 
@@ -84,16 +85,17 @@ def express_interest(employer_user: User, trainee: User, role_title: str, messag
     role_title, message = (role_title or "").strip(), (message or "").strip()
     if not role_title:
         raise CareersError("role_missing")
-    employer = employer_of(employer_user)
+    # An approved employer (checked above) always has its company record.
+    employer = cast(Employer, employer_of(employer_user))
     open_statuses = (S.SUBMITTED, S.FORWARDED, S.ACCEPTED, S.INTERVIEW)
     if db.session.scalar(
-        select(
-            exists().where(
-                Interest.employer_id == employer.id,
-                Interest.trainee_id == trainee.id,
-                Interest.status.in_(open_statuses),
-            )
+        exists()
+        .where(
+            Interest.employer_id == employer.id,
+            Interest.trainee_id == trainee.id,
+            Interest.status.in_(open_statuses),
         )
+        .select()
     ):
         raise CareersError("duplicate")
     interest = Interest(

@@ -237,7 +237,7 @@ def competency_choices() -> list[tuple[str, str, str]]:
         .group_by(PortfolioCompetency.key)
         .order_by(PortfolioCompetency.key)
     )
-    return [tuple(r) for r in rows]
+    return [(key, label_ko, label_en) for key, label_ko, label_en in rows]
 
 
 def cohorts_of(user_id: int) -> list[Cohort]:

@@ -10,8 +10,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.db import utcnow
@@ -317,7 +318,8 @@ def grant_extension(
         "extension %s on project %s for %s",
         extension.id,
         project.id,
-        f"user {user.id}" if user else f"team {team.id}",
+        # Exactly one of user and team is given (checked above): without a user there is a team.
+        f"user {user.id}" if user else f"team {cast(Team, team).id}",
     )
     signals.extension_granted.send(extension)
     return extension
@@ -413,4 +415,4 @@ def projects_query(user: User):
             Enrolment.status == EnrolmentStatus.ACTIVE,
             Project.status == ProjectStatus.PUBLISHED,
         )
-    return stmt.where(False)
+    return stmt.where(false())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,7 @@ from projects.coursework.models import (
     Project,
     Submission,
     SubmissionStatus,
+    Team,
 )
 from projects.coursework.services import can_manage, dates_for, is_enrolled, team_of
 
@@ -77,10 +79,8 @@ def belongs_to(user: User, submission: Submission) -> bool:
     """Whether *submission* is the user's own or their team's."""
     if submission.user_id is not None:
         return submission.user_id == user.id
-    return (
-        team_of(submission.project, user) is not None
-        and team_of(submission.project, user).id == submission.team_id
-    )
+    team = team_of(submission.project, user)
+    return team is not None and team.id == submission.team_id
 
 
 def check_can_hand_in(project: Project, user: User, now: datetime | None = None) -> None:
@@ -284,7 +284,9 @@ def media_visible_to(user: User, media: MediaFile) -> bool:
 
 
 def team_label(submission: Submission) -> str:
-    return submission.team.name if submission.team_id else (submission.user.name if submission.user else "")
+    if submission.team_id:
+        return cast(Team, submission.team).name  # a submission with a team_id always has its team
+    return submission.user.name if submission.user else ""
 
 
 def similar_work(submission: Submission) -> list[tuple[MediaFile, Submission, MediaFile, int]]:

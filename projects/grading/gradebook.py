@@ -95,15 +95,15 @@ def gradebook(projects: list[Project], trainees: list[User]) -> dict[tuple[int, 
         )
     }
     by_owner, facts = {}, {}
-    for sid, pid, uid, team_id, count, late, aid, status, grade in rows:
-        by_owner[(pid, ("team", team_id) if team_id else ("user", uid))] = sid
+    for row_sid, pid, uid, team_id, count, late, aid, status_text, grade_text in rows:
+        by_owner[(pid, ("team", team_id) if team_id else ("user", uid))] = row_sid
         # SQLite hands grades back as floats, PostgreSQL as Decimals: str() first keeps 66.7 exact.
-        facts[sid] = (
+        facts[row_sid] = (
             count > 0,
             bool(late),
             aid,
-            STATUS_BY_VALUE.get(status),
-            None if grade is None else Decimal(str(grade)),
+            STATUS_BY_VALUE.get(status_text),
+            None if grade_text is None else Decimal(str(grade_text)),
         )
     # Plain values hoisted out of the 6000-cell loop: ORM attribute access dominated it.
     plain_projects = [(p.id, p.team_mode, p.max_grade) for p in projects]

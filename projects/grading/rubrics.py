@@ -63,7 +63,7 @@ def normalise(data: dict) -> dict:
                 if level.get(key) not in (None, ""):
                     entry[key] = _number(level[key])
             levels.append(entry)
-        criterion = {key: str(raw.get(key) or "").strip() for key in CRITERION_TEXT}
+        criterion: dict[str, object] = {key: str(raw.get(key) or "").strip() for key in CRITERION_TEXT}
         criterion.update(
             id=str(raw.get("id") or f"c{ci}").strip(),
             weight=_number(raw.get("weight", 1) or 1),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from typing import cast
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -26,7 +27,7 @@ from lms.users.models import User
 from media.models import MediaStatus
 from projects.common import ProjectError
 from projects.coursework import signals
-from projects.coursework.models import Attempt, Project, Submission
+from projects.coursework.models import Attempt, Project, Submission, Team
 from projects.grading import rubrics
 from projects.grading import rules as grading
 from projects.grading.models import (
@@ -67,8 +68,8 @@ def format_grade(value) -> str:
 def policy_of(project: Project) -> grading.LatePolicy:
     return grading.LatePolicy(
         kind=grading.LatePolicyKind(project.late_policy or "none"),
-        percent=project.late_percent or 0,
-        floor=project.late_floor or 0,
+        percent=project.late_percent or Decimal(0),
+        floor=project.late_floor or Decimal(0),
     )
 
 
@@ -276,7 +277,8 @@ def set_adjustment(assessment: Assessment, user: User, points, reason: str, by: 
     :raises ProjectError: ``not_in_team``, ``bad_adjustment`` (not a number).
     """
     submission = assessment.submission
-    if submission.team_id is None or user not in submission.team.members:
+    # A submission with a team_id always has its team.
+    if submission.team_id is None or user not in cast(Team, submission.team).members:
         raise ProjectError("not_in_team")
     try:
         value = Decimal(str(points or 0).strip())
@@ -356,7 +358,9 @@ def release(assessments: list[Assessment], by: User) -> int:
 
 
 def recipients(submission: Submission) -> list[User]:
-    return list(submission.team.members) if submission.team_id else [submission.user]
+    if submission.team_id:
+        return list(cast(Team, submission.team).members)  # a team submission always has its team
+    return [cast(User, submission.user)]  # user_or_team: a submission without a team has its user
 
 
 def reopen_for_attempt(attempt: Attempt) -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import or_, select
 
@@ -166,7 +168,8 @@ def eligible_work(user: User) -> list[Eligible]:
         )
         .order_by(Assessment.released_at.desc(), Assessment.id.desc())
     ).all()
-    return [Eligible(a, db.session.get(Attempt, a.attempt_id)) for a in assessments]
+    # Only assessments with an attempt are selected, and attempt_id is a foreign key: the attempt exists.
+    return [Eligible(a, cast(Attempt, db.session.get(Attempt, a.attempt_id))) for a in assessments]
 
 
 def _files_of(attempt: Attempt) -> list[MediaFile]:
@@ -185,7 +188,7 @@ def update_portfolio(
     headline_en: str = "",
     about_ko: str = "",
     about_en: str = "",
-    skills: list[str] | str = (),
+    skills: Sequence[str] | str = (),
     region: str | None = None,
     visibility: Visibility | str = Visibility.PRIVATE,
 ) -> int:
