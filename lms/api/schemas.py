@@ -13,7 +13,7 @@ class UserSchema(Schema):
     # The service strips the name: a name of spaces alone would be stored empty.
     name = fields.Str(
         required=True,
-        validate=[validate.Length(min=1, max=120), validate.Regexp(r"(?s).*\S", error="Enter a name.")],
+        validate=[validate.Length(min=1, max=120), validate.Regexp(r"[\s\S]*\S", error="Enter a name.")],
     )
     role = fields.Enum(Role, by_value=True, required=True)
     active = fields.Bool(dump_only=True)
