@@ -309,7 +309,7 @@ EXPECTED = merged(
 #: (endpoint, or "mismatch:" + a case's name; actor) -> what the code does wrong.  Left out of the main
 #: tests and checked alone by test_known_bug (xfail, strict): once one is fixed, delete its entry.
 #: (The first run found four: rubric import and the rubric API let instructors create rubrics outside the
-#: programmes they teach; fixed with projects.rubrics.may_create_in.)
+#: programmes they teach; fixed with projects.grading.rubrics.may_create_in.)
 BUGS: dict[tuple[str, str], str] = {}
 
 #: Text planted in the world -> the actors who may read it in any answer.

@@ -63,9 +63,6 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-# Keys ---------------------------------------------------------------------------------------------------
-
-
 def key_path() -> Path:
     configured = current_app.config.get("COMPLETION_SIGNING_KEY_FILE")
     return (
@@ -135,9 +132,6 @@ def jwks() -> dict:
             for kid, key in public_keys().items()
         ],
     }
-
-
-# Records ------------------------------------------------------------------------------------------------
 
 
 def centre_name() -> str:

@@ -1,4 +1,4 @@
-"""Submission screens: the trainee's workspace and receipts, the reviewers' lists, histories and ZIP export.
+"""Submission screens: the trainee's workspace and receipts, one submission's history, and the ZIP export.
 
 Registered on the projects blueprint (``projects.coursework.views.bp``).
 """
