@@ -47,6 +47,11 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     from lms.plugins import load_plugins
 
     load_plugins(app)
+    # After the plugins: their routes may carry secrets too. Logging is per process, so this masks every
+    # log line the process writes from now on (gunicorn's access log included).
+    from lms import logs
+
+    logs.register_app(app)
     return app
 
 

@@ -81,6 +81,23 @@ def _worker_argv(concurrency: int, beat: bool = False) -> list[str]:
     return argv
 
 
+def lan_warning(host: str, config) -> str | None:
+    """What to tell whoever serves plain HTTP beyond this machine while the session cookie is Secure.
+
+    Browsers keep a Secure cookie only over HTTPS or from localhost, so a phone on the LAN could never sign
+    in: every form would fail as expired.
+    """
+    if not config["SESSION_COOKIE_SECURE"] or config.get("TRUSTED_PROXIES"):
+        return None  # plain cookies, or an HTTPS proxy in front
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return (
+        f"Note: http://{host} is plain HTTP, and browsers keep the sign-in cookie only over HTTPS (or on "
+        "localhost): from other machines nobody could sign in. Put an HTTPS proxy in front "
+        "(LMS_TRUSTED_PROXIES=1), or, on a trusted local network, start with LMS_SESSION_COOKIE_SECURE=false."
+    )
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
@@ -107,6 +124,9 @@ def serve(host, port, workers, worker_concurrency, no_worker):
                 f"{host}:{port}",
                 "--access-logfile",
                 "-",
+                # Masks link tokens in request lines and Referers (lms/logs.py).
+                "--logger-class",
+                "lms.logs.GunicornLogger",
                 "--graceful-timeout",
                 "20",
                 "--chdir",
@@ -120,6 +140,9 @@ def serve(host, port, workers, worker_concurrency, no_worker):
     if not no_worker:
         procs.append(subprocess.Popen(_worker_argv(worker_concurrency, beat=True), env=env, cwd=CODE_ROOT))
     click.echo(f"Gongbang is running on http://{host}:{port} — press Ctrl+C to stop.")
+    warning = lan_warning(host, current_app.config)
+    if warning:
+        click.echo(warning, err=True)
     stopping = False
 
     def _stop(*_args):

@@ -66,6 +66,7 @@ DEFAULTS: dict = {
     "CELERY_BROKER_URL": None,
     "CELERY_RESULT_BACKEND": None,
     "CELERY_ALWAYS_EAGER": False,
+    "BROKER_PURGE_MINUTES": 60,  # how often the beat deletes delivered messages from the SQLite broker
     "TRUSTED_PROXIES": 0,  # number of reverse proxies in front of the app (X-Forwarded-*)
     "API_TITLE": "Gongbang API",
     "API_VERSION": "v1",

@@ -7,10 +7,11 @@ Unit tests run tasks eagerly (``CELERY_ALWAYS_EAGER``).
 
 from __future__ import annotations
 
-from celery import Celery, Task
+import sqlalchemy as sa
+from celery import Celery, Task, shared_task
 from celery import current_app as current_celery
 from celery.signals import worker_process_init
-from flask import Flask
+from flask import Flask, current_app
 
 from lms.extensions import db
 from lms.faults import crash_point
@@ -41,6 +42,10 @@ def init_app(app: Flask) -> Celery:
         result_expires=3600,
         worker_hijack_root_logger=False,
     )
+    # Run by the worker started with beat; plugins add theirs to the same schedule.
+    celery.conf.beat_schedule = {
+        "lms.purge_broker": {"task": "lms.purge_broker", "schedule": cfg["BROKER_PURGE_MINUTES"] * 60.0},
+    }
     celery.set_default()
     # Worker-side signal receivers (e.g. worker_ready) find their Flask app here.
     celery.flask_app = app
@@ -87,3 +92,32 @@ def commit() -> None:
 def discard_pending() -> None:
     """Forget queued tasks after a rollback."""
     db.session.info.pop(_PENDING, None)
+
+
+def purge_delivered(broker_url: str) -> int:
+    """Delete the messages the SQLAlchemy transport has delivered; how many went.
+
+    Kombu's SQLAlchemy transport never deletes a message: it only marks it delivered (``visible`` false).
+    Its rows keep every job's arguments, among them whole mail bodies with live set-password links, so the
+    embedded broker file would hold them for good. A delivered message is never read again (the transport
+    has no redelivery; ``requeue_stalled`` and ``lms check --repair`` cover lost jobs): deleting it is safe.
+    Other brokers (Redis) drop a message once it is acknowledged: nothing to do.
+    """
+    if not broker_url.startswith("sqla+"):
+        return 0
+    engine = sa.create_engine(broker_url.removeprefix("sqla+"))
+    try:
+        with engine.begin() as conn:
+            if not sa.inspect(conn).has_table("kombu_message"):
+                return 0
+            return conn.execute(
+                sa.text("DELETE FROM kombu_message WHERE visible = :no"), {"no": False}
+            ).rowcount
+    finally:
+        engine.dispose()
+
+
+@shared_task(name="lms.purge_broker")
+def purge_broker() -> int:
+    """Periodic: :func:`purge_delivered` on the configured broker."""
+    return purge_delivered(current_app.config["CELERY_BROKER_URL"])

@@ -1,12 +1,14 @@
-"""Security headers, role checks and client-address helpers."""
+"""Security headers, role checks, secret URLs, refused NUL bytes and client-address helpers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import Flask, abort, g, request
 from flask_login import current_user
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, PathConverter, Rule, UnicodeConverter
 
 from lms.extensions import login_manager
 
@@ -29,12 +31,74 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+#: Headers of a page whose URL holds a secret: the browser must not send the URL on (``Referer`` of its
+#: style sheets, pictures and links) nor keep the page.
+SECRET_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+}
+
+
+def secret_url(*args: str) -> Callable:
+    """Mark a view whose URL carries a secret (a link token): ``@secret_url()`` under ``@bp.route``.
+
+    The named arguments (default: every text or path argument of its rules) are masked in every log line
+    (``lms.logs``), and its answers send :data:`SECRET_HEADERS`. Put it below the route decorator, so the
+    function the route registers carries the mark.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        view.secret_url_args = tuple(args)  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+def secret_args(app: Flask, rule: Rule) -> tuple[str, ...]:
+    """The arguments of *rule* that hold a secret (empty when its view is not marked)."""
+    view = app.view_functions.get(rule.endpoint)
+    marked: Any = getattr(view, "secret_url_args", None)
+    if marked is None:
+        return ()
+    if marked:
+        return tuple(a for a in marked if a in rule.arguments)
+    return tuple(
+        name for name, conv in rule._converters.items() if isinstance(conv, UnicodeConverter | PathConverter)
+    )
+
+
+def is_secret_rule(app: Flask, rule: Rule) -> bool:
+    return bool(secret_args(app, rule))
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values.getlist(key)) for key in values)
+
+
+def refuse_nul_bytes() -> None:
+    """Answer 400 to a NUL byte in the path, the query or a form (PostgreSQL refuses them in text).
+
+    JSON bodies are checked by the API's own parser.
+    """
+    if "\x00" in request.path or _has_nul(request.args):
+        abort(400)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if _has_nul(request.form) or any(
+            "\x00" in key or "\x00" in (f.filename or "") for key, f in request.files.items(multi=True)
+        ):
+            abort(400)
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_nul_bytes)
 
     @app.after_request
     def _headers(response):
         h = response.headers
+        if request.url_rule is not None and is_secret_rule(app, request.url_rule):
+            h.update(SECRET_HEADERS)
         h.setdefault("Content-Security-Policy", CSP)
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("X-Frame-Options", "DENY")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from datetime import timedelta
 
@@ -18,6 +19,11 @@ from lms.passwords import Hasher, check_password
 from lms.users.models import User
 
 log = logging.getLogger(__name__)
+
+#: The shape of an address: what a sign-in failure may name in the log and the throttle's key. Anything else
+#: typed into the address box (often the password, typed there by mistake) is neither logged nor stored.
+_ADDRESS = re.compile(r"[^@\s]{1,64}@[^@\s]{1,253}")
+NOT_AN_ADDRESS = "(not an e-mail address)"
 
 
 class Throttled(Exception):
@@ -83,6 +89,8 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
     """
     cfg = current_app.config
     email = normalise_email(email)
+    if not _ADDRESS.fullmatch(email):
+        email = NOT_AN_ADDRESS  # no account has it, so nobody is throttled by it and the search finds none
     now = utcnow()
     since = now - cfg["LOGIN_WINDOW"]
     acct_key, ip_key = f"acct:{email}", f"ip:{ip}"

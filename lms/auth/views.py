@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 
 from lms.auth import services
 from lms.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
-from lms.security import client_ip
+from lms.security import client_ip, secret_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -40,6 +41,38 @@ def _safe_next(target: str | None) -> str | None:
     ):
         return None
     return target
+
+
+def cookie_dropped() -> bool:
+    """Whether the browser kept no session cookie because it is Secure and the page came over plain HTTP
+    (a LAN address such as http://192.168.0.20:5000: browsers keep Secure cookies only over HTTPS and on
+    localhost)."""
+    cfg = current_app.config
+    return (
+        bool(cfg["SESSION_COOKIE_SECURE"])
+        and not request.is_secure
+        and cfg["SESSION_COOKIE_NAME"] not in request.cookies
+    )
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(_exc: CSRFError):
+    """The sign-in forms' answer to a missing or stale form token, saying how to run on a LAN when that is
+    the cause (the app-wide answer, ``lms.errors``, says only that the form expired)."""
+    expired = _("Your form had expired. It has been reloaded: please submit it again.")
+    if not cookie_dropped():
+        return render_template("errors/error.html", code=400, message=expired), 400
+    hint = _(
+        "Your browser did not send back the sign-in cookie: Gongbang sends it over HTTPS only, and this page "
+        "came over plain HTTP. Open the site through HTTPS. On a trusted local network you may instead start "
+        "Gongbang with %(setting)s.",
+        setting="LMS_SESSION_COOKIE_SECURE=false",
+    )
+    if request.endpoint == "auth.login":
+        flash(expired, "error")
+        flash(hint, "error")
+        return render_template("lms/auth/login.html", form=LoginForm()), 400
+    return render_template("errors/error.html", code=400, message=f"{expired} {hint}"), 400
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -102,6 +135,7 @@ def forgot_password():
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
+@secret_url()
 def set_password(token: str):
     if services.find_link_token(token) is None:
         return render_template("lms/auth/link_invalid.html"), 410

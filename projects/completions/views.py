@@ -16,7 +16,7 @@ from lms.errors import DomainError, apply_change, flash_error
 from lms.extensions import db
 from lms.programmes.loaders import get_cohort_or_404
 from lms.programmes.models import Cohort, Enrolment, EnrolmentStatus
-from lms.security import role_required
+from lms.security import role_required, secret_url
 from lms.users.models import Role, User
 from projects.common import private
 from projects.completions import services as completions
@@ -114,6 +114,7 @@ def revoke_completion(completion_id: int):
 
 
 @bp.route("/verify/<code>")
+@secret_url()
 def verify(code: str):
     """Public: anyone with the address (or the QR code) checks a record, signed in or not."""
     completion = completions.by_code(code)
@@ -135,6 +136,7 @@ def verify(code: str):
 
 
 @bp.route("/verify/<code>.json")
+@secret_url()
 def verify_json(code: str):
     """The record, its signature and key id, for checking offline against the published keys.
 

@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 
 from lms.errors import DomainError, apply_change, flash_error
 from lms.forms import ActionForm
-from lms.security import role_required
+from lms.security import role_required, secret_url
 from lms.users.models import Role, User
 from media.views import send_rendition
 from projects.common import private
@@ -389,6 +389,7 @@ def rendition(portfolio_id: int, item_id: int, name: str):
 
 
 @bp.route("/portfolio/l/<token>")
+@secret_url()
 def shared(token: str):
     link = get_link_or_gone(token)
     if isinstance(link, Response):
@@ -413,6 +414,7 @@ def shared(token: str):
     + ", ".join(f'"{n}"' for n in portfolios.READER_RENDITIONS)
     + "):name>"
 )
+@secret_url()
 def shared_rendition(token: str, item_id: int, name: str):
     """A rendition under the link: checked on every request, so revoking the link stops the video too."""
     item = get_reader_item_or_404(get_link_or_404(token).portfolio, item_id, None)
