@@ -23,7 +23,7 @@ from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
-from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,9 @@ def apply_change(change: Callable[[], object], done: str) -> bool:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """Whether the error answer is JSON: the API, and JSON or tus requests on the pages' side (the browser's
+    upload client reads the API's error shape)."""
+    return request.path.startswith("/api/") or request.is_json or "Tus-Resumable" in request.headers
 
 
 def api_error(status: int, message: str, errors: dict | None = None):
@@ -119,8 +121,11 @@ def _messages() -> dict[int, str]:
         403: _("You do not have permission to see this page."),
         404: _("This page does not exist, or you do not have access to it."),
         405: _("This action is not allowed here."),
+        409: _("This changed in the meantime. Reload it and try again."),
         410: _("This link has expired or has already been used."),
         413: _("The file or form is too large."),
+        415: _("This kind of content is not accepted here."),
+        422: _("Some of what you sent is not valid. The errors say where."),
         429: _("Too many requests. Wait a moment and try again."),
         500: _("Something went wrong on our side. The problem is logged; please try again later."),
     }
@@ -184,14 +189,17 @@ def _error_handlers(app: Flask) -> None:
                 request.remote_addr,
             )
         message = _messages().get(code, exc.description or "")
+        # RFC 9110: a 405 says which methods the resource allows.
+        methods = exc.valid_methods if isinstance(exc, MethodNotAllowed) else None
+        allow = {"Allow": ", ".join(methods)} if methods else {}
         if wants_json():
             data = getattr(exc, "data", None) or {}
             response = api_error(
                 code, data.get("message") or message, data.get("messages") or data.get("errors")
             )
-            response.headers.update(data.get("headers") or {})
+            response.headers.update({**allow, **(data.get("headers") or {})})
             return response
-        return render_template("errors/error.html", code=code, message=message), code
+        return render_template("errors/error.html", code=code, message=message), code, allow
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):

@@ -2,33 +2,50 @@
 
 The locale comes from the signed-in user's setting, then a choice made with the
 switcher (kept in the session for visitors), then ``Accept-Language``, then the
-default. Times are stored in UTC and shown in the user's zone (Asia/Seoul by default).
+default.  On the API the person is the token's owner (session cookies mean nothing
+there), so an answer speaks the owner's language, and ``Accept-Language`` only when
+no token authenticated the request.  Times are stored in UTC and shown in the
+user's zone (Asia/Seoul by default).
 """
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 
 
+def _on_api() -> bool:
+    return has_request_context() and request.path.startswith("/api/")
+
+
+def _person():
+    """Whose settings apply: the API token's owner on the API (None before or without a token), else the
+    signed-in user (None for a visitor)."""
+    if _on_api():
+        return g.get("api_user")
+    return current_user if current_user and current_user.is_authenticated else None
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
-    chosen = session.get("locale")
+    person = _person()
+    if person is not None and person.locale in languages:
+        return person.locale
+    chosen = None if _on_api() else session.get("locale")
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:
-    if current_user and current_user.is_authenticated and current_user.timezone:
-        return current_user.timezone
+    person = _person()
+    if person is not None and person.timezone:
+        return person.timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 

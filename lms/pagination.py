@@ -26,6 +26,16 @@ MAX_PAGE = 1_000_000
 #: The API's paging, flask-smorest's defaults spelled out (``@blp.paginate()`` uses the same): ``?page=``,
 #: ``?page_size=`` (10 unless asked, 100 at most), totals in the ``X-Pagination`` header.
 API_PAGINATION = {"page": 1, "page_size": 10, "max_page_size": 100}
+#: How the API documents ``X-Pagination``: a header is text, and this one is a JSON object written as text.
+API_PAGINATION_HEADER = {
+    "description": "Pagination metadata as JSON text: an object with the integers `total`, `total_pages`, "
+    "`first_page`, `last_page`, `page` and, where they exist, `previous_page` and `next_page`.",
+    "schema": {
+        "type": "string",
+        "pattern": r"^\{.*\}$",
+        "example": '{"total": 25, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 1}',
+    },
+}
 
 
 def page_args(per_page: int = DEFAULT_PER_PAGE) -> tuple[int, int]:

@@ -21,7 +21,8 @@ blp = api_blueprint(
     "/uploads",
     description=(
         "Resumable uploads (tus 1.0: core, creation, termination, checksum, expiration). "
-        "Every request but OPTIONS sends `Tus-Resumable: 1.0.0`; every answer carries it."
+        "Every request but OPTIONS sends `Tus-Resumable: 1.0.0`; every answer carries it. "
+        "OPTIONS needs no token."
     ),
 )
 blp.url_value_preprocessor(uploads.lift_body_limit)
@@ -71,7 +72,9 @@ class Uploads(MethodView):
             _header(
                 "Upload-Metadata",
                 "Comma-separated `key base64(value)` pairs: `filename`, `filetype` "
-                "and `context` (what the file is for, e.g. `check:video_hd`).",
+                "and `context` (what the file is for, e.g. `check:video_hd`); values are base64 of UTF-8 "
+                "text.",
+                pattern=r"^(?:[^,]*,)*\s*context [A-Za-z0-9+/]+={0,2}\s*(?:,[^,]*)*$",
             ),
         ],
         responses={
@@ -95,10 +98,11 @@ class Uploads(MethodView):
         """Create an upload"""
         return uploads.respond(g.api_user, None, "uploads_api.UploadById")
 
-    @blp.response(204, description="What the server supports.", headers=CAPABILITIES)
+    @blp.doc(security=[])
+    @blp.response(204, description="What the server supports; no token needed.", headers=CAPABILITIES)
     def options(self):
         """Capabilities"""
-        return uploads.respond(g.api_user, None, "uploads_api.UploadById")
+        return uploads.capabilities()
 
 
 @blp.route("/<upload_id>")
@@ -165,7 +169,8 @@ class UploadById(MethodView):
         """Terminate an upload"""
         return uploads.respond(g.api_user, upload_id, "uploads_api.UploadById")
 
-    @blp.response(204, description="What the server supports.", headers=CAPABILITIES)
+    @blp.doc(security=[])
+    @blp.response(204, description="What the server supports; no token needed.", headers=CAPABILITIES)
     def options(self, upload_id):
         """Capabilities"""
-        return uploads.respond(g.api_user, upload_id, "uploads_api.UploadById")
+        return uploads.capabilities()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, SelectField, SubmitField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 #: Briefs a trainee can check a file against before any project asks for it.
-#: (label, spec) — the specs use the fields of ``media.validation.DeliverableSpec``.
+#: (label, spec) — the specs use the fields of ``media.validation.DeliverableSpec``.  Each spec accepts
+#: exactly the kinds its label names: an empty spec would pass documents (a PDF with scripts) under a label
+#: that promises pictures, sound and video only.
 PRESETS = {
-    "any": (_l("Any picture, sound or video"), {}),
+    "any": (_l("Any picture, sound or video"), {"kinds": ["image", "audio", "video"]}),
     "video_hd": (
         _l("Video: 30 s to 3 min, at least 1280×720, with sound"),
         {
@@ -43,12 +47,19 @@ class CheckForm(FlaskForm):
     submit = SubmitField(_l("Upload and check"))
 
 
+def finite(form, field) -> None:
+    """Refuse NaN, infinities and numbers no float holds (``Decimal("nan") < 0`` raises, ``sNaN`` cannot
+    become a float, ``1e400`` becomes an infinite one)."""
+    if field.data is not None and (not field.data.is_finite() or not math.isfinite(float(field.data))):
+        raise StopValidation(_l("Enter a time in seconds."))
+
+
 class PosterForm(FlaskForm):
     """Pick the poster frame by time."""
 
     seconds = DecimalField(
         _l("Time (seconds)"),
         places=2,
-        validators=[InputRequired(_l("Enter a time in seconds.")), NumberRange(min=0)],
+        validators=[InputRequired(_l("Enter a time in seconds.")), finite, NumberRange(min=0)],
     )
     submit = SubmitField(_l("Use this frame"))

@@ -62,7 +62,7 @@ def respond(user: User, upload_id: str | None, location_endpoint: str) -> Respon
     :param location_endpoint: the endpoint of one upload on this face (for ``Location``).
     """
     if request.method == "OPTIONS":
-        return _capabilities()
+        return capabilities()
     if not user.is_authenticated:
         return _error(
             401, _("Your session has ended. Sign in again, then choose the file again to continue.")
@@ -153,7 +153,8 @@ def _finish(user: User, upload: Upload) -> dict[str, str]:
     return {MEDIA_ID_HEADER: str(media.id), MEDIA_URL_HEADER: url_for("media.detail", media_id=media.id)}
 
 
-def _capabilities() -> Response:
+def capabilities() -> Response:
+    """The answer to ``OPTIONS``: what this server supports, for anyone (tus clients send no credentials)."""
     return Response(
         status=204,
         headers={

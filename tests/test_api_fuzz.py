@@ -1,11 +1,14 @@
 """Fuzz the JSON API from its own OpenAPI document with schemathesis, as an administrator and as a trainee.
 
 Every operation the document lists gets valid and invalid inputs (schemathesis' positive and negative
-modes) against a database seeded with the demo data plus a graded submission, in-process through the WSGI
-app.  No answer may be a server error, and every answer must match what the document promises (status
-code, content type, body schema).  Loading the document also validates it against the OpenAPI 3.0
-meta-schema.  It always runs on SQLite (it commits freely) and is marked slow (about two minutes on two
-cores), so the PostgreSQL pass leaves it out.
+modes, then its coverage phase: each boundary value, each missing required part, each undocumented method),
+then chains of calls along the links it infers (its stateful phase), against a database seeded with the
+demo data plus a graded submission, in-process through the WSGI app.
+Every check schemathesis runs by default applies (:data:`DEFAULT_CHECKS`): no server error, and every
+answer as the document promises (status code, content type, headers, body schema), input the schema
+refuses refused, input it accepts accepted, 405 with ``Allow``.  Loading the document also validates it
+against the OpenAPI 3.0 meta-schema.  It always runs on SQLite (it commits freely) and is marked slow (about
+two minutes on two cores), so the PostgreSQL pass leaves it out.
 
 The app runs with ``TESTING`` on, so an unhandled exception is raised here with its traceback (instead of
 an opaque 500) and Hypothesis shrinks it to a small falsifying request.
@@ -13,16 +16,16 @@ an opaque 500) and Hypothesis shrinks it to a small falsifying request.
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing, contextmanager
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.config import ChecksConfig, SchemathesisConfig
 from sqlalchemy import update
 
 from lms import create_app
@@ -33,8 +36,11 @@ from tests.fixtures.app import app_config as _config
 
 pytestmark = pytest.mark.slow
 
-#: Per operation, generation mode and role (about 40 operations x 2 x 2); each request takes milliseconds.
-MAX_EXAMPLES = 20
+#: Per operation, generation mode and role (about 60 operations x 2 x 2), on top of the coverage phase's
+#: systematic cases; each request takes milliseconds.  Together about two minutes on two cores.
+MAX_EXAMPLES = 15
+#: Chains of up to 10 calls per role in the stateful run.
+STATEFUL_EXAMPLES = 60
 
 RUBRIC = {
     "criteria": [
@@ -51,11 +57,70 @@ RUBRIC = {
 }
 
 
-#: No server error, and answers as documented: status code, content type and body schema.  Left out:
-#: header conformance (flask-smorest documents the JSON text of ``X-Pagination`` with an object schema, so
-#: every paginated answer would "fail"), and the checks that a schema-invalid request is refused or a valid
-#: one accepted (ids that exist and business rules decide those, not the schema).
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+#: Every check schemathesis 4 runs by default (none left out): no server error; status code, content type,
+#: headers and body as documented; schema-invalid input refused and valid input accepted; 405 with ``Allow``
+#: for undocumented methods; missing required headers refused; auth not ignored; and, in the stateful run,
+#: no use after delete and created resources readable.  ``object_level_authorization`` is on as well but
+#: compares two identities within one run, and each role runs alone here: the permission matrix
+#: (``tests/test_permission_matrix.py``) covers who may read what.
+#: :func:`test_fuzzing_runs_every_default_check` pins the list: a newer schemathesis's new check shows here.
+DEFAULT_CHECKS = {
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "unsupported_method",
+    "allow_header_conformance",
+    "use_after_free",
+    "ensure_resource_availability",
+    "ignored_auth",
+    "object_level_authorization",
+}
+
+
+#: Where schemathesis' expectations meet rules the document cannot write down, each with its reason:
+#: schema-valid input may still break a rule of the domain (a 422 *without* field ``errors``;
+#: :func:`schema_valid_input_passes_validation` fails one *with* them); tus answers a wrong or missing
+#: ``Tus-Resumable`` with 412, as its protocol requires; and tus' ``Upload-Metadata`` is base64 of UTF-8
+#: text checked against the server's limits and the user's quota (400 and 413), which no schema can say.
+#: Text never holds NUL (refused with 400 everywhere, as the document's description says), so strings are
+#: drawn without it; ``tests/lms/test_api_frame.py`` sends NUL, surrogates, deep nesting and 1e400.
+#: Server errors stay out of every list.
+POSITIVE = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
+NEGATIVE = ["400", "401", "403", "404", "405", "406", "409", "412", "415", "422", "428", "429"]
+CONFIG = {
+    "generation": {"allow-x00": False},
+    "checks": {
+        "positive_data_acceptance": {"expected-statuses": POSITIVE},
+        "negative_data_rejection": {"expected-statuses": NEGATIVE},
+        "missing_required_header": {"expected-statuses": ["400", "401", "403", "406", "412", "415", "422"]},
+    },
+    "operations": [
+        {
+            "include-path": "/api/v1/uploads/",
+            "include-method": "POST",
+            "checks": {"positive_data_acceptance": {"expected-statuses": [*POSITIVE, "400", "413"]}},
+        }
+    ],
+}
+
+
+def schema_valid_input_passes_validation(ctx, response, case):
+    """Input the document accepts must pass the API's own validation: a 4xx naming fields is a schema the
+    document does not show (a limit, a pattern or a required field missing from it)."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or response.status_code not in (400, 422):
+        return None
+    try:
+        errors = (response.json() or {}).get("errors")
+    except ValueError:
+        return None
+    assert not errors, f"schema-valid input refused by validation the document does not show: {errors}"
+    return None
 
 
 def _seed() -> dict[str, object]:
@@ -120,7 +185,8 @@ def api_schema(fuzz_app):
     """The published document; loading it validates it against the OpenAPI 3.0 meta-schema."""
     # tus chunks are plain bytes under their own media type.
     schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
+    config = SchemathesisConfig.from_dict(CONFIG)
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app, config=config)
 
 
 def _restore_fuzzers(app) -> None:
@@ -137,7 +203,8 @@ def _restore_fuzzers(app) -> None:
 def _fuzz(operation, mode: GenerationMode, app, headers: dict) -> None:
     # schemathesis' own pytest loader (``from_fixture``) fails under pytest 9, so each operation gets a
     # plain Hypothesis test over the operation's strategy, with the same checks.
-    @given(case=operation.as_strategy(generation_mode=mode))
+    # The token is fixed, not generated: a case that drops it would be sent with it all the same.
+    @given(case=operation.as_strategy(generation_mode=mode, headers=headers))
     @settings(
         max_examples=MAX_EXAMPLES,
         deadline=None,
@@ -147,10 +214,39 @@ def _fuzz(operation, mode: GenerationMode, app, headers: dict) -> None:
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     )
     def run(case):
-        _restore_fuzzers(app)
-        case.call_and_validate(headers=headers, checks=CHECKS)
+        _check(case, app, headers)
 
     run()
+
+
+def _check(case, app, headers: dict) -> None:
+    _restore_fuzzers(app)
+    # No ``checks=``: schemathesis' default checks, all of them, plus ours.
+    case.call_and_validate(headers=headers, additional_checks=[schema_valid_input_passes_validation])
+
+
+def _cover(operation, app, headers: dict) -> list[str]:
+    """schemathesis' coverage phase for one operation: boundary values, missing parts, undocumented
+    methods (where ``unsupported_method`` and ``missing_required_header`` apply); the failures, one line
+    each."""
+    schema = operation.schema
+    failures = []
+    for case in schema.iter_coverage_cases(
+        operation,
+        generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        generation_config=schema.config.generation_for(operation=operation, phase="coverage"),
+        extra_data_source=None,
+        error_feedback=None,
+        session=None,
+    ):
+        # A case about the token itself (missing, wrong) goes out as generated; every other case with ours.
+        about_token = getattr(case.meta.phase.data, "parameter", None) == "Authorization"
+        try:
+            _check(case, app, {} if about_token else headers)
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - try all, then show every failure
+            scenario = getattr(case.meta.phase.data, "description", "")
+            failures.append(f"--- {operation.label} (coverage: {scenario}) ---\n{exc}")
+    return failures
 
 
 # A trainee first: the administrator's run creates and changes records that the trainee's would then see.
@@ -168,6 +264,75 @@ def test_api_fuzzing_finds_no_server_error_and_no_schema_violation(api_schema, f
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
                 _fuzz(operation, mode, fuzz_app, headers)
+            except Unsatisfiable:
+                if mode is GenerationMode.POSITIVE:
+                    raise
+                # Nothing to make invalid (tus' OPTIONS: no parameter, no body, no token).
             except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - try all, then show every failure
                 failures.append(f"--- {operation.label} ({mode.value}) ---\n{exc}")
+        failures.extend(_cover(operation, fuzz_app, headers))
     assert not failures, f"{len(failures)} failing operations:\n" + "\n".join(failures)
+
+
+@contextmanager
+def _same_start(app):
+    """Restore the database to its state now before each call of the yielded function (SQLite's backup API:
+    the file is in WAL mode, so copying it would miss pages)."""
+    with app.app_context():
+        path = db.engine.url.database
+        db.engine.dispose()
+    snapshot = sqlite3.connect(":memory:")
+    with closing(sqlite3.connect(path)) as live:
+        live.backup(snapshot)
+
+    def restore() -> None:
+        with app.app_context():
+            db.engine.dispose()
+        with closing(sqlite3.connect(path)) as live:
+            snapshot.backup(live)
+
+    try:
+        yield restore
+    finally:
+        snapshot.close()
+
+
+# After the runs above, so that they see the data as seeded.
+@pytest.mark.parametrize("role", ["trainee", "admin"])
+def test_api_stateful_fuzzing_finds_nothing(api_schema, fuzz_app, role):
+    """Chains of calls along the links schemathesis infers from the document (an id from one answer into the
+    next request): here the checks that need a history apply too (no use after delete, a created resource
+    can be read).  Every chain starts from the same database, so Hypothesis can replay and shrink it."""
+    _restore_fuzzers(fuzz_app)
+    token = fuzz_app.extensions["fuzz"]["tokens"][role]
+    # The token as configuration, not as call arguments: schemathesis then knows it was given, not generated.
+    config = SchemathesisConfig.from_dict(
+        {**CONFIG, "headers": {"Authorization": f"Bearer {token}", "Accept-Language": "en"}}
+    )
+    machine = schemathesis.openapi.from_wsgi(
+        "/api/v1/openapi.json", fuzz_app, config=config
+    ).as_state_machine()
+    with _same_start(fuzz_app) as restore:
+
+        class Chains(machine):
+            def setup(self):
+                restore()
+
+        Chains.run(
+            settings=settings(
+                max_examples=STATEFUL_EXAMPLES,
+                stateful_step_count=10,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
+        )
+
+
+def test_fuzzing_runs_every_default_check():
+    """``call_and_validate`` without ``checks=`` runs every check enabled by default: all of them."""
+    load_all_checks()
+    config = ChecksConfig()
+    enabled = {c.__name__ for c in CHECKS.get_all() if config.get_by_name(name=c.__name__).enabled}
+    assert enabled == DEFAULT_CHECKS

@@ -2,17 +2,22 @@
 
 Clients authenticate with a personal access token (``Authorization: Bearer
 gbp_…``); session cookies are not accepted here, so the API needs no CSRF token.
-Read requests need the ``read`` scope, all others ``write``. Plugins add their
-endpoints with :func:`register_api_blueprint`.
+Read requests need the ``read`` scope, all others ``write``; ``OPTIONS`` needs no token, since it
+answers with the allowed methods (and, for tus, the server's capabilities) and no data.  Answers speak the
+token owner's language (:func:`lms.i18n.select_locale`).  JSON bodies are parsed strictly
+(:mod:`lms.api.parsing`).  Plugins add their endpoints with :func:`register_api_blueprint`.
 """
 
 from __future__ import annotations
 
 from flask import Flask, g, request
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_smorest import Api, Blueprint, abort
 
+from lms.api.parsing import MAX_DEPTH, StrictJsonProvider, StrictParser
 from lms.extensions import csrf
+from lms.pagination import API_PAGINATION_HEADER
 
 PREFIX = "/api/v1"
 
@@ -28,6 +33,8 @@ def authenticate_request() -> None:
     from lms.api.services import authenticate_token
     from lms.jobs import commit
 
+    if request.method == "OPTIONS":
+        return  # the allowed methods (and tus' capabilities), no data: tus clients send it without a token
     scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
     token = authenticate_token(raw.strip()) if scheme.lower() == "bearer" else None
     if token is None:
@@ -42,11 +49,23 @@ def authenticate_request() -> None:
         abort(403, message=_("This token does not have the “%(scope)s” scope.", scope=needed))
     g.api_token = token
     g.api_user = token.user
+    refresh()  # from here on, the token owner's language (lms.i18n.select_locale), not Accept-Language
+
+
+class LmsBlueprint(Blueprint):
+    """A smorest blueprint with the strict JSON parser and ``X-Pagination`` documented as what it is."""
+
+    ARGUMENTS_PARSER = StrictParser()
+    PAGINATION_ARGUMENTS_PARSER = StrictParser()
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # flask-smorest documents the header with an object schema, but a header is text: JSON text here.
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = API_PAGINATION_HEADER
 
 
 def api_blueprint(name: str, import_name: str, url_prefix: str, description: str = "") -> Blueprint:
     """A smorest blueprint that requires a token on every request."""
-    blp = Blueprint(name, import_name, url_prefix=PREFIX + url_prefix, description=description)
+    blp = LmsBlueprint(name, import_name, url_prefix=PREFIX + url_prefix, description=description)
     blp.before_request(authenticate_request)
     return blp
 
@@ -66,10 +85,15 @@ def init_api(app: Flask) -> None:
         spec_kwargs={
             "info": {
                 "description": "Gongbang JSON API. Authenticate with a personal "
-                "access token created under Account → API tokens."
+                "access token created under Account → API tokens (OPTIONS needs none). "
+                f"JSON bodies are strict: nesting deeper than {MAX_DEPTH} levels, text holding NUL (U+0000) "
+                "or a lone surrogate, and non-finite numbers (NaN, Infinity, 1e400) are refused with 400. "
+                "Errors look like `{code, status, message}`, plus `errors` per field for validation; "
+                "messages are in the token owner's language, else the one Accept-Language asks for."
             }
         },
     )
+    app.json = StrictJsonProvider(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     app.extensions["lms.api"] = api
