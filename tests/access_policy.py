@@ -122,7 +122,7 @@ PROGRAMMES: dict[str, dict] = {
 MEDIA: dict[str, dict] = {
     # Media: anyone signed in checks files of their own.  A file is its owner's, its project's managers'
     # (once it is part of a submission) and the admins'.  An upload in progress is only its owner's; the
-    # tus capabilities (OPTIONS) are public on the page face, behind a token on the API.
+    # tus capabilities (OPTIONS) are public on both faces: tus clients send OPTIONS without credentials.
     "media.check": USERS,
     "media.mine": USERS,
     "media.uploads": by_method(USERS, OPTIONS=PUBLIC),
@@ -133,8 +133,8 @@ MEDIA: dict[str, dict] = {
     "media.download": OWNER_AND_MANAGERS,
     "media.choose_poster": expect("owner"),
     "media.reprocess": ADMIN,
-    "uploads_api.Uploads": USERS,
-    "uploads_api.UploadById": by_method(expect("owner"), OPTIONS=USERS),
+    "uploads_api.Uploads": by_method(USERS, OPTIONS=PUBLIC),
+    "uploads_api.UploadById": by_method(expect("owner"), OPTIONS=PUBLIC),
 }
 
 COURSEWORK: dict[str, dict] = {
@@ -795,6 +795,13 @@ CASES = [
         "DELETE",
         "/api/v1/portfolios/me/items/{item}",
         endpoint="portfolios_api.OwnItemRemoval",
+    ),
+    Case(
+        "portfolio: another trainee's API change of the item",
+        "other",
+        "PATCH",
+        "/api/v1/portfolios/me/items/{item}",
+        body={"published": False},
     ),
     Case("portfolio: a pending employer's API read", "pending", "GET", "/api/v1/portfolios/{portfolio}"),
     Case("certificate: another trainee's", "other", "GET", "/certificates/{completion}"),

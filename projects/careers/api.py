@@ -14,12 +14,15 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from lms.api import api_blueprint
+from lms.api.fields import Id
+from lms.api.schemas import NOT_BLANK, BoundedList
 from projects.careers import interests as career_interests
 from projects.careers import placement as career_placement
 from projects.careers import search as career_search
 from projects.careers import services as careers
 from projects.careers.loaders import get_employer_or_404, get_interest_or_404, get_searchable_trainee_or_404
 from projects.careers.models import EmployerStatus
+from projects.portfolios.services import REGIONS, SKILL_MAX
 
 blp = api_blueprint(
     "careers_api",
@@ -50,18 +53,26 @@ class EmployerSchema(Schema):
 
 class EmployerDecisionSchema(Schema):
     decision = fields.Str(required=True, validate=validate.OneOf(["approved", "rejected", "suspended"]))
-    reason = fields.Str(load_default="", validate=validate.Length(max=2000))
+    reason = fields.Str(load_default="", validate=validate.Length(max=careers.REASON_MAX))
 
 
 class SearchArgs(Schema):
-    programme_id = fields.Int(load_default=None)
-    cohort_id = fields.Int(load_default=None)
+    programme_id = Id(strict=False, load_default=None)  # a query string's values are text
+    cohort_id = Id(strict=False, load_default=None)
     completed_from = fields.Date(load_default=None)
     completed_to = fields.Date(load_default=None)
-    competency = fields.List(fields.Str(), load_default=list)
-    skill = fields.List(fields.Str(), load_default=list)
+    # As many competencies and skills as a portfolio may show, each as long as the portfolio keeps it: every
+    # competency asked for is one more clause of the query.
+    competency = BoundedList(
+        fields.Str(validate=validate.Length(max=120)), load_default=list, max_items=career_search.MAX_TERMS
+    )
+    skill = BoundedList(
+        fields.Str(validate=validate.Length(max=SKILL_MAX)),
+        load_default=list,
+        max_items=career_search.MAX_TERMS,
+    )
     min_korean_level = fields.Int(load_default=None, validate=validate.Range(0, 6))
-    region = fields.Str(load_default=None)
+    region = fields.Str(load_default=None, validate=validate.OneOf(list(REGIONS)))
     page = fields.Int(load_default=1, validate=validate.Range(min=1))
     page_size = fields.Int(load_default=20, validate=validate.Range(1, 100))
 
@@ -107,9 +118,11 @@ class InterestEventSchema(Schema):
 
 class InterestSchema(Schema):
     id = fields.Int(dump_only=True)
-    trainee_id = fields.Int(required=True, load_only=True)
-    role_title = fields.Str(required=True, validate=validate.Length(min=1, max=160))
-    message = fields.Str(load_default="", validate=validate.Length(max=4000))
+    trainee_id = Id(required=True, load_only=True)
+    role_title = fields.Str(
+        required=True, validate=[validate.Length(min=1, max=career_interests.ROLE_TITLE_MAX), NOT_BLANK]
+    )
+    message = fields.Str(load_default="", validate=validate.Length(max=career_interests.MESSAGE_MAX))
     status = fields.Str(dump_only=True, attribute="status.value")
     company = fields.Str(dump_only=True, attribute="employer.company")
     liaison_note = fields.Method("_liaison_note", dump_only=True)
@@ -147,7 +160,7 @@ class InterestSchema(Schema):
 
 class InterestStepSchema(Schema):
     action = fields.Str(required=True, validate=validate.OneOf(list(career_interests.ACTIONS)))
-    note = fields.Str(load_default="", validate=validate.Length(max=2000))
+    note = fields.Str(load_default="", validate=validate.Length(max=career_interests.NOTE_MAX))
 
 
 class PlacementFiguresSchema(Schema):

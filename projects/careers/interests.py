@@ -68,6 +68,8 @@ NOTE_AUDIENCE = {
     S.NOT_HIRED: set(),
 }
 OUTCOME_ACTIONS = ("interview", "hired", "not_hired")
+#: The longest role title (the column's), employer's message and step note (the forms') an interest keeps.
+ROLE_TITLE_MAX, MESSAGE_MAX, NOTE_MAX = 160, 4000, 2000
 
 
 def _event(interest: Interest, status: InterestStatus, by: User | None, note: str = "") -> None:
@@ -78,13 +80,17 @@ def express_interest(employer_user: User, trainee: User, role_title: str, messag
     """An approved employer's interest in a trainee for a role; it waits for the liaison's review.
 
     :raises CareersError: ``not_allowed`` (not approved, or the trainee is not visible to employers),
-        ``role_missing``, ``duplicate`` (an open interest of this employer in this trainee exists).
+        ``role_missing``, ``too_long``, ``duplicate`` (an open interest of this employer in this trainee
+        exists).
     """
     if not is_approved_employer(employer_user) or not visible_to_employers(trainee.id):
         raise CareersError("not_allowed")
     role_title, message = (role_title or "").strip(), (message or "").strip()
     if not role_title:
         raise CareersError("role_missing")
+    for text, limit in ((role_title, ROLE_TITLE_MAX), (message, MESSAGE_MAX)):
+        if len(text) > limit:
+            raise CareersError("too_long", limit=limit)
     # An approved employer (checked above) always has its company record.
     employer = cast(Employer, employer_of(employer_user))
     open_statuses = (S.SUBMITTED, S.FORWARDED, S.ACCEPTED, S.INTERVIEW)
@@ -101,7 +107,7 @@ def express_interest(employer_user: User, trainee: User, role_title: str, messag
     interest = Interest(
         employer_id=employer.id,
         trainee_id=trainee.id,
-        role_title=role_title[:160],
+        role_title=role_title,
         message=message,
         status=S.SUBMITTED,
     )
@@ -191,7 +197,7 @@ def move_interest(interest: Interest, action: str, by: User, note: str = "") -> 
     withdraw); records an event and notifies those concerned.
 
     :raises CareersError: ``not_allowed`` (not this user's action), ``bad_step`` (not from this status),
-        ``reason_missing``.
+        ``reason_missing``, ``too_long``.
     """
     if action not in ACTIONS:
         raise CareersError("bad_step")
@@ -203,6 +209,8 @@ def move_interest(interest: Interest, action: str, by: User, note: str = "") -> 
     note = (note or "").strip()
     if action in NOTE_REQUIRED and not note:
         raise CareersError("reason_missing")
+    if len(note) > NOTE_MAX:
+        raise CareersError("too_long", limit=NOTE_MAX)
     interest.status = target
     if who == "liaison" and action in ("forward", "screen_out"):
         interest.liaison_note = note

@@ -20,6 +20,9 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "not_allowed": lambda: _("You cannot do this."),
         "bad_decision": lambda: _("This decision does not follow from the employer's current status."),
         "reason_missing": lambda: _("Give a reason."),
+        "too_long": lambda: _(
+            "This text is too long: at most %(limit)s characters.", limit=params.get("limit")
+        ),
         "role_missing": lambda: _("Name the role."),
         "duplicate": lambda: _("You have already expressed interest in this trainee; it is still open."),
         "bad_step": lambda: _("This step does not follow from the interest's current status."),

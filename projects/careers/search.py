@@ -28,6 +28,8 @@ from projects.portfolios.models import Portfolio, PortfolioCompetency, Visibilit
 
 #: Portfolio visibilities that put a trainee in employer search.
 SEARCHABLE = (Visibility.EMPLOYERS, Visibility.LINK)
+#: The most competencies, or skills, one search of the API asks for: as many as a portfolio may show.
+MAX_TERMS = 20
 
 
 @dataclass
@@ -145,7 +147,7 @@ def _searchable_query(filters: SearchFilters):
         if filters.completed_to:
             done = done.where(Completion.completed_on <= filters.completed_to)
         query = query.where(User.id.in_(done))
-    for key in filters.competencies:
+    for key in dict.fromkeys(filters.competencies):  # a key asked for twice is one clause
         query = query.where(
             Portfolio.id.in_(select(PortfolioCompetency.portfolio_id).where(PortfolioCompetency.key == key))
         )

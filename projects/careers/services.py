@@ -226,11 +226,15 @@ DECISIONS = {
 }
 
 
+#: The longest reason for a decision (the form's limit).
+REASON_MAX = 2000
+
+
 def decide_employer(employer: Employer, decision: EmployerStatus, by: User, reason: str = "") -> Employer:
     """Approve, reject or suspend an employer (liaison or admin); the employer is notified with the reason.
 
     :raises CareersError: ``not_allowed`` (not a broker), ``bad_decision`` (not from the current status),
-        ``reason_missing``.
+        ``reason_missing``, ``too_long``.
     """
     if not is_broker(by):
         raise CareersError("not_allowed")
@@ -240,6 +244,8 @@ def decide_employer(employer: Employer, decision: EmployerStatus, by: User, reas
     reason = (reason or "").strip()
     if needs_reason and not reason:
         raise CareersError("reason_missing")
+    if len(reason) > REASON_MAX:
+        raise CareersError("too_long", limit=REASON_MAX)
     employer.status, employer.decision_reason = decision, reason
     employer.decided_by_id, employer.decided_at = by.id, utcnow()
     db.session.flush()

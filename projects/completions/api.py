@@ -12,6 +12,8 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from lms.api import api_blueprint
+from lms.api.fields import Id
+from lms.api.schemas import NOT_BLANK
 from lms.extensions import db
 from lms.programmes.models import Cohort
 from lms.users.models import Role, User
@@ -24,8 +26,8 @@ blp = api_blueprint("completions_api", __name__, "", description="Completion rec
 
 class CompletionSchema(Schema):
     id = fields.Int(dump_only=True)
-    user_id = fields.Int(required=True)
-    cohort_id = fields.Int(required=True)
+    user_id = Id(required=True)
+    cohort_id = Id(required=True)
     completed_on = fields.Date(required=True)
     code = fields.Str(dump_only=True)
     record = fields.Dict(dump_only=True)
@@ -40,7 +42,9 @@ class CompletionSchema(Schema):
 
 
 class RevokeSchema(Schema):
-    reason = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.Str(
+        required=True, validate=[validate.Length(min=1, max=completions.REASON_MAX), NOT_BLANK]
+    )
 
 
 class VerdictSchema(Schema):

@@ -15,6 +15,9 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "already_completed": lambda: _("%(name)s's completion is already recorded.", name=params.get("name")),
         "bad_date": lambda: _("The completion date must lie between the cohort's start and today."),
         "reason_missing": lambda: _("Give a reason."),
+        "too_long": lambda: _(
+            "This text is too long: at most %(limit)s characters.", limit=params.get("limit")
+        ),
         "admin_only": lambda: _("Only administrators may do this."),
     }
     text = texts.get(code)

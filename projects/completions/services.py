@@ -228,16 +228,23 @@ def mark_completion(user: User, cohort: Cohort, completed_on: date, by: User) ->
     return completion
 
 
+#: The longest reason for revoking a record (the form's limit).
+REASON_MAX = 2000
+
+
 def revoke_completion(completion: Completion, reason: str, by: User | None = None) -> None:
     """Withdraw a record (issued in error, for instance); verification then says it is revoked.
 
-    :raises ProjectError: ``reason_missing``.
+    :raises ProjectError: ``reason_missing``, ``too_long`` (past :data:`REASON_MAX`).
     """
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise ProjectError("reason_missing")
+    if len(reason) > REASON_MAX:
+        raise ProjectError("too_long", limit=REASON_MAX)
     if completion.revoked_at is None:
         completion.revoked_at = utcnow()
-    completion.revoked_reason = reason.strip()[:2000]
+    completion.revoked_reason = reason
     db.session.flush()
     log.info("completion %s revoked by %s", completion.id, by.id if by else "system")
 

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.api import api_blueprint
+from lms.api.fields import AwareDateTime, Id
+from lms.api.schemas import NOT_BLANK
 from lms.extensions import db
 from lms.pagination import api_page
 from lms.users.models import User
@@ -68,11 +70,13 @@ class TeamSchema(Schema):
 
 class ExtensionSchema(Schema):
     id = fields.Int(dump_only=True)
-    user_id = fields.Int(allow_none=True, load_default=None)
-    team_id = fields.Int(allow_none=True, load_default=None)
-    due_at = fields.AwareDateTime(required=True)
-    cutoff_at = fields.AwareDateTime(allow_none=True, load_default=None)
-    reason = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
+    user_id = Id(allow_none=True, load_default=None)
+    team_id = Id(allow_none=True, load_default=None)
+    due_at = AwareDateTime(required=True)
+    cutoff_at = AwareDateTime(allow_none=True, load_default=None)
+    reason = fields.Str(
+        required=True, validate=[validate.Length(min=1, max=services.EXTENSION_REASON_MAX), NOT_BLANK]
+    )
     created_at = fields.DateTime(dump_only=True)
 
 

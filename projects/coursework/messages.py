@@ -38,6 +38,7 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         ),
         "user_or_team": lambda: _("Choose one trainee or one team."),
         "reason_missing": lambda: _("Give a reason."),
+        "too_long": lambda: _("This text is too long: at most %(limit)s characters.", limit=p.get("limit")),
         "no_team": lambda: _("This is a team project and you are not in a team yet. Ask your instructor."),
         "not_allowed": lambda: _("You cannot hand in work for this project."),
         "not_open": lambda: _("This project is not open yet."),

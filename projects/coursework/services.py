@@ -282,6 +282,10 @@ def team_of(project: Project, user: User) -> Team | None:
     )
 
 
+#: The longest reason for an extension (the form's limit).
+EXTENSION_REASON_MAX = 2000
+
+
 def grant_extension(
     project: Project,
     *,
@@ -299,6 +303,8 @@ def grant_extension(
         raise ProjectError("cutoff_before_due")
     if not reason.strip():
         raise ProjectError("reason_missing")
+    if len(reason.strip()) > EXTENSION_REASON_MAX:
+        raise ProjectError("too_long", limit=EXTENSION_REASON_MAX)
     if user is not None and not is_enrolled(user, project.cohort_id):
         raise ProjectError("not_enrolled", name=user.name)
     if team is not None and team.project_id != project.id:

@@ -24,6 +24,7 @@ from projects.portfolios.models import Portfolio, PortfolioView, ShareLink, Visi
 log = logging.getLogger(__name__)
 
 LINK_DAYS_MAX = 365
+RECIPIENT_MAX = 160
 
 
 def token_hash(token: str) -> str:
@@ -55,18 +56,21 @@ def create_link(
 ) -> tuple[ShareLink, str]:
     """A link for one recipient that works for *days* days; returns the link and its token (shown once).
 
-    :raises PortfolioError: ``recipient_missing``, ``bad_expiry``, ``not_link_visible`` (the portfolio is not
-        shared by link: a link would not open it).
+    :raises PortfolioError: ``recipient_missing``, ``too_long``, ``bad_expiry``, ``not_link_visible`` (the
+        portfolio is not shared by link: a link would not open it).
     """
-    if not recipient.strip():
+    recipient = recipient.strip()
+    if not recipient:
         raise PortfolioError("recipient_missing")
+    if len(recipient) > RECIPIENT_MAX:
+        raise PortfolioError("too_long", limit=RECIPIENT_MAX)
     if not 1 <= int(days) <= LINK_DAYS_MAX:
         raise PortfolioError("bad_expiry", limit=LINK_DAYS_MAX)
     if portfolio.visibility is not Visibility.LINK:
         raise PortfolioError("not_link_visible")
     token = secrets.token_urlsafe(32)  # 256 bits
     link = ShareLink(
-        recipient=recipient.strip()[:160],
+        recipient=recipient,
         token_hash=token_hash(token),
         expires_at=(now or utcnow()) + timedelta(days=int(days)),
     )

@@ -42,6 +42,9 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "bad_visibility": lambda: _("Choose who may see your portfolio."),
         "too_many_skills": lambda: _("At most %(limit)s skills.", limit=params.get("limit")),
         "recipient_missing": lambda: _("Name the recipient."),
+        "too_long": lambda: _(
+            "This text is too long: at most %(limit)s characters.", limit=params.get("limit")
+        ),
         "bad_expiry": lambda: _("A link works for 1 to %(limit)s days.", limit=params.get("limit")),
         "not_link_visible": lambda: _(
             "Links work only while your portfolio is shared with "

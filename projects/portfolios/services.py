@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import or_, select
 
@@ -61,6 +61,8 @@ CONSENT_VALUES = ("given", "pending", "refused")
 #: Renditions a reader may load: the poster, the web preview and the display picture (no sprite sheets).
 READER_RENDITIONS = ("poster.jpg", "display.jpg", "preview.mp4", "preview.webm")
 MAX_SKILLS = 20
+#: The most people a piece of work names (coursework's declaration form takes 20).
+MAX_PEOPLE = 20
 #: Share links and the view log live in :mod:`projects.portfolios.links`; these names stay reachable here
 #: for callers that use them through the services (the privacy export, tests, the permission matrix).
 create_link, revoke_link = links.create_link, links.revoke_link
@@ -181,47 +183,86 @@ def _default_file(attempt: Attempt) -> MediaFile | None:
     return next((m for m in files if m.kind == "video"), files[0] if files else None)
 
 
-def update_portfolio(
-    portfolio: Portfolio,
-    *,
-    headline_ko: str = "",
-    headline_en: str = "",
-    about_ko: str = "",
-    about_en: str = "",
-    skills: Sequence[str] | str = (),
-    region: str | None = None,
-    visibility: Visibility | str = Visibility.PRIVATE,
-) -> int:
-    """Change the portfolio's texts, skills, region and visibility.
+#: The longest texts a portfolio and its items keep (the columns' and the forms' limits).
+HEADLINE_MAX, ABOUT_MAX, SKILL_MAX, TITLE_MAX, REFLECTION_MAX, NOTE_MAX = 200, 5000, 60, 200, 5000, 300
+#: The fields :func:`update_portfolio` changes; a field it is not given keeps its value.
+PORTFOLIO_FIELDS = ("headline_ko", "headline_en", "about_ko", "about_en", "skills", "region", "visibility")
+ITEM_TEXT_FIELDS = ("title_ko", "title_en", "reflection_ko", "reflection_en")
 
-    Links only live while the visibility stays "link": a change to anything else (or a save while it is
-    something else, for links made before this rule) stops the live links, so that setting it back to
-    "link" later does not silently reopen them.
 
-    :returns: how many live share links were stopped.
-    :raises PortfolioError: ``bad_region``, ``bad_visibility``, ``too_many_skills``.
+def _text(value: object, limit: int) -> str:
+    """*value* stripped, refused (never cut) past *limit* characters."""
+    text = str(value or "").strip()
+    if len(text) > limit:
+        raise PortfolioError("too_long", limit=limit)
+    return text
+
+
+def clean_skills(skills: Sequence[str] | str) -> list[str]:
+    """Skills in order, spaces tidied, duplicates (any case) dropped, in one pass over the input.
+
+    :raises PortfolioError: ``too_long`` (a skill past :data:`SKILL_MAX`), ``too_many_skills``.
     """
-    if region and region not in REGIONS:
-        raise PortfolioError("bad_region")
-    try:
-        visibility = Visibility(visibility)
-    except ValueError:
-        raise PortfolioError("bad_visibility") from None
     if isinstance(skills, str):
         skills = re.split(r"[,\n]", skills)
     clean: list[str] = []
+    seen: set[str] = set()
     for skill in skills:
-        skill = " ".join(str(skill).split())[:60]
-        if skill and skill.casefold() not in {s.casefold() for s in clean}:
+        skill = " ".join(str(skill).split())
+        if len(skill) > SKILL_MAX:
+            raise PortfolioError("too_long", limit=SKILL_MAX)
+        if skill and skill.casefold() not in seen:
+            seen.add(skill.casefold())
             clean.append(skill)
-    if len(clean) > MAX_SKILLS:
-        raise PortfolioError("too_many_skills", limit=MAX_SKILLS)
-    portfolio.headline_ko, portfolio.headline_en = headline_ko.strip()[:200], headline_en.strip()[:200]
-    portfolio.about_ko, portfolio.about_en = about_ko.strip()[:5000], about_en.strip()[:5000]
+            if len(clean) > MAX_SKILLS:  # stop at once: the rest of a long list is never looked at
+                raise PortfolioError("too_many_skills", limit=MAX_SKILLS)
+    return clean
+
+
+def _portfolio_values(changes: dict[str, Any]) -> dict[str, Any]:
+    """The checked values of the portfolio fields in *changes*."""
+    unknown = set(changes) - set(PORTFOLIO_FIELDS)
+    if unknown:
+        raise TypeError(f"update_portfolio() got unknown fields {sorted(unknown)}")
+    values: dict[str, Any] = {}
+    if "region" in changes:
+        values["region"] = changes["region"] or None
+        if values["region"] and values["region"] not in REGIONS:
+            raise PortfolioError("bad_region")
+    if "visibility" in changes:
+        try:
+            values["visibility"] = Visibility(changes["visibility"])
+        except ValueError:
+            raise PortfolioError("bad_visibility") from None
+    if "skills" in changes:
+        values["skills"] = clean_skills(changes["skills"])
+    for name in ("headline_ko", "headline_en", "about_ko", "about_en"):
+        if name in changes:
+            values[name] = _text(changes[name], HEADLINE_MAX if name.startswith("headline") else ABOUT_MAX)
+    return values
+
+
+def update_portfolio(portfolio: Portfolio, **changes: Any) -> int:
+    """Change the fields of :data:`PORTFOLIO_FIELDS` given in *changes*; the others keep their values.
+
+    Links only live while the visibility stays "link": a change of the visibility to anything else (or a
+    save of the visibility while it is something else, for links made before this rule) stops the live
+    links, so that setting it back to "link" later does not silently reopen them. A change that does not
+    name the visibility leaves the links alone.
+
+    :returns: how many live share links were stopped.
+    :raises PortfolioError: ``bad_region``, ``bad_visibility``, ``too_many_skills``, ``too_long``.
+    """
+    values = _portfolio_values(changes)
+    visibility = values.pop("visibility", portfolio.visibility)
     stopped = 0
-    if not (portfolio.visibility is Visibility.LINK and visibility is Visibility.LINK):
+    if "visibility" in changes and not (
+        portfolio.visibility is Visibility.LINK and visibility is Visibility.LINK
+    ):
         stopped = links.stop_links(portfolio)
-    portfolio.skills, portfolio.region, portfolio.visibility = clean, region or None, visibility
+    for name, value in values.items():
+        setattr(portfolio, name, value)
+    portfolio.visibility = visibility
     if visibility is not Visibility.PRIVATE and portfolio.published_at is None:
         portfolio.published_at = utcnow()
     db.session.flush()
@@ -270,26 +311,28 @@ def add_item(portfolio: Portfolio, attempt_id: int) -> PortfolioItem:
     return item
 
 
-def update_item(
-    item: PortfolioItem,
-    *,
-    title_ko: str = "",
-    title_en: str = "",
-    reflection_ko: str = "",
-    reflection_en: str = "",
-    media_id: int | None = None,
-) -> PortfolioItem:
-    """Change an item's titles, reflections (Korean and/or English) and which of the attempt's files it shows.
+def update_item(item: PortfolioItem, **changes: Any) -> PortfolioItem:
+    """Change an item's titles, reflections (Korean and/or English) and which of the attempt's files it
+    shows (``media_id``; None shows none): only the fields given in *changes*, the others keep their values.
 
-    :raises PortfolioError: ``title_missing``, ``wrong_media``.
+    :raises PortfolioError: ``title_missing``, ``wrong_media``, ``too_long``.
     """
-    if not (title_ko.strip() or title_en.strip()):
+    unknown = set(changes) - {*ITEM_TEXT_FIELDS, "media_id"}
+    if unknown:
+        raise TypeError(f"update_item() got unknown fields {sorted(unknown)}")
+    values = {
+        name: _text(changes[name], TITLE_MAX if name.startswith("title") else REFLECTION_MAX)
+        for name in ITEM_TEXT_FIELDS
+        if name in changes
+    }
+    if not (values.get("title_ko", item.title_ko) or values.get("title_en", item.title_en)):
         raise PortfolioError("title_missing")
+    media_id = changes.get("media_id")
     if media_id is not None and media_id not in {m.id for m in _files_of(item.attempt)}:
         raise PortfolioError("wrong_media")
-    item.title_ko, item.title_en = title_ko.strip()[:200], title_en.strip()[:200]
-    item.reflection_ko, item.reflection_en = reflection_ko.strip()[:5000], reflection_en.strip()[:5000]
-    if media_id is not None:
+    for name, value in values.items():
+        setattr(item, name, value)
+    if "media_id" in changes:
         item.media_id = media_id
     db.session.flush()
     return item
@@ -313,7 +356,7 @@ def record_consent(item: PortfolioItem, consents: list[tuple[str, str]]) -> Port
             {
                 **person,
                 "consent": consent,
-                "note": (note or "").strip()[:300],
+                "note": _text(note, NOTE_MAX),
                 "recorded_at": now if changed else person.get("recorded_at"),
             }
         )

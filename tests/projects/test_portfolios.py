@@ -614,9 +614,9 @@ def test_api_builds_publishes_and_shares(app, db, work, token_for):
     )
     assert created.status_code == 201, created.get_json()
     item_id = created.get_json()["id"]
-    refused = api.put(f"/api/v1/portfolios/me/items/{item_id}", json={"published": True}, headers=headers)
+    refused = api.patch(f"/api/v1/portfolios/me/items/{item_id}", json={"published": True}, headers=headers)
     assert refused.status_code == 422 and "Kim Minji" in refused.get_json()["message"]
-    done = api.put(
+    done = api.patch(
         f"/api/v1/portfolios/me/items/{item_id}",
         json={"consent": ["given"], "published": True},
         headers=headers,
@@ -629,7 +629,7 @@ def test_api_builds_publishes_and_shares(app, db, work, token_for):
         ).status_code
         == 422
     )
-    saved = api.put(
+    saved = api.patch(
         "/api/v1/portfolios/me",
         json={"visibility": "link", "skills": ["Runway"], "region": "seoul"},
         headers=headers,
