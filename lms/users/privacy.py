@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ from zipstream import ZipStream
 
 from lms import signals
 from lms.api.models import ApiToken
+from lms.archives import UniqueNames
 from lms.auth.models import AuthToken, UserSession
 from lms.db import utcnow
 from lms.extensions import db
@@ -47,6 +49,10 @@ def row_dict(obj, *, skip: tuple[str, ...] = ()) -> dict:
 
 
 def jsonable(value):
+    """*value* as strict JSON takes it: dates as ISO strings, and no NaN or infinity (``null`` instead), which
+    strict parsers refuse."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -99,9 +105,12 @@ def personal_data_archive(user: User) -> ZipStream:
     parts, files = personal_data(user)
     archive = ZipStream(compress_type=ZIP_DEFLATED, sized=False)
     document = {"generated_at": utcnow().isoformat(), "user_id": user.id, **parts}
-    archive.add(json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"), "personal-data.json")
+    text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
+    archive.add(text.encode("utf-8"), "personal-data.json")
+    names = UniqueNames()
+    names.add("personal-data.json")
     for name, path in files:
-        archive.add_path(path, name)
+        archive.add_path(path, names.add(name))
     log.info("personal data of user %s assembled: %s file(s)", user.id, len(files))
     return archive
 

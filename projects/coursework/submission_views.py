@@ -17,7 +17,7 @@ from lms.jobs import commit
 from media import messages as media_messages
 from media import services as media_services
 from media.storage import TooLarge
-from projects.common import ProjectError, zip_part_name
+from projects.common import ProjectError, UniqueNames, zip_part_name
 from projects.coursework import services, submissions
 from projects.coursework.forms import AnswerForm, DeclarationForm, SubmitForm, error_text
 from projects.coursework.loaders import (
@@ -234,11 +234,12 @@ def download_all(project_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
     storage = media_services.get_storage()
+    names = UniqueNames()
     for submission in submissions.submissions_of(project):
         attempt = submission.last_attempt
         if attempt is None:
             continue
-        folder = zip_part_name(submissions.team_label(submission)) or f"submission-{submission.id}"
+        folder = submission_folder(submission)
         for item in attempt.items:
             if item.media is None or not media_services.can_view(current_user, item.media):
                 continue
@@ -246,10 +247,18 @@ def download_all(project_id: int):
                 f"{folder}/attempt-{attempt.number}/"
                 f"{zip_part_name(item.deliverable.name)}-{zip_part_name(item.file_name)}"
             )
-            archive.add_path(str(storage.path(item.media.storage_key)), name)
+            archive.add_path(str(storage.path(item.media.storage_key)), names.add(name))
     filename = f"project-{project.id}-submissions.zip"
     response = Response(archive, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Content-Length"] = str(len(archive))
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def submission_folder(submission: Submission) -> str:
+    """The submission's folder in the ZIP: the trainee's (or team's) name and id, since two trainees may
+    share a name (``Kim Minji-u12``, ``Team A-t3``)."""
+    tag = f"t{submission.team_id}" if submission.team_id else f"u{submission.user_id}"
+    label = zip_part_name(submissions.team_label(submission)) or "submission"
+    return f"{label}-{tag}"

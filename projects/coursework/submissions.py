@@ -129,6 +129,15 @@ def on_media_processed(media: MediaFile) -> None:
     db.session.flush()
 
 
+#: The hand-in forms' limits, kept by the service too: longer input is refused, never cut.
+LINK_MAX, ANSWER_MAX, PERSON_NAME_MAX, AI_TOOLS_MAX, AI_GENERATED_MAX = 2000, 20000, 120, 500, 5000
+
+
+def _refuse_long(text: str, limit: int) -> None:
+    if len(text) > limit:
+        raise ProjectError("too_long", limit=limit)
+
+
 def save_answer(
     submission: Submission, deliverable: Deliverable, *, link_url: str = "", text: str = ""
 ) -> DraftItem:
@@ -137,8 +146,10 @@ def save_answer(
         raise ProjectError("wrong_deliverable")
     if link_url and not link_url.lower().startswith(("https://", "http://")):
         raise ProjectError("bad_link")
+    _refuse_long(link_url.strip(), LINK_MAX)
+    _refuse_long(text, ANSWER_MAX)
     item = draft_item(submission, deliverable)
-    item.link_url, item.text = link_url.strip()[:2000], text
+    item.link_url, item.text = link_url.strip(), text
     db.session.flush()
     return item
 
@@ -160,9 +171,12 @@ def save_declarations(
             continue
         if consent not in CONSENT_VALUES:
             raise ProjectError("bad_consent")
-        clean.append({"name": name[:120], "consent": consent})
+        _refuse_long(name, PERSON_NAME_MAX)
+        clean.append({"name": name, "consent": consent})
     if ai_used and not ai_tools.strip():
         raise ProjectError("ai_tools_missing")
+    _refuse_long(ai_tools.strip(), AI_TOOLS_MAX)
+    _refuse_long(ai_generated.strip(), AI_GENERATED_MAX)
     submission.ai_used = ai_used
     submission.ai_tools = ai_tools.strip() if ai_used else ""
     submission.ai_generated = ai_generated.strip() if ai_used else ""

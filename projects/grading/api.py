@@ -7,11 +7,16 @@ assessment save that must answer a concurrent one with 409.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+from functools import wraps
+
 from flask import g
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from lms.extensions import db
@@ -24,42 +29,172 @@ from projects.grading import rubrics
 from projects.grading import services as marking
 from projects.grading.gradebook import cohort_gradebook
 from projects.grading.loaders import (
-    get_assessment_or_404,
     get_cohort_or_404,
     get_managed_project_or_404,
     get_own_submission_or_404,
     get_project_or_404,
     get_rubric_or_404,
     get_rubric_version_or_404,
+    get_submission_or_404,
 )
-from projects.grading.models import MarkingStatus
+from projects.grading.models import Assessment, MarkingStatus
+from projects.grading.rubrics import DESCRIPTION_MAX, ID_MAX, MAX_CRITERIA, MAX_LEVELS, NUMBER_MAX, TITLE_MAX
+
+#: A decimal as text, the way rubrics and marks store points and weights (``"2.5"``).
+#: The pattern itself stops at NUMBER_MAX (100000), so text the document allows is never refused for size.
+DECIMAL = r"^(100000(\.0{1,10})?|[0-9]{1,5}(\.[0-9]{1,10})?)$"
+#: A grade or penalty on the wire: a string with two decimal places (``"66.70"``), or null.
+GRADE_DOC = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$", "nullable": True, "example": "66.70"}
+STATUSES = [s.value for s in MarkingStatus]
+
+
+class Amount(fields.Field):
+    """Points or a weight: a JSON number or a decimal string in (``5``, ``"2.5"``), a string out."""
+
+    def __init__(self, **kwargs):
+        number = {"type": "number", "minimum": 0, "maximum": NUMBER_MAX}
+        text = {"type": "string", "pattern": DECIMAL, "maxLength": 17}
+        super().__init__(metadata={"oneOf": [number, text]}, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else str(value)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= NUMBER_MAX:
+            # A number a client computed (16286.129391924756) is valid by the document: round it to the 10
+            # places a stored decimal keeps rather than refuse it. Finite only: strict JSON has no NaN.
+            value = format(Decimal(str(value)).quantize(Decimal("1e-10")), "f")
+            value = value.rstrip("0").rstrip(".") if "." in value else value
+        if isinstance(value, str) and re.fullmatch(DECIMAL, value) and Decimal(value) <= NUMBER_MAX:
+            return value
+        # Worded here, not in default_error_messages, so it follows the reader's language.
+        raise ValidationError(
+            _("Not a number from 0 to %(maximum)s, with at most 10 decimal places.", maximum=NUMBER_MAX)
+        )
+
+
+def _text(limit: int, **kwargs) -> fields.Str:
+    return fields.Str(validate=validate.Length(max=limit), **kwargs)
+
+
+class LevelSchema(Schema):
+    """One level of a criterion: fixed ``points``, or a range from ``min_points`` to ``max_points``."""
+
+    id = _text(ID_MAX, load_default="")
+    name_ko = _text(TITLE_MAX, load_default="")
+    name_en = _text(TITLE_MAX, load_default="")
+    description_ko = _text(DESCRIPTION_MAX, load_default="")
+    description_en = _text(DESCRIPTION_MAX, load_default="")
+    points = Amount()
+    min_points = Amount()
+    max_points = Amount()
+
+
+class CriterionSchema(Schema):
+    id = _text(ID_MAX, load_default="")
+    title_ko = _text(TITLE_MAX, load_default="")
+    title_en = _text(TITLE_MAX, load_default="")
+    description_ko = _text(DESCRIPTION_MAX, load_default="")
+    description_en = _text(DESCRIPTION_MAX, load_default="")
+    weight = Amount(load_default="1")
+    technical = fields.Bool(load_default=False)
+    levels = fields.List(
+        fields.Nested(LevelSchema), required=True, validate=validate.Length(min=1, max=MAX_LEVELS)
+    )
+
+
+class RubricContentSchema(Schema):
+    criteria = fields.List(fields.Nested(CriterionSchema), validate=validate.Length(max=MAX_CRITERIA))
+
+
+def _criteria(**kwargs) -> fields.List:
+    return fields.List(
+        fields.Nested(CriterionSchema),
+        load_only=True,
+        validate=validate.Length(min=1, max=MAX_CRITERIA),
+        **kwargs,
+    )
 
 
 class RubricSchema(Schema):
+    """A rubric; created with ``POST`` (its ``programme_id``, titles and ``criteria``)."""
+
     id = fields.Int(dump_only=True)
     programme_id = fields.Int(allow_none=True, load_default=None)
-    title_ko = fields.Str(load_default="")
-    title_en = fields.Str(load_default="")
+    title_ko = _text(TITLE_MAX, load_default="")
+    title_en = _text(TITLE_MAX, load_default="")
     version = fields.Int(dump_only=True, attribute="latest.number")
-    criteria = fields.List(fields.Dict(), required=True, load_only=True)
-    content = fields.Dict(dump_only=True, attribute="latest.data")
+    criteria = _criteria(required=True)
+    content = fields.Nested(RubricContentSchema, dump_only=True, attribute="latest.data")
+
+
+class RubricReplaceSchema(Schema):
+    """``PUT``: the whole rubric, every field (its programme stays)."""
+
+    title_ko = _text(TITLE_MAX, required=True)
+    title_en = _text(TITLE_MAX, required=True)
+    criteria = _criteria(required=True)
+
+
+class RubricPatchSchema(Schema):
+    """``PATCH``: only the fields sent change."""
+
+    title_ko = _text(TITLE_MAX)
+    title_en = _text(TITLE_MAX)
+    criteria = _criteria()
+
+
+class MarkSchema(Schema):
+    level_id = _text(ID_MAX, allow_none=True, load_default=None)
+    points = Amount(allow_none=True, load_default=None)
+    comment = _text(marking.COMMENT_MAX, load_default="")
+    auto = fields.Bool(dump_only=True)
+
+
+def _marks(**kwargs) -> fields.Dict:
+    return fields.Dict(
+        keys=_text(ID_MAX),
+        values=fields.Nested(MarkSchema),
+        validate=validate.Length(max=MAX_CRITERIA),
+        # apispec writes a Length as maxLength, which bounds nothing on an object: say it for the document.
+        metadata={"maxProperties": MAX_CRITERIA},
+        **kwargs,
+    )
 
 
 class AssessmentSchema(Schema):
-    id = fields.Int(dump_only=True)
+    """An assessment. ``version`` 0: nobody has started grading (``PUT``/``PATCH`` with 0 starts it)."""
+
+    id = fields.Int(dump_only=True, allow_none=True)
     submission_id = fields.Int(dump_only=True)
-    rubric_version_id = fields.Int(dump_only=True)
-    version = fields.Int(required=True)
-    status = fields.Str(
-        attribute="status.value",
-        required=True,
-        validate=validate.OneOf(["not_started", "in_progress", "ready", "released"]),
-    )
-    marks = fields.Dict(required=True)
-    feedback = fields.Str(load_default="")
-    grade = fields.Decimal(dump_only=True, as_string=True, allow_none=True)
-    penalty = fields.Decimal(dump_only=True, as_string=True, allow_none=True)
+    rubric_version_id = fields.Int(dump_only=True, allow_none=True)
+    version = fields.Int(dump_only=True)
+    status = fields.Str(dump_only=True, metadata={"enum": STATUSES})
+    marks = _marks(dump_only=True)
+    feedback = fields.Str(dump_only=True)
+    # Strings on the wire (Decimal, two places): the document says so.
+    grade = fields.Decimal(dump_only=True, as_string=True, allow_none=True, metadata=GRADE_DOC)
+    penalty = fields.Decimal(dump_only=True, as_string=True, allow_none=True, metadata=GRADE_DOC)
     released_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class AssessmentReplaceSchema(Schema):
+    """``PUT``: every field, with the ``version`` read before."""
+
+    version = fields.Int(required=True, validate=validate.Range(min=0, max=2**31 - 1))
+    status = fields.Str(required=True, validate=validate.OneOf(STATUSES))
+    marks = _marks(required=True)
+    feedback = _text(marking.FEEDBACK_MAX, required=True)
+
+
+class AssessmentPatchSchema(Schema):
+    """``PATCH``: the ``version`` read before, and the fields to change; ``marks`` names the criteria to
+    change (the others keep their marks)."""
+
+    version = fields.Int(required=True, validate=validate.Range(min=0, max=2**31 - 1))
+    status = fields.Str(validate=validate.OneOf(STATUSES))
+    marks = _marks()
+    feedback = _text(marking.FEEDBACK_MAX)
 
 
 class ReleaseSchema(Schema):
@@ -77,6 +212,29 @@ def _staff() -> None:
         abort(403, message=_("Only instructors and administrators may do this."))
 
 
+def checked_first(check):
+    """Run *check* (with the view's URL values) before the body is read: a visitor who may not write here is
+    refused the same whatever they send, and learns nothing from the schema's answers."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            check(**{k: v for k, v in kwargs.items() if k.endswith("_id")})
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _staff_check(**_ids) -> None:
+    _staff()
+
+
+def _grader_check(project_id: int, submission_id: int) -> None:
+    get_submission_or_404(get_managed_project_or_404(project_id, g.api_user), submission_id)
+
+
 @blp.route("/rubrics")
 class Rubrics(MethodView):
     @blp.response(200, RubricSchema(many=True))
@@ -86,11 +244,11 @@ class Rubrics(MethodView):
         _staff()
         return api_page(rubrics.library_query(g.api_user), pagination_parameters)
 
+    @checked_first(_staff_check)
     @blp.arguments(RubricSchema)
     @blp.response(201, RubricSchema)
     def post(self, data):
         """Create a rubric from its content (the export format's ``criteria``)."""
-        _staff()
         if not rubrics.may_create_in(g.api_user, data["programme_id"]):
             abort(403, message=_("You can add rubrics only to the programmes you teach."))
         return rubrics.create_rubric(
@@ -102,6 +260,14 @@ class Rubrics(MethodView):
         )
 
 
+def _editable_rubric(rubric_id: int):
+    _staff()
+    rubric = get_rubric_or_404(rubric_id, g.api_user)
+    if not rubrics.can_edit(g.api_user, rubric):
+        abort(403, message=_("You can change rubrics only in the programmes you teach."))
+    return rubric
+
+
 @blp.route("/rubrics/<int:rubric_id>")
 class RubricById(MethodView):
     @blp.response(200, RubricSchema)
@@ -110,19 +276,27 @@ class RubricById(MethodView):
         _staff()
         return get_rubric_or_404(rubric_id, g.api_user)
 
-    @blp.arguments(RubricSchema)
+    @checked_first(_editable_rubric)
+    @blp.arguments(RubricReplaceSchema)
     @blp.response(200, RubricSchema)
     def put(self, data, rubric_id):
-        """Replace the content: a new version when it changed (grades keep their version)."""
-        _staff()
-        rubric = get_rubric_or_404(rubric_id, g.api_user)
-        if not rubrics.can_edit(g.api_user, rubric):
-            abort(403, message=_("You can change rubrics only in the programmes you teach."))
+        """Replace titles and content (every field: 422 otherwise); a new version when the content changed
+        (grades keep their version)."""
+        rubric = _editable_rubric(rubric_id)
+        rubrics.save_rubric(rubric, data={"criteria": data.pop("criteria")}, by=g.api_user, **data)
+        return rubric
+
+    @checked_first(_editable_rubric)
+    @blp.arguments(RubricPatchSchema)
+    @blp.response(200, RubricSchema)
+    def patch(self, data, rubric_id):
+        """Change the fields sent (titles, or the content as a whole); the others stay."""
+        rubric = _editable_rubric(rubric_id)
         rubrics.save_rubric(
             rubric,
-            title_ko=data["title_ko"] or rubric.title_ko,
-            title_en=data["title_en"] or rubric.title_en,
-            data={"criteria": data["criteria"]},
+            title_ko=data.get("title_ko", rubric.title_ko),
+            title_en=data.get("title_en", rubric.title_en),
+            data={"criteria": data.get("criteria", rubric.latest.criteria)},
             by=g.api_user,
         )
         return rubric
@@ -130,11 +304,7 @@ class RubricById(MethodView):
     @blp.response(204)
     def delete(self, rubric_id):
         """Delete a rubric that no project or assessment uses (422 otherwise)."""
-        _staff()
-        rubric = get_rubric_or_404(rubric_id, g.api_user)
-        if not rubrics.can_edit(g.api_user, rubric):
-            abort(403, message=_("You can change rubrics only in the programmes you teach."))
-        rubrics.delete_rubric(rubric)
+        rubrics.delete_rubric(_editable_rubric(rubric_id))
 
 
 @blp.route("/rubrics/<int:rubric_id>/versions/<int:number>")
@@ -147,49 +317,92 @@ class RubricVersionByNumber(MethodView):
         return rubrics.to_json(rubric, get_rubric_version_or_404(rubric, number))
 
 
+def _not_started(submission) -> dict:
+    """What ``GET`` answers before anyone starts grading: version 0, nothing marked."""
+    return {
+        "id": None,
+        "submission_id": submission.id,
+        "rubric_version_id": submission.project.rubric_version_id,
+        "version": 0,
+        "status": MarkingStatus.NOT_STARTED.value,
+        "marks": {},
+        "feedback": "",
+        "grade": None,
+        "penalty": None,
+        "released_at": None,
+    }
+
+
 @blp.route("/<int:project_id>/submissions/<int:submission_id>/assessment")
 class AssessmentOfSubmission(MethodView):
     @blp.response(200, AssessmentSchema)
     def get(self, project_id, submission_id):
-        """The grader's assessment: managers always, the trainee (or team) once it is released."""
-        project, submission = _submission_or_404(project_id, submission_id)
-        assessment = get_assessment_or_404(submission)
-        if not services.can_manage(g.api_user, project) and assessment.status is not MarkingStatus.RELEASED:
-            abort(404)
-        return assessment
+        """The grader's assessment: managers always, the trainee (or team) once it is released.
 
-    @blp.arguments(AssessmentSchema)
-    @blp.response(200, AssessmentSchema)
-    @blp.alt_response(
-        409, description=("The assessment changed since the given version; the body is the current one.")
-    )
-    def put(self, data, project_id, submission_id):
-        """Save marks with the ``version`` read before; a stale version gets 409 and nothing is
-        overwritten."""
+        Before anyone starts grading, managers get ``version`` 0 and ``not_started`` (the version a ``PUT`` or
+        ``PATCH`` sends to start it); the trainee gets 404 until release.
+        """
         project, submission = _submission_or_404(project_id, submission_id)
-        if not services.can_manage(g.api_user, project):
+        manager = services.can_manage(g.api_user, project)
+        assessment = marking.get_assessment(submission)
+        if assessment is None and manager:
+            return _not_started(submission)
+        if assessment is None or (not manager and assessment.status is not MarkingStatus.RELEASED):
             abort(404)
+        return _dumped(assessment)
+
+    @checked_first(_grader_check)
+    @blp.arguments(AssessmentReplaceSchema)
+    @blp.response(200, AssessmentSchema)
+    @blp.alt_response(409, description="The assessment changed since the given version; nothing was saved.")
+    def put(self, data, project_id, submission_id):
+        """Save the whole assessment (every field: 422 otherwise) with the ``version`` read before (0 when
+        nobody has started); a stale version gets 409 and nothing is overwritten."""
+        return _save(project_id, submission_id, data, partial=False)
+
+    @checked_first(_grader_check)
+    @blp.arguments(AssessmentPatchSchema)
+    @blp.response(200, AssessmentSchema)
+    @blp.alt_response(409, description="The assessment changed since the given version; nothing was saved.")
+    def patch(self, data, project_id, submission_id):
+        """Change some fields with the ``version`` read before: ``feedback``, ``status``, or the ``marks`` of
+        the criteria named (the others keep theirs)."""
+        return _save(project_id, submission_id, data, partial=True)
+
+
+def _dumped(assessment: Assessment) -> dict:
+    return {
+        **{k: getattr(assessment, k) for k in ("id", "submission_id", "rubric_version_id", "version")},
+        **{k: getattr(assessment, k) for k in ("marks", "feedback", "grade", "penalty", "released_at")},
+        "status": assessment.status.value,
+    }
+
+
+def _save(project_id: int, submission_id: int, data: dict, *, partial: bool) -> dict:
+    """Start the assessment if need be, save *data* (over what it has, when *partial*) and commit; 409 on a
+    stale version."""
+    submission = get_submission_or_404(get_managed_project_or_404(project_id, g.api_user), submission_id)
+    fresh = marking.get_assessment(submission) is None
+    try:
+        # Two first saves at once: the second one's start breaks the unique key, and gets the 409.
         assessment = marking.start_assessment(submission, g.api_user)
-        try:
-            marking.save_assessment(
-                assessment,
-                expected_version=data["version"],
-                marks=data["marks"],
-                feedback=data["feedback"],
-                status=MarkingStatus(data["status"]["value"]),
-                by=g.api_user,
-            )
-            commit()  # here, not at the edge: a save committed meanwhile fails only now, and gets the 409
-        except (marking.StaleAssessment, StaleDataError):
-            db.session.rollback()
-            current = marking.get_assessment(submission)
-            abort(
-                409,
-                message=_(
-                    "The assessment was changed by someone else (now version %(v)s).", v=current.version
-                ),
-            )
-        return assessment
+        # Version 0 stands for "nobody started": the assessment this request started is at its first version.
+        expected = assessment.version if fresh and data["version"] == 0 else data["version"]
+        marking.save_assessment(
+            assessment,
+            expected_version=expected,
+            marks={**(assessment.marks or {}), **data.get("marks", {})} if partial else data["marks"],
+            feedback=data.get("feedback", assessment.feedback),
+            status=MarkingStatus(data.get("status", assessment.status.value)),
+            by=g.api_user,
+        )
+        commit()  # here, not at the edge: a save committed meanwhile fails only now, and gets the 409
+    except (marking.StaleAssessment, StaleDataError, IntegrityError):
+        db.session.rollback()
+        current = marking.get_assessment(submission)
+        now = 0 if current is None else current.version
+        abort(409, message=_("The assessment was changed by someone else (now version %(v)s).", v=now))
+    return _dumped(assessment)
 
 
 def _submission_or_404(project_id: int, submission_id: int):

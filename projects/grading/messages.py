@@ -18,6 +18,17 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         return _rubric_problem(params)
     if code == "bad_mark":
         return _mark_problem(params.get("problem"), params)
+    if code == "grading_text_too_long":
+        return _("This text is too long: at most %(limit)s characters.", limit=params.get("limit"))
+    if code == "adjustment_out_of_range":
+        return _("An adjustment goes from -%(max)s to %(max)s points.", max=params.get("max"))
+    if code == "bad_moment":
+        if params.get("duration") is not None:
+            return _(
+                "Choose a moment of the video: a number of seconds from 0 to %(duration)s.",
+                duration=params["duration"],
+            )
+        return _("Choose a moment of the video: a number of seconds, 0 or more.")
     sentence = _SENTENCES.get(code)
     if sentence is not None:
         return sentence()
@@ -35,6 +46,7 @@ _SENTENCES = {
     "bad_adjustment": lambda: _("Enter a number of points."),
     "media_not_in_attempt": lambda: _("That video is not part of this attempt."),
     "comment_missing": lambda: _("Write the comment and choose a moment of the video."),
+    "bad_status": lambda: _("Choose a marking status from the list."),
     "bad_policy": lambda: _(
         "Check the grading settings: the percentages go from 0 to 100 and the maximum grade must be above 0."
     ),
@@ -75,6 +87,24 @@ def _rubric_problem(p: dict[str, Any]) -> str:
             "“%(value)s” is not a number. Write points and weights as numbers, like 10 or 2.5.",
             value=p.get("value", ""),
         )
+    if problem == "number_out_of_range":
+        return _(
+            "“%(value)s” is too big: points and weights go up to %(limit)s.",
+            value=p.get("value", ""),
+            limit=p.get("limit"),
+        )
+    if problem == "too_many_criteria":
+        return _("A rubric has at most %(limit)s criteria.", limit=p.get("limit"))
+    if problem == "too_many_levels" and n:
+        return _("Criterion %(n)s has more levels than the %(limit)s allowed.", n=n, limit=p.get("limit"))
+    if problem == "text_too_long" and n:
+        return _(
+            "Criterion %(n)s: an id, title, name or description is longer than %(limit)s characters.",
+            n=n,
+            limit=p.get("limit"),
+        )
+    if problem == "bad_shape":
+        return _("The rubric's criteria must be a list of objects, each with a list of levels.")
     if problem == "no_title" and n:
         return _("Criterion %(n)s needs a title in at least one language.", n=n)
     if problem == "not_an_export":

@@ -55,7 +55,10 @@ def edit_rubric(rubric_id: int | None = None):
         data, titles = _builder_data(request.form)
         grow = request.form.get("grow")
         if grow:  # "add a criterion / level": show the form again with one more row, nothing saved
-            _grow(data, grow)
+            refusal = _grow(data, grow)
+            if refusal:
+                flash(refusal, "error")
+                return _builder(rubric, data, titles), 400
             return _builder(rubric, data, titles)
         try:
             rubric = _save(rubric, data, titles)
@@ -112,11 +115,12 @@ def _builder_data(form) -> tuple[dict, dict]:
     dropped."""
     criteria = []
     i = 0
-    while f"c{i}-id" in form:
+    # One past the limits is read, so that the save refuses too many rows instead of dropping them.
+    while f"c{i}-id" in form and i <= rubrics.MAX_CRITERIA:
         get = lambda name: (form.get(f"c{i}-{name}") or "").strip()  # noqa: E731
         levels = []
         j = 0
-        while f"c{i}-l{j}-id" in form:
+        while f"c{i}-l{j}-id" in form and j <= rubrics.MAX_LEVELS:
             lget = lambda name: (form.get(f"c{i}-l{j}-{name}") or "").strip()  # noqa: E731
             level = {
                 k: lget(k)
@@ -148,13 +152,22 @@ def _builder_data(form) -> tuple[dict, dict]:
     return {"criteria": criteria}, titles
 
 
-def _grow(data: dict, what: str) -> None:
+def _grow(data: dict, what: str) -> str | None:
+    """One more criterion (``criterion``) or level (``level-<i>``); else the sentence that says why not."""
+    criteria = data["criteria"]
+    kind, _sep, number = what.partition("-")
+    index = int(number) if number.isascii() and number.isdigit() and len(number) < 6 else -1
     if what == "criterion":
-        data["criteria"].append(_empty_criterion(len(data["criteria"]) + 1))
-    elif what.startswith("level-"):
-        index = int(what.split("-", 1)[1])
-        if 0 <= index < len(data["criteria"]):
-            data["criteria"][index]["levels"].append({"id": "", "name_ko": "", "name_en": "", "points": ""})
+        if len(criteria) >= rubrics.MAX_CRITERIA:
+            return _("A rubric has at most %(limit)s criteria.", limit=rubrics.MAX_CRITERIA)
+        criteria.append(_empty_criterion(len(criteria) + 1))
+    elif kind == "level" and 0 <= index < len(criteria):
+        if len(criteria[index]["levels"]) >= rubrics.MAX_LEVELS:
+            return _("A criterion has at most %(limit)s levels.", limit=rubrics.MAX_LEVELS)
+        criteria[index]["levels"].append({"id": "", "name_ko": "", "name_en": "", "points": ""})
+    else:
+        return _("That button is not part of this form. Reload the page and try again.")
+    return None
 
 
 @bp.route("/rubrics/<int:rubric_id>/export.<any(json, csv):fmt>")

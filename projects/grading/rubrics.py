@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.extensions import db
 from lms.programmes.models import Cohort, CohortInstructor
+from lms.spreadsheets import safe_cell
 from lms.users.models import Role, User
 from projects.common import ProjectError
 from projects.coursework.models import Project
@@ -47,16 +48,33 @@ CSV_COLUMNS = (
 )
 
 
+#: The bounds of a rubric's content (the builder, imports and the API's schema share them).
+MAX_CRITERIA = 30
+MAX_LEVELS = 10
+ID_MAX = 64
+TITLE_MAX = 200
+DESCRIPTION_MAX = 2_000
+NUMBER_MAX = 100_000
+
+
 def normalise(data: dict) -> dict:
     """Check rubric content and return it in canonical form (ids filled in, numbers as strings).
 
     :raises ProjectError: ``bad_rubric``, with the ``problem`` and the criterion's place ``n`` and ``title``
         where they are known (``detail`` is for the log).
     """
+    if not isinstance(data, dict):
+        raise ProjectError("bad_rubric", detail="not a JSON object", problem="bad_shape")
+    raw_criteria = _list_of_objects(data.get("criteria"))
+    if len(raw_criteria) > MAX_CRITERIA:
+        raise ProjectError("bad_rubric", problem="too_many_criteria", limit=MAX_CRITERIA)
     criteria = []
-    for ci, raw in enumerate((data or {}).get("criteria") or [], start=1):
+    for ci, raw in enumerate(raw_criteria, start=1):
         levels = []
-        for li, level in enumerate(raw.get("levels") or [], start=1):
+        raw_levels = _list_of_objects(raw.get("levels"), n=ci)
+        if len(raw_levels) > MAX_LEVELS:
+            raise ProjectError("bad_rubric", problem="too_many_levels", n=ci, limit=MAX_LEVELS)
+        for li, level in enumerate(raw_levels, start=1):
             entry = {key: str(level.get(key) or "").strip() for key in LEVEL_TEXT}
             entry["id"] = str(level.get("id") or f"c{ci}l{li}").strip()
             for key in ("points", "min_points", "max_points"):
@@ -72,6 +90,7 @@ def normalise(data: dict) -> dict:
         )
         if not (criterion["title_ko"] or criterion["title_en"]):
             raise ProjectError("bad_rubric", detail=f"criterion {ci} has no title", problem="no_title", n=ci)
+        _check_lengths(criterion, ci)
         criteria.append(criterion)
     clean = {"criteria": criteria}
     try:
@@ -79,6 +98,31 @@ def normalise(data: dict) -> dict:
     except grading.GradingError as exc:
         raise _refusal(exc, criteria) from exc
     return clean
+
+
+def _list_of_objects(value, n: int | None = None) -> list[dict]:
+    """A list of JSON objects (criteria, or a criterion's levels); anything else is refused."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ProjectError(
+            "bad_rubric", detail="criteria and levels are lists of objects", problem="bad_shape", n=n
+        )
+    return value
+
+
+def _check_lengths(criterion: dict, n: int) -> None:
+    """Ids, titles, names and descriptions within their limits (refused, never cut)."""
+    texts = [(criterion["id"], ID_MAX)] + [(criterion[k], TITLE_MAX) for k in ("title_ko", "title_en")]
+    texts += [(criterion[k], DESCRIPTION_MAX) for k in ("description_ko", "description_en")]
+    for level in criterion["levels"]:
+        texts += [(level["id"], ID_MAX), (level["name_ko"], TITLE_MAX), (level["name_en"], TITLE_MAX)]
+        texts += [(level["description_ko"], DESCRIPTION_MAX), (level["description_en"], DESCRIPTION_MAX)]
+    for text, limit in texts:
+        if len(text) > limit:
+            raise ProjectError(
+                "bad_rubric", detail=f"{len(text)} > {limit}", problem="text_too_long", n=n, limit=limit
+            )
 
 
 def _refusal(exc: grading.GradingError, criteria: list[dict]) -> ProjectError:
@@ -104,12 +148,21 @@ def _refusal(exc: grading.GradingError, criteria: list[dict]) -> ProjectError:
 
 
 def _number(value) -> str:
+    """A point or weight value as canonical text: a finite number from -NUMBER_MAX to NUMBER_MAX (the core
+    refuses negative ones with its own words)."""
+    shown = str(value)[:40]
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(str(value).strip()) if isinstance(value, (str, int, float, Decimal)) else None
     except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():
         raise ProjectError(
-            "bad_rubric", detail=f"not a number: {value!r}", problem="not_a_number", value=str(value)
-        ) from None
+            "bad_rubric", detail=f"not a number: {shown!r}", problem="not_a_number", value=shown
+        )
+    if abs(number) > NUMBER_MAX:
+        raise ProjectError(
+            "bad_rubric", detail=shown, problem="number_out_of_range", value=shown, limit=NUMBER_MAX
+        )
     return format(number.normalize(), "f") if number == number.to_integral() else str(number)
 
 
@@ -231,22 +284,6 @@ def to_csv(version: RubricVersion) -> str:
                 ]
             )
     return out.getvalue()
-
-
-def safe_cell(value) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading = + - @ tab or CR would start a formula."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r" and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text)
-    except InvalidOperation:
-        return False
-    return True
 
 
 def from_csv(text: str) -> dict:

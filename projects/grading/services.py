@@ -12,7 +12,8 @@ of an assessment before it is released.
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
+import math
+from decimal import Decimal, InvalidOperation
 from typing import cast
 
 from flask import url_for
@@ -40,6 +41,19 @@ from projects.grading.models import (
 )
 
 log = logging.getLogger(__name__)
+
+#: The longest texts a grader or trainee may write (characters): the same limits bound the API's schemas.
+FEEDBACK_MAX = 20_000
+COMMENT_MAX = 5_000
+REASON_MAX = 1_000
+
+
+def check_length(text: str, limit: int) -> str:
+    """*text* when it is at most *limit* characters (refused, never cut: nothing typed is silently lost)."""
+    if len(text) > limit:
+        raise ProjectError("grading_text_too_long", detail=f"{len(text)} > {limit}", limit=limit)
+    return text
+
 
 STATUS_ORDER = [
     MarkingStatus.NOT_STARTED,
@@ -181,6 +195,7 @@ def save_assessment(
     """
     if assessment.version != expected_version:
         raise StaleAssessment(assessment)
+    check_length(feedback, FEEDBACK_MAX)
     # Read before changing anything: loading an expired grader would autoflush half the change as a version.
     grader_id = by.id
     if assessment.status is MarkingStatus.RELEASED and status is not MarkingStatus.RELEASED:
@@ -194,7 +209,7 @@ def save_assessment(
         entry = {
             "level_id": mark.get("level_id") or None,
             "points": _points(mark.get("points")),
-            "comment": (mark.get("comment") or "").strip(),
+            "comment": check_length((mark.get("comment") or "").strip(), COMMENT_MAX),
         }
         level = next((lv for lv in criterion["levels"] if lv["id"] == entry["level_id"]), None)
         if level is not None and level.get("points") not in (None, ""):
@@ -256,9 +271,12 @@ def _points(value) -> str | None:
     if value in (None, ""):
         return None
     try:
-        return str(Decimal(str(value).strip()))
+        number = Decimal(str(value).strip())
     except ArithmeticError:
         raise ProjectError("bad_mark", detail="points") from None
+    if not number.is_finite():  # NaN compares with nothing; the core would fail on it, not refuse it
+        raise ProjectError("bad_mark", detail="points not finite")
+    return str(number)
 
 
 def history(assessment: Assessment) -> list[AssessmentChange]:
@@ -274,7 +292,8 @@ def history(assessment: Assessment) -> list[AssessmentChange]:
 def set_adjustment(assessment: Assessment, user: User, points, reason: str, by: User) -> None:
     """An individual adjustment for one member of a team (0 removes it).
 
-    :raises ProjectError: ``not_in_team``, ``bad_adjustment`` (not a number).
+    :raises ProjectError: ``not_in_team``, ``bad_adjustment`` (not a number), ``adjustment_out_of_range``
+        (more points, up or down, than the project's maximum grade).
     """
     submission = assessment.submission
     # A submission with a team_id always has its team.
@@ -286,6 +305,10 @@ def set_adjustment(assessment: Assessment, user: User, points, reason: str, by: 
         raise ProjectError("bad_adjustment", detail=f"not a number: {points!r}") from None
     if not value.is_finite():
         raise ProjectError("bad_adjustment", detail=f"not a finite number: {points!r}")
+    limit = submission.project.max_grade
+    if abs(value) > limit:
+        raise ProjectError("adjustment_out_of_range", detail=str(value), max=format_grade(limit))
+    check_length(reason, REASON_MAX)
     existing = assessment.adjustment_for(user.id)
     if value == 0 and existing is not None:
         assessment.adjustments.remove(existing)
@@ -309,20 +332,33 @@ def grade_for(assessment: Assessment, user: User) -> Decimal | None:
 
 
 def add_comment(
-    assessment: Assessment, *, media_id: int, seconds: float, criterion_id: str | None, text: str, by: User
+    assessment: Assessment,
+    *,
+    media_id: int,
+    seconds: float | str | None,
+    criterion_id: str | None,
+    text: str,
+    by: User,
 ) -> TimedComment:
-    """Pin feedback to a moment of one of the attempt's videos."""
+    """Pin feedback to a moment of one of the attempt's videos.
+
+    :raises ProjectError: ``media_not_in_attempt``, ``bad_mark`` (unknown criterion), ``comment_missing``,
+        ``bad_moment`` (not a number of seconds from 0 to the video's length), ``grading_text_too_long``.
+    """
     attempt = db.session.get(Attempt, assessment.attempt_id) if assessment.attempt_id else None
-    if attempt is None or media_id not in {i.media_id for i in attempt.items}:
+    item = next((i for i in attempt.items if i.media_id == media_id), None) if attempt else None
+    if item is None:
         raise ProjectError("media_not_in_attempt")
     if criterion_id and criterion_id not in {c["id"] for c in assessment.rubric_version.criteria}:
         raise ProjectError("bad_mark", detail="criterion")
-    if not text.strip() or seconds < 0:
+    if not text.strip():
         raise ProjectError("comment_missing")
+    check_length(text.strip(), COMMENT_MAX)
+    moment = _moment(seconds, item.media.duration if item.media else None)
     comment = TimedComment(
         assessment_id=assessment.id,
         media_id=media_id,
-        seconds=round(float(seconds), 2),
+        seconds=moment,
         criterion_id=criterion_id or None,
         text=text.strip(),
         author_id=by.id,
@@ -330,6 +366,23 @@ def add_comment(
     db.session.add(comment)
     db.session.flush()
     return comment
+
+
+def _moment(seconds: float | str | None, duration: float | None) -> float:
+    """A moment of a video in seconds (two places), from 0 to its length when the length is known.
+
+    NaN and infinity are refused: they cannot be shown, and strict JSON (the personal-data download) has no
+    way to write them.
+    """
+    try:
+        value = float(str(seconds).strip()) if seconds not in (None, "") else math.nan
+    except (ValueError, InvalidOperation):
+        value = math.nan
+    length = duration if isinstance(duration, (int, float)) and math.isfinite(duration) else None
+    if not math.isfinite(value) or value < 0 or (length is not None and value > length + 0.01):
+        limit = None if length is None else format_grade(round(Decimal(str(length)), 2))
+        raise ProjectError("bad_moment", detail=f"seconds={seconds!r}", duration=limit)
+    return round(value, 2)
 
 
 def release(assessments: list[Assessment], by: User) -> int:

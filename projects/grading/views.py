@@ -58,7 +58,7 @@ def grade(project_id: int, submission_id: int):
         typed = {
             "marks": _marks_from(request.form, assessment),
             "feedback": request.form.get("feedback", ""),
-            "status": MarkingStatus(request.form.get("status", "in_progress")),
+            "status": _status_from(request.form),
         }
         outcome = _save_grader_marks(assessment, typed)
         if outcome is None:
@@ -94,6 +94,8 @@ def _save_grader_marks(assessment, typed: dict) -> str | None:
     for the page.
     """
     try:
+        if typed["status"] is None:
+            raise ProjectError("bad_status")
         with db.session.begin_nested():
             marking.save_assessment(
                 assessment, expected_version=request.form.get("version", type=int), by=current_user, **typed
@@ -108,6 +110,14 @@ def _save_grader_marks(assessment, typed: dict) -> str | None:
         flash(describe(exc), "error")
         return "refused"
     return None
+
+
+def _status_from(form) -> MarkingStatus | None:
+    """The status the form chose (None for a value the form never offers)."""
+    try:
+        return MarkingStatus(form.get("status", "in_progress"))
+    except ValueError:
+        return None
 
 
 def _marks_from(form, assessment) -> dict:
@@ -133,7 +143,7 @@ def add_comment(project_id: int, submission_id: int):
             lambda: marking.add_comment(
                 assessment,
                 media_id=form.get("media_id", type=int) or 0,
-                seconds=form.get("seconds", type=float) or 0.0,
+                seconds=form.get("seconds"),
                 criterion_id=form.get("criterion_id") or None,
                 text=form.get("text", ""),
                 by=current_user,
@@ -370,7 +380,8 @@ def _gradebook_csv(cohort, projects, trainees, cells) -> Response:
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 (Korean names) only with a BOM
     writer = csv.writer(out)
-    writer.writerow([_("Name"), _("Email")] + [p.title for p in projects])
+    # Titles are typed by instructors: a heading cell can start a formula as much as a name can.
+    writer.writerow([rubrics.safe_cell(v) for v in [_("Name"), _("Email")] + [p.title for p in projects]])
     for trainee in trainees:
         row = [trainee.name, trainee.email]
         for project in projects:

@@ -116,6 +116,27 @@ def test_late_after_due_refused_after_cutoff_unless_extended(course, make_projec
     assert second.number == 2 and not second.late
 
 
+def test_over_long_answers_and_declarations_are_refused_never_cut(course, make_project, db):
+    project = make_project(deliverables=[NOTE | {"required": True}])
+    trainee = course["trainees"][0]
+    submission = submissions.submission_for(project, trainee, create=True)
+    submissions.save_answer(submission, project.deliverables[0], text="Kept")
+    too_long = [
+        lambda: submissions.save_answer(
+            submission, project.deliverables[0], link_url="https://example.org/" + "a" * 2000
+        ),
+        lambda: submissions.save_answer(submission, project.deliverables[0], text="x" * 20001),
+        lambda: submissions.save_declarations(submission, ai_used=False, people=[{"name": "N" * 121}]),
+        lambda: submissions.save_declarations(submission, ai_used=True, ai_tools="T" * 501),
+    ]
+    for call in too_long:
+        with pytest.raises(ProjectError) as err:
+            call()
+        assert err.value.code == "too_long"
+    db.session.refresh(submission)
+    assert [item.text for item in submission.items] == ["Kept"] and submission.people in (None, [])
+
+
 def test_attempt_limit_statement_and_completeness(course, make_project, db):
     project = make_project(deliverables=[NOTE | {"required": True}], max_attempts=1)
     trainee = course["trainees"][0]
@@ -185,7 +206,8 @@ def test_reviewers_list_history_zip_and_file_access(
     )
     with zipfile.ZipFile(io.BytesIO(archive.data)) as zf:
         names = zf.namelist()
-        assert len(names) == 1 and ".." not in names[0] and names[0].startswith(trainee.name + "/attempt-1/")
+        folder = f"{trainee.name}-u{trainee.id}/attempt-1/"
+        assert len(names) == 1 and ".." not in names[0] and names[0].startswith(folder)
         assert zf.read(names[0]) == media["h264_aac.mp4"].read_bytes()
     file_id = submission.attempts[0].items[0].media_id
     assert staff.get(f"/media/{file_id}").status_code == 200
