@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -32,6 +33,8 @@ HEADERS = {
 REQUIRED = ("name", "email", "programme", "cohort")
 LANGUAGES = {"": None, "ko": "ko", "korean": "ko", "한국어": "ko", "en": "en", "english": "en", "영어": "en"}
 MAX_ROWS = 5000
+#: Control characters other than tab and line ends: PostgreSQL refuses NUL, and none belongs in a name.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -72,7 +75,11 @@ def parse_trainee_csv(data: bytes) -> Parsed:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        out.errors.append(RowError(1, "unreadable"))
+        return out
     if not header:
         out.errors.append(RowError(0, "empty"))
         return out
@@ -81,6 +88,17 @@ def parse_trainee_csv(data: bytes) -> Parsed:
     if missing:
         out.errors.extend(RowError(1, "missing_column", c) for c in missing)
         return out
+    try:
+        _read_rows(reader, columns, out)
+    except csv.Error:  # e.g. a cell over the csv module's 128 KiB limit: report the line, never crash
+        out.errors.append(RowError(reader.line_num, "unreadable"))
+    if not out.rows and not out.errors:
+        out.errors.append(RowError(0, "empty"))
+    return out
+
+
+def _read_rows(reader, columns: list, out: Parsed) -> None:
+    """Check each data row into *out*: a row goes to ``rows`` or its problems to ``errors``."""
     seen: dict[str, int] = {}
     for line, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
@@ -103,13 +121,11 @@ def parse_trainee_csv(data: bytes) -> Parsed:
                 LANGUAGES[rec.get("language", "").lower()],
             )
         )
-    if not out.rows and not out.errors:
-        out.errors.append(RowError(0, "empty"))
-    return out
 
 
 def _check_row(line: int, rec: dict, seen: dict[str, int]) -> list[RowError]:
     errors = [RowError(line, "missing_value", c) for c in REQUIRED if not rec.get(c)]
+    errors += [RowError(line, "control_character", c) for c, v in rec.items() if CONTROL.search(v)]
     if len(rec.get("name", "")) > 120:
         errors.append(RowError(line, "name_too_long", rec["name"][:20]))
     email = rec.get("email", "")

@@ -32,6 +32,8 @@ IMPORT_MESSAGES = {
     "bad_email": lambda v: _("“%(value)s” is not a valid e-mail address.", value=v),
     "duplicate_in_file": lambda v: _("The same e-mail address is already on line %(line)s.", line=v),
     "bad_language": lambda v: _("Language “%(value)s” is not ko or en.", value=v),
+    "control_character": lambda v: _("“%(column)s” has a hidden control character. Type it again.", column=v),
+    "unreadable": lambda v: _("This line cannot be read. A cell may be too long or a quote not closed."),
     "too_many_rows": lambda v: _("At most %(count)s rows per file.", count=v),
     "unknown_programme": lambda v: _("There is no programme “%(value)s”.", value=v),
     "unknown_cohort": lambda v: _("The programme has no cohort “%(value)s”.", value=v),

@@ -7,8 +7,6 @@ Employers the liaison has not approved (yet, or any more) are held on their stat
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -23,6 +21,7 @@ from lms.errors import flash_error
 from lms.extensions import db
 from lms.programmes.models import Cohort, Programme
 from lms.security import client_ip, role_required
+from lms.spreadsheets import csv_text
 from lms.users.models import Role, User
 from projects.careers import interests as career_interests
 from projects.careers import placement as career_placement
@@ -382,14 +381,11 @@ def placement():
 @bp.route("/placement.csv")
 @role_required(Role.LIAISON, Role.ADMIN)
 def placement_csv():
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(career_placement.CSV_COLUMNS)
-    writer.writerows(career_placement.placement_rows())
+    text = csv_text([career_placement.CSV_COLUMNS, *career_placement.placement_rows()])
     # A BOM because Excel on Korean Windows otherwise reads a CSV as CP949 and garbles Korean names; the
     # charset is given once (``mimetype=`` would have Flask append a second one).
     return Response(
-        "\ufeff" + out.getvalue(),
+        "\ufeff" + text,
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename=placement-{utcnow():%Y%m%d}.csv"},
     )

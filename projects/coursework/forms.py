@@ -24,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lms.forms import Finite
 from projects.coursework.models import DeliverableKind
 
 
@@ -43,7 +44,11 @@ class LocalDateTimeField(DateTimeLocalField):
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         if self.data is not None and self.data.tzinfo is None:
-            self.data = self.data.replace(tzinfo=_user_zone()).astimezone(UTC)
+            try:
+                self.data = self.data.replace(tzinfo=_user_zone()).astimezone(UTC)
+            except OverflowError:  # 0001-01-01 in Seoul, or 9999-12-31 west of UTC: no such UTC time
+                self.data = None
+                raise ValueError(self.gettext("Not a valid datetime value.")) from None
 
     def _value(self):
         if self.raw_data:
@@ -94,7 +99,7 @@ class ProjectForm(FlaskForm):
     )
     team_mode = BooleanField(_l("Team project (one submission per team)"))
     max_grade = DecimalField(
-        _l("Maximum grade"), default=100, validators=[Optional(), NumberRange(min=1, max=1000)]
+        _l("Maximum grade"), default=100, validators=[Optional(), Finite(), NumberRange(min=1, max=1000)]
     )
     late_policy = SelectField(
         _l("Late work"),
@@ -108,11 +113,11 @@ class ProjectForm(FlaskForm):
     late_percent = DecimalField(
         _l("Percentage"),
         default=0,
-        validators=[Optional(), NumberRange(min=0, max=100)],
+        validators=[Optional(), Finite(), NumberRange(min=0, max=100)],
         description=_l("Per day, or the cap."),
     )
     late_floor = DecimalField(
-        _l("Never below (percent)"), default=0, validators=[Optional(), NumberRange(min=0, max=100)]
+        _l("Never below (percent)"), default=0, validators=[Optional(), Finite(), NumberRange(min=0, max=100)]
     )
     self_assessment = BooleanField(_l("Trainees assess themselves with the rubric before handing in"))
     submit = SubmitField(_l("Save project"))
@@ -131,11 +136,22 @@ class DeliverableForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=kind_choices)
     required = BooleanField(_l("Required"), default=True)
     guidance = TextAreaField(_l("Guidance"), validators=[Length(max=5000)])
-    min_duration = DecimalField(_l("Shortest length (seconds)"), validators=[Optional(), NumberRange(min=0)])
-    max_duration = DecimalField(_l("Longest length (seconds)"), validators=[Optional(), NumberRange(min=0)])
-    min_width = IntegerField(_l("Smallest width (pixels)"), validators=[Optional(), NumberRange(min=1)])
-    min_height = IntegerField(_l("Smallest height (pixels)"), validators=[Optional(), NumberRange(min=1)])
-    max_size_mb = DecimalField(_l("Largest file (MB)"), validators=[Optional(), NumberRange(min=0.001)])
+    # A day is far past any film a brief asks for; the maxima keep numbers a float and JSON hold.
+    min_duration = DecimalField(
+        _l("Shortest length (seconds)"), validators=[Optional(), Finite(), NumberRange(min=0, max=86400)]
+    )
+    max_duration = DecimalField(
+        _l("Longest length (seconds)"), validators=[Optional(), Finite(), NumberRange(min=0, max=86400)]
+    )
+    min_width = IntegerField(
+        _l("Smallest width (pixels)"), validators=[Optional(), NumberRange(min=1, max=100_000)]
+    )
+    min_height = IntegerField(
+        _l("Smallest height (pixels)"), validators=[Optional(), NumberRange(min=1, max=100_000)]
+    )
+    max_size_mb = DecimalField(
+        _l("Largest file (MB)"), validators=[Optional(), Finite(), NumberRange(min=0.001, max=1_000_000)]
+    )
     require_audio = BooleanField(_l("Must have sound"))
     submit = SubmitField(_l("Save deliverable"))
 
@@ -190,7 +206,8 @@ class ExtensionForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     link_url = URLField(
-        _l("Link"), validators=[Optional(), URL(message=_l("Enter a full web address (https://…)."))]
+        _l("Link"),
+        validators=[Optional(), Length(max=2000), URL(message=_l("Enter a full web address (https://…)."))],
     )
     text = TextAreaField(_l("Your answer"), validators=[Length(max=20000)])
     submit = SubmitField(_l("Save"))

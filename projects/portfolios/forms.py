@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from lms.forms import Finite
 from projects.portfolios.links import LINK_DAYS_MAX
 from projects.portfolios.services import REGIONS
 
@@ -74,7 +75,11 @@ class ItemForm(FlaskForm):
 class PosterForm(FlaskForm):
     seconds = DecimalField(
         _l("Moment of the video for the poster (seconds)"),
-        validators=[InputRequired(_l("Enter a time in seconds.")), NumberRange(min=0)],
+        validators=[
+            InputRequired(_l("Enter a time in seconds.")),
+            Finite(_l("Enter a time in seconds.")),
+            NumberRange(min=0),
+        ],
     )
 
 

@@ -98,6 +98,10 @@ def test_import_creates_enrols_and_invites(admin_client, make_cohort, db, outbox
         (",a@example.org,{p},2026-2,en\n", 3, "“name” is empty"),
         ("A,a@example.org,{p},2026-2,en\nB,A@example.org,{p},2026-2,en\n", 4, "already on line 3"),
         ("A,admin@example.org,{p},2026-2,en\n", 3, "is not a trainee"),
+        # PostgreSQL refuses a NUL; SQLite stored it (found in the second hardening round).
+        ("A\x00B,a@example.org,{p},2026-2,en\n", 3, "“name” has a hidden control character"),
+        # Over the csv module's 128 KiB cell limit: a crash (500) before.
+        ("A,a@example.org,{p},2026-2," + "x" * 140_000 + "\n", 3, "This line cannot be read"),
     ],
 )
 def test_bad_rows_are_reported_and_nothing_is_imported(

@@ -762,6 +762,18 @@ def test_placement_figures_and_csv(client, login, db, people):
     assert row[3:] == ["2", "2", "2", "1", "1", "1", "1", "0.500"]
 
 
+def test_placement_csv_shows_formula_like_codes_as_text(client, login, db, people):
+    # A programme code may start with "-" (the form allows it); a spreadsheet would run "-1+2" as a formula.
+    people["video"].programme.code = "-1+2"
+    people["video"].code = "=HYPERLINK(1)"
+    db.session.commit()
+    login(people["liaison"])
+    text = client.get("/careers/placement.csv").get_data(as_text=True).lstrip("\ufeff")
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert "'-1+2" in cells and "'=HYPERLINK(1)" in cells
+    assert not any(cell[:1] in ("=", "+", "@") or cell.startswith("-1+") for cell in cells)
+
+
 def test_chart_label_column_fits_long_names(app):
     from lms.programmes.models import Cohort, Programme
 

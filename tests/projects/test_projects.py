@@ -92,6 +92,36 @@ def test_deliverable_spec_and_publishing(client, login, course, db, make_project
     assert project.published and project.published_at is not None
 
 
+@pytest.mark.parametrize("value", ["nan", "sNaN", "inf", "-Infinity", "1e400", "1e30"])
+@pytest.mark.parametrize("name", ["min_duration", "max_size_mb"])
+def test_numbers_no_float_holds_are_refused_in_the_deliverable_form(
+    client, login, course, db, make_project, name, value
+):
+    project = make_project(deliverables=[], published=False)
+    login(course["instructor"])
+    r = client.post(
+        f"/projects/{project.id}/deliverables/new",
+        data={"name_en": "Film", "kind": "video", name: value},
+        headers={"Accept-Language": "en"},
+    )
+    # sNaN was a 500 (NumberRange compares it); inf and 1e400 were stored and broke strict JSON later.
+    assert r.status_code == 200 and "Deliverable" not in r.headers.get("Location", "")
+    assert db.session.query(Deliverable).count() == 0
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_dates_no_utc_time_holds_are_refused(client, login, course, db, when):
+    login(course["instructor"])
+    # 0001-01-01 in Seoul is before year 1 in UTC (an OverflowError, a 500, before); the user's zone decides.
+    r = client.post(
+        f"/projects/new?cohort_id={course['cohort'].id}",
+        data={"title_en": "X", "due_at": when},
+        headers={"Accept-Language": "en"},
+    )
+    assert r.status_code in (200, 302)
+    assert r.status_code == 200 or db.session.query(Project).one().due_at.year == 9999
+
+
 def test_trainees_see_published_projects_of_their_cohort_only(
     client, login, course, make_user, make_cohort, make_project, app
 ):
