@@ -3,12 +3,10 @@ nothing non-finite is stored (issue 13)."""
 
 from __future__ import annotations
 
-import io
 import math
 
 import pytest
 
-from projects.coursework import submissions
 from projects.grading import rubrics
 from projects.grading import services as marking
 from projects.grading.models import Assessment, TimedComment
@@ -36,30 +34,20 @@ HOSTILE = [
 
 
 @pytest.fixture
-def video_assessment(client, login, course, make_project, media, db):
+def video_assessment(client, login, course, hand_in_film, db):
     """An instructor's assessment of a handed-in film (a video of known length), the instructor signed in."""
-    rubric = rubrics.create_rubric(
-        programme_id=None, title_ko="r", title_en="r", data=RUBRIC, by=course["instructor"]
-    )
-    project = make_project(deliverables=[{"name_en": "Film", "kind": "video"}])
-    rubrics.attach(project, rubric.latest)
-    db.session.commit()
-    trainee = course["trainees"][0]
-    login(trainee)
-    client.post(
-        f"/projects/{project.id}/work/{project.deliverables[0].id}/upload",
-        data={"file": (io.BytesIO(media["h264_aac.mp4"].read_bytes()), "film.mp4")},
-        content_type="multipart/form-data",
-    )
-    client.post(f"/projects/{project.id}/work/declarations", data={"ai_used": "no"})
-    client.post(f"/projects/{project.id}/work/submit", data={"statement": "y"})
-    submission = submissions.submission_for(project, trainee)
+    submission = hand_in_film(RUBRIC)
     assessment = marking.start_assessment(submission, course["instructor"])
     db.session.commit()
     client.post("/auth/logout")
     login(course["instructor"])
     item = submission.last_attempt.items[0]
-    return {"project": project, "submission": submission, "assessment": assessment, "media": item.media}
+    return {
+        "project": submission.project,
+        "submission": submission,
+        "assessment": assessment,
+        "media": item.media,
+    }
 
 
 @pytest.mark.parametrize("seconds", ["nan", "inf", "-inf", "1e400", "-1", "abc", "", "Infinity", "1e308"])
@@ -148,23 +136,12 @@ def test_rubric_content_of_the_wrong_shape_is_refused_not_a_crash():
         rubrics.normalise(too_many)
 
 
-def test_adjustment_and_mark_points_must_be_finite_and_in_range(course, make_project, db):
+def test_adjustment_and_mark_points_must_be_finite_and_in_range(course, team_assessment, db):
     from projects.common import ProjectError
-    from projects.coursework import services
     from projects.grading.models import MarkingStatus
 
-    rubric = rubrics.create_rubric(
-        programme_id=None, title_ko="r", title_en="r", data=RUBRIC, by=course["instructor"]
-    )
-    project = make_project(deliverables=[{"name_en": "Note", "kind": "text"}], team_mode=True)
-    rubrics.attach(project, rubric.latest)
-    a, b, _c = course["trainees"]
-    services.save_team(project, "Team A", [a, b])
-    submission = submissions.submission_for(project, a, create=True)
-    submissions.save_answer(submission, project.deliverables[0], text="x")
-    submissions.save_declarations(submission, ai_used=False)
-    submissions.submit(submission, a, statement_accepted=True)
-    assessment = marking.start_assessment(submission, course["instructor"])
+    assessment = team_assessment(RUBRIC)
+    b = course["trainees"][1]
     for points in ("1e400", "-1e9", "101"):
         with pytest.raises(ProjectError, match="adjustment_out_of_range"):
             marking.set_adjustment(assessment, b, points, "", course["instructor"])

@@ -321,25 +321,8 @@ def test_rubric_builder_adds_rows_then_saves(client, login, course, db):
     assert [lv["points"] for lv in rubric.latest.criteria[0]["levels"]] == ["0", "4"]
 
 
-def test_technical_criterion_is_prefilled_from_the_file_checks(
-    client, login, course, make_project, media, db
-):
-    rubric = rubrics.create_rubric(
-        programme_id=None, title_ko="r", title_en="r", data=RUBRIC, by=course["instructor"]
-    )
-    project = make_project(deliverables=[{"name_en": "Film", "kind": "video"}])
-    rubrics.attach(project, rubric.latest)
-    db.session.commit()
-    trainee = course["trainees"][0]
-    login(trainee)
-    client.post(
-        f"/projects/{project.id}/work/{project.deliverables[0].id}/upload",
-        data={"file": (io.BytesIO(media["h264_aac.mp4"].read_bytes()), "film.mp4")},
-        content_type="multipart/form-data",
-    )
-    client.post(f"/projects/{project.id}/work/declarations", data={"ai_used": "no"})
-    client.post(f"/projects/{project.id}/work/submit", data={"statement": "y"})
-    submission = submissions.submission_for(project, trainee)
+def test_technical_criterion_is_prefilled_from_the_file_checks(client, login, course, hand_in_film, db):
+    submission = hand_in_film(RUBRIC)
     assessment = marking.start_assessment(submission, course["instructor"])
     assert assessment.marks["tech"] == {"level_id": "pass", "points": "10", "comment": "", "auto": True}
     marking.save_assessment(
@@ -374,25 +357,13 @@ def test_technical_criterion_is_prefilled_from_the_file_checks(
             by=course["instructor"],
         )
     db.session.commit()
-    staff_page = client.get(f"/projects/{project.id}/feedback").get_data(as_text=True)
+    staff_page = client.get(f"/projects/{submission.project_id}/feedback").get_data(as_text=True)
     assert "Cut here" not in staff_page  # not released yet
 
 
-def test_team_grade_with_individual_adjustment(course, make_project, db):
-    rubric = rubrics.create_rubric(
-        programme_id=None, title_ko="r", title_en="r", data=RUBRIC, by=course["instructor"]
-    )
-    project = make_project(deliverables=[{"name_en": "Note", "kind": "text"}], team_mode=True)
-    rubrics.attach(project, rubric.latest)
-    from projects.coursework import services
-
+def test_team_grade_with_individual_adjustment(course, team_assessment, db):
+    assessment = team_assessment(RUBRIC)
     a, b, _c = course["trainees"]
-    services.save_team(project, "Team A", [a, b])
-    submission = submissions.submission_for(project, a, create=True)
-    submissions.save_answer(submission, project.deliverables[0], text="x")
-    submissions.save_declarations(submission, ai_used=False)
-    submissions.submit(submission, a, statement_accepted=True)
-    assessment = marking.start_assessment(submission, course["instructor"])
     marking.save_assessment(
         assessment,
         expected_version=assessment.version,
