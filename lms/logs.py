@@ -157,3 +157,5 @@ class GunicornLogger(_GunicornLogger):
             for handler in self.error_log.handlers:
                 root.addHandler(handler)
             root.setLevel(self.loglevel)
+        # Alembic announces each of its plugins at INFO when Flask-Migrate loads it in every worker: noise.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
