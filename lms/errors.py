@@ -203,7 +203,8 @@ def _error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        message = _("Your form had expired. It has been reloaded: please submit it again.")
+        # An error page, not the form again: drafts.js adds a link back, where what was typed is restored.
+        message = _("Your form had expired. Go back to it and send it again.")
         if wants_json():
             return api_error(400, message)
         return render_template("errors/error.html", code=400, message=message), 400
