@@ -152,7 +152,16 @@ def answer(project_id: int, deliverable_id: int):
 @login_required
 def declarations(project_id: int):
     project, submission = _workspace(project_id)
-    form = DeclarationForm()
+    refused = _declare(project, submission, DeclarationForm())
+    if refused is not None:
+        return refused
+    flash(_("Your declarations are saved."), "success")
+    return redirect(url_for("projects.work", project_id=project.id, _anchor="declarations"))
+
+
+def _declare(project: Project, submission: Submission, form: DeclarationForm):
+    """Save the declarations as the form has them; None when saved, else the workspace with the form as
+    typed and its errors (400, which rolls the request back)."""
     if not form.validate_on_submit():
         return _render_work(project, submission, form), 400
     try:
@@ -165,20 +174,25 @@ def declarations(project_id: int):
             people=[entry.data for entry in form.people],
         )
     except ProjectError as exc:
-        # The 400 rolls the request back; the field's error sits next to the field, not at the top.
+        # The field's error sits next to the field, not at the top.
         if exc.code == "ai_tools_missing":
             form.ai_tools.errors.append(describe(exc))
         else:
             flash_error(exc)
         return _render_work(project, submission, form), 400
-    flash(_("Your declarations are saved."), "success")
-    return redirect(url_for("projects.work", project_id=project.id, _anchor="declarations"))
+    return None
 
 
 @bp.route("/<int:project_id>/work/submit", methods=["POST"])
 @login_required
 def hand_in(project_id: int):
+    """Hand in: first save the declarations on the same form (the workspace posts them with the statement),
+    so what the trainee answered counts without a separate save; a refused hand-in still keeps them."""
     project, submission = _workspace(project_id)
+    declared = DeclarationForm() if "ai_used" in request.form else None
+    refused = declared and _declare(project, submission, declared)
+    if refused:
+        return refused
     form = SubmitForm()
     try:
         attempt = submissions.submit(
@@ -186,6 +200,8 @@ def hand_in(project_id: int):
         )
     except ProjectError as exc:
         flash_error(exc)
+        if declared is not None and _declare(project, submission, declared) is None:
+            flash(_("Your declarations are saved."), "success")
         return redirect(url_for("projects.work", project_id=project.id, _anchor="hand-in"))
     flash(_("Your work is handed in. Keep this receipt."), "success")
     return redirect(

@@ -25,6 +25,9 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "not_eligible": lambda: _("Only your own work with a released grade can go into your portfolio."),
         "already_added": lambda: _("This work is already in your portfolio."),
         "title_missing": lambda: _("Give it a title in at least one language."),
+        "reflection_missing": lambda: _(
+            "Write a reflection in at least one language before you publish this item. It was not published."
+        ),
         "wrong_media": lambda: _("That file is not part of this work."),
         "bad_consent": lambda: _("Choose a consent status for each person."),
         "consent_missing": lambda: _(

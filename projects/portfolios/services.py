@@ -372,11 +372,12 @@ def consent_complete(item: PortfolioItem) -> bool:
     return all(p.get("consent") == "given" for p in item.people or [])
 
 
-def set_published(item: PortfolioItem, published: bool) -> PortfolioItem:
-    """Publish or withdraw an item.
+def set_published(item: PortfolioItem, published: bool, *, need_reflection: bool = False) -> PortfolioItem:
+    """Publish or withdraw an item. With *need_reflection* (the item's page), an item is published only with a
+    reflection in at least one language.
 
     :raises PortfolioError: ``consent_missing`` (someone in it has not consented), ``not_released`` (its grade
-        was reopened), ``file_not_ready``.
+        was reopened), ``file_not_ready``, ``reflection_missing``.
     """
     if published:
         if not consent_complete(item):
@@ -389,6 +390,8 @@ def set_published(item: PortfolioItem, published: bool) -> PortfolioItem:
             raise PortfolioError("not_released")
         if item.media is not None and item.media.status is not MediaStatus.READY:
             raise PortfolioError("file_not_ready")
+        if need_reflection and not (item.reflection_ko or item.reflection_en):
+            raise PortfolioError("reflection_missing")
     item.published = published
     refresh_competencies(item.portfolio)
     db.session.flush()

@@ -16,35 +16,29 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.errors import DomainError, apply_change, flash_error
+from lms.errors import DomainError, flash_error
 from lms.forms import ActionForm
 from lms.security import role_required, secret_url
 from lms.users.models import Role, User
 from media.views import send_rendition
 from projects.common import private
 from projects.completions import services as completions
-from projects.coursework.forms import error_text
 from projects.portfolios import export as bundles
 from projects.portfolios import links, signals
 from projects.portfolios import services as portfolios
 from projects.portfolios.forms import (
     AddItemForm,
-    ConsentForm,
-    ItemForm,
     LinkForm,
     PortfolioForm,
-    PosterForm,
 )
 from projects.portfolios.loaders import (
     get_link_or_404,
-    get_own_item_or_404,
     get_own_link_or_404,
     get_own_portfolio_or_404,
     get_readable_or_404,
@@ -151,111 +145,6 @@ def add_item():
         return redirect(url_for("portfolios.edit"))
     flash(_("Added. Write a reflection, then publish it."), "success")
     return redirect(url_for("portfolios.edit_item", item_id=item.id))
-
-
-@bp.route("/portfolio/items/<int:item_id>", methods=["GET", "POST"])
-@role_required(Role.TRAINEE)
-def edit_item(item_id: int):
-    item = get_own_item_or_404(item_id, current_user)
-    form = ItemForm(obj=item)
-    files = [i.media for i in item.attempt.items if i.media is not None]
-    form.media_id.choices = [(m.id, m.original_name) for m in files] or [(0, "—")]
-    if form.validate_on_submit():
-        if apply_change(
-            lambda: portfolios.update_item(
-                item,
-                title_ko=form.title_ko.data,
-                title_en=form.title_en.data,
-                reflection_ko=form.reflection_ko.data,
-                reflection_en=form.reflection_en.data,
-                media_id=form.media_id.data if files else None,
-            ),
-            _("Saved."),
-        ):
-            return redirect(url_for("portfolios.edit_item", item_id=item.id))
-    return _render_item(item, form), 400 if form.errors else 200
-
-
-def _render_item(item: PortfolioItem, form: ItemForm):
-    consent = ConsentForm(
-        data={
-            "people": [{"consent": p.get("consent"), "note": p.get("note", "")} for p in item.people or []]
-        },
-        formdata=None,
-    )
-    return render_template(
-        "projects/portfolio/item.html",
-        item=item,
-        form=form,
-        consent_form=consent,
-        poster_form=PosterForm(formdata=None),
-        action=ActionForm(),
-        consent_complete=portfolios.consent_complete(item),
-        urls=media_urls(
-            item,
-            lambda name: url_for(
-                "portfolios.rendition", portfolio_id=item.portfolio_id, item_id=item.id, name=name
-            ),
-        ),
-    )
-
-
-@bp.route("/portfolio/items/<int:item_id>/consent", methods=["POST"])
-@role_required(Role.TRAINEE)
-def record_consent(item_id: int):
-    item = get_own_item_or_404(item_id, current_user)
-    form = ConsentForm()
-    if not form.validate_on_submit():
-        flash(error_text(form) or _("Choose a consent status for each person."), "error")
-    else:
-        consents = [(e.consent.data, e.note.data) for e in form.people]
-        apply_change(lambda: portfolios.record_consent(item, consents), _("Consent is recorded."))
-    return redirect(url_for("portfolios.edit_item", item_id=item.id, _anchor="people"))
-
-
-@bp.route("/portfolio/items/<int:item_id>/poster", methods=["POST"])
-@role_required(Role.TRAINEE)
-def choose_poster(item_id: int):
-    item = get_own_item_or_404(item_id, current_user)
-    auto = request.form.get("auto") == "1"
-    form = ActionForm() if auto else PosterForm()
-    if not form.validate_on_submit():
-        flash(error_text(form) or _("Enter a time in seconds."), "error")
-    else:
-        seconds = None if auto else float(form.seconds.data)
-        apply_change(lambda: portfolios.set_poster(item, seconds, current_user), _("The poster is changed."))
-    return redirect(url_for("portfolios.edit_item", item_id=item.id, _anchor="poster"))
-
-
-@bp.route("/portfolio/items/<int:item_id>/<any(publish, unpublish, up, down):op>", methods=["POST"])
-@role_required(Role.TRAINEE)
-def item_action(item_id: int, op: str):
-    item = get_own_item_or_404(item_id, current_user)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        if op in ("publish", "unpublish"):
-            portfolios.set_published(item, op == "publish")
-            message = _("The item is published.") if op == "publish" else _("The item is hidden again.")
-        else:
-            portfolios.move_item(item, -1 if op == "up" else 1)
-            message = _("The order is saved.")
-    except DomainError as exc:
-        flash_error(exc)
-        return redirect(url_for("portfolios.edit_item", item_id=item_id))
-    flash(message, "success")
-    return redirect(url_for("portfolios.edit", _anchor="items"))
-
-
-@bp.route("/portfolio/items/<int:item_id>/remove", methods=["POST"])
-@role_required(Role.TRAINEE)
-def remove_item(item_id: int):
-    item = get_own_item_or_404(item_id, current_user)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    portfolios.remove_item(item)
-    flash(_("The item is removed from your portfolio."), "success")
-    return redirect(url_for("portfolios.edit", _anchor="items"))
 
 
 @bp.route("/portfolio/links", methods=["POST"])

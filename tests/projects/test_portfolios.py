@@ -210,9 +210,16 @@ def test_an_item_with_people_is_published_only_after_their_consent(client, login
     )
     db.session.refresh(item)
     assert item.people[0]["consent"] == "given" and item.people[0]["recorded_at"]
-    assert client.post(f"/portfolio/items/{item.id}/publish").status_code == 302
+    # Not without a reflection: the refusal says so, and the item stays hidden.
+    refused = client.post(f"/portfolio/items/{item.id}/publish", follow_redirects=True)
+    assert "Write a reflection in at least one language" in refused.get_data(as_text=True)
     db.session.refresh(item)
-    assert item.published
+    assert not item.published
+    # Publish saves the reflection typed on the same form, then publishes.
+    typed = {"title_ko": "홍보", "title_en": "", "reflection_ko": "배운 점", "reflection_en": ""}
+    assert client.post(f"/portfolio/items/{item.id}/publish", data=typed).status_code == 302
+    db.session.refresh(item)
+    assert item.published and item.reflection_ko == "배운 점"
     portfolio = item.portfolio
     assert {c.key for c in portfolio.competencies} == {"shot planning", "technical quality"}
     # Withdrawn consent hides the item again at once.
@@ -221,6 +228,39 @@ def test_an_item_with_people_is_published_only_after_their_consent(client, login
     )
     db.session.refresh(item)
     assert not item.published and not item.portfolio.competencies
+
+
+def test_every_button_of_the_item_page_keeps_the_typed_text(client, login, db, work):
+    """Consent, poster and publish post the whole item form: the reflections typed there are saved too, even
+    when the action itself is refused."""
+    login(work["trainee"])
+    client.post("/portfolio/items", data={"attempt_id": work["attempt"].id})
+    item = db.session.scalar(select(PortfolioItem))
+    typed = {"title_ko": "가게 홍보", "title_en": "Promo", "reflection_ko": "성찰 1", "reflection_en": ""}
+    consent = {"people-0-consent": "given", "people-0-note": "signed"}
+    assert client.post(f"/portfolio/items/{item.id}/consent", data=typed | consent).status_code == 302
+    db.session.refresh(item)
+    assert (item.reflection_ko, item.people[0]["consent"]) == ("성찰 1", "given")
+    # A refused action (a poster moment past the end of the video) still keeps the text.
+    poster = client.post(
+        f"/portfolio/items/{item.id}/poster",
+        data=typed | {"reflection_en": "Reflection 2", "seconds": "99999"},
+        follow_redirects=True,
+    )
+    assert "No picture could be taken at that moment" in poster.get_data(as_text=True)
+    db.session.refresh(item)
+    assert (item.reflection_ko, item.reflection_en) == ("성찰 1", "Reflection 2")
+    # Text the form refuses stays on the page, and the action is not taken.
+    too_long = client.post(f"/portfolio/items/{item.id}/publish", data=typed | {"reflection_ko": "가" * 5001})
+    assert too_long.status_code == 400 and "가" * 5001 in too_long.get_data(as_text=True)
+    db.session.refresh(item)
+    assert not item.published and item.reflection_ko == "성찰 1"
+    # An invalid consent answer keeps both the typed text and the answers on the page.
+    bad = client.post(
+        f"/portfolio/items/{item.id}/consent",
+        data=typed | {"reflection_ko": "새 성찰", "people-0-consent": "maybe"},
+    )
+    assert bad.status_code == 400 and "새 성찰" in bad.get_data(as_text=True)
 
 
 def test_reflection_order_and_details_are_saved(client, login, db, work):

@@ -65,6 +65,35 @@ def test_trainee_hands_in_and_gets_a_receipt(client, login, course, make_project
     db.session.rollback()
 
 
+def test_hand_in_saves_the_declarations_on_the_form(client, login, course, make_project, media, db):
+    """The workspace posts the declarations with the statement: "Hand in" saves them first, so no separate
+    save is needed, and a refused hand-in keeps them."""
+    project = make_project(deliverables=[VIDEO, NOTE])
+    login(course["trainees"][0])
+    form = {"ai_used": "yes", "ai_tools": "Runway", "people-0-name": "Kim Minji", "people-0-consent": "given"}
+    page = client.get(f"/projects/{project.id}/work").get_data(as_text=True)
+    assert 'id="work-form"' in page and "data-ai-unanswered" in page
+    # No file yet: refused, but the declarations are saved.
+    refused = client.post(f"/projects/{project.id}/work/submit", data=form | {"statement": "y"})
+    assert refused.status_code == 302 and db.session.query(Attempt).count() == 0
+    submission = db.session.query(Submission).one()
+    assert (submission.ai_used, submission.ai_tools) == (True, "Runway")
+    # Tools missing: the answer stays on the page with the error by its field, nothing is handed in.
+    upload(client, project, project.deliverables[0], media["h264_aac.mp4"])
+    unanswered = client.post(f"/projects/{project.id}/work/submit", data=form | {"ai_used": ""})
+    assert unanswered.status_code == 400 and "Please answer this question." in unanswered.get_data(
+        as_text=True
+    )
+    bad = client.post(f"/projects/{project.id}/work/submit", data=form | {"ai_tools": "", "statement": "y"})
+    assert bad.status_code == 400 and db.session.query(Attempt).count() == 0
+    done = client.post(
+        f"/projects/{project.id}/work/submit", data=form | {"ai_tools": "Sora", "statement": "y"}
+    )
+    assert done.status_code == 302 and "/attempts/1" in done.headers["Location"]
+    attempt = db.session.query(Attempt).one()
+    assert attempt.ai_tools == "Sora" and attempt.people == [{"name": "Kim Minji", "consent": "given"}]
+
+
 def test_rejected_file_never_replaces_the_accepted_one(
     client, login, make_user, course, make_project, media, db
 ):
