@@ -534,6 +534,7 @@ def _portfolio_world(w, users, cohort, rubric) -> None:
     portfolio = portfolios.portfolio_of(owner, create=True)
     item, hidden, spare, spare2 = (portfolios.add_item(portfolio, a.id) for a in attempts)
     portfolios.update_item(hidden, title_en=HIDDEN_MARK, title_ko=HIDDEN_MARK)
+    portfolios.update_item(item, reflection_en="Matrix reflection")
     portfolios.set_published(item, True)
     portfolios.update_portfolio(portfolio, headline_en="Matrix", visibility=Visibility.LINK)
     _live, w.share_token = portfolios.create_link(portfolio, recipient="Matrix HR", days=30)

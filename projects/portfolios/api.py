@@ -296,7 +296,8 @@ class OwnItemById(MethodView):
     @blp.arguments(ItemPatchSchema)
     @blp.response(200, ItemSchema)
     def patch(self, data, item_id):
-        """Change only the fields sent: texts, file, consent (one value per person, in order), publication."""
+        """Change only the fields sent: texts, file, consent (one value per person, in order), publication
+        (an item is published only with a reflection in at least one language)."""
         return _change_item(item_id, data)
 
 

@@ -134,7 +134,7 @@ def item_action(item_id: int, op: str):
     if op in ("publish", "unpublish"):
         publish = op == "publish"
         message = _("The item is published.") if publish else _("The item is hidden again.")
-        change = lambda: portfolios.set_published(item, publish, need_reflection=True)
+        change = lambda: portfolios.set_published(item, publish)
         done = _with_typed_text(item, change, message)
         return done or redirect(url_for("portfolios.edit", _anchor="items"))
     try:

@@ -372,9 +372,9 @@ def consent_complete(item: PortfolioItem) -> bool:
     return all(p.get("consent") == "given" for p in item.people or [])
 
 
-def set_published(item: PortfolioItem, published: bool, *, need_reflection: bool = False) -> PortfolioItem:
-    """Publish or withdraw an item. With *need_reflection* (the item's page), an item is published only with a
-    reflection in at least one language.
+def set_published(item: PortfolioItem, published: bool) -> PortfolioItem:
+    """Publish or withdraw an item. An item is published only with a reflection in at least one language, from
+    the item's page and the API alike: an employer reads the work through what the trainee says about it.
 
     :raises PortfolioError: ``consent_missing`` (someone in it has not consented), ``not_released`` (its grade
         was reopened), ``file_not_ready``, ``reflection_missing``.
@@ -390,7 +390,7 @@ def set_published(item: PortfolioItem, published: bool, *, need_reflection: bool
             raise PortfolioError("not_released")
         if item.media is not None and item.media.status is not MediaStatus.READY:
             raise PortfolioError("file_not_ready")
-        if need_reflection and not (item.reflection_ko or item.reflection_en):
+        if not (item.reflection_ko or item.reflection_en):
             raise PortfolioError("reflection_missing")
     item.published = published
     refresh_competencies(item.portfolio)

@@ -656,9 +656,17 @@ def test_api_builds_publishes_and_shares(app, db, work, token_for):
     item_id = created.get_json()["id"]
     refused = api.patch(f"/api/v1/portfolios/me/items/{item_id}", json={"published": True}, headers=headers)
     assert refused.status_code == 422 and "Kim Minji" in refused.get_json()["message"]
-    done = api.patch(
+    # The API, like the item's page, publishes nothing without a reflection.
+    silent = api.patch(
         f"/api/v1/portfolios/me/items/{item_id}",
         json={"consent": ["given"], "published": True},
+        headers=headers,
+    )
+    assert silent.status_code == 422 and "reflection" in silent.get_json()["message"].lower()
+    assert api.get(f"/api/v1/portfolios/me/items/{item_id}", headers=headers).get_json()["published"] is False
+    done = api.patch(
+        f"/api/v1/portfolios/me/items/{item_id}",
+        json={"consent": ["given"], "reflection_en": "I shot it at dawn.", "published": True},
         headers=headers,
     )
     assert done.status_code == 200 and done.get_json()["published"] is True
