@@ -66,8 +66,9 @@ class Decimal(fields.Decimal):
         super().__init__(*args, **kwargs)
 
 
-#: The largest id a database key holds (signed 64 bits: PostgreSQL ``bigint``, SQLite ``INTEGER``).
-MAX_ID = 2**63 - 1
+#: The largest id a database key holds: the keys are ``Integer`` columns, which PostgreSQL stores in
+#: 32 bits (``integer``); a larger number would fail in the database rather than name the field.
+MAX_ID = 2**31 - 1
 
 
 class Id(fields.Integer):

@@ -341,3 +341,14 @@ def test_an_id_or_time_out_of_range_is_refused_before_a_query(
     answer = getattr(app.test_client(), method)(url, json=body, headers=token_for(user, "read write"))
     assert answer.status_code == 422, answer.get_json()
     assert location in answer.get_json()["errors"]
+
+
+def test_an_id_beyond_the_database_key_is_a_422_naming_the_field(app, db, released_work, token_for):
+    """On PostgreSQL an ``integer`` key holds 32 bits: a larger id must be refused before the database."""
+    answer = app.test_client().post(
+        "/api/v1/portfolios/me/items",
+        json={"attempt_id": 2**31},
+        headers=token_for(released_work["trainee"], "read write"),
+    )
+    assert answer.status_code == 422
+    assert "attempt_id" in answer.get_json()["errors"]["json"]
