@@ -122,7 +122,6 @@ def test_id_field_is_documented_with_its_range(app):
     assert _Times().load({"user_id": api_fields.MAX_ID}) == {"user_id": api_fields.MAX_ID}
 
 
-
 def test_shared_time_fields_answer_in_utc():
     loaded = _Times().load({"at": "2030-01-01T09:00:00+09:00", "naive": "2030-01-01T00:00:00"})
     assert loaded["at"].isoformat() == "2030-01-01T00:00:00+00:00"
