@@ -7,7 +7,25 @@ file. :class:`UniqueNames` compares paths the way those disks do and numbers a r
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+#: Names Windows will not create, whatever the extension (``CON.txt`` too).
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)", re.IGNORECASE)
+
+
+def part_name(name: str | None, *, limit: int = 120) -> str:
+    """One part of a path inside a ZIP we build, from a user's file or a title: no folders, no characters
+    Windows refuses (``:*?"<>|``, control characters), no dot at the start, no dot or space at the end, and
+    no reserved device name (``CON``, ``LPT1`` …), so every entry unzips on every disk.
+
+    Two different names may give one part name (``A/B`` and ``A:B``): an archive adds an id where names must
+    differ, and :class:`UniqueNames` numbers what still clashes."""
+    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]", "_", name or "").strip().lstrip(".")
+    name = name[:limit].rstrip(". ")
+    if _RESERVED.match(name):
+        name = "_" + name
+    return name or "_"
 
 
 class UniqueNames:

@@ -10,10 +10,11 @@ import logging
 from flask import current_app
 from sqlalchemy import select
 
+from lms.archives import part_name
 from lms.extensions import db
 from lms.signals import PersonalData
 from media.models import MediaFile
-from media.services import clean_filename, get_storage
+from media.services import get_storage
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def personal_data(user, **_kwargs):
         )
         path = storage.path(media.storage_key)
         if path.is_file():
-            files.append((f"{media.id}-{clean_filename(media.original_name)}", str(path)))
+            files.append((f"{media.id}-{part_name(media.original_name)}", str(path)))
     return [PersonalData("media", {"uploads": rows}, files)]
 
 

@@ -3,12 +3,11 @@ template helpers of bilingual rows and signed records."""
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app
 from flask_babel import get_locale
 
 from lms.archives import UniqueNames  # noqa: F401  (the domains' archives use it from here)
+from lms.archives import part_name as zip_part_name  # noqa: F401
 from lms.errors import DomainError
 
 
@@ -50,12 +49,3 @@ def iso_date(value: str | None):
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
-
-
-def zip_part_name(name: str) -> str:
-    """A name inside a ZIP we build: no folders, no dots at the start, no control characters.
-
-    Two different names may give one part name (``A/B`` and ``A:B``): an archive adds an id where names must
-    differ, and :class:`UniqueNames` numbers what still clashes."""
-    name = re.sub(r"[\x00-\x1f\x7f/\\:*?\"<>|]", "_", name or "").strip().lstrip(".")
-    return name[:120]

@@ -11,6 +11,8 @@ import io
 import json
 import zipfile
 
+import pytest
+
 from media.models import MediaFile
 from projects.common import UniqueNames, zip_part_name
 from projects.coursework.models import Submission
@@ -84,6 +86,48 @@ def test_unique_names_are_unique_as_unzipped_on_any_disk():
     assert len({g.casefold() for g in got}) == 5
     assert got[2].endswith(".mp4") and got[1] != got[2]
     assert zip_part_name("A/B") == zip_part_name("A:B")  # why folders carry an id as well as a name
+
+
+@pytest.mark.parametrize(
+    ("given", "unzips_as"),
+    [
+        ("report: v2?.mp4", "report_ v2_.mp4"),
+        ("CON.txt", "_CON.txt"),
+        ("lpt1", "_lpt1"),
+        ("final. ", "final"),
+        ("..hidden", "hidden"),
+        ("", "_"),
+        ("a\x00b", "a_b"),
+    ],
+)
+def test_part_names_unzip_on_windows(given, unzips_as):
+    from lms.archives import part_name
+
+    assert part_name(given) == unzips_as
+
+
+def test_a_trainees_own_files_archive_names_unzip_on_windows(app, db, make_user):
+    """The media plugin's part of a personal-data archive names each upload by a Windows-safe name."""
+    from lms.users import privacy
+    from media.models import MediaFile
+    from media.services import get_storage
+
+    user = make_user("trainee")
+    stored = get_storage().save_stream(io.BytesIO(b"clip"), max_bytes=None)
+    media = MediaFile(
+        owner_id=user.id,
+        storage_key=stored.key,
+        original_name='CON: "final"?.mp4',
+        size_bytes=4,
+        sha256=stored.sha256,
+    )
+    db.session.add(media)
+    db.session.flush()
+    with app.test_request_context():
+        data = b"".join(privacy.personal_data_archive(user))
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        entries = [n for n in zf.namelist() if n.startswith("files/media/")]
+    assert entries == [f"files/media/{media.id}-CON_ _final__.mp4"]
 
 
 def test_personal_data_json_is_strict_and_files_unique(app, db, make_user):
