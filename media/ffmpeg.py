@@ -14,13 +14,20 @@ happily follows playlists to other files or hosts.  So every run here:
 * has its address space bounded with ``RLIMIT_AS`` and its CPU time with
   ``RLIMIT_CPU``.  The limits are applied with ``prlimit()`` right after the
   child starts rather than in ``preexec_fn``, which CPython documents as
-  unsafe in threaded programs (gunicorn, Celery).
+  unsafe in threaded programs (gunicorn, Celery);
+* dies with the process that started it: util-linux's ``setpriv
+  --pdeathsig KILL`` asks the kernel to kill FFmpeg when its parent dies (a
+  worker killed by the OOM killer or ``kill -9`` cannot run the cleanup
+  below, and FFmpeg runs in a session of its own, so no signal to the
+  worker's group reaches it).  Where ``setpriv`` is missing the CPU-time
+  limit is the backstop.
 """
 
 from __future__ import annotations
 
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -108,7 +115,16 @@ def run_ffmpeg(
     """
     args = list(args)
     _check_inputs(args)
-    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", *args]
+    cmd = [
+        *_dies_with_parent(),
+        ffmpeg_exe(),
+        "-nostdin",
+        "-hide_banner",
+        "-nostats",
+        "-loglevel",
+        "error",
+        *args,
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith(_DROPPED_ENV)}
     started = time.monotonic()
     with tempfile.TemporaryFile() as stderr:
@@ -141,6 +157,20 @@ def run_ffmpeg(
             stderr=tail,
         )
     return FFmpegResult(returncode=proc.returncode, stderr=tail, elapsed=elapsed)
+
+
+@cache
+def _dies_with_parent() -> tuple[str, ...]:
+    """The command prefix that makes the kernel SIGKILL the child when its parent dies, or () without it."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return ()
+    prefix = (setpriv, "--pdeathsig", "KILL", "--")
+    try:  # util-linux older than 2.33 has no --pdeathsig
+        ok = subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return prefix if ok else ()
 
 
 def _check_inputs(args: list[str]) -> None:

@@ -33,9 +33,12 @@ def check_upload_target(user, context: str, **_kwargs):
 
 
 def requeue_on_worker_start(sender=None, **_kwargs):
-    """Take up jobs of a worker that died while the broker forgot them (see ``requeue_stalled``)."""
+    """Take up jobs of a worker that died while the broker forgot them (see ``requeue_stalled``), and delete
+    the partial files such a worker left: a temporary file untouched for longer than a job may run has no
+    writer left (a live job or upload writes to its file all along; other machines' workers included)."""
     from lms.jobs import commit
-    from media.services import requeue_stalled
+    from media.services import get_storage, requeue_stalled
+    from media.tasks import process_upload
 
     app = getattr(getattr(sender, "app", None), "flask_app", None)
     if app is None or "media" not in app.extensions:
@@ -43,3 +46,4 @@ def requeue_on_worker_start(sender=None, **_kwargs):
     with app.app_context():
         requeue_stalled(timedelta(minutes=app.config["MEDIA_STALLED_MINUTES"]))
         commit()
+        get_storage().purge_tmp(older_than=process_upload.time_limit)

@@ -150,3 +150,88 @@ def test_limits_are_applied_to_the_child(media, monkeypatch):
     run_ffmpeg([*input_args(media["h264_aac.mp4"], "mp4"), "-f", "null", "-"], timeout=7, max_memory=2**31)
     assert seen[runner.resource.RLIMIT_AS] == (2**31, 2**31)
     assert seen[runner.resource.RLIMIT_CPU][0] >= 7
+
+
+_KILLED_MID_RUN = """
+import sys
+from media.ffmpeg import input_args, run_ffmpeg
+print("started", flush=True)
+run_ffmpeg(["-re", "-stream_loop", "-1", *input_args(sys.argv[1], "mp4"), "-f", "null", "-"], timeout=600)
+"""
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def _exe(pid: int) -> str | None:
+    try:
+        return os.path.realpath(f"/proc/{pid}/exe")
+    except OSError:  # it is gone already, or not ours to read
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(
+    not runner._dies_with_parent(), reason="util-linux setpriv with --pdeathsig is not installed"
+)
+def test_ffmpeg_dies_with_a_worker_killed_outright(media):
+    """SIGKILL (the OOM killer, ``kill -9``) runs no cleanup: the kernel takes FFmpeg down with its parent."""
+    root = Path(__file__).resolve().parents[2]
+    worker = subprocess.Popen(
+        [os.sys.executable, "-c", _KILLED_MID_RUN, str(media["faststart.mp4"])],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(root)),
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert worker.stdout.readline().strip() == b"started"
+        deadline = time.monotonic() + 20
+        exe = os.path.realpath(ffmpeg_exe())
+        while True:
+            children = [p for p in _children_of(worker.pid) if _exe(p) == exe]
+            if children or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert children, "ffmpeg did not start"
+    finally:
+        worker.kill()
+        worker.wait()
+        worker.stdout.close()
+    deadline = time.monotonic() + 5
+    while _alive(children[0]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(children[0]), "ffmpeg outlived its killed parent"
+
+
+def test_a_starting_worker_deletes_partial_files_no_job_can_still_be_writing(app, db):
+    """A killed worker's half-written rendition goes when a worker starts; a file being written stays."""
+    from types import SimpleNamespace
+
+    from media.receivers import requeue_on_worker_start
+    from media.services import get_storage
+    from media.tasks import process_upload
+
+    with app.app_context():
+        storage = get_storage()
+        left, live = storage.new_tmp(".mp4"), storage.new_tmp(".mp4")
+    old = time.time() - process_upload.time_limit - 60
+    os.utime(left, (old, old))
+    requeue_on_worker_start(sender=SimpleNamespace(app=SimpleNamespace(flask_app=app)))
+    assert not left.exists()
+    assert live.exists()
