@@ -97,8 +97,11 @@ def _packet_pass(path: str | os.PathLike[str], info: MediaInfo, result: Integrit
     except av.error.FFmpegError as exc:
         result.code, result.detail = "corrupt", av_message(exc)
         return
-    if ends:
-        result.readable = max(ends[i] - max(starts[i], 0.0) for i in ends)
+    if not ends:
+        # Headers without a single timed packet: nothing was cut off, there was nothing to begin with.
+        result.code, result.detail = "corrupt", "no timed packets"
+        return
+    result.readable = max(ends[i] - max(starts[i], 0.0) for i in ends)
     if _falls_short(result.readable, info.duration):
         result.code = "truncated"
         result.detail = f"packets reach {result.readable:.2f} s of {info.duration:.2f} s"
@@ -156,3 +159,6 @@ def _decode_pass(
     if result.decode_errors:
         result.code = "corrupt"
         result.detail = f"{result.decode_errors} packets failed to decode"
+    elif result.decoded_frames == 0:
+        # Headers that promise a stream whose packets hold nothing: no player would show or play anything.
+        result.code, result.detail = "corrupt", "no frame could be decoded"

@@ -164,6 +164,8 @@ def _sentence(code: str, p: Mapping[str, Any], gettext: Gettext) -> tuple[str, d
         return gettext("The video has no sound track; the brief asks for sound."), {}
     if code == "no_video_stream":
         return gettext("The file contains no picture (sound only); the brief asks for a video."), {}
+    if code == "no_streams":
+        return gettext("The file has no picture and no sound. Please export the video again."), {}
     return gettext("The file was not accepted (%(code)s)."), {"code": code}
 
 
@@ -282,12 +284,16 @@ def format_bytes(value: Any) -> str:
 
 def _bytes(value: Any) -> str:
     # Decimal units: a brief that says "1 MB" means 1,000,000 bytes to people.
+    # At most one decimal and never a ".0" ("500 KB", "1.2 MB"), the style of lms.i18n.format_size (the
+    # pages' ``filesize`` filter); rounded before the unit is chosen, so 999,999 bytes reads "1 MB".
     size = float(value or 0)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{int(size)} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+    if size < 1000:
+        return f"{int(size)} bytes"
+    for unit in ("KB", "MB", "GB"):
         size /= 1000
-    return f"{size:,.1f} GB"
+        if round(size, 1) < 1000 or unit == "GB":
+            break
+    return f"{round(size, 1):,.1f}".removesuffix(".0") + f" {unit}"
 
 
 def _megapixels(value: Any) -> str:

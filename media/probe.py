@@ -13,6 +13,7 @@ so that no demuxer can follow a reference to another file or to the network.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from PIL import (
     AvifImagePlugin,
     BmpImagePlugin,
     GifImagePlugin,
+    Image,
     ImageFile,
     JpegImagePlugin,
     PngImagePlugin,
@@ -190,6 +192,16 @@ def _probe_image(path: Path, sniffed: Sniffed, size: int) -> MediaInfo:
             # The plugin class reads the header only, and unlike Image.open()
             # does not warn or raise about the pixel count: that is our call.
             image = plugin(fh)
+        except Image.DecompressionBombError as exc:
+            # Some plugins measure a frame while reading the header (GIF: a
+            # 35-byte file may announce a 65535 x 65535 frame) and refuse it.
+            stated = re.search(r"\((\d+) pixels\)", str(exc))
+            raise MediaError(
+                "too_many_pixels",
+                str(exc),
+                measured=int(stated.group(1)) if stated else None,
+                limit=Image.MAX_IMAGE_PIXELS,
+            ) from exc
         except (SyntaxError, OSError, ValueError, EOFError) as exc:
             code = "truncated" if "truncated" in str(exc).lower() else "corrupt"
             raise MediaError(code, str(exc)) from exc
@@ -217,6 +229,11 @@ def _probe_image(path: Path, sniffed: Sniffed, size: int) -> MediaInfo:
 
 
 def _exif_orientation(image: ImageFile.ImageFile) -> int:
+    # Pillow looks for a PNG's eXIf chunk behind the pixels by decoding them
+    # all (a 2 MB PNG of 25000 x 25000 took 2.5 GB here): only the chunks
+    # before the picture are read, as browsers do.
+    if isinstance(image, PngImagePlugin.PngImageFile) and "exif" not in image.info:
+        return 1
     try:
         return int(image.getexif().get(_EXIF_ORIENTATION, 1))
     except (ValueError, TypeError, OSError, SyntaxError):
@@ -260,6 +277,9 @@ def _probe_av(path: Path, sniffed: Sniffed, size: int) -> MediaInfo:
         info.kind = "video"
     elif info.has_audio:
         info.kind = "audio"
+    else:
+        # Subtitles, data or a cover picture only: nothing to watch or hear.
+        raise MediaError("no_streams", ", ".join(s.type for s in info.streams) or "no streams")
     return info
 
 

@@ -21,6 +21,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO, cast
 
+import av
+import av.error
 from flask import current_app
 from PIL import Image
 from sqlalchemy import func, select
@@ -35,7 +37,7 @@ from media.errors import MediaError
 from media.ffmpeg import FFmpegError
 from media.models import MediaFile, MediaStatus, Rendition
 from media.preview import make_preview, needs_preview, remux_copy
-from media.probe import MediaInfo
+from media.probe import MediaInfo, av_message
 from media.signals import UploadTarget
 from media.similarity import image_hash, similar, video_hash
 from media.storage import LocalStorage, Storage, Stored, original_key, rendition_key
@@ -55,6 +57,7 @@ NO_PICTURE = {
     "corrupt",
     "truncated",
     "no_video_stream",
+    "no_streams",
     "wrong_kind",
 }
 POSTER_WIDTH = 640
@@ -170,6 +173,12 @@ def process_media(media: MediaFile) -> MediaFile:
         except MediaError as exc:
             # The checks passed but a frame could not be decoded: the file is damaged after all.
             problems.append({"code": exc.code, "params": _jsonable({**exc.params, "detail": exc.detail})})
+        except av.error.FFmpegError as exc:
+            # PyAV's errors are OSErrors, which the job retries as a passing fault; but with the original
+            # still in place, a decoder or seek error (EPERM, EINVAL) is the file's own: a retry repeats it.
+            if not src.is_file():
+                raise TransientError(f"original {media.storage_key} went missing") from exc
+            problems.append({"code": "corrupt", "params": {"detail": av_message(exc)}})
         except FFmpegError as exc:
             return _fail(media, f"ffmpeg: {exc} {exc.stderr[-500:]}")
     crash_point("media.rendered")  # renditions written, their rows not yet committed

@@ -122,7 +122,8 @@ def _sniff_binary(head: bytes) -> Sniffed | None:  # noqa: C901
         return Sniffed("image", "png")
     if head.startswith((b"GIF87a", b"GIF89a")):
         return Sniffed("image", "gif")
-    if head.startswith((b"II*\x00", b"MM\x00*")):
+    # Classic TIFF, then BigTIFF (version 43: 64-bit offsets, what scanners and GIS tools write past 4 GB).
+    if head.startswith((b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")):
         return Sniffed("image", "tiff")
     if head.startswith(b"BM") and len(head) >= 18 and head[6:10] == b"\x00\x00\x00\x00":
         return Sniffed("image", "bmp")

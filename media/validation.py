@@ -43,6 +43,7 @@ PROBLEM_CODES = (
     "fps_out_of_range",
     "no_audio",
     "no_video_stream",
+    "no_streams",
 )
 
 #: Hard ceiling on frame size whatever the brief says (8K UHD is 33 MP).
@@ -58,6 +59,7 @@ _FATAL = {
     "too_many_pixels",
     "wrong_kind",
     "no_video_stream",
+    "no_streams",
     "corrupt",
     "truncated",
 }
@@ -246,7 +248,10 @@ def validate(  # noqa: C901  (one flow read top to bottom; splitting would scatt
     try:
         media = probe(path, sniffed)
     except MediaError as exc:
-        problems.append(Problem(exc.code, _error_params(exc)))
+        if sniffed.kind == "image" and exc.code in ("corrupt", "truncated"):
+            problems.append(_damaged_picture(path, exc.code, exc.detail))
+        else:
+            problems.append(Problem(exc.code, _error_params(exc)))
         return report(sniffed.kind)
     info.update(media.to_dict())
     _check_kind(media, spec, sniffed.kind, problems)
@@ -396,9 +401,51 @@ def _check_image_decodes(path: Path, media: MediaInfo, problems: list[Problem]) 
         with Image.open(path, formats=[IMAGE_FORMATS[media.container][1]]) as image:
             image.draft("RGB", (256, 256))
             image.load()
+    except Image.DecompressionBombError:
+        problems.append(
+            Problem("too_many_pixels", {"measured": media.pixels, "limit": Image.MAX_IMAGE_PIXELS})
+        )
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         code = "truncated" if "truncated" in str(exc).lower() else "corrupt"
-        problems.append(Problem(code, {"detail": str(exc)}))
+        if not (code == "truncated" and _whole_gif(path, media)):
+            problems.append(_damaged_picture(path, code, str(exc)))
+
+
+def _damaged_picture(path: Path, code: str, detail: str) -> Problem:
+    """What is wrong with a picture that does not decode: a picture's first bytes with a web page behind
+    them was made, not cut off, and saying "upload it again" would be wrong."""
+    markup = _markup_inside(path)
+    if markup:
+        return Problem("unsafe_content", {"measured": markup, "detail": detail})
+    return Problem(code, {"detail": detail})
+
+
+#: What turns "a damaged picture" into "a web page dressed as one" (lower case).
+_MARKUP = (
+    (b"<html", "html"),
+    (b"<script", "html"),
+    (b"<iframe", "html"),
+    (b"<svg", "svg"),
+    (b"<?php", "html"),
+)
+_MARKUP_SCAN = 1024 * 1024
+
+
+def _markup_inside(path: Path) -> str | None:
+    """The kind of markup in the first MiB of *path*, if any (a bounded read, whatever the file's size)."""
+    with open(path, "rb") as fh:
+        head = fh.read(_MARKUP_SCAN).lower()
+    return next((label for marker, label in _MARKUP if marker in head), None)
+
+
+def _whole_gif(path: Path, media: MediaInfo) -> bool:
+    # A GIF that ends with its trailer byte is complete; an empty frame is legal (browsers draw the
+    # background) though Pillow calls it truncated. A cut-off GIF has lost its trailer.
+    if media.container != "gif":
+        return False
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\x3b"
 
 
 def _round(value: float | None) -> float | None:

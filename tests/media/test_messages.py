@@ -34,11 +34,12 @@ SAMPLES = {
     "fps_out_of_range": {"measured": 25.0, "min": 29.97, "max": 60},
     "no_audio": {},
     "no_video_stream": {},
+    "no_streams": {},
 }
 #: Strings each message must show (measured value, limit).
 SHOWN = {
     "truncated": ("4.1", "10"),
-    "too_large": ("5.5 MB", "1.0 MB"),
+    "too_large": ("5.5 MB", "1 MB"),
     "too_many_pixels": ("2,500", "89.5"),
     "resolution_too_low": ("640×360", "1280×720"),
     "resolution_too_high": ("3840×2160", "1920"),

@@ -51,6 +51,7 @@ CASES = [
     ("h264_aac.mp4", {"min_fps": 29.97, "max_fps": 60}, "fps_out_of_range", {"measured": 25.0, "min": 29.97}),
     ("h264_silent.mp4", {"require_audio": True}, "no_audio", {}),
     ("audio_only.mp4", VIDEO, "no_video_stream", {}),
+    ("words_only.mkv", VIDEO, "no_streams", {}),
 ]
 
 
