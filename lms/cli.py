@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
@@ -17,6 +18,9 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from lms.users.models import Role
+
+#: Entry points of command groups that run without an application (plugins name theirs here).
+COMMANDS_GROUP = "lms.commands"
 
 
 def _create_app():
@@ -33,7 +37,30 @@ def main() -> None:
         set_debug_flag=False,
         help="Gongbang (공방) command line.",
     )
+    # Groups that need no application (``lms media inspect``): FlaskGroup finds a command added here before
+    # it builds the app, so they start at once and write nothing to the instance folder.
+    for entry in entry_points(group=COMMANDS_GROUP):
+        cli.add_command(_EntryPointGroup(entry))
     cli.main(prog_name="lms")
+
+
+class _EntryPointGroup(click.Group):
+    """A command group named by an entry point, imported only when it runs or its help is shown (media's
+    imports PyAV and Pillow, which ``lms serve`` and every other command can do without)."""
+
+    def __init__(self, entry) -> None:
+        super().__init__(entry.name)
+        self._entry = entry
+
+    def _group(self) -> click.Group:
+        return self._entry.load()
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        # The parent runs ``context.command.invoke(context)``: the real group, from here on.
+        return self._group().make_context(info_name, args, parent=parent, **extra)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return self._group().get_short_help_str(limit)
 
 
 def init_app(app: Flask) -> None:

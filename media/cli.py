@@ -21,22 +21,9 @@ from media.errors import MediaError
 from media.ffmpeg import FFmpegError
 from media.messages import describe, load_translations
 from media.thumbnails import make_poster
-from media.validation import DeliverableSpec, Report, validate
+from media.validation import NO_PICTURE, DeliverableSpec, Report, validate
 
 __all__ = ["cli", "inspect_command"]
-
-#: Problems after which no poster is attempted: the file is unsafe or unreadable.
-_NO_POSTER = {
-    "empty_file",
-    "unrecognized_format",
-    "unsafe_content",
-    "too_many_pixels",
-    "too_large",
-    "corrupt",
-    "truncated",
-    "no_video_stream",
-    "wrong_kind",
-}
 
 
 @click.group("media")
@@ -104,7 +91,7 @@ def inspect_command(file: Path, spec_text: str | None, poster: Path | None, as_j
 
 
 def _write_poster(file: Path, out: Path, report: Report) -> str | None:
-    if report.kind not in ("video", "image") or set(report.codes) & _NO_POSTER or report.media is None:
+    if report.kind not in ("video", "image") or set(report.codes) & NO_PICTURE or report.media is None:
         return None
     try:
         return make_poster(file, out, info=report.media).path

@@ -43,23 +43,10 @@ from media.similarity import image_hash, similar, video_hash
 from media.storage import LocalStorage, Storage, Stored, original_key, rendition_key
 from media.thumbnails import image_thumbnail, poster_at, smart_poster, sprite_sheet
 from media.tus import TusError, TusStore, Upload
-from media.validation import DeliverableSpec, validate
+from media.validation import NO_PICTURE, DeliverableSpec, validate
 
 log = logging.getLogger(__name__)
 
-#: Problems after which no picture is made: the file is unsafe or unreadable.
-NO_PICTURE = {
-    "empty_file",
-    "unrecognized_format",
-    "unsafe_content",
-    "too_many_pixels",
-    "too_large",
-    "corrupt",
-    "truncated",
-    "no_video_stream",
-    "no_streams",
-    "wrong_kind",
-}
 POSTER_WIDTH = 640
 DISPLAY_SIZE = (1600, 1600)
 SPRITE_TILE_WIDTH = 160

@@ -23,7 +23,15 @@ from media.probe import IMAGE_FORMATS, MediaInfo, probe
 from media.sniff import KINDS, sniff
 from media.thumbnails import image_pixel_limit
 
-__all__ = ["DeliverableSpec", "Problem", "Report", "PROBLEM_CODES", "validate", "VIDEO_MAX_PIXELS"]
+__all__ = [
+    "DeliverableSpec",
+    "NO_PICTURE",
+    "Problem",
+    "Report",
+    "PROBLEM_CODES",
+    "validate",
+    "VIDEO_MAX_PIXELS",
+]
 
 PROBLEM_CODES = (
     "empty_file",
@@ -95,6 +103,23 @@ _AUDIO_CODECS = {
     "pcm_s16be",
     "pcm_s24be",
 }
+
+
+#: Problems after which no picture is made from the file: it is unsafe, unreadable or has none.
+NO_PICTURE = frozenset(
+    {
+        "empty_file",
+        "unrecognized_format",
+        "unsafe_content",
+        "too_many_pixels",
+        "too_large",
+        "corrupt",
+        "truncated",
+        "no_video_stream",
+        "no_streams",
+        "wrong_kind",
+    }
+)
 
 
 def _norm(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,27 @@ def test_library_imports_neither_flask_nor_the_database():
         cwd=Path(__file__).resolve().parents[2],
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_lms_media_inspect_builds_no_application(media, tmp_path):
+    """``lms media inspect`` is found before the app is built: no instance files, no database."""
+    instance = tmp_path / "instance"
+    root = Path(__file__).resolve().parents[2]
+    probe = (
+        "import sys, lms\n"
+        "def refuse(*a, **k): raise SystemExit('the app was built')\n"
+        "lms.create_app = refuse\n"
+        "from lms.cli import main\n"
+        "sys.argv = ['lms', 'media', 'inspect', sys.argv[1], '--json']\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(media["h264_aac.mp4"])],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "LMS_INSTANCE_PATH": str(instance), "PYTHONPATH": str(root)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["ok"] is True
+    assert not instance.exists() or not any(instance.iterdir())
