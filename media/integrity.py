@@ -2,14 +2,20 @@
 
 Two facts shape this module (see FACTS.md): a cut-off MP4 whose index is at
 the start still reports its full duration to every tool, and a full decode of
-a long 1080p file costs seconds to minutes.  So the check runs in tiers:
+a long 1080p file costs seconds to minutes, while an upload's check should
+cost about what ``ffprobe`` does.  So the check runs in tiers:
 
 1. the ISO BMFF box walk (free) notices a box that runs past the end;
-2. a demux pass over every packet, without decoding, compares how far the
-   packets reach with the duration the header states (~0.1 s for a minute of
-   1080p);
-3. a decode pass with FFmpeg's error detection turned up: every frame of a
-   short file, only the keyframes of a long one.
+2. a short file (under :data:`FULL_DECODE_BUDGET`) is read whole: a demux
+   pass over every packet compares how far the packets reach with the
+   duration the header states, then every frame is decoded with FFmpeg's
+   error detection turned up, so damage anywhere in a clip is found;
+3. a longer file is *sampled*: at :data:`SAMPLES` points from start to end
+   the demuxer seeks and one frame is decoded.  A cut-off file has no
+   packets where its header promises them (how far they do reach is
+   measured the same way); a file whose packets hold nothing decodes no
+   frame.  Damage between the samples shows when the worker decodes the
+   whole file for its preview.
 """
 
 from __future__ import annotations
@@ -27,13 +33,17 @@ from media.probe import MediaInfo, av_message, open_container
 
 __all__ = ["IntegrityResult", "check_integrity", "FULL_DECODE_BUDGET"]
 
-#: Decode every frame when width x height x frames stays under this
-#: (about 20 s of 1080p at 30 fps); above it, decode keyframes only.
-FULL_DECODE_BUDGET = 1920 * 1080 * 30 * 20
-#: Audio-only files are decoded in full up to this duration (seconds).
-AUDIO_DECODE_LIMIT = 20 * 60
+#: Read and decode a file whole when width x height x frames stays under this (about 5 s of 1080p at 30
+#: fps, which decodes in a fraction of a second); above it, sample.
+FULL_DECODE_BUDGET = 1920 * 1080 * 30 * 5
+#: Audio-only files are read whole up to this duration (seconds); longer ones are sampled.
+AUDIO_DECODE_LIMIT = 60
+#: Points where a long file is sampled: its start, its end and evenly between.
+SAMPLES = 5
+#: At most this many packets are read after one seek (a keyframe interval of 10 s at 30 fps).
+_PACKETS_PER_SAMPLE = 300
 
-DecodeMode = Literal["auto", "full", "keyframes", "none"]
+DecodeMode = Literal["auto", "full", "keyframes", "sampled", "none"]
 
 
 @dataclass
@@ -64,6 +74,11 @@ def check_integrity(
         raise MediaError("unrecognized_format", info.container, measured=info.container)
     result = IntegrityResult(stated=info.duration)
     cut_off = info.container in ("mp4", "mov", "3gp", "m4a") and mp4_layout(path).truncated
+    if _decode_mode(info, decode) == "sampled" and _sampled_pass(path, info, result):
+        if cut_off and result.code is None:
+            result.code, result.detail = "truncated", "a box runs past the end of the file"
+        result.mode = "sampled"
+        return result
     _packet_pass(path, info, result)
     if cut_off and result.code is None:
         result.code, result.detail = "truncated", "a box runs past the end of the file"
@@ -71,7 +86,7 @@ def check_integrity(
         return result
     mode = _decode_mode(info, decode)
     result.mode = mode
-    if mode != "none":
+    if mode not in ("none", "sampled"):
         _decode_pass(path, info, result, keyframes_only=mode == "keyframes")
     return result
 
@@ -122,13 +137,120 @@ def _falls_short(readable: float | None, stated: float | None) -> bool:
 def _decode_mode(info: MediaInfo, requested: DecodeMode) -> str:
     if requested != "auto":
         return requested
+    if not info.duration:
+        # Without a stated duration there is nothing to sample against: read it whole.
+        return "full" if info.has_video or info.has_audio else "none"
     if info.has_video:
-        frames = (info.duration or 0) * (info.fps or 30)
+        frames = info.duration * (info.fps or 30)
         cost = (info.coded_width or 0) * (info.coded_height or 0) * frames
-        return "full" if cost <= FULL_DECODE_BUDGET else "keyframes"
-    if info.has_audio and (info.duration or 0) <= AUDIO_DECODE_LIMIT:
-        return "full"
+        return "full" if cost <= FULL_DECODE_BUDGET else "sampled"
+    if info.has_audio:
+        return "full" if info.duration <= AUDIO_DECODE_LIMIT else "sampled"
     return "none"
+
+
+def _sampled_pass(path: str | os.PathLike[str], info: MediaInfo, result: IntegrityResult) -> bool:
+    """Seek to :data:`SAMPLES` points and decode a frame at each; False where the container cannot seek
+    (the caller then reads the file whole)."""
+    stated = float(info.duration or 0)
+    points = [stated * i / (SAMPLES - 1) for i in range(SAMPLES)]
+    points[-1] = max(0.0, stated - 1.0)  # the last second may hold only the final frame's tail
+    try:
+        with open_container(path, info.container) as container:
+            stream = _main_stream(container)
+            _detect_errors(stream)
+            for n, point in enumerate(points):
+                try:
+                    container.seek(int(point / stream.time_base), stream=stream, backward=True)
+                except av.error.EOFError:
+                    continue  # nothing there: the reach below says how far the file goes
+                except av.error.FFmpegError:
+                    if point == 0.0:
+                        return False  # a container that cannot seek at all
+                    continue
+                _sample(container, stream, point, result, to_end=n == len(points) - 1)
+            if _falls_short(result.readable, stated) and result.readable:
+                _narrow_reach(
+                    container, stream, result, next((p for p in points if p > result.readable), stated)
+                )
+    except av.error.FFmpegError as exc:
+        result.code, result.detail = "corrupt", av_message(exc)
+        return True
+    if _falls_short(result.readable, stated):
+        result.code = "truncated"
+        reach = f"{result.readable:.2f}" if result.readable is not None else "no"
+        result.detail = f"packets reach {reach} s of {stated:.2f} s"
+    elif result.decode_errors:
+        result.code, result.detail = "corrupt", f"{result.decode_errors} packets failed to decode"
+    elif result.decoded_frames == 0:
+        result.code, result.detail = "corrupt", "no frame could be decoded"
+    return True
+
+
+def _sample(container, stream, point: float, result: IntegrityResult, *, to_end: bool) -> None:
+    """From the last seek, decode until one frame comes out and read packets on to *point* (to the end of
+    the file for the last point), extending how far the packets reach.  Bounded but for that last stretch,
+    which is one keyframe interval at most."""
+    decoded = False
+    try:
+        for count, packet in enumerate(container.demux(stream)):
+            end = None
+            if packet.pts is not None and packet.time_base is not None:
+                end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+                result.readable = max(result.readable or 0.0, end)
+                result.decode_errors += packet.is_corrupt
+            if not decoded and count < _PACKETS_PER_SAMPLE:
+                try:
+                    frames = stream.decode(packet)
+                except av.error.InvalidDataError:
+                    result.decode_errors += 1
+                    frames = []
+                result.decoded_frames += len(frames)
+                decoded = bool(frames)
+            if to_end:
+                continue
+            if count >= _PACKETS_PER_SAMPLE or (decoded and end is not None and end >= point):
+                break
+    except av.error.EOFError:
+        pass
+    # A fresh decoder for the next seek: what is buffered here belongs to this point.
+    stream.codec_context.flush_buffers()
+
+
+def _narrow_reach(container, stream, result: IntegrityResult, beyond: float) -> None:
+    """Between the last sample that had packets and the first that had none, find to within a second
+    where the packets stop, so the message says how much of the file is there (a rare case: a few seeks)."""
+    low, high = result.readable or 0.0, beyond
+    while high - low > 1.0:
+        middle = (low + high) / 2
+        reach = None
+        try:
+            container.seek(int(middle / stream.time_base), stream=stream, backward=True)
+            for count, packet in enumerate(container.demux(stream)):
+                if packet.pts is not None and packet.time_base is not None:
+                    reach = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+                if (reach is not None and reach >= middle) or count >= _PACKETS_PER_SAMPLE:
+                    break
+        except av.error.EOFError:
+            pass
+        if reach is not None and reach >= middle:
+            low = reach
+        else:
+            high = middle
+    result.readable = max(result.readable or 0.0, low)
+
+
+def _main_stream(container):
+    streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+    return streams[0] if streams else container.streams.audio[0]
+
+
+def _detect_errors(stream) -> None:
+    ctx = stream.codec_context
+    # "explode" turns concealed errors (grey blocks, skipped slices)
+    # into exceptions we can count; "careful" adds cheap consistency checks.
+    ctx.options = {"err_detect": "crccheck+bitstream+buffer+explode+careful"}
+    ctx.thread_type = "AUTO"
 
 
 def _decode_pass(
@@ -136,17 +258,10 @@ def _decode_pass(
 ) -> None:
     try:
         with open_container(path, info.container) as container:
-            streams = [
-                s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic
-            ]
-            stream = streams[0] if streams else container.streams.audio[0]
-            ctx = stream.codec_context
-            # "explode" turns concealed errors (grey blocks, skipped slices)
-            # into exceptions we can count; "careful" adds cheap consistency checks.
-            ctx.options = {"err_detect": "crccheck+bitstream+buffer+explode+careful"}
-            ctx.thread_type = "AUTO"
+            stream = _main_stream(container)
+            _detect_errors(stream)
             if keyframes_only:
-                ctx.skip_frame = "NONKEY"
+                stream.codec_context.skip_frame = "NONKEY"
             for packet in container.demux(stream):
                 # demux() ends with an empty packet, which flushes the decoder.
                 try:

@@ -111,3 +111,33 @@ def test_integrity_tiers(media):
     assert damaged.code == "corrupt" and damaged.decode_errors >= 1
     quick = check_integrity(media["h264_aac.mp4"], probe(media["h264_aac.mp4"]), decode="keyframes")
     assert quick.ok and quick.decoded_frames == 2
+
+
+@pytest.mark.parametrize("name", ["h264_aac.mp4", "vp9.webm", "h264.mkv", "mpeg4.avi", "h264.ts", "tone.wav"])
+def test_a_sampled_check_accepts_whole_files_decoding_a_frame_per_sample(media, name):
+    result = check_integrity(media[name], probe(media[name]), decode="sampled")
+    assert result.ok, (result.code, result.detail)
+    assert result.mode in ("sampled", "full")  # a container that cannot seek is read whole
+    assert 1 <= result.decoded_frames <= 5 * 2 or result.mode == "full"
+
+
+def test_a_sampled_check_finds_where_a_cut_off_file_stops(media):
+    info = probe(media["truncated_faststart.mp4"])
+    cut = check_integrity(media["truncated_faststart.mp4"], info, decode="sampled")
+    assert cut.mode == "sampled" and cut.code == "truncated"
+    assert cut.readable == pytest.approx(1.5, abs=0.6)  # measured by narrowing between samples
+
+
+def test_long_files_are_sampled_and_short_ones_read_whole(media):
+    from dataclasses import replace
+
+    from media.integrity import _decode_mode
+
+    clip = probe(media["h264_aac.mp4"])  # 2 s of 320 x 240
+    assert _decode_mode(clip, "auto") == "full"
+    assert (
+        _decode_mode(replace(clip, coded_width=1920, coded_height=1080, duration=60.0), "auto") == "sampled"
+    )
+    song = probe(media["tone.wav"])
+    assert _decode_mode(song, "auto") == "full"
+    assert _decode_mode(replace(song, duration=600.0), "auto") == "sampled"
