@@ -41,10 +41,10 @@ PROGRAMMES = [
     ),
 ]
 COHORTS = [
-    ("AIVIDEO", "2026-1", "2026년 1기 / 2026 Spring", date(2026, 3, 2), date(2026, 8, 28)),
-    ("AIVIDEO", "2026-2", "2026년 2기 / 2026 Autumn", date(2026, 9, 7), date(2027, 2, 26)),
-    ("DIGITAL", "2026-2", "2026년 2기 / 2026 Autumn", date(2026, 9, 7), date(2027, 1, 29)),
-    ("KOREAN", "2026-2", "2026년 2기 / 2026 Autumn", date(2026, 9, 1), date(2026, 12, 18)),
+    ("AIVIDEO", "2026-1", ("2026년 1기", "2026 Spring"), date(2026, 3, 2), date(2026, 8, 28)),
+    ("AIVIDEO", "2026-2", ("2026년 2기", "2026 Autumn"), date(2026, 9, 7), date(2027, 2, 26)),
+    ("DIGITAL", "2026-2", ("2026년 2기", "2026 Autumn"), date(2026, 9, 7), date(2027, 1, 29)),
+    ("KOREAN", "2026-2", ("2026년 2기", "2026 Autumn"), date(2026, 9, 1), date(2026, 12, 18)),
 ]
 STAFF = [
     ("admin@demo.gongbang.kr", "이지은", Role.ADMIN, "ko", "경북글로벌인재센터"),
@@ -98,10 +98,10 @@ def load_demo() -> list[tuple[str, str, str]]:
                 code=code, name_ko=name_ko, name_en=name_en, description_ko=desc_ko, description_en=desc_en
             )
     cohorts = {(c.programme.code, c.code): c for c in db.session.scalars(select(Cohort))}
-    for pcode, ccode, name, start, end in COHORTS:
+    for pcode, ccode, (name_ko, name_en), start, end in COHORTS:
         if (pcode, ccode) not in cohorts:
             cohorts[(pcode, ccode)] = programmes.create_cohort(
-                progs[pcode], code=ccode, name=name, start_date=start, end_date=end
+                progs[pcode], code=ccode, name_ko=name_ko, name_en=name_en, start_date=start, end_date=end
             )
     people = {u.email: u for u in db.session.scalars(select(User))}
     for email, name, role, locale, org in STAFF:

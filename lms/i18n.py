@@ -6,10 +6,16 @@ default.  On the API the person is the token's owner (session cookies mean nothi
 there), so an answer speaks the owner's language, and ``Accept-Language`` only when
 no token authenticated the request.  Times are stored in UTC and shown in the
 user's zone (Asia/Seoul by default).
+
+Pages write every date, time and size through three Jinja filters defined here, so
+there is one style everywhere: ``datetime`` and ``date`` (also for the ISO and
+RFC 2822 strings kept in JSON columns and mail headers) and ``filesize``.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import Flask, current_app, g, has_request_context, request, session
@@ -63,24 +69,106 @@ def common_timezones() -> list[str]:
     return ["Asia/Seoul"] + [z for z in zones if z != "Asia/Seoul"]
 
 
-#: "short" date-times as people here write them: 24-hour clock (CLDR's Korean short form says "AM", not 오전)
-#: and a four-digit year; day before month in English (trainees from day-first countries misread 12/10/26).
-SHORT_DATETIME = {"ko": "yyyy. M. d. HH:mm", "en": "d MMM yyyy, HH:mm"}
+#: One date-time style everywhere, whatever a template asks for: people here write a 24-hour clock (CLDR's
+#: Korean short form says "AM", not 오전) and a four-digit year, and English puts the day before the month
+#: (trainees from day-first countries misread 12/10/26).  "long" adds the seconds and the zone's name, never
+#: a numeric offset like "+0900" (a receipt is read as evidence of when something happened).
+DATETIME_FORMATS = {
+    "ko": {"short": "yyyy. M. d. HH:mm", "long": "yyyy. M. d. HH:mm:ss (zzzz)"},
+    "en": {"short": "d MMM yyyy, HH:mm", "long": "d MMM yyyy, HH:mm:ss (zzzz)"},
+}
+DATE_FORMATS = {
+    "ko": {"short": "yyyy. M. d.", "long": "yyyy년 M월 d일"},
+    "en": {"short": "d MMM yyyy", "long": "d MMMM yyyy"},
+}
+#: Babel's style names, folded onto ours: "medium" is the everyday style (the same as "short"), "full" the
+#: precise one.  Any other value is a Babel pattern and passes through.
+_STYLES = {"short": "short", "medium": "short", "long": "long", "full": "long"}
+#: Decimal units, as people read a brief ("1 MB" is 1,000,000 bytes) and as media's messages write them.
+_SIZE_UNITS = ("KB", "MB", "GB", "TB")
 
 
-def _datetime(value, fmt: str = "medium") -> str:
+def _pattern(table: dict[str, dict[str, str]], fmt: str) -> str:
     from flask_babel import get_locale
 
+    style = _STYLES.get(fmt)
+    if style is None:
+        return fmt
+    formats = table.get(str(get_locale())) or table["en"]
+    return formats[style]
+
+
+def _as_datetime(value):
+    """A datetime from what templates hand the filters: a datetime or date, or a string as stored in JSON
+    (ISO 8601) or in a mail header (RFC 2822).  Naive values are UTC, as everywhere in the database."""
+    if isinstance(value, (datetime, date)):
+        return value
+    text = str(value).strip()
+    if len(text) == 10:  # "2026-12-06" is a day, not midnight UTC (morning in Seoul, the eve in London)
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return parsed if parsed.tzinfo is None else parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def format_when(value, fmt: str = "medium") -> str:
+    """*value* as a date and time in the viewer's zone and locale ("2026. 12. 6. 23:01" / "6 Dec 2026,
+    23:01"); "" for nothing, and the text itself for a string that is no time."""
     if not value:
         return ""
-    if fmt == "short":
-        fmt = SHORT_DATETIME.get(str(get_locale()), fmt)
-    return format_datetime(value, fmt)
+    when = _as_datetime(value)
+    if when is None:
+        return str(value)
+    if not isinstance(when, datetime):  # a bare date has no time to show
+        return format_day(when, fmt)
+    return format_datetime(when, _pattern(DATETIME_FORMATS, fmt))
+
+
+def format_day(value, fmt: str = "medium") -> str:
+    """*value* as a date in the viewer's locale (a datetime is first moved to the viewer's zone)."""
+    if not value:
+        return ""
+    day = _as_datetime(value)
+    if day is None:
+        return str(value)
+    return format_date(day, _pattern(DATE_FORMATS, fmt))
+
+
+def format_size(value) -> str:
+    """A size in bytes as people read it: "500 bytes", "1.2 MB", "500 KB" (never "500.0 KB"); decimal
+    units, at most one decimal, the number written in the viewer's locale."""
+    from babel.numbers import format_decimal
+    from babel.units import format_unit
+    from flask_babel import get_locale
+
+    if value is None or value == "":
+        return ""
+    size = float(value)
+    locale = get_locale() if has_request_context() else "en"
+    if abs(size) < 1000:
+        return format_unit(int(size), "digital-byte", locale=locale)  # "500 bytes", "500바이트"
+    for unit in _SIZE_UNITS:
+        size /= 1000
+        # Round first, so 999,999 bytes reads "1 MB" rather than "1,000 KB".
+        if abs(round(size, 1)) < 1000 or unit == _SIZE_UNITS[-1]:
+            return f"{format_decimal(round(size, 1), format='#,##0.#', locale=locale)} {unit}"
+    raise AssertionError("unreachable")
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["datetime"] = _datetime
-    app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
+    app.jinja_env.filters["datetime"] = format_when
+    app.jinja_env.filters["date"] = format_day
+    # Replaces Jinja's own ``filesizeformat``, which writes "500.0 kB"; both names give the one style.
+    app.jinja_env.filters["filesize"] = format_size
+    app.jinja_env.filters["filesizeformat"] = lambda value, binary=False: format_size(value)
 
     @app.context_processor
     def _languages():

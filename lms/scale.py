@@ -227,14 +227,17 @@ def load_scale(scale: Scale, now: datetime | None = None, seed: int = 2026) -> d
                 first_cohort + i,
                 first_programme + i % scale.programmes,
                 f"{start.year}-{i + 1:04d}",
-                f"{start.year}년 {i + 1}기 / Cohort {i + 1}",
+                f"{start.year}년 {i + 1}기",
+                f"Cohort {i + 1}",
                 start,
                 start + timedelta(days=180),
                 now,
             )
         )
     bulk.insert(
-        cohorts, ["id", "programme_id", "code", "name", "start_date", "end_date", "created_at"], cohort_rows
+        cohorts,
+        ["id", "programme_id", "code", "name_ko", "name_en", "start_date", "end_date", "created_at"],
+        cohort_rows,
     )
     # One hash for every account: argon2 per user would take hours for 50,000 of them.
     from lms.demo import DEMO_PASSWORD
@@ -326,7 +329,7 @@ def load_scale(scale: Scale, now: datetime | None = None, seed: int = 2026) -> d
         bulk=bulk,
         now=now,
         seed=seed,
-        cohorts={row[0]: (row[4], row[5], row[1]) for row in cohort_rows},
+        cohorts={row[0]: (row[5], row[6], row[1]) for row in cohort_rows},  # start, end, programme
         trainees=trainees_of,
         instructors=instructors_of,
     )

@@ -26,6 +26,11 @@ media_processed = _signals.signal("media-processed")
 #: anything else leaves the decision to the others (default: deny).
 media_access = _signals.signal("media-access")
 
+#: Asks what a file belongs to, so that its page can link back there. sender: the viewing ``User``; kwargs:
+#: ``media``. A receiver returns a list of ``(label, url)`` pairs the viewer may open (only places the viewer
+#: may see), or None.
+media_links = _signals.signal("media-links")
+
 #: Asks what an upload with a ``context`` (from the client's ``Upload-Metadata``
 #: or form, e.g. ``"deliverable:12"``) is for. sender: the ``User``; kwargs:
 #: ``context``. The receiver that owns the context returns an

@@ -30,7 +30,7 @@ from lms.forms import ActionForm
 from lms.pagination import paginate
 from lms.security import role_required
 from lms.users.models import Role, User
-from media import services, uploads
+from media import services, signals, uploads
 from media.errors import MediaError
 from media.forms import PRESETS, CheckForm, PosterForm
 from media.messages import describe
@@ -138,7 +138,17 @@ def detail(media_id: int):
         poster_form=PosterForm(),
         action_form=ActionForm(),
         is_owner=media.owner_id == current_user.id,
+        belongs_to=belongs_to(current_user, media),
     )
+
+
+def belongs_to(user: User, media: MediaFile) -> list[tuple[str, str]]:
+    """``(label, url)`` of what the file was uploaded for (a project), as plugins answer ``media_links``;
+    each receiver lists only what *user* may see."""
+    links: list[tuple[str, str]] = []
+    for _receiver, answer in signals.media_links.send(user, media=media):
+        links.extend(answer or [])
+    return links
 
 
 @bp.route("/<int:media_id>/status")

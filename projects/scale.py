@@ -3,12 +3,11 @@
 One bulk pass over coursework's and grading's tables (the rows reference each other: a project its rubric
 version, an assessment its submission), so it sits at the plugin level beside ``checks`` and ``privacy``.
 
-Receiver of :data:`lms.signals.scale_loaded`; writes with the core's
-:class:`lms.scale.Bulk` (COPY on PostgreSQL) and never builds ORM objects for
-the big tables.  Every cohort gets ``projects_per_cohort`` individual projects
-(each trainee has a submission on each, so 50,000 trainees x 20 = 1,000,000
-submissions) and one team project.  Work handed in points at a handful of
-small images stored once: the metadata is national-sized, the disk is not.
+Receiver of :data:`lms.signals.scale_loaded`; writes with the core's :class:`lms.scale.Bulk` (COPY on
+PostgreSQL) and never builds ORM objects for the big tables.  Every cohort gets ``projects_per_cohort``
+individual projects (each trainee has a submission on each, so 50,000 trainees x 20 = 1,000,000 submissions)
+and one team project.  Work handed in points at a handful of small images stored once: the metadata is
+national-sized, the disk is not.
 """
 
 from __future__ import annotations
@@ -35,8 +34,10 @@ from projects.coursework.models import (
 from projects.grading import rubrics
 from projects.grading.models import Assessment
 from projects.scale_parts import (
+    DELIVERABLE_COLUMNS,
     HANDED_IN_FUTURE,
     HANDED_IN_PAST,
+    IMAGE_SPEC,
     READY,
     RELEASED,
     RUBRIC,
@@ -126,8 +127,8 @@ def load(scale, bulk, now: datetime, seed: int, cohorts: dict, trainees: dict, i
                 )
             )
             deliverable_rows += [
-                (did, pid, 0, "대표 이미지", "Key image", "image", {"max_size_bytes": 20_000_000}, True, ""),
-                (did + 1, pid, 1, "작업 노트", "Notes", "text", {}, False, ""),
+                (did, pid, 0, "대표 이미지", "Key image", "image", IMAGE_SPEC, True, "", ""),
+                (did + 1, pid, 1, "작업 노트", "Notes", "text", {}, False, "", ""),
             ]
     bulk.insert(
         T["projects_projects"],
@@ -159,7 +160,7 @@ def load(scale, bulk, now: datetime, seed: int, cohorts: dict, trainees: dict, i
     )
     bulk.insert(
         T["projects_deliverables"],
-        ["id", "project_id", "position", "name_ko", "name_en", "kind", "spec", "required", "guidance"],
+        DELIVERABLE_COLUMNS,
         deliverable_rows,
     )
     del project_rows, deliverable_rows

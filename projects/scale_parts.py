@@ -12,6 +12,23 @@ from media.services import get_storage
 from projects.grading import rubrics
 from projects.grading import rules as grading
 
+#: The deliverables' columns, in the order of the rows ``load`` builds.
+DELIVERABLE_COLUMNS = [
+    "id",
+    "project_id",
+    "position",
+    "name_ko",
+    "name_en",
+    "kind",
+    "spec",
+    "required",
+    "guidance_ko",
+    "guidance_en",
+]
+
+#: The key image's brief on every generated project.
+IMAGE_SPEC = {"max_size_bytes": 20_000_000}
+
 RUBRIC = {
     "criteria": [
         {

@@ -61,4 +61,5 @@ def check_translated_and_compiled(package: str, locale: str) -> None:
             )
             if locale == "ko":
                 assert HANGUL.search(form), message.id
-        assert mo[message.id].string == message.string
+        compiled = mo[message.id].string  # plural forms: a tuple in the .po, a list in the .mo
+        assert ([compiled] if isinstance(compiled, str) else list(compiled)) == forms, message.id

@@ -70,7 +70,9 @@ class CohortSchema(Schema):
     id = fields.Int(dump_only=True)
     programme_id = fields.Int(dump_only=True)
     code = fields.Str(dump_only=True)
-    name = fields.Str(dump_only=True)
+    name = fields.Str(dump_only=True)  # in the reader's language (Accept-Language), else the other one
+    name_ko = fields.Str(dump_only=True)
+    name_en = fields.Str(dump_only=True)
     start_date = fields.Date(dump_only=True)
     end_date = fields.Date(dump_only=True)
     instructor_ids = fields.Method("_instructor_ids", dump_only=True)

@@ -75,6 +75,19 @@ def form_expired(_exc: CSRFError):
     return render_template("errors/error.html", code=400, message=f"{expired} {hint}"), 400
 
 
+def _sign_in(user) -> None:
+    """Start a fresh signed-in session for ``user``: a new server-side session and a cleared cookie, so
+    nothing from before survives (session fixation). A session this browser held before, for anyone, ends."""
+    locale = session.get("locale")
+    services.end_session(session.get("sid"))
+    session.clear()
+    session["sid"] = services.start_session(user, client_ip(), request.user_agent.string)
+    session.permanent = True
+    if locale and not user.locale:
+        user.locale = locale
+    login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -94,13 +107,7 @@ def login():
             # One message for unknown, wrong and disabled accounts: no enumeration.
             flash(_("The e-mail address or password is not correct."), "error")
             return render_template("lms/auth/login.html", form=form), 200
-        locale = session.get("locale")
-        session.clear()  # a fresh session: nothing from before sign-in survives (fixation)
-        session["sid"] = services.start_session(user, client_ip(), request.user_agent.string)
-        session.permanent = True
-        if locale and not user.locale:
-            user.locale = locale
-        login_user(user)
+        _sign_in(user)
         return redirect(_safe_next(request.args.get("next")) or url_for("core.dashboard"))
     return render_template("lms/auth/login.html", form=form)
 
@@ -147,9 +154,18 @@ def set_password(token: str):
         except services.PasswordRejected as exc:  # refused before anything changed: nothing to undo
             errors = password_messages(exc.problems)
         else:
+            if user is None:  # spent or expired between the check above and now (a second tab)
+                return render_template("lms/auth/link_invalid.html"), 410
+            # The link proved who this is and the password is new: sign in here rather than ask for it
+            # again. redeem_link_token spent the token and ended the user's other sessions; _sign_in starts
+            # a new one.
+            _sign_in(user)
             flash(
-                _("Your password is saved. Sign in with your e-mail address (%(email)s).", email=user.email),
+                _(
+                    "Your password is saved and you are signed in. Next time, sign in with %(email)s.",
+                    email=user.email,
+                ),
                 "success",
             )
-            return redirect(url_for("auth.login"))
+            return redirect(url_for("core.dashboard"))
     return render_template("lms/auth/set_password.html", form=form, errors=errors)

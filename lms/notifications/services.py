@@ -23,10 +23,26 @@ from lms.users.models import User
 log = logging.getLogger(__name__)
 
 
-def notify(user: User, message: Callable[[], str], url: str = "", *, email: bool = True) -> Notification:
-    """Store a notification for *user* and (with *email*) queue a copy by e-mail in their language."""
+def notify(
+    user: User, message: Callable[[], str], url: str = "", *, email: bool = True, once: bool = False
+) -> Notification:
+    """Store a notification for *user* and (with *email*) queue a copy by e-mail in their language.
+
+    With *once*, an event that has its own page (*url*) is announced once: when *user* already has a
+    notification pointing there, that one is returned and nothing new is stored or mailed (a repeated or
+    retried action, or a signal answered twice, does not announce the same thing again).
+    """
     from lms.mail import send_mail
 
+    if once and url:
+        earlier = db.session.scalar(
+            select(Notification)
+            .where(Notification.user_id == user.id, Notification.url == url)
+            .order_by(Notification.id)
+            .limit(1)
+        )
+        if earlier is not None:
+            return earlier
     texts = {}
     for lang in ("ko", "en"):
         with force_locale(lang):

@@ -35,10 +35,19 @@ class CohortForm(FlaskForm):
         ],
         description=_l("Unique within the programme, e.g. 2026-1."),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    name_ko = StringField(_l("Name in Korean"), validators=[Length(max=160)])
+    name_en = StringField(
+        _l("Name in English"),
+        validators=[Length(max=160)],
+        description=_l("Readers of the other language see the one name you give."),
+    )
     start_date = DateField(_l("Start date"), validators=[DataRequired()])
     end_date = DateField(_l("End date"), validators=[DataRequired()])
     submit = SubmitField(_l("Save cohort"))
+
+    def validate_name_ko(self, field):
+        if not (field.data or "").strip() and not (self.name_en.data or "").strip():
+            raise ValidationError(_l("Give the cohort a name in at least one language."))
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data and field.data < self.start_date.data:

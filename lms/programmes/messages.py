@@ -14,6 +14,7 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "dates_reversed": lambda: _("The end date must not be before the start date."),
         "not_instructor": lambda: _("Only instructors can be assigned to a cohort."),
         "not_trainee": lambda: _("Only trainees can be enrolled."),
+        "name_missing": lambda: _("Give the cohort a name in at least one language."),
     }
     text = texts.get(code)
     return text() if text else None

@@ -50,17 +50,43 @@ def update_programme(programme: Programme, **fields) -> None:
     db.session.flush()
 
 
-def create_cohort(programme: Programme, *, code: str, name: str, start_date: date, end_date: date) -> Cohort:
-    """Create a cohort of ``programme``; the code is unique within the programme."""
+def _cohort_names(name: str | None, name_ko: str | None, name_en: str | None) -> tuple[str, str]:
+    """``(name_ko, name_en)``, stripped; a single ``name`` (older callers) goes under its own language.
+
+    :raises ProgrammeError: ``name_missing`` when neither language has a name.
+    """
+    ko, en = (name_ko or "").strip(), (name_en or "").strip()
+    if name is not None and not (ko or en):
+        from lms.programmes.models import split_by_language
+
+        ko, en = split_by_language(name)
+    if not (ko or en):
+        raise ProgrammeError("name_missing")
+    return ko, en
+
+
+def create_cohort(
+    programme: Programme,
+    *,
+    code: str,
+    start_date: date,
+    end_date: date,
+    name: str | None = None,
+    name_ko: str | None = None,
+    name_en: str | None = None,
+) -> Cohort:
+    """Create a cohort of ``programme``; the code is unique within the programme and identifies the cohort
+    in CSV imports. Give ``name_ko`` and/or ``name_en`` (``name`` alone is stored under its language)."""
     if end_date < start_date:
         raise ProgrammeError("dates_reversed")
+    ko, en = _cohort_names(name, name_ko, name_en)
     code = code.strip()
     if db.session.scalar(
         select(Cohort.id).where(Cohort.programme_id == programme.id, func.lower(Cohort.code) == code.lower())
     ):
         raise ProgrammeError("duplicate_code")
     cohort = Cohort(
-        programme=programme, code=code, name=name.strip(), start_date=start_date, end_date=end_date
+        programme=programme, code=code, name_ko=ko, name_en=en, start_date=start_date, end_date=end_date
     )
     db.session.add(cohort)
     db.session.flush()
@@ -69,10 +95,20 @@ def create_cohort(programme: Programme, *, code: str, name: str, start_date: dat
     return cohort
 
 
-def update_cohort(cohort: Cohort, *, name: str, start_date: date, end_date: date) -> None:
+def update_cohort(
+    cohort: Cohort,
+    *,
+    start_date: date,
+    end_date: date,
+    name: str | None = None,
+    name_ko: str | None = None,
+    name_en: str | None = None,
+) -> None:
+    """Change a cohort's names and dates; its code (the CSV identifier) never changes."""
     if end_date < start_date:
         raise ProgrammeError("dates_reversed")
-    cohort.name, cohort.start_date, cohort.end_date = name.strip(), start_date, end_date
+    cohort.name_ko, cohort.name_en = _cohort_names(name, name_ko, name_en)
+    cohort.start_date, cohort.end_date = start_date, end_date
     db.session.flush()
 
 

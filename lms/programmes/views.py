@@ -97,7 +97,12 @@ def edit_cohort(programme_id: int | None = None, cohort_id: int | None = None):
     if cohort:
         form.code.render_kw = {"readonly": True}
     if form.validate_on_submit():
-        dates = dict(name=form.name.data, start_date=form.start_date.data, end_date=form.end_date.data)
+        dates = dict(
+            name_ko=form.name_ko.data,
+            name_en=form.name_en.data,
+            start_date=form.start_date.data,
+            end_date=form.end_date.data,
+        )
         try:
             if cohort:
                 services.update_cohort(cohort, **dates)

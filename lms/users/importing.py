@@ -58,8 +58,12 @@ class RowError:
 
 @dataclass
 class Parsed:
+    #: The rows without a format problem (what an import would write).
     rows: list[Row] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    #: Every data row read, with or without format problems, so the checks against the database (programme,
+    #: cohort, existing account) reach every row too and one pass lists every problem of every row.
+    checked: list[Row] = field(default_factory=list)
 
 
 def parse_trainee_csv(data: bytes) -> Parsed:
@@ -103,24 +107,24 @@ def _read_rows(reader, columns: list, out: Parsed) -> None:
     for line, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
             continue
-        if len(out.rows) + len(out.errors) >= MAX_ROWS:
+        if len(out.checked) >= MAX_ROWS:
             out.errors.append(RowError(line, "too_many_rows", str(MAX_ROWS)))
             break
         rec = {col: v.strip() for col, v in zip(columns, values) if col}
-        out_errors = _check_row(line, rec, seen)
-        if out_errors:
-            out.errors.extend(out_errors)
-            continue
-        out.rows.append(
-            Row(
-                line,
-                rec["name"],
-                rec["email"],
-                rec["programme"],
-                rec["cohort"],
-                LANGUAGES[rec.get("language", "").lower()],
-            )
+        row_errors = _check_row(line, rec, seen)
+        row = Row(
+            line,
+            rec.get("name", ""),
+            rec.get("email", ""),
+            rec.get("programme", ""),
+            rec.get("cohort", ""),
+            LANGUAGES.get(rec.get("language", "").lower()),
         )
+        out.checked.append(row)
+        if row_errors:
+            out.errors.extend(row_errors)
+        else:
+            out.rows.append(row)
 
 
 def _check_row(line: int, rec: dict, seen: dict[str, int]) -> list[RowError]:

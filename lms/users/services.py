@@ -105,8 +105,15 @@ def search_users(q: str = "", role: Role | None = None):
     if role:
         stmt = stmt.where(User.role == role)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+        # A fragment anywhere: PostgreSQL serves these LIKEs from pg_trgm indexes (migration 9c0f1c2d3e4f).
+        # "%" and "_" in what was typed are characters, not wildcards.
+        fragment = q.strip().lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(User.name).contains(fragment, autoescape=True),
+                User.email.contains(fragment, autoescape=True),
+            )
+        )
     return stmt
 
 
@@ -119,6 +126,12 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def _names_cohort(cohort: Cohort, text: str) -> bool:
+    """Whether a CSV cell names this cohort: its code (the stable identifier) or one of its names."""
+    wanted = text.lower()
+    return wanted in {n.lower() for n in (cohort.code, cohort.name, cohort.name_ko, cohort.name_en) if n}
 
 
 def import_trainees(data: bytes, created_by: User | None) -> ImportResult:
@@ -134,29 +147,31 @@ def import_trainees(data: bytes, created_by: User | None) -> ImportResult:
     for p in list(programmes.values()):
         programmes.setdefault(p.name_ko.lower(), p)
         programmes.setdefault(p.name_en.lower(), p)
-    emails = [r.email for r in parsed.rows]
+    emails = [r.email for r in parsed.checked if r.email]
     existing = (
         {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))} if emails else {}
     )
     plan = []
-    for row in parsed.rows:
-        programme = programmes.get(row.programme.lower())
-        if programme is None:
-            result.errors.append(RowError(row.line, "unknown_programme", row.programme))
-            continue
-        cohort = next(
-            (c for c in programme.cohorts if row.cohort.lower() in (c.code.lower(), c.name.lower())), None
-        )
-        if cohort is None:
-            result.errors.append(RowError(row.line, "unknown_cohort", row.cohort))
-            continue
+    # Every row read is checked here, also those with a format problem, and a row's checks do not stop at
+    # its first problem: one upload lists every problem of every row.
+    for row in parsed.checked:
+        problems = []
+        cohort = None
+        programme = programmes.get(row.programme.lower()) if row.programme else None
+        if row.programme and programme is None:
+            problems.append(RowError(row.line, "unknown_programme", row.programme))
+        elif programme is not None and row.cohort:
+            cohort = next((c for c in programme.cohorts if _names_cohort(c, row.cohort)), None)
+            if cohort is None:
+                problems.append(RowError(row.line, "unknown_cohort", row.cohort))
         user = existing.get(row.email)
         if user is not None and user.role is not Role.TRAINEE:
-            result.errors.append(RowError(row.line, "email_not_trainee", row.email))
-            continue
-        plan.append((row, cohort, user))
+            problems.append(RowError(row.line, "email_not_trainee", row.email))
+        result.errors.extend(problems)
+        if not problems and cohort is not None:
+            plan.append((row, cohort, user))
     if result.errors:
-        result.errors.sort(key=lambda e: e.line)
+        result.errors.sort(key=lambda e: e.line)  # stable: a line's problems keep their order
         return result
     # One transaction, committed by the caller: a failure part-way leaves nothing behind.
     for row, cohort, user in plan:

@@ -137,7 +137,10 @@ class InterestSchema(Schema):
     def _trainee(self, interest):
         """The trainee as the reader may see them: full name and e-mail once contact is shared."""
         shared = interest.status in careers.CONTACT_SHARED or careers.is_broker(g.api_user)
-        name = interest.trainee.name if shared else careers.public_name(interest.trainee.name)
+        # The trainee reading her own interest sees her whole name; only an employer before contact sees it
+        # shortened.
+        own = g.api_user.id == interest.trainee_id
+        name = interest.trainee.name if shared or own else careers.public_name(interest.trainee.name)
         return {"id": interest.trainee_id, "name": name, "email": interest.trainee.email if shared else None}
 
     def _employer(self, interest):

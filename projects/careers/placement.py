@@ -164,7 +164,9 @@ def chart_geometry(figures: list[Figures], span: int = 440, bar: int = 14, gap: 
     scrolls the chart sideways on narrow screens rather than shrinking its text.
     """
     top = max([1] + [max(f.graduates, f.hires) for f in figures])
-    label_width = round(min(360, max(120, max([0] + [text_width(f.label) for f in figures]) + 16)))
+    # Up to 480 px: "Korean language and settlement · 2026년 2기 / 2026 Autumn" needs about 410, and a label
+    # cut at the chart's left edge is unreadable; the chart scrolls in its own box on a phone.
+    label_width = round(min(480, max(120, max([0] + [text_width(f.label) for f in figures]) + 16)))
     rows = []
     for n, f in enumerate(figures):
         y = n * (2 * bar + gap) + 4

@@ -325,7 +325,10 @@ def interest(interest_id: int):
         form=StepForm(),
         history=career_interests.history_for(kind, interest),
         liaison_note=career_interests.liaison_note_for(kind, interest),
-        trainee_name=interest.trainee.name if contact else careers.public_name(interest.trainee.name),
+        # Shortened only for the employer before contact: the trainee herself and the liaison see it whole.
+        trainee_name=interest.trainee.name
+        if contact or kind == "trainee"
+        else careers.public_name(interest.trainee.name),
         portfolio_url=portfolio_url(interest.trainee),
     )
 

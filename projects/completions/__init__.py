@@ -10,6 +10,7 @@ def init_app(app) -> None:
     from lms.errors import register_messages
     from projects.common import ProjectError
     from projects.completions import api, messages, receivers, views
+    from projects.completions.signals import completion_recorded
 
     register_messages(ProjectError, messages.describe)
     # The centre's signing key for completion records (default: <instance>/keys/completion-ed25519.pem).
@@ -17,3 +18,4 @@ def init_app(app) -> None:
     app.register_blueprint(views.bp)
     register_api_blueprint(app, api.blp)
     core.nav_items.connect(receivers.navigation)
+    completion_recorded.connect(receivers.announce_completion)

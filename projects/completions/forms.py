@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SubmitField, TextAreaField
+from wtforms import DateField, HiddenField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 
-class CompletionForm(FlaskForm):
-    user_id = SelectField(_l("Trainee"), coerce=int, validate_choice=True)
+class CohortCompletionForm(FlaskForm):
+    """Record the completion of several trainees of a cohort: pick them (checkboxes, the page renders them),
+    review the list on a confirmation page, confirm once.
+
+    ``user_ids`` offers every trainee enrolled in the cohort, also those already recorded: a second
+    submission of the same selection (a second tab, Back) is then answered, not refused.
+    """
+
+    user_ids = SelectMultipleField(_l("Trainees"), coerce=int, validate_choice=True)
     completed_on = DateField(_l("Completed on"), validators=[InputRequired(_l("Enter the completion date."))])
-    submit = SubmitField(_l("Mark as completed and sign"))
+    #: "1" on the confirmation page's form: only then are records made.
+    confirmed = HiddenField(default="")
+    submit = SubmitField(_l("Continue"))
 
 
 class RevokeCompletionForm(FlaskForm):

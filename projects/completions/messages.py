@@ -19,6 +19,7 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
             "This text is too long: at most %(limit)s characters.", limit=params.get("limit")
         ),
         "admin_only": lambda: _("Only administrators may do this."),
+        "nobody_selected": lambda: _("Select at least one trainee."),
     }
     text = texts.get(code)
     return text() if text else None

@@ -40,6 +40,7 @@ from lms.programmes.models import Cohort, Enrolment, EnrolmentStatus
 from lms.users.models import Role, User
 from projects.common import ProjectError
 from projects.completions.models import Completion
+from projects.completions.signals import completion_recorded
 from projects.coursework.models import Project, ProjectStatus
 from projects.grading import services as marking
 
@@ -181,6 +182,27 @@ def build_record(user: User, cohort: Cohort, completed_on: date, code: str, kid:
     }
 
 
+def cohort_roster(cohort: Cohort) -> tuple[list[Enrolment], dict[int, Completion]]:
+    """The cohort's enrolments not withdrawn, by name, and the completion records its trainees already
+    have (by user id)."""
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
+        .join(User)
+        .order_by(User.name)
+    ).all()
+    done = {
+        c.user_id: c for c in db.session.scalars(select(Completion).where(Completion.cohort_id == cohort.id))
+    }
+    return list(enrolments), done
+
+
+def check_completion_date(cohort: Cohort, completed_on: date) -> None:
+    """:raises ProjectError: ``bad_date`` when *completed_on* is before the cohort began or in the future."""
+    if completed_on < cohort.start_date or completed_on > utcnow().date():
+        raise ProjectError("bad_date")
+
+
 def mark_completion(user: User, cohort: Cohort, completed_on: date, by: User) -> Completion:
     """Record and sign that *user* completed *cohort*'s programme.
 
@@ -204,8 +226,7 @@ def mark_completion(user: User, cohort: Cohort, completed_on: date, by: User) ->
         is not None
     ):
         raise ProjectError("already_completed", name=user.name)
-    if completed_on < cohort.start_date or completed_on > utcnow().date():
-        raise ProjectError("bad_date")
+    check_completion_date(cohort, completed_on)
     key = signing_key()
     kid = key_id(key.public_key())
     code = secrets.token_urlsafe(18)  # 144 bits
@@ -225,7 +246,52 @@ def mark_completion(user: User, cohort: Cohort, completed_on: date, by: User) ->
     log.info(
         "completion %s of user %s in cohort %s signed with key %s", completion.id, user.id, cohort.id, kid
     )
+    completion_recorded.send(completion)  # the trainee is told (receivers.announce_completion)
     return completion
+
+
+@dataclass
+class CohortCompletions:
+    """What :func:`mark_completions` did: the new records, and the trainees who already had one."""
+
+    recorded: list[Completion]
+    already: list[User]
+
+
+def mark_completions(users: list[User], cohort: Cohort, completed_on: date, by: User) -> CohortCompletions:
+    """Record and sign the completion of several trainees of *cohort* in one step (one date for all).
+
+    Idempotent per trainee: one who already has a record for the cohort keeps it and is listed in
+    ``already``; a second submission of the same selection records nothing twice. Every other refusal
+    (the date, a trainee not or no longer enrolled) refuses the whole step, and the caller's transaction
+    edge undoes the records made before it: all the selected trainees or none.
+
+    :raises ProjectError: as :func:`mark_completion`, and ``nobody_selected``.
+    """
+    if not users:
+        raise ProjectError("nobody_selected")
+    check_completion_date(cohort, completed_on)
+    done = set(
+        db.session.scalars(
+            select(Completion.user_id).where(
+                Completion.cohort_id == cohort.id, Completion.user_id.in_([u.id for u in users])
+            )
+        )
+    )
+    result = CohortCompletions(recorded=[], already=[])
+    for user in sorted({u.id: u for u in users}.values(), key=lambda u: (u.name, u.id)):
+        if user.id in done:
+            result.already.append(user)
+        else:
+            result.recorded.append(mark_completion(user, cohort, completed_on, by))
+    log.info(
+        "cohort %s: %d completions recorded, %d already there, by user %s",
+        cohort.id,
+        len(result.recorded),
+        len(result.already),
+        by.id if by else "system",
+    )
+    return result
 
 
 #: The longest reason for revoking a record (the form's limit).

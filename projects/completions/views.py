@@ -7,25 +7,25 @@ indexed or cached, and never show grades.  The request edge commits; a refused r
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from lms.db import utcnow
-from lms.errors import DomainError, apply_change, flash_error
+from lms.errors import DomainError, apply_change, describe, flash_error
 from lms.extensions import db
 from lms.programmes.loaders import get_cohort_or_404
-from lms.programmes.models import Cohort, Enrolment, EnrolmentStatus
+from lms.programmes.models import Cohort
 from lms.security import role_required, secret_url
 from lms.users.models import Role, User
-from projects.common import private
+from projects.common import ProjectError, private
 from projects.completions import services as completions
-from projects.completions.forms import CompletionForm, RevokeCompletionForm
+from projects.completions.forms import CohortCompletionForm, RevokeCompletionForm
 from projects.completions.loaders import (
     get_completion_for_admin_or_404,
     get_own_completion_or_404,
 )
-from projects.completions.models import Completion
 from projects.coursework.forms import error_text
 
 bp = Blueprint("completions", __name__)
@@ -63,39 +63,69 @@ def completions_admin():
 @bp.route("/admin/completions/cohorts/<int:cohort_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def complete_cohort(cohort_id: int):
+    """Record completions for a whole cohort in one step: tick trainees (or "select all"), Continue, then
+    one confirmation page that names them; its button records and signs a record for each."""
     cohort = get_cohort_or_404(cohort_id, current_user)
-    enrolments = db.session.scalars(
-        db.select(Enrolment)
-        .where(Enrolment.cohort_id == cohort.id, Enrolment.status != EnrolmentStatus.WITHDRAWN)
-        .join(User)
-        .order_by(User.name)
-    ).all()
-    done = {
-        c.user_id: c
-        for c in db.session.scalars(db.select(Completion).where(Completion.cohort_id == cohort.id))
-    }
-    form = CompletionForm(completed_on=min(cohort.end_date, utcnow().date()))
-    waiting = [(e.user_id, e.user.name) for e in enrolments if e.user_id not in done]
-    form.user_id.choices = waiting or [(0, "—")]
-    if form.validate_on_submit():
-        trainee = db.session.get(User, form.user_id.data)
-        if trainee is None or trainee.id not in {e.user_id for e in enrolments}:
-            abort(404)
-        try:
-            completions.mark_completion(trainee, cohort, form.completed_on.data, current_user)
-        except DomainError as exc:
-            flash_error(exc)
-        else:
-            flash(_("%(name)s's completion is recorded and signed.", name=trainee.name), "success")
-            return redirect(url_for("completions.complete_cohort", cohort_id=cohort.id))
+    enrolments, done = completions.cohort_roster(cohort)
+    form = CohortCompletionForm(completed_on=min(cohort.end_date, utcnow().date()))
+    form.user_ids.choices = [(e.user_id, e.user.name) for e in enrolments]
+    if form.validate_on_submit() and "back" not in request.form:
+        chosen = [e.user for e in enrolments if e.user_id in set(form.user_ids.data or ())]
+        answer = _confirm_or_record(form, cohort, chosen, done)
+        if answer is not None:
+            return answer
     return render_template(
         "projects/certificate_cohort.html",
         cohort=cohort,
         enrolments=enrolments,
         done=done,
         form=form,
+        selected=set(form.user_ids.data or ()),
         revoke_form=RevokeCompletionForm(formdata=None),
     ), 400 if form.errors else 200
+
+
+def _confirm_or_record(form: CohortCompletionForm, cohort: Cohort, chosen: list[User], done: dict):
+    """The confirmation page for *chosen*, or (once confirmed) their records and a redirect; None when
+    the choice is refused (the error is on the form or flashed)."""
+    try:
+        if not chosen:
+            raise ProjectError("nobody_selected")
+        completions.check_completion_date(cohort, form.completed_on.data)
+        if form.confirmed.data == "1":
+            result = completions.mark_completions(chosen, cohort, form.completed_on.data, current_user)
+            _flash_recorded(result)
+            return redirect(url_for("completions.complete_cohort", cohort_id=cohort.id))
+    except DomainError as exc:
+        if exc.code == "nobody_selected":  # said beside the boxes, which point at it
+            form.user_ids.errors = [describe(exc)]
+        else:
+            flash_error(exc)
+        return None
+    return render_template(
+        "projects/certificate_cohort_confirm.html", cohort=cohort, form=form, chosen=chosen, done=done
+    )
+
+
+def _flash_recorded(result: completions.CohortCompletions) -> None:
+    if result.recorded:
+        flash(
+            ngettext(
+                "%(num)d completion is recorded and signed; the trainee is notified.",
+                "%(num)d completions are recorded and signed; each trainee is notified.",
+                len(result.recorded),
+            ),
+            "success",
+        )
+    if result.already:
+        flash(
+            ngettext(
+                "%(num)d trainee already had a record; it is unchanged.",
+                "%(num)d trainees already had a record; theirs are unchanged.",
+                len(result.already),
+            ),
+            "info",
+        )
 
 
 @bp.route("/admin/completions/<int:completion_id>/revoke", methods=["POST"])

@@ -16,6 +16,7 @@ def init_app(app) -> None:
     from media import signals as media
     from projects.common import ProjectError
     from projects.coursework import messages, receivers
+    from projects.coursework import signals as coursework
 
     for module in ("views", "submission_views", "api"):  # importing them adds their routes to the blueprints
         import_module(f"{__name__}.{module}")
@@ -26,3 +27,6 @@ def init_app(app) -> None:
     media.upload_completed.connect(receivers.upload_completed)
     media.media_processed.connect(receivers.media_processed)
     media.media_access.connect(receivers.media_access)
+    media.media_links.connect(receivers.media_links)
+    coursework.project_published.connect(receivers.project_published)
+    coursework.attempt_submitted.connect(receivers.attempt_submitted)

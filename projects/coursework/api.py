@@ -39,7 +39,9 @@ class DeliverableSchema(Schema):
     kind = fields.Str(attribute="kind.value")
     required = fields.Bool()
     spec = fields.Dict(attribute="media_spec")
-    guidance = fields.Str()
+    guidance = fields.Str()  # in the reader's language, else the other one (kept for older clients)
+    guidance_ko = fields.Str()
+    guidance_en = fields.Str()
 
 
 class ProjectSchema(Schema):

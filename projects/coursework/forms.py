@@ -135,7 +135,8 @@ class DeliverableForm(FlaskForm):
     name_en = StringField(_l("Name in English"), validators=[Length(max=160)])
     kind = SelectField(_l("Kind"), choices=kind_choices)
     required = BooleanField(_l("Required"), default=True)
-    guidance = TextAreaField(_l("Guidance"), validators=[Length(max=5000)])
+    guidance_ko = TextAreaField(_l("Guidance in Korean"), validators=[Length(max=5000)])
+    guidance_en = TextAreaField(_l("Guidance in English"), validators=[Length(max=5000)])
     # A day is far past any film a brief asks for; the maxima keep numbers a float and JSON hold.
     min_duration = DecimalField(
         _l("Shortest length (seconds)"), validators=[Optional(), Finite(), NumberRange(min=0, max=86400)]

@@ -143,13 +143,19 @@ class Deliverable(db.Model):
     #: ``media.validation.DeliverableSpec`` fields (``kinds`` is implied by ``kind``).
     spec: Mapped[dict] = mapped_column(JSON, default=dict)
     required: Mapped[bool] = mapped_column(Boolean, default=True)
-    guidance: Mapped[str] = mapped_column(Text, default="")
+    guidance_ko: Mapped[str] = mapped_column(Text, default="", server_default="")
+    guidance_en: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     project: Mapped[Project] = relationship(back_populates="deliverables")
 
     @property
     def name(self) -> str:
         return _localised(self, "name")
+
+    @property
+    def guidance(self) -> str:
+        """The guidance in the reader's language, else the other one."""
+        return _localised(self, "guidance")
 
     @property
     def media_spec(self) -> dict:

@@ -112,3 +112,33 @@ def media_access(user, media=None):
     if loaded() and media is not None:
         return submissions.media_visible_to(user, media)
     return None
+
+
+def project_published(project):
+    """Each trainee of the cohort hears of a newly published project (once, see ``notices``)."""
+    from projects.coursework import notices
+
+    if loaded():
+        notices.announce_publication(project)
+
+
+def attempt_submitted(attempt):
+    """The cohort's instructors hear of each hand-in."""
+    from projects.coursework import notices
+
+    if loaded():
+        notices.announce_hand_in(attempt)
+
+
+def media_links(user, media=None):
+    """A file's page links back to the projects it was handed in (or drafted) for that the viewer sees."""
+    from flask import url_for
+
+    from projects.coursework import submissions
+
+    if not loaded() or media is None:
+        return None
+    return [
+        (p.title, url_for("projects.show", project_id=p.id))
+        for p in submissions.projects_of_media(user, media)
+    ]

@@ -52,7 +52,7 @@ PROJECT_FIELDS = (
     "late_floor",
     "self_assessment",
 )
-DELIVERABLE_FIELDS = ("name_ko", "name_en", "kind", "spec", "required", "guidance")
+DELIVERABLE_FIELDS = ("name_ko", "name_en", "kind", "spec", "required", "guidance_ko", "guidance_en")
 
 
 def _check_dates(opens_at: datetime | None, due_at: datetime | None, cutoff_at: datetime | None) -> None:

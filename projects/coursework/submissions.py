@@ -33,7 +33,7 @@ from projects.coursework.models import (
     SubmissionStatus,
     Team,
 )
-from projects.coursework.services import can_manage, dates_for, is_enrolled, team_of
+from projects.coursework.services import can_manage, can_view, dates_for, is_enrolled, team_of
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +295,22 @@ def media_visible_to(user: User, media: MediaFile) -> bool:
         ):
             return True
     return False
+
+
+def projects_of_media(user: User, media: MediaFile) -> list[Project]:
+    """The projects *media* was drafted or handed in for that *user* may see (for the file's link back)."""
+    drafted = (
+        select(Submission.project_id)
+        .join(DraftItem)
+        .where(or_(DraftItem.media_id == media.id, DraftItem.candidate_id == media.id))
+    )
+    handed = (
+        select(Submission.project_id).join(Attempt).join(AttemptItem).where(AttemptItem.media_id == media.id)
+    )
+    projects = db.session.scalars(
+        select(Project).where(or_(Project.id.in_(drafted), Project.id.in_(handed))).order_by(Project.id)
+    ).all()
+    return [p for p in projects if can_view(user, p)]
 
 
 def team_label(submission: Submission) -> str:

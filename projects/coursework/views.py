@@ -142,7 +142,8 @@ def edit_deliverable(project_id: int, deliverable_id: int | None = None):
             "name_en": (form.name_en.data or "").strip(),
             "kind": form.kind.data,
             "required": form.required.data,
-            "guidance": form.guidance.data,
+            "guidance_ko": form.guidance_ko.data or "",
+            "guidance_en": form.guidance_en.data or "",
             "spec": form.spec(),
         }
         if apply_change(
@@ -169,6 +170,28 @@ def delete_deliverable(project_id: int, deliverable_id: int):
 def publish(project_id: int, op: str):
     project = get_managed_project_or_404(project_id, current_user)
     if ActionForm().validate_on_submit():
+        if (
+            op == "publish"
+            and project.deliverables
+            and not project.published
+            and request.form.get("confirmed") != "1"
+        ):
+            # A step of its own, not only a script's window.confirm: nothing changes until it is answered.
+            return render_template(
+                "projects/confirm.html",
+                project=project,
+                question=_(
+                    "Publish “%(project)s” to %(count)s trainees of cohort %(cohort)s?",
+                    project=project.title,
+                    count=len(services.cohort_trainees(project.cohort_id)),
+                    cohort=project.cohort.name,
+                ),
+                detail=_("Each of them is notified and can start handing in work."),
+                action=url_for("projects.publish", project_id=project.id, op="publish"),
+                confirm_label=_("Publish to the cohort"),
+                back=url_for("projects.show", project_id=project.id),
+                form=ActionForm(),
+            )
         if op == "publish":
             apply_change(
                 lambda: services.publish_project(project), _("The project is published to the cohort.")

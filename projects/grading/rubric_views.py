@@ -51,6 +51,7 @@ def _programmes(user: User) -> list[Programme]:
 @role_required(*STAFF)
 def edit_rubric(rubric_id: int | None = None):
     rubric = get_rubric_or_404(rubric_id, current_user) if rubric_id else None
+    project = _starting_project(rubric)
     if request.method == "POST" and ActionForm().validate_on_submit():
         data, titles = _builder_data(request.form)
         grow = request.form.get("grow")
@@ -58,21 +59,34 @@ def edit_rubric(rubric_id: int | None = None):
             refusal = _grow(data, grow)
             if refusal:
                 flash(refusal, "error")
-                return _builder(rubric, data, titles), 400
-            return _builder(rubric, data, titles)
+                return _builder(rubric, data, titles, project), 400
+            return _builder(rubric, data, titles, project)
         try:
             rubric = _save(rubric, data, titles)
         except ProjectError as exc:
             flash_error(exc)
-            return _builder(rubric, data, titles)  # what was typed stays in the form
+            return _builder(rubric, data, titles, project)  # what was typed stays in the form
+        if project is not None:
+            rubrics.attach(project, rubric.latest)
+            flash(_("The rubric is saved and the project is graded with it."), "success")
+            return redirect(url_for("projects.show", project_id=project.id, _anchor="grading"))
         flash(_("The rubric is saved (version %(n)s).", n=rubric.latest.number), "success")
         return redirect(url_for("projects.rubric_library"))
     if rubric is None:
-        return _builder(None, {"criteria": [_empty_criterion(1)]}, {"title_ko": "", "title_en": ""})
+        return _builder(None, {"criteria": [_empty_criterion(1)]}, {"title_ko": "", "title_en": ""}, project)
     return _builder(rubric, rubric.latest.data, {"title_ko": rubric.title_ko, "title_en": rubric.title_en})
 
 
-def _builder(rubric: Rubric | None, data: dict, titles: dict) -> str:
+def _starting_project(rubric: Rubric | None):
+    """The project a new rubric was started from (``project_id`` in the query or the form), to attach the
+    rubric to and return to; 404 when the user may not edit that project.  Editing a rubric has none."""
+    project_id = request.values.get("project_id", type=int)
+    if rubric is not None or not project_id:
+        return None
+    return get_managed_project_or_404(project_id, current_user)
+
+
+def _builder(rubric: Rubric | None, data: dict, titles: dict, project=None) -> str:
     return render_template(
         "projects/rubric_edit.html",
         rubric=rubric,
@@ -80,6 +94,7 @@ def _builder(rubric: Rubric | None, data: dict, titles: dict) -> str:
         titles=titles,
         programmes=_programmes(current_user),
         form=ActionForm(),
+        project=project,
     )
 
 

@@ -186,11 +186,35 @@ def release(project_id: int, submission_id: int | None = None):
             targets = [get_assessment_or_404(get_submission_or_404(project, submission_id))]
         else:
             targets = [a for s in submissions.submissions_of(project) if (a := marking.get_assessment(s))]
+            if request.form.get("confirmed") != "1":
+                return _confirm_release(project, targets)
         count = marking.release(targets, current_user)
         flash(_("%(count)s grade(s) released to trainees.", count=count), "success")
     if submission_id:
         return redirect(url_for("projects.grade", project_id=project.id, submission_id=submission_id))
     return redirect(url_for("projects.review_list", project_id=project.id))
+
+
+def _confirm_release(project, targets) -> str:
+    """The "release every ready grade" step: how many grades and trainees it reaches; nothing changes yet."""
+    ready = [a for a in targets if a.status is MarkingStatus.READY and a.kind is AssessmentKind.GRADER]
+    trainees = {person.id for a in ready for person in marking.recipients(a.submission)}
+    return render_template(
+        "projects/confirm.html",
+        project=project,
+        question=_(
+            "Release %(grades)s ready grade(s) to %(count)s trainee(s) of cohort %(cohort)s?",
+            grades=len(ready),
+            count=len(trainees),
+            cohort=project.cohort.name,
+        ),
+        detail=_("Each of them is notified and sees their grade and feedback."),
+        action=url_for("projects.release", project_id=project.id),
+        confirm_label=_("Release"),
+        back=url_for("projects.review_list", project_id=project.id),
+        form=ActionForm(),
+        nothing=not ready,
+    )
 
 
 @bp.route("/<int:project_id>/feedback")

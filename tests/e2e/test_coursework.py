@@ -103,6 +103,7 @@ def test_instructor_publishes_and_a_phone_upload_shows_reasons_in_korean(server,
     staff.get_by_label("소리 필수").check()
     staff.get_by_role("button", name="제출물 저장").click()
     staff.get_by_role("button", name="기수에 게시").click()
+    staff.get_by_role("button", name="기수에 게시").click()  # the step that says how many trainees it reaches
     assert "게시됨" in staff.locator("main").inner_text()
     shot(staff, "instructor-project-published")
 

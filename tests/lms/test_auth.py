@@ -225,7 +225,8 @@ def test_reset_link_changes_password_and_ends_sessions(app, make_user, login, ou
         == 302
     )
     assert other_device.get("/dashboard").status_code == 302
-    assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 200
+    fresh = app.test_client()  # ``client`` is signed in now (the link signs in)
+    assert fresh.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 200
 
 
 def test_security_headers(client):
@@ -250,3 +251,49 @@ def test_cookies_are_secure_outside_debug(app_factory, make_user):
     cookie = r.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert not app_factory(DEBUG=True).config["SESSION_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("purpose", [TokenPurpose.INVITE, TokenPurpose.RESET])
+def test_setting_a_password_from_a_link_signs_in_with_a_fresh_session(app, make_user, login, db, purpose):
+    """The link proves who this is: after the new password the person lands on their dashboard, signed in,
+    in a new session (nothing planted before survives), the link is spent, and other sessions end."""
+    user = make_user("trainee", password=None if purpose is TokenPurpose.INVITE else PASSWORD)
+    other_device = login(user, c=app.test_client()) if purpose is TokenPurpose.RESET else None
+    raw = issue_link_token(user, purpose)
+    db.session.commit()
+    client = app.test_client()
+    path = f"/auth/set-password/{raw}"
+    assert client.get(path).status_code == 200
+    with client.session_transaction() as s:
+        s["planted"] = "attacker"
+        s["sid"] = "a-session-id-chosen-by-an-attacker"
+    r = client.post(
+        path,
+        data={"password": "blue kettle morning", "confirm": "blue kettle morning"},
+        headers={"Accept-Language": "en"},
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith("/dashboard")
+    with client.session_transaction() as s:
+        assert "planted" not in s
+        sid = s["sid"]
+        flashes = s.get("_flashes", [])
+    assert sid != "a-session-id-chosen-by-an-attacker"
+    rows = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)).all()
+    assert [row.token_hash for row in rows] == [hash_token(sid)]  # the other device's session is gone
+    if other_device is not None:
+        assert other_device.get("/dashboard").status_code == 302
+    assert any("you are signed in" in message for _category, message in flashes)
+    assert client.get("/dashboard").status_code == 200
+    assert client.get(path).status_code == 410  # the link is spent
+    db.session.expire_all()
+    assert db.session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_token(raw))).used_at
+
+
+def test_a_refused_password_signs_nobody_in(client, make_user, db):
+    user = make_user("trainee", password=None)
+    raw = issue_link_token(user, TokenPurpose.INVITE)
+    db.session.commit()
+    r = client.post(f"/auth/set-password/{raw}", data={"password": "password1", "confirm": "password1"})
+    assert r.status_code == 200
+    assert client.get("/dashboard").status_code == 302  # still signed out
+    assert db.session.scalar(select(UserSession).where(UserSession.user_id == user.id)) is None

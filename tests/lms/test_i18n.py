@@ -51,9 +51,10 @@ def test_times_are_stored_in_utc_and_shown_in_the_viewers_zone(client, make_user
     login(admin)
     db.session.refresh(other)
     assert other.last_login_at == datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
-    assert "Mar 2, 2026" in client.get(f"/admin/users/{other.id}").get_data(as_text=True)  # 00:30 in Seoul
+    # 00:30 in Seoul
+    assert "2 Mar 2026, 00:30" in client.get(f"/admin/users/{other.id}").get_data(as_text=True)
     client.post("/account", data={"name": admin.name, "locale": "en", "timezone": "Europe/London"})
-    assert "Mar 1, 2026" in client.get(f"/admin/users/{other.id}").get_data(as_text=True)
+    assert "1 Mar 2026, 15:30" in client.get(f"/admin/users/{other.id}").get_data(as_text=True)
 
 
 def _catalogue(locale: str):

@@ -19,7 +19,7 @@ def test_admin_creates_programme_and_cohort(make_user, login, db):
     assert programme.code == "AIVIDEO"
     r = client.post(
         f"/admin/programmes/{programme.id}/cohorts/new",
-        data={"code": "2026-2", "name": "2026 Autumn", "start_date": "2026-09-07", "end_date": "2027-02-26"},
+        data={"code": "2026-2", "name_en": "Autumn", "start_date": "2026-09-07", "end_date": "2027-02-26"},
     )
     assert r.status_code == 302
     assert db.session.scalar(select(Cohort.code)) == "2026-2"
@@ -29,15 +29,15 @@ def test_admin_creates_programme_and_cohort(make_user, login, db):
     "data, message",
     [
         (
-            {"code": "2026-2", "name": "Again", "start_date": "2026-09-01", "end_date": "2027-01-01"},
+            {"code": "2026-2", "name_en": "Again", "start_date": "2026-09-01", "end_date": "2027-01-01"},
             "This code is already used.",
         ),
         (
-            {"code": "2026-3", "name": "Back", "start_date": "2026-09-01", "end_date": "2026-08-01"},
+            {"code": "2026-3", "name_en": "Back", "start_date": "2026-09-01", "end_date": "2026-08-01"},
             "The end date must not be before the start date.",
         ),
         (
-            {"code": "bad code!", "name": "X", "start_date": "2026-09-01", "end_date": "2026-10-01"},
+            {"code": "bad code!", "name_en": "X", "start_date": "2026-09-01", "end_date": "2026-10-01"},
             "Letters, digits",
         ),
     ],

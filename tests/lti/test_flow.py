@@ -142,7 +142,7 @@ def test_released_grade_arrives_in_the_line_item_and_never_before(
     graded(db, course, project, trainee)
     assert lms.scores == [] and db.session.scalar(select(GradeSync)) is None  # ready, not released
     assert not [c for c in network.calls if "/scores" in c[1]]
-    answer = browser.post(f"/projects/{project.id}/release")
+    answer = browser.post(f"/projects/{project.id}/release", data={"confirmed": "1"})
     assert answer.status_code == 302
     [score] = lms.scores
     assert score["lineitem"] == "link-1" and score["userId"] == "s-1"
@@ -164,7 +164,7 @@ def test_unreachable_platform_is_retried_then_shown_and_retriable(
     browser, trainee = placed(app, db, lms, course, project, launch)
     graded(db, course, project, trainee)
     lms.fail_scores = 2  # two 503s, then the third try gets through
-    browser.post(f"/projects/{project.id}/release")
+    browser.post(f"/projects/{project.id}/release", data={"confirmed": "1"})
     sync = db.session.scalar(select(GradeSync))
     assert sync.status is GradeStatus.SENT and sync.attempts == 3 and len(lms.scores) == 1
 

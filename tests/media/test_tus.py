@@ -255,9 +255,9 @@ def test_too_large_is_refused_before_any_byte_is_stored(signed_in, app, db, targ
     assert r.status_code == 413 and r.headers["Tus-Resumable"] == "1.0.0"
     message = r.get_json()["message"]
     if limit == "quota":
-        assert "storage space" in message and "6.0 KB" in message and "5.0 KB" in message
+        assert "storage space" in message and "6 KB" in message and "5 KB" in message
     else:
-        assert message == "The file is 6.0 KB; the limit is 5.0 KB."
+        assert message == "The file is 6 KB; the limit is 5 KB."
     assert tus_files(app) == [] and db.session.query(MediaFile).count() == 0
     assert create(signed_in, 5000, context=context).status_code == 201
 
@@ -562,9 +562,7 @@ def test_the_macro_can_show_the_status_on_the_page(app, trainee):
         and 'accept="video/*"' in form
     )
     assert (
-        'action="/plain"' in form
-        and 'data-max-bytes="1000000000"' in form
-        and "Up to 1.0 GB per file." in form
+        'action="/plain"' in form and 'data-max-bytes="1000000000"' in form and "Up to 1 GB per file." in form
     )
     # The panel holds forms of its own (the poster picker), so it cannot sit inside the uploader's form.
     assert 'id="clip-status" data-media-panel' in after and "media/media.js" in after

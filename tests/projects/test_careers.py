@@ -607,7 +607,7 @@ def test_search_says_who_graduated_and_who_is_in_training(client, login, people)
         as_text=True
     )
     assert "Find trainees and graduates" in body and "Trainees and graduates found: 2" in body
-    assert "Graduated on Aug 1, 2026" in body and "In training until Feb 1, 2027" in body
+    assert "Graduated on 1 Aug 2026" in body and "In training until 1 Feb 2027" in body
 
 
 def _forwarded(people, note="Role checked"):

@@ -57,7 +57,7 @@ def test_admin_marks_completion_and_anyone_verifies_it(app, db, graduate, login,
     assert graduate["trainee"].name in form
     response = client.post(
         f"/admin/completions/cohorts/{cohort.id}",
-        data={"user_id": graduate["trainee"].id, "completed_on": "2026-11-20"},
+        data={"user_ids": graduate["trainee"].id, "completed_on": "2026-11-20", "confirmed": "1"},
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     completion = db.session.scalar(select(Completion))
@@ -76,7 +76,7 @@ def test_admin_marks_completion_and_anyone_verifies_it(app, db, graduate, login,
     text = public.get_data(as_text=True)
     assert public.status_code == 200 and 'data-verdict="valid"' in text and graduate["trainee"].name in text
     assert "<svg" in text and public.headers["X-Robots-Tag"] == "noindex, nofollow"
-    assert "Nov 20, 2026" in text and "2026-11-20" not in text  # the reader's date format, not ISO
+    assert "20 Nov 2026" in text and "2026-11-20" not in text  # the reader's date format, not ISO
     assert app.config["CENTRE_NAME"] in text and "Shop promo" in text
     assert app.test_client().get("/verify/not-a-code").status_code == 404
     # The trainee's certificate page; nobody else's.
@@ -90,7 +90,7 @@ def test_admin_marks_completion_and_anyone_verifies_it(app, db, graduate, login,
     assert (
         stranger.post(
             f"/admin/completions/cohorts/{cohort.id}",
-            data={"user_id": graduate["other"].id, "completed_on": "2026-11-20"},
+            data={"user_ids": graduate["other"].id, "completed_on": "2026-11-20", "confirmed": "1"},
         ).status_code
         == 403
     )

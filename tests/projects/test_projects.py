@@ -87,7 +87,7 @@ def test_deliverable_spec_and_publishing(client, login, course, db, make_project
     )
     assert "The smallest length is larger than the largest." in r.get_data(as_text=True)
     assert db.session.query(Deliverable).count() == 1
-    client.post(f"/projects/{project.id}/publish")
+    client.post(f"/projects/{project.id}/publish", data={"confirmed": "1"})
     db.session.refresh(project)
     assert project.published and project.published_at is not None
 

@@ -3,7 +3,8 @@
 //
 // The upload survives what phones do to it: a dropped connection is retried (retryDelays), going offline waits
 // for the "online" event, and choosing the same file again after a reload continues the stored upload (the
-// fingerprint includes what the file is for, so a file sent for another brief starts afresh).
+// fingerprint includes what the file is for, so a file sent for another brief starts afresh). After a reload
+// the form says an unfinished upload is waiting and offers to resume it (findUnfinished).
 (function () {
   "use strict";
   if (window.GongbangUpload) { return; }  // the macro may be used more than once on a page
@@ -21,8 +22,9 @@
     // Decimal units, as the server's messages write them.
     var units = ["bytes", "KB", "MB", "GB"];
     var i = 0;
-    while (n >= 1000 && i < units.length - 1) { n /= 1000; i += 1; }
-    return i === 0 ? n + " " + units[0] : n.toFixed(1) + " " + units[i];
+    // Never "500.0 KB": at most one decimal, dropped when it is 0 (the pages' filesize filter does the same).
+    while (Number(n.toFixed(1)) >= 1000 && i < units.length - 1) { n /= 1000; i += 1; }
+    return i === 0 ? n + " " + units[0] : n.toFixed(1).replace(/\.0$/, "") + " " + units[i];
   }
 
   function serverMessage(err) {
@@ -44,6 +46,9 @@
     var resume = form.querySelector("[data-upload-resume]");
     var upload = null;
     var state = "idle";  // idle, running, paused, offline, done
+    var notice = form.querySelector("[data-upload-unfinished]");
+    var unfinished = null;  // the stored upload of this form that did not finish (tus-js-client's URL storage)
+    var viaNotice = false;  // the file input was opened by the notice's "Choose the file and resume"
 
     function say(words) { message.textContent = words; }
 
@@ -91,8 +96,94 @@
       }
     }
 
+    function storage() {
+      var options = window.tus && window.tus.defaultOptions;
+      return options && options.urlStorage && options.urlStorage.findAllUploads ? options.urlStorage : null;
+    }
+
+    // After a reload mid-upload the file itself is gone (a page may not reopen a file on its own), but
+    // tus-js-client kept the upload's address under its fingerprint: say so, and offer to pick the file again,
+    // which continues where it stopped (start() -> findPreviousUploads / resumeFromPreviousUpload).
+    function findUnfinished() {
+      var urls = storage();
+      if (!notice || !urls) { return; }
+      var what = context();
+      urls.findAllUploads().then(function (entries) {
+        var mine = entries.filter(function (entry) {
+          return String(entry.urlStorageKey || "").indexOf("tus::gongbang|" + what + "|") === 0 &&
+            entry.uploadUrl && entry.metadata && entry.metadata.context === what;
+        }).sort(function (a, b) { return String(b.creationTime).localeCompare(String(a.creationTime)); });
+        if (!mine.length || state !== "idle") { return; }
+        unfinished = mine[0];
+        var name = unfinished.metadata.filename || "";
+        var words = notice.querySelector("[data-upload-unfinished-text]");
+        words.textContent = fill(text("unfinished-unknown"), {name: name});
+        notice.hidden = false;
+        // How far it got: the server's offset (tus HEAD). A gone upload (404, 410) is forgotten quietly.
+        fetch(unfinished.uploadUrl, {method: "HEAD", credentials: "same-origin", headers: {"Tus-Resumable": "1.0.0"}})
+          .then(function (response) {
+            if (response.status === 404 || response.status === 410) { forget(); return; }
+            var offset = Number(response.headers.get("Upload-Offset"));
+            // All of it arrived (the last part got through as the page went away): the file is registered.
+            if (response.ok && unfinished && unfinished.size && offset >= unfinished.size) { forget(); return; }
+            if (response.ok && isFinite(offset) && unfinished && unfinished.size) {
+              words.textContent = fill(text("unfinished"), {name: name, done: formatBytes(offset),
+                                                               total: formatBytes(unfinished.size)});
+            }
+          })
+          .catch(function () {});
+      }).catch(function () {});
+    }
+
+    function forget() {
+      var urls = storage();
+      if (unfinished && urls) { urls.removeUpload(unfinished.urlStorageKey); }
+      unfinished = null;
+      if (notice) { notice.hidden = true; }
+    }
+
+    if (notice) {
+      notice.querySelector("[data-upload-unfinished-resume]").addEventListener("click", function () {
+        viaNotice = true;  // the file chosen now continues at once, as the button says
+        input.click();
+      });
+      notice.querySelector("[data-upload-unfinished-discard]").addEventListener("click", function () {
+        var gone = unfinished;
+        forget();
+        // Tell the server too (tus termination), so the half-sent bytes do not wait for the clean-up.
+        if (gone && gone.uploadUrl) {
+          fetch(gone.uploadUrl, {method: "DELETE", credentials: "same-origin",
+                                 headers: {"Tus-Resumable": "1.0.0", "X-CSRFToken": form.getAttribute("data-csrf-token")}})
+            .catch(function () {});
+        }
+        input.focus();
+      });
+      form.addEventListener("change", function (event) {
+        // Another choice in the form (the brief of /media/check) names another upload: look again.
+        if (event.target === input || state !== "idle") { return; }
+        unfinished = null;
+        notice.hidden = true;
+        findUnfinished();
+      });
+      input.addEventListener("cancel", function () { viaNotice = false; });
+      input.addEventListener("change", function () {
+        var file = input.files && input.files[0];
+        if (!unfinished || !file) { viaNotice = false; return; }
+        var chosenHere = viaNotice;
+        viaNotice = false;
+        if (file.name === unfinished.metadata.filename && file.size === unfinished.size) {
+          // The same file: through the notice's button it resumes at once; else Upload continues it.
+          if (!chosenHere) { return; }
+          if (form.requestSubmit) { form.requestSubmit(submit); } else { submit.click(); }
+        } else {
+          notice.querySelector("[data-upload-unfinished-text]").textContent = text("other-file");
+        }
+      });
+    }
+
     function start(file) {
       var what = context();
+      if (notice) { notice.hidden = true; }
       upload = new window.tus.Upload(file, {
         endpoint: form.getAttribute("data-endpoint"),
         chunkSize: Number(form.getAttribute("data-chunk-size")),
@@ -175,6 +266,8 @@
       say(text("uploading"));
       upload.start();
     });
+
+    findUnfinished();
 
     window.addEventListener("beforeunload", function (event) {
       if (state === "running" || state === "paused" || state === "offline") {
