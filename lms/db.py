@@ -48,3 +48,25 @@ def str_enum(enum_cls, length: int = 20) -> Enum:
         validate_strings=True,
         values_callable=lambda e: [m.value for m in e],
     )
+
+
+#: Indexes only migrations create, on PostgreSQL: the user search's ``pg_trgm`` indexes (an operator class the
+#: models cannot declare for both databases). Schema comparisons leave them out.
+DATABASE_ONLY_INDEXES = frozenset({"ix_users_name_trgm", "ix_users_email_trgm"})
+
+
+def include_in_comparison(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's ``include_object``: everything but :data:`DATABASE_ONLY_INDEXES`."""
+    return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
+
+
+#: Rows per batch where a job reads a whole table (``lms check``): its memory stays flat at any size.
+STREAM_BATCH = 1000
+
+
+def streamed(statement):
+    """The ORM objects of *statement*, fetched and built :data:`STREAM_BATCH` at a time (a server-side
+    cursor on PostgreSQL) rather than all at once; eager loads run per batch."""
+    from lms.extensions import db
+
+    return db.session.scalars(statement.execution_options(yield_per=STREAM_BATCH))

@@ -46,6 +46,12 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_in_comparison(obj, name, type_, reflected, compare_to):
+    from lms.db import include_in_comparison as included
+
+    return included(obj, name, type_, reflected, compare_to)
+
+
 def render_item(type_, obj, autogen_context):
     # Write plain SQLAlchemy types into revisions so they never import application code.
     from lms.db import UTCDateTime
@@ -94,6 +100,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_in_comparison)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
