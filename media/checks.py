@@ -34,7 +34,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lms.db import utcnow
+from lms.db import streamed, utcnow
 from lms.extensions import db
 from lms.signals import FileStore, Finding
 from lms.users.models import User
@@ -138,7 +138,7 @@ def _stale_tmp(repair: bool, cutoff: float) -> list[Finding]:
 def _rows_without_files(repair: bool) -> list[Finding]:
     storage = services.get_storage()
     out = []
-    for media in db.session.scalars(
+    for media in streamed(
         select(MediaFile).options(selectinload(MediaFile.renditions)).order_by(MediaFile.id)
     ):
         if not storage.exists(media.storage_key):

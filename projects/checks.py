@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from lms.db import STREAM_BATCH, streamed
 from lms.extensions import db
 from lms.signals import Finding
 from media.models import MediaFile, MediaStatus
@@ -54,7 +55,8 @@ def _attempt_files() -> list[Finding]:
         select(AttemptItem, MediaFile)
         .join(MediaFile, AttemptItem.media_id == MediaFile.id)
         .order_by(AttemptItem.id)
-    ).all()
+        .execution_options(yield_per=STREAM_BATCH)
+    )
     for item, media in rows:
         if not storage.exists(media.storage_key):
             problem = f"media {media.id} ({item.file_name}) is not in storage"
@@ -71,11 +73,12 @@ def _attempt_files() -> list[Finding]:
 def _draft_files(repair: bool) -> list[Finding]:
     storage = get_storage()
     out = []
-    items = db.session.scalars(
+    items = streamed(
         select(DraftItem)
         .where((DraftItem.media_id.is_not(None)) | (DraftItem.candidate_id.is_not(None)))
+        .options(joinedload(DraftItem.media), joinedload(DraftItem.candidate))
         .order_by(DraftItem.id)
-    ).all()
+    )
     for item in items:
         if item.media is not None and not storage.exists(item.media.storage_key):
             out.append(
@@ -101,7 +104,7 @@ def _draft_files(repair: bool) -> list[Finding]:
 
 def _summaries(repair: bool) -> list[Finding]:
     out = []
-    for submission in db.session.scalars(
+    for submission in streamed(
         select(Submission).options(selectinload(Submission.attempts)).order_by(Submission.id)
     ):
         attempts = submission.attempts
@@ -139,24 +142,27 @@ def _summaries(repair: bool) -> list[Finding]:
 
 def _assessments(repair: bool) -> list[Finding]:
     out = []
-    rows = db.session.scalars(
-        select(Assessment).where(Assessment.kind == AssessmentKind.GRADER).order_by(Assessment.id)
-    ).all()
     last = (
         select(Attempt.submission_id, func.max(Attempt.number).label("number"))
         .group_by(Attempt.submission_id)
         .subquery()
     )
-    newest_of = dict(
-        db.session.execute(
-            select(Attempt.submission_id, Attempt.id).join(
-                last, (Attempt.submission_id == last.c.submission_id) & (Attempt.number == last.c.number)
-            )
-        ).all()
+    newest = (
+        select(Attempt.submission_id, Attempt.id.label("attempt_id"))
+        .join(last, (Attempt.submission_id == last.c.submission_id) & (Attempt.number == last.c.number))
+        .subquery()
     )
-    for assessment in rows:
+    # Each grader's assessment beside its submission's newest attempt, a batch at a time (1M rows at
+    # national size: no dict of every submission in memory).
+    rows = db.session.execute(
+        select(Assessment, newest.c.attempt_id)
+        .outerjoin(newest, newest.c.submission_id == Assessment.submission_id)
+        .where(Assessment.kind == AssessmentKind.GRADER)
+        .order_by(Assessment.id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    for assessment, newest_id in rows:
         subject = f"assessment {assessment.id}"
-        newest_id = newest_of.get(assessment.submission_id)
         newest = (
             db.session.get(Attempt, newest_id)
             if newest_id is not None and assessment.attempt_id not in (None, newest_id)
