@@ -20,6 +20,7 @@ cost about what ``ffprobe`` does.  So the check runs in tiers:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from typing import Literal
@@ -68,14 +69,21 @@ class IntegrityResult:
 
 
 def check_integrity(
-    path: str | os.PathLike[str], info: MediaInfo, decode: DecodeMode = "auto"
+    path: str | os.PathLike[str],
+    info: MediaInfo,
+    decode: DecodeMode = "auto",
+    container: av.container.InputContainer | None = None,
 ) -> IntegrityResult:
-    """Look for truncation and corruption in a probed audio/video file."""
+    """Look for truncation and corruption in a probed audio/video file.
+
+    *container*: the file already open (:func:`media.probe.probe_open`), which a sampled check reads
+    instead of opening the file again; the caller closes it.
+    """
     if info.demuxer is None:
         raise MediaError("unrecognized_format", info.container, measured=info.container)
     result = IntegrityResult(stated=info.duration)
     cut_off = info.container in ("mp4", "mov", "3gp", "m4a") and mp4_layout(path).truncated
-    if _decode_mode(info, decode) == "sampled" and _sampled_pass(path, info, result):
+    if _decode_mode(info, decode) == "sampled" and _sampled_pass(path, info, result, container):
         if cut_off and result.code is None:
             result.code, result.detail = "truncated", "a box runs past the end of the file"
         result.mode = "sampled"
@@ -150,14 +158,17 @@ def _decode_mode(info: MediaInfo, requested: DecodeMode) -> str:
     return "none"
 
 
-def _sampled_pass(path: str | os.PathLike[str], info: MediaInfo, result: IntegrityResult) -> bool:
+def _sampled_pass(
+    path: str | os.PathLike[str], info: MediaInfo, result: IntegrityResult, opened=None
+) -> bool:
     """Seek to :data:`SAMPLES` points and decode a frame at each; False where the container cannot seek
     (the caller then reads the file whole)."""
     stated = float(info.duration or 0)
     points = [stated * i / (SAMPLES - 1) for i in range(SAMPLES)]
     points[-1] = max(0.0, stated - 1.0)  # the last second may hold only the final frame's tail
     try:
-        with open_container(path, info.container) as container:
+        with contextlib.ExitStack() as stack:
+            container = opened or stack.enter_context(open_container(path, info.container))
             stream = _main_stream(container)
             # Frame threading holds frames back (3 packets for H.264, up to 8 for HEVC before the first
             # comes out); one frame a sample needs slice threads and a drain instead.

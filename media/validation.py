@@ -10,6 +10,7 @@ code from :data:`PROBLEM_CODES` and the measured value and limit, which
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -19,7 +20,7 @@ from PIL import Image
 
 from media.errors import MediaError
 from media.integrity import DecodeMode, check_integrity
-from media.probe import IMAGE_FORMATS, MediaInfo, probe
+from media.probe import IMAGE_FORMATS, MediaInfo, probe_open
 from media.sniff import KINDS, sniff
 from media.thumbnails import image_pixel_limit
 
@@ -271,24 +272,25 @@ def validate(  # noqa: C901  (one flow read top to bottom; splitting would scatt
         problems.append(Problem("wrong_kind", {"measured": sniffed.kind, "limit": spec.kinds}))
         return report(sniffed.kind)
     try:
-        media = probe(path, sniffed)
+        media, opened = probe_open(path, sniffed)
     except MediaError as exc:
         if sniffed.kind == "image" and exc.code in ("corrupt", "truncated"):
             problems.append(_damaged_picture(path, exc.code, exc.detail))
         else:
             problems.append(Problem(exc.code, _error_params(exc)))
         return report(sniffed.kind)
-    info.update(media.to_dict())
-    _check_kind(media, spec, sniffed.kind, problems)
-    if not _fatal(problems):
-        _check_pixels(media, spec, problems)
-    if not _fatal(problems):
-        _check_format(media, spec, problems)
-        _check_measures(media, spec, problems)
-    if not _fatal(problems) and media.demuxer is not None:
-        _check_integrity(path, media, decode, problems, info)
-    elif not _fatal(problems) and media.kind == "image":
-        _check_image_decodes(path, media, problems)
+    with contextlib.closing(opened) if opened is not None else contextlib.nullcontext():
+        info.update(media.to_dict())
+        _check_kind(media, spec, sniffed.kind, problems)
+        if not _fatal(problems):
+            _check_pixels(media, spec, problems)
+        if not _fatal(problems):
+            _check_format(media, spec, problems)
+            _check_measures(media, spec, problems)
+        if not _fatal(problems) and media.demuxer is not None:
+            _check_integrity(path, media, decode, problems, info, opened)
+        elif not _fatal(problems) and media.kind == "image":
+            _check_image_decodes(path, media, problems)
     return report(media.kind, media)
 
 
@@ -396,9 +398,9 @@ def _check_measures(media: MediaInfo, spec: DeliverableSpec, problems: list[Prob
 
 
 def _check_integrity(
-    path: Path, media: MediaInfo, decode: DecodeMode, problems: list[Problem], info: dict[str, Any]
+    path: Path, media: MediaInfo, decode: DecodeMode, problems: list[Problem], info: dict[str, Any], opened
 ) -> None:
-    result = check_integrity(path, media, decode)
+    result = check_integrity(path, media, decode, opened)
     info["integrity"] = {
         "mode": result.mode,
         "readable": result.readable,

@@ -127,7 +127,7 @@ def test_hostile_files_never_reach_a_decoder(media, monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("a decoder was offered a file the cheap checks should refuse")
 
-    monkeypatch.setattr(validation, "probe", forbidden)
+    monkeypatch.setattr(validation, "probe_open", forbidden)
     for name in ("empty.mp4", "hls_file.mp4", "hls_http.m3u8", "list.ffconcat", "drawing.png", "random.bin"):
         assert not validate(media[name]).ok
     assert validate(media["photo.jpg"], DeliverableSpec(kinds=["video"])).codes == ["wrong_kind"]
