@@ -187,6 +187,8 @@ def test_migration_keeps_cohort_names_codes_and_guidance(empty_app, db):
     cohort = db.session.get(Cohort, english)
     with empty_app.test_request_context(headers={"Accept-Language": "ko"}):
         assert cohort.name == "2027 Spring"
+    # The read left a transaction open: on PostgreSQL the downgrade's ALTER TABLE would wait for it for ever.
+    db.session.remove()
 
     downgrade(revision=BEFORE)
     with db.engine.connect() as conn:
