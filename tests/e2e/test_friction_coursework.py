@@ -16,34 +16,12 @@ from tests.fixtures.browser import running_server, shot
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A server of this module's own: uploads and grading here change the demo rows."""
     with running_server(tmp_path_factory) as url:
         yield url
-
-
-@pytest.fixture
-def context_for(browser):
-    contexts = []
-
-    def make(locale="en-US", phone=False):
-        context = browser.new_context(locale=locale, **(PHONE if phone else DESKTOP))
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,34 +16,12 @@ from media.ffmpeg import ffmpeg_exe
 from tests.e2e.test_roles import sign_in
 from tests.fixtures.browser import running_server, shot
 
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A server of this module's own: the other browser tests change the demo rows these pages start from."""
     with running_server(tmp_path_factory) as url:
         yield url
-
-
-@pytest.fixture
-def context_for(browser):
-    contexts = []
-
-    def make(locale="ko-KR", phone=False):
-        context = browser.new_context(locale=locale, **(PHONE if phone else DESKTOP))
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def _watch(page):

@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from lms.programmes.models import Cohort, split_by_language
+from tests.lms import test_migrations
 
 BEFORE, MIGRATION = "8a0f1c2d3e4f", "9b0f1c2d3e4f"
 
@@ -109,18 +110,8 @@ def test_csv_import_still_finds_the_cohort_by_its_code_or_a_name(make_user, make
 # --- the migration ---
 
 
-@pytest.fixture
-def empty_app(db, app):
-    """The test app with its tables dropped, so migrations start from nothing (as in test_migrations)."""
-    db.drop_all()
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    yield app
-    db.session.remove()
-    downgrade(revision="base")
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    db.create_all()  # leave what the other tests expect
+#: The test app with its tables dropped, so migrations start from nothing.
+empty_app = test_migrations.empty_app
 
 
 def _insert(conn, table: str, **given) -> int:

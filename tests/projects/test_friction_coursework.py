@@ -16,8 +16,8 @@ from lms.notifications.models import Notification
 from projects.coursework import services, submissions
 from projects.coursework.models import Project
 from projects.grading import rubrics
-from projects.grading import services as marking
 from projects.grading.models import MarkingStatus
+from tests.fixtures.projects import ready_assessment
 
 RUBRIC = {
     "criteria": [
@@ -158,16 +158,7 @@ def test_release_all_asks_first_and_says_how_many_trainees(client, login, course
     subs = [_hand_in(db, rubric_project, t)[0] for t in course["trainees"][:2]]
     assessments = []
     for submission in subs:
-        assessment = marking.start_assessment(submission, course["instructor"])
-        marking.save_assessment(
-            assessment,
-            expected_version=assessment.version,
-            marks={"story": {"level_id": "good"}, "tech": {"level_id": "pass"}},
-            feedback="",
-            status=MarkingStatus.READY,
-            by=course["instructor"],
-        )
-        assessments.append(assessment)
+        assessments.append(ready_assessment(submission, course["instructor"]))
     db.session.commit()
     login(course["instructor"])
     page = client.post(f"/projects/{rubric_project.id}/release")
@@ -182,15 +173,7 @@ def test_release_all_asks_first_and_says_how_many_trainees(client, login, course
 
 def test_releasing_one_grade_needs_no_extra_step(client, login, course, rubric_project, db):
     submission, _attempt = _hand_in(db, rubric_project, course["trainees"][0])
-    assessment = marking.start_assessment(submission, course["instructor"])
-    marking.save_assessment(
-        assessment,
-        expected_version=assessment.version,
-        marks={"story": {"level_id": "good"}, "tech": {"level_id": "pass"}},
-        feedback="",
-        status=MarkingStatus.READY,
-        by=course["instructor"],
-    )
+    assessment = ready_assessment(submission, course["instructor"])
     db.session.commit()
     login(course["instructor"])
     client.post(f"/projects/{rubric_project.id}/submissions/{submission.id}/release")
