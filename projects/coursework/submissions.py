@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -319,28 +319,67 @@ def team_label(submission: Submission) -> str:
     return submission.user.name if submission.user else ""
 
 
-def similar_work(submission: Submission) -> list[tuple[MediaFile, Submission, MediaFile, int]]:
-    """Files of the latest attempt that look like another trainee's (or team's) latest files in the project.
+class SimilarFile(NamedTuple):
+    """A file of this submission (``mine``) that looks like another owner's (``theirs``), ``distance`` bits
+    apart; ``submission`` is where theirs was handed in or drafted (None for an upload in no submission)."""
 
-    ``(this file, their submission, their file, distance)`` pairs, closest first; a perceptual hash within
-    :data:`media.similarity.SIMILAR_DISTANCE` bits survives re-encoding and resizing.
+    mine: MediaFile
+    submission: Submission | None
+    theirs: MediaFile
+    distance: int
+
+
+class SimilarWork(NamedTuple):
+    """What one viewer is told: each match they may open, with whether they may grade its submission, and how
+    many more matches there are that they may not open (counted, nothing else said)."""
+
+    shown: list[tuple[SimilarFile, bool]]
+    hidden: int
+
+
+def similar_work(submission: Submission) -> list[SimilarFile]:
+    """Files of the latest attempt that look like another owner's files anywhere, closest first.
+
+    Across projects, cohorts and years: every upload with a perceptual hash (the indexed lookup of
+    :func:`media.services.similar_uploads`), within :data:`media.similarity.SIMILAR_DISTANCE` bits, which
+    survives re-encoding and resizing.  Files of this same submission (a teammate's) are left out.
     """
     from media.services import similar_uploads
 
     mine = [i.media for i in (submission.last_attempt.items if submission.last_attempt else []) if i.media]
-    if not mine:
-        return []
-    theirs: dict[int, Submission] = {}
-    others = []
-    for other in submissions_of(submission.project):
-        if other.id == submission.id or other.last_attempt is None:
-            continue
-        for item in other.last_attempt.items:
-            if item.media is not None:
-                theirs[item.media.id] = other
-                others.append(item.media)
     found = []
     for media in mine:
-        for match, distance in similar_uploads(media, others):
-            found.append((media, theirs[match.id], match, distance))
-    return sorted(found, key=lambda entry: entry[3])
+        for match, distance in similar_uploads(media):
+            other = _submission_of(match)
+            if other is None or other.id != submission.id:
+                found.append(SimilarFile(media, other, match, distance))
+    return sorted(found, key=lambda entry: entry.distance)
+
+
+def similar_work_for(submission: Submission, viewer: User) -> SimilarWork:
+    """:func:`similar_work` as *viewer* may see it: in full the files they may open
+    (:func:`media.services.can_view`: admins, the managers of a project the file was handed in to), the others
+    only counted, so no name, project or cohort they may not see is given away."""
+    from media.services import can_view as may_open
+
+    shown, hidden = [], 0
+    for entry in similar_work(submission):
+        if may_open(viewer, entry.theirs):
+            shown.append(
+                (entry, entry.submission is not None and can_manage(viewer, entry.submission.project))
+            )
+        else:
+            hidden += 1
+    return SimilarWork(shown, hidden)
+
+
+def _submission_of(media: MediaFile) -> Submission | None:
+    """The submission *media* was handed in or drafted for (the newest, if several)."""
+    handed = select(Attempt.submission_id).join(AttemptItem).where(AttemptItem.media_id == media.id)
+    drafted = select(DraftItem.submission_id).where(
+        or_(DraftItem.media_id == media.id, DraftItem.candidate_id == media.id)
+    )
+    either = or_(Submission.id.in_(handed), Submission.id.in_(drafted))
+    return db.session.scalars(
+        select(Submission).where(either).order_by(Submission.id.desc()).limit(1)
+    ).first()

@@ -82,7 +82,7 @@ def _render_grade(project, submission, assessment, *, conflict: dict | None, dra
         history=marking.history(assessment),
         form=ActionForm(),
         self_assessment=marking.get_assessment(submission, AssessmentKind.SELF),
-        similar=submissions.similar_work(submission),
+        similar=submissions.similar_work_for(submission, current_user),
         label=submissions.team_label(submission),
     )
 
