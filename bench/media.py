@@ -10,7 +10,9 @@ name (as the worker calls it), with the reference command line doing the same
 work, on the same file:
 
 * validate: :func:`media.validation.validate` with an empty brief, the whole
-  upload check (sniff, probe, header checks, integrity pass), against
+  upload check (sniff, probe, header checks, integrity pass), in a forked child
+  capped at ``MEDIA_MEMORY_LIMIT_MIB`` as the worker runs it (``--no-cap``: in
+  this process, as ``lms media inspect`` runs it), against
   ``ffprobe -v error -show_format -show_streams F`` (Debian's ``ffprobe``;
   the rows are skipped when none is found).  Goal: 1.5x.
 * poster: ``make_poster`` (320 px) against
@@ -22,7 +24,8 @@ work, on the same file:
 * job: what ``media.services.process_media`` does for an accepted video,
   from the media modules alone (no database): validate, the perceptual hash
   of the middle frame, the 640 px smart poster, the sprite sheet (one 160 px
-  tile per 5 s) with its WebVTT track, and the preview (an H.264 720p
+  tile per 5 s) with its WebVTT track (each of these four in its own capped
+  child, :mod:`media.sandbox`), and the preview (an H.264 720p
   transcode when a browser cannot play the upload, else a packet copy).
   Reference: the same ffprobe; one ffmpeg for the poster (at 10 %) and the
   hash frame (middle); one for a keyframe contact sheet
@@ -38,15 +41,17 @@ rounds' paired ratios (a noise gauge) and the goal.
 Peak RSS is that of a fresh process doing the task once.  Ours is read from
 ``VmHWM`` in ``/proc/self/status`` of a new Python process (interpreter and
 libraries included; the baseline of one that only imports them is printed
-first); for the job, ``+N`` is the peak of the ffmpeg child the preview runs
-in (it runs beside the Python process).  A child forked from a large process
+first), or, where larger, that of the capped children the check forks (they
+share the parent's pages, so this is one process's peak, not a sum); for the
+job, ``+N`` is the peak of the ffmpeg child the preview runs in (it runs beside
+the Python process).  A child forked from a large process
 inherits its ``ru_maxrss``, so reference commands (and, for the job, our
 ffmpeg child) are started by a small launcher and measured as its children.
 The job reference shows its largest command.
 
 The default clips are 1080p H.264 60 s, 4K H.264 10 s, HEVC 1080p 10 s and
-VP9 720p 30 s; ``--big`` adds a ~1 GB 7-minute 720p H.264 file (generating it
-takes several minutes).
+VP9 720p 30 s; ``--big`` adds a 2.2 GiB 8-minute 1080p H.264 file at
+40 Mbit/s (one minute encoded, then copied eight times over: about two minutes).
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -70,7 +76,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from media.ffmpeg import ffmpeg_exe  # noqa: E402
 from media.preview import make_preview, needs_preview, remux_copy  # noqa: E402
 from media.probe import MediaInfo, probe  # noqa: E402
-from media.similarity import video_hash  # noqa: E402
+from media.sandbox import DEFAULT_LIMIT, run_bounded  # noqa: E402
+from media.similarity import image_hash, video_hash  # noqa: E402
 from media.thumbnails import make_poster, smart_poster, sprite_sheet  # noqa: E402
 from media.validation import validate  # noqa: E402
 
@@ -91,6 +98,8 @@ class Clip:
     name: str
     args: list[str]
     big: bool = False
+    #: Encode once, then join this many copies of it without re-encoding (a big file in little time).
+    copies: int = 1
 
 
 def _h264(size: str, seconds: int, bitrate: str, audio: bool) -> list[str]:
@@ -123,8 +132,8 @@ CLIPS = [
             *("-b:v", "3M", "-pix_fmt", "yuv420p"),
         ],
     ),
-    # ~19 Mbit/s for 7 minutes: about 1 GB.
-    Clip("h264_720p_7min_1gb.mp4", _h264("1280x720", 420, "19M", audio=True), big=True),
+    # 40 Mbit/s for 8 minutes: 2.2 GiB, the size of upload the issue's goal names.
+    Clip("h264_1080p_8min_2gib.mp4", _h264("1920x1080", 60, "40M", audio=True), big=True, copies=8),
 ]
 
 
@@ -136,23 +145,57 @@ def generate(folder: Path, clips: list[Clip]) -> None:
             continue
         print(f"generating {clip.name} ...", flush=True)
         partial = target.with_name(target.name + ".part" + target.suffix)
-        subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *clip.args, str(partial)], check=True)
+        ff = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y"]
+        if clip.copies == 1:
+            subprocess.run([*ff, *clip.args, str(partial)], check=True)
+        else:
+            segment = target.with_name(target.name + ".segment" + target.suffix)
+            listing = target.with_name(target.name + ".txt")
+            subprocess.run([*ff, *clip.args, str(segment)], check=True)
+            listing.write_text(f"file '{segment.name}'\n" * clip.copies)
+            concat = ["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy"]
+            subprocess.run([*ff, *concat, "-movflags", "+faststart", str(partial)], check=True)
+            segment.unlink()
+            listing.unlink()
         partial.rename(target)
 
 
 # -- ours ---------------------------------------------------------------------------------------------------
 
 
+#: validate in this process (--no-cap) instead of a capped child.
+UNCAPPED = False
+
+
+def _load_hashing() -> None:
+    # As media.services does: SciPy is loaded in the worker once, not in each capped child.
+    from PIL import Image
+
+    image_hash(Image.new("RGB", (32, 32)))
+
+
 def worker_job(path: Path, out: Path) -> None:
     """What ``media.services.process_media`` does for an accepted video, without the database."""
-    report = validate(path)
+    report = validate(path, memory_limit=DEFAULT_LIMIT)
     if not report.ok or report.media is None:
         raise RuntimeError(f"{path.name} was refused: {report.codes}")
     info = report.media
-    video_hash(path, info)
-    smart_poster(path, out / "job_poster.jpg", info=info, width=POSTER_WIDTH)
+    run_bounded(video_hash, path, info, limit=DEFAULT_LIMIT, warm_up=_load_hashing)
+    run_bounded(
+        smart_poster, path, out / "job_poster.jpg", info=info, width=POSTER_WIDTH, limit=DEFAULT_LIMIT
+    )
     sprite = out / "job_sprite.jpg"
-    sheet = sprite_sheet(path, sprite, info=info, image_url="sprite.jpg", tile_width=SPRITE_TILE_WIDTH)
+    sheet = run_bounded(
+        sprite_sheet,
+        path,
+        sprite,
+        info=info,
+        image_url="sprite.jpg",
+        tile_width=SPRITE_TILE_WIDTH,
+        limit=DEFAULT_LIMIT,
+    )
+    global CHECK_CHILDREN_MIB
+    CHECK_CHILDREN_MIB = children_mib()  # before the preview's ffmpeg, which is measured apart
     (out / "job_sprite.vtt").write_text(sheet.vtt, encoding="utf-8")
     if needs_preview(info):
         make_preview(path, out / "job_preview.mp4", info=info)
@@ -164,7 +207,7 @@ def worker_job(path: Path, out: Path) -> None:
 def ours(task: str, path: Path, out: Path) -> None:
     """Our path for *task*, from nothing but the file name."""
     if task == "validate":
-        report = validate(path)
+        report = validate(path, memory_limit=None if UNCAPPED else DEFAULT_LIMIT)
         if not report.ok:
             raise RuntimeError(f"{path.name} was refused: {report.codes}")
     elif task == "poster":
@@ -324,7 +367,15 @@ class Memory:
         """(Python process VmHWM, largest ffmpeg child) in MiB for one fresh run of *task*."""
         env = {**os.environ, "BENCH_RSS_LOG": str(self.log), "IMAGEIO_FFMPEG_EXE": str(self.ffmpeg)}
         done = subprocess.run(
-            [sys.executable, __file__, "--child", task, str(path), str(out)],
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                task,
+                str(path),
+                str(out),
+                *(["--no-cap"] if UNCAPPED else []),
+            ],
             capture_output=True,
             text=True,
             env=env,
@@ -333,6 +384,15 @@ class Memory:
             raise RuntimeError(f"child {task} {path} failed: {done.stderr[-800:]}")
         children = self._read_log()
         return json.loads(done.stdout)["vmhwm_mib"], max((mib for _, mib in children), default=0.0)
+
+
+#: Peak of the capped children a job forked, read before its ffmpeg child ran.
+CHECK_CHILDREN_MIB = 0.0
+
+
+def children_mib() -> float:
+    """Peak resident memory (MiB) of the largest child waited for so far (the forked, capped steps)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def vmhwm_mib() -> float:
@@ -394,17 +454,21 @@ def main() -> None:  # noqa: C901  (one flow read top to bottom)
     add = parser.add_argument
     add("--runs", type=int, default=5, help="timed rounds (medians; plus one warm-up round)")
     add("--dir", type=Path, help="keep/reuse the generated clips here")
-    add("--big", action="store_true", help="also generate and measure the ~1 GB 7-minute file")
+    add("--big", action="store_true", help="also generate and measure the 2.2 GiB 8-minute file")
+    add("--no-cap", action="store_true", help="validate in this process, as `lms media inspect` does")
     add("--tasks", default=",".join(TASKS), help=f"comma-separated subset of {','.join(TASKS)}")
     add("--clips", default="", help="only clips whose name contains one of these (comma-separated)")
     add("--ffprobe", default=shutil.which("ffprobe"), help="ffprobe binary (default: from PATH)")
     parser.add_argument("--child", nargs=3, metavar=("TASK", "FILE", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global UNCAPPED
+    UNCAPPED = args.no_cap
     if args.child:
         task, path, out = args.child
         if task != "imports":
             ours(task, Path(path), Path(out))
-        print(json.dumps({"vmhwm_mib": vmhwm_mib()}))
+        forked = CHECK_CHILDREN_MIB if task == "job" else children_mib()
+        print(json.dumps({"vmhwm_mib": max(vmhwm_mib(), forked)}))
         return
     tasks = [t for t in args.tasks.split(",") if t]
     unknown = set(tasks) - set(TASKS)

@@ -19,6 +19,9 @@ DEFAULTS = {
     "MEDIA_QUOTA_BYTES": 20 * 1000**3,  # per user: stored files plus unfinished uploads; None: no quota
     "MEDIA_UPLOAD_EXPIRY_HOURS": 24,  # unfinished uploads are deleted this long after their last write
     "MEDIA_PURGE_MINUTES": 60,  # how often the beat runs media.purge_uploads
+    # What one decoding step of the worker (the check, a poster, the sprite sheet) may allocate, in MiB, in a
+    # forked child (media.sandbox); a file that needs more is refused (too_much_memory). None: unbounded.
+    "MEDIA_MEMORY_LIMIT_MIB": 256,
 }
 
 

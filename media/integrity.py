@@ -118,6 +118,8 @@ def _packet_pass(path: str | os.PathLike[str], info: MediaInfo, result: Integrit
                 ends[index] = max(ends.get(index, end), end)
     except av.error.EOFError:
         pass
+    except av.error.MemoryError:
+        raise  # the file asks for more memory than the check may use: media.sandbox says so
     except av.error.FFmpegError as exc:
         result.code, result.detail = "corrupt", av_message(exc)
         return
@@ -189,6 +191,8 @@ def _sampled_pass(
                 _narrow_reach(
                     container, stream, result, next((p for p in points if p > result.readable), stated)
                 )
+    except av.error.MemoryError:
+        raise  # the file asks for more memory than the check may use: media.sandbox says so
     except av.error.FFmpegError as exc:
         result.code, result.detail = "corrupt", av_message(exc)
         return True
@@ -268,7 +272,10 @@ def _detect_errors(stream, threads: str = "AUTO") -> None:
     ctx = stream.codec_context
     # "explode" turns concealed errors (grey blocks, skipped slices)
     # into exceptions we can count; "careful" adds cheap consistency checks.
-    ctx.options = {"err_detect": "crccheck+bitstream+buffer+explode+careful"}
+    ctx.options = {
+        **ctx.options,
+        "err_detect": "crccheck+bitstream+buffer+explode+careful",
+    }  # keeps max_pixels
     ctx.thread_type = threads
 
 
@@ -287,6 +294,8 @@ def _decode_pass(
                     result.decoded_frames += len(stream.decode(packet))
                 except av.error.InvalidDataError:
                     result.decode_errors += 1
+    except av.error.MemoryError:
+        raise  # the file asks for more memory than the check may use: media.sandbox says so
     except av.error.FFmpegError as exc:
         result.code, result.detail = "corrupt", av_message(exc)
         return

@@ -154,6 +154,16 @@ def _sentence(code: str, p: Mapping[str, Any], gettext: Gettext) -> tuple[str, d
             "measured": _megapixels(measured),
             "limit": _megapixels(limit),
         }
+    if code == "too_much_memory":
+        if not limit:
+            return gettext(
+                "Checking this file needs more memory than the server has. "
+                "Please export it at a lower resolution and upload it again."
+            ), {}
+        return gettext(
+            "Checking this file needs more than %(limit)s of memory, the most one file may use. "
+            "Please export it at a lower resolution and upload it again."
+        ), {"limit": _bytes(limit)}
     if code in ("resolution_too_low", "resolution_too_high"):
         return _resolution(code == "resolution_too_low", p, gettext)
     if code in ("too_short", "too_long"):

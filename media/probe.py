@@ -20,6 +20,7 @@ from typing import Any
 
 import av
 import av.error
+import av.logging
 from PIL import (
     AvifImagePlugin,
     BmpImagePlugin,
@@ -39,6 +40,7 @@ from media.sniff import Sniffed, sniff
 __all__ = [
     "DEMUXERS",
     "IMAGE_FORMATS",
+    "MAX_DECODE_PIXELS",
     "MediaInfo",
     "StreamInfo",
     "av_message",
@@ -77,7 +79,13 @@ IMAGE_FORMATS: dict[str, tuple[type[ImageFile.ImageFile], str]] = {
     "avif": (AvifImagePlugin.AvifImageFile, "AVIF"),
 }
 
+#: Largest frame any FFmpeg decoder here may allocate (8K UHD is 33 MP).  It is given to every decoder as
+#: ``max_pixels``: a picture codec inside a container (a PNG or JPEG stream in an MKV, a cover picture in an
+#: MP3) states its size only in its own frames, and FFmpeg decodes one while opening the file.
+MAX_DECODE_PIXELS = 8192 * 8192
+
 _ISO_BMFF = {"mp4", "mov", "3gp", "m4a"}
+_REFUSED_SIZE = re.compile(r"Picture size (\d+)x(\d+) exceeds specified max pixel count")
 _EXIF_ORIENTATION = 0x0112
 
 
@@ -183,13 +191,20 @@ def open_container(path: str | os.PathLike[str], container: str) -> av.container
     if demuxer is None:
         raise MediaError("unrecognized_format", container, measured=container)
     url = os.path.abspath(os.fspath(path))
-    return av.open(
+    limit = {"max_pixels": str(MAX_DECODE_PIXELS)}
+    opened = av.open(
         url,
         mode="r",
         format=demuxer,
         container_options={"protocol_whitelist": "file", "format_whitelist": demuxer},
+        # Reaches the decoders that opening runs to learn what the headers leave out (a PNG stream's size).
+        options=limit,
         metadata_errors="replace",
     )
+    for stream in opened.streams.video:
+        # ...and the ones that decode afterwards: a later frame may state another size.
+        stream.codec_context.options = dict(limit)
+    return opened
 
 
 def av_message(exc: av.error.FFmpegError) -> str:
@@ -256,6 +271,8 @@ def _probe_av(path: Path, sniffed: Sniffed, size: int) -> tuple[MediaInfo, av.co
     layout = mp4_layout(path) if sniffed.format in _ISO_BMFF else None
     try:
         container = open_container(path, sniffed.format)
+    except av.error.MemoryError:
+        raise  # a verdict on the memory it asks for, not on its bytes (media.sandbox)
     except av.error.FFmpegError as exc:
         code = "truncated" if layout is not None and layout.truncated else "corrupt"
         raise MediaError(code, av_message(exc)) from exc
@@ -268,6 +285,8 @@ def _probe_av(path: Path, sniffed: Sniffed, size: int) -> tuple[MediaInfo, av.co
 
 def _describe(container, path: Path, sniffed: Sniffed, size: int, layout) -> MediaInfo:
     streams = [_stream_info(s) for s in container.streams]
+    if any(s.type == "video" and not (s.width and s.height) for s in streams):
+        _refuse_giant_pictures(path, sniffed.format)
     info = MediaInfo(
         kind=sniffed.kind,
         container=sniffed.format,
@@ -300,6 +319,38 @@ def _describe(container, path: Path, sniffed: Sniffed, size: int, layout) -> Med
         # Subtitles, data or a cover picture only: nothing to watch or hear.
         raise MediaError("no_streams", ", ".join(s.type for s in info.streams) or "no streams")
     return info
+
+
+def _refuse_giant_pictures(path: Path, container_format: str) -> None:
+    """Raise ``too_many_pixels`` when a video stream came out without a size because its decoder refused
+    the size its first frame states (``max_pixels``); other streams without a size are left to the checks.
+
+    FFmpeg says so only in its log, which PyAV turns off: the file is opened once more with the log
+    captured, which costs a few milliseconds and happens only for a stream that has no size.
+    """
+    previous, skip_repeated = av.logging.get_level(), av.logging.get_skip_repeated()
+    av.logging.set_level(av.logging.ERROR)
+    av.logging.set_skip_repeated(False)  # the same bomb twice must be caught twice
+    try:
+        with av.logging.Capture() as logs, open_container(path, container_format):
+            pass
+    except av.error.FFmpegError:
+        return
+    finally:
+        av.logging.set_level(previous)
+        av.logging.set_skip_repeated(skip_repeated)
+    for _level, _name, message in logs:
+        stated = _REFUSED_SIZE.search(message)
+        if stated:
+            width, height = int(stated.group(1)), int(stated.group(2))
+            raise MediaError(
+                "too_many_pixels",
+                message.strip(),
+                measured=width * height,
+                limit=MAX_DECODE_PIXELS,
+                width=width,
+                height=height,
+            )
 
 
 def _fill_video(info: MediaInfo, stream: av.video.stream.VideoStream, rotation: int) -> None:

@@ -28,7 +28,8 @@ MAX_RETRIES = 5
     bind=True,
     acks_late=True,
     max_retries=MAX_RETRIES,
-    # A hard ceiling per job: in-process decoding is bounded here, FFmpeg children by their own timeouts.
+    # A hard ceiling per job: decoding runs in children capped in memory and processor time (media.sandbox),
+    # FFmpeg children have their own timeouts.
     soft_time_limit=3600,
     time_limit=3700,
 )

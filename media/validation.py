@@ -20,7 +20,8 @@ from PIL import Image
 
 from media.errors import MediaError
 from media.integrity import DecodeMode, check_integrity
-from media.probe import IMAGE_FORMATS, MediaInfo, probe_open
+from media.probe import IMAGE_FORMATS, MAX_DECODE_PIXELS, MediaInfo, probe_open
+from media.sandbox import run_bounded
 from media.sniff import KINDS, sniff
 from media.thumbnails import image_pixel_limit
 
@@ -53,10 +54,11 @@ PROBLEM_CODES = (
     "no_audio",
     "no_video_stream",
     "no_streams",
+    "too_much_memory",
 )
 
-#: Hard ceiling on frame size whatever the brief says (8K UHD is 33 MP).
-VIDEO_MAX_PIXELS = 8192 * 8192
+#: Hard ceiling on frame size whatever the brief says (8K UHD is 33 MP); every decoder is held to it too.
+VIDEO_MAX_PIXELS = MAX_DECODE_PIXELS
 
 #: Codes after which nothing else is looked at: the file is not safe or not
 #: readable, so measuring it further would mean handing it to a decoder.
@@ -71,6 +73,7 @@ _FATAL = {
     "no_streams",
     "corrupt",
     "truncated",
+    "too_much_memory",
 }
 
 _ALIASES = {
@@ -119,6 +122,7 @@ NO_PICTURE = frozenset(
         "no_video_stream",
         "no_streams",
         "wrong_kind",
+        "too_much_memory",
     }
 )
 
@@ -235,14 +239,47 @@ class Report:
         }
 
 
-def validate(  # noqa: C901  (one flow read top to bottom; splitting would scatter it)
-    path: str | os.PathLike[str], spec: DeliverableSpec | None = None, *, decode: DecodeMode = "auto"
+def validate(
+    path: str | os.PathLike[str],
+    spec: DeliverableSpec | None = None,
+    *,
+    decode: DecodeMode = "auto",
+    memory_limit: int | None = None,
 ) -> Report:
     """Check the file at *path* against *spec* and report every problem found.
 
     *decode* chooses how much of a video/audio file is decoded for the
-    integrity check (see :func:`media.integrity.check_integrity`).
+    integrity check (see :func:`media.integrity.check_integrity`).  With
+    *memory_limit* (bytes) the check runs in a child process that may use no
+    more (:func:`media.sandbox.run_bounded`); a file that needs more is
+    refused with ``too_much_memory``, as one whose decoder runs out of memory
+    here is.
     """
+    if memory_limit is None:
+        return _validate_here(path, spec, decode, None)
+    try:
+        return run_bounded(_validate_here, path, spec, decode, memory_limit, limit=memory_limit)
+    except MediaError as exc:  # the child was killed, or a decoder crashed it
+        return _refused(path, Problem(exc.code, _error_params(exc)))
+
+
+def _validate_here(
+    path: str | os.PathLike[str], spec: DeliverableSpec | None, decode: DecodeMode, memory_limit: int | None
+) -> Report:
+    try:
+        return _validate(path, spec, decode)
+    except MemoryError as exc:  # PyAV's ENOMEM is a MemoryError too
+        return _refused(path, Problem("too_much_memory", {"limit": memory_limit, "detail": str(exc)}))
+
+
+def _refused(path: str | os.PathLike[str], problem: Problem) -> Report:
+    size = os.stat(path).st_size
+    return Report(ok=False, kind=sniff(path).kind, problems=[problem], info={"size_bytes": size})
+
+
+def _validate(  # noqa: C901  (one flow read top to bottom; splitting would scatter it)
+    path: str | os.PathLike[str], spec: DeliverableSpec | None, decode: DecodeMode
+) -> Report:
     spec = spec or DeliverableSpec()
     path = Path(path)
     problems: list[Problem] = []

@@ -35,6 +35,7 @@ SAMPLES = {
     "no_audio": {},
     "no_video_stream": {},
     "no_streams": {},
+    "too_much_memory": {"limit": 256 * 1024**2},
 }
 #: Strings each message must show (measured value, limit).
 SHOWN = {
@@ -48,6 +49,7 @@ SHOWN = {
     "fps_out_of_range": ("25", "29.97", "60"),
     "container_not_allowed": ("AVI", "MP4"),
     "codec_not_allowed": ("HEVC", "H.264"),
+    "too_much_memory": ("268.4 MB",),
 }
 
 
