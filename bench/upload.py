@@ -4,20 +4,27 @@ Run from the repository root (not part of the test suite; needs about three
 times --size of free disk where --dir is)::
 
     .venv/bin/python bench/upload.py [--runs 3] [--size-mib 2048] [--patch-mib 64] [--dir DIR]
+                                     [--server serve|plain]
 
-It starts gunicorn as ``lms serve`` does (2 workers, 4 threads each) on a free
-loopback port against a fresh temporary instance (SQLite, no job worker, so
-the checks queue but do not run), creates a trainee and an API token, and
-uploads a file of random bytes in PATCHes of --patch-mib, sent with
-``sendfile`` so the client costs as little CPU as it can.  The upload time runs
+It starts ``lms serve --no-worker`` (gunicorn, 2 workers, 4 threads each, with
+its configuration :mod:`lms.gunicorn_conf`) on a free loopback port against a
+fresh temporary instance (SQLite, no job worker, so the checks queue but do not
+run); ``--server plain`` starts the same gunicorn command without that
+configuration (gunicorn's own body reader, as before).  It creates a trainee and an API token, and
+uploads a file of random bytes in PATCHes of --patch-mib over one kept-alive
+connection (as tus clients do; --new-connections opens one per request), sent
+with ``sendfile`` so the client costs as little CPU as it can.  The upload time runs
 from the creation POST to the answer of the final PATCH, which includes
-finishing: the streaming SHA-256 pass, the fsync and the rename into storage.
+finishing: the fsync, the SHA-256 (computed while the parts were written when
+one worker received them all, else one pass over the file) and the rename
+into storage.
 
 Printed per run and as medians: throughput, ``cp`` of the same file on the
 same disk measured in the same run (plain ``cp``: no fsync, no hash), their
-ratio, and the server's peak RSS growth (VmHWM of each gunicorn worker after
-the upload minus its VmRSS before; the peak is reset first where the kernel
-allows).  Goals: growth < 64 MiB, ratio >= 0.5.
+ratio, the CPU time of the gunicorn workers per GiB uploaded (user + system,
+from ``/proc/<pid>/stat`` before and after), and the server's peak RSS growth
+(VmHWM of each gunicorn worker after the upload minus its VmRSS before; the
+peak is reset first where the kernel allows).  Goals: growth < 64 MiB, ratio >= 0.5.
 """
 
 from __future__ import annotations
@@ -38,6 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
 GOALS = {"rss_mib": 64, "ratio": 0.5}
+sys.path.insert(0, str(ROOT))
+from lms.cli import gunicorn_argv  # noqa: E402  (the command lms serve runs)
 
 MAKE_USER = """
 from lms import create_app
@@ -83,7 +92,7 @@ def proc_status(pid: int) -> dict[str, int]:
     return values
 
 
-def workers_of(master: int) -> list[int]:
+def children_of(parent: int) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -91,9 +100,30 @@ def workers_of(master: int) -> list[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
                 pids.append(int(entry.name))
     return sorted(pids)
+
+
+def workers_of(server: int) -> list[int]:
+    """gunicorn's workers: children of its master, which is *server* itself or (``lms serve``) its child."""
+    for pid in [server, *children_of(server)]:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"gunicorn" in command:
+            return children_of(pid)
+    return []
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of *pids* so far (``/proc/<pid>/stat`` fields 14 and 15)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def reset_peak(pid: int) -> bool:
@@ -105,9 +135,21 @@ def reset_peak(pid: int) -> bool:
 
 
 def request(
-    port: int, method: str, path: str, headers: dict, body=None, offset: int = 0, length: int = 0
+    port: int,
+    method: str,
+    path: str,
+    headers: dict,
+    body=None,
+    offset: int = 0,
+    length: int = 0,
+    conn: http.client.HTTPConnection | None = None,
 ) -> http.client.HTTPResponse:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    """One request; on *conn* (kept open, as tus clients keep theirs) or on a connection of its own."""
+    own = conn is None
+    if conn is None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    if conn.sock is None:
+        conn.connect()
     conn.putrequest(method, path, skip_accept_encoding=True)
     for key, value in {**headers, "Content-Length": str(length)}.items():
         conn.putheader(key, value)
@@ -116,19 +158,29 @@ def request(
         conn.sock.sendfile(body, offset, length)  # zero-copy: the client leaves the CPUs to the server
     response = conn.getresponse()
     response.read()
-    conn.close()
+    if own:
+        conn.close()
     return response
 
 
-def upload(port: int, token: str, path: Path, patch_bytes: int) -> tuple[float, str]:
-    """Upload *path* through /api/v1/uploads/; returns (seconds, media id)."""
+def upload(port: int, token: str, path: Path, patch_bytes: int, keep_alive: bool = True) -> tuple[float, str]:
+    """Upload *path* through /api/v1/uploads/; returns (seconds, media id).
+
+    With *keep_alive* every request goes over one connection, as tus-js-client and tuspy send them
+    (so one web worker receives every part); otherwise each request opens its own.
+    """
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600) if keep_alive else None
     size = path.stat().st_size
     fields = {"filename": path.name, "filetype": "application/octet-stream", "context": "check:any"}
     meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in fields.items())
     auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
     start = time.perf_counter()
     created = request(
-        port, "POST", "/api/v1/uploads/", {**auth, "Upload-Length": str(size), "Upload-Metadata": meta}
+        port,
+        "POST",
+        "/api/v1/uploads/",
+        {**auth, "Upload-Length": str(size), "Upload-Metadata": meta},
+        conn=conn,
     )
     assert created.status == 201, (created.status, created.reason)
     location = created.getheader("Location")
@@ -144,10 +196,13 @@ def upload(port: int, token: str, path: Path, patch_bytes: int) -> tuple[float, 
                 fh,
                 offset,
                 n,
+                conn=conn,
             )
             assert answer.status == 204, (answer.status, answer.reason)
             offset = int(answer.getheader("Upload-Offset"))
             media_id = answer.getheader("Gongbang-Media-Id")
+    if conn is not None:
+        conn.close()
     return time.perf_counter() - start, media_id
 
 
@@ -169,6 +224,17 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=2048)
     parser.add_argument("--patch-mib", type=int, default=64)
     parser.add_argument("--dir", type=Path, help="where the file and the instance go (default: system temp)")
+    parser.add_argument(
+        "--server",
+        choices=("serve", "plain"),
+        default="serve",
+        help="serve: `lms serve --no-worker`; plain: that gunicorn without lms.gunicorn_conf (old reader)",
+    )
+    parser.add_argument(
+        "--new-connections",
+        action="store_true",
+        help="open a connection per request (by default one kept-alive connection, as tus clients do)",
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="gongbang-bench-", dir=args.dir))
     size = args.size_mib * MIB
@@ -204,19 +270,13 @@ def main() -> None:
         )
         port = free_port()
         log = open(folder / "gunicorn.log", "wb")
+        if args.server == "serve":
+            command = lms + ["serve", "--no-worker", "--workers", "2", "--port", str(port)]
+        else:
+            command = gunicorn_argv("127.0.0.1", port, 2)
+            del command[command.index("--config") : command.index("--config") + 2]
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "lms:create_app()",
-            ],
+            command,
             env=env,
             cwd=ROOT,
             stdout=log,
@@ -238,11 +298,14 @@ def main() -> None:
 
         print(
             f"\n{os.cpu_count()} CPUs; {args.size_mib} MiB in {args.patch_mib} MiB PATCHes over loopback; "
-            f"gunicorn 2 workers x 4 threads; runs={args.runs}\n"
+            f"gunicorn 2 workers x 4 threads ({args.server}); "
+            f"{'a connection per request' if args.new_connections else 'one kept-alive connection'}; "
+            f"runs={args.runs}; "
+            f"load {os.getloadavg()[0]:.1f}\n"
         )
         header = (
             f"{'run':<6} {'upload s':>9} {'MiB/s':>8} {'cp s':>7} {'cp MiB/s':>9} {'ratio':>6} "
-            f"{'cp+sync s':>10} {'ratio':>6} {'RSS +MiB':>9}"
+            f"{'cp+sync s':>10} {'ratio':>6} {'RSS +MiB':>9} {'CPU s/GiB':>10}"
         )
         print(header)
         print("-" * len(header))
@@ -251,23 +314,27 @@ def main() -> None:
             workers = workers_of(server.pid)
             before = {pid: proc_status(pid) for pid in workers}
             resettable = all(reset_peak(pid) for pid in workers)
-            seconds, media_id = upload(port, token, source, args.patch_mib * MIB)
+            cpu_before = cpu_seconds(workers)
+            seconds, media_id = upload(port, token, source, args.patch_mib * MIB, not args.new_connections)
             assert media_id, "the final PATCH did not name the new file"
+            cpu = (cpu_seconds(workers) - cpu_before) / (size / 1024 / MIB)
             base = "VmRSS" if resettable else "VmHWM"
             growth = max(proc_status(pid)["VmHWM"] - before[pid][base] for pid in workers)
             cp = time_cp(source, folder)
             durable = time_cp(source, folder, durable=True)
-            rows.append((seconds, cp, durable, growth))
+            rows.append((seconds, cp, durable, growth, cpu))
             print(
                 f"{run:<6} {seconds:9.2f} {size / MIB / seconds:8.0f} {cp:7.2f} {size / MIB / cp:9.0f} "
-                f"{cp / seconds:6.2f} {durable:10.2f} {durable / seconds:6.2f} {growth / MIB:9.1f}",
+                f"{cp / seconds:6.2f} {durable:10.2f} {durable / seconds:6.2f} {growth / MIB:9.1f} "
+                f"{cpu:10.2f}",
                 flush=True,
             )
-        up, cp, durable, growth = (statistics.median(column) for column in zip(*rows))
+        up, cp, durable, growth, cpu = (statistics.median(column) for column in zip(*rows))
         ratio = cp / up
         print(
             f"\nmedian: upload {size / MIB / up:.0f} MiB/s, cp {size / MIB / cp:.0f} MiB/s, "
             f"ratio {ratio:.2f} (goal >= {GOALS['ratio']}; against cp+sync {durable / up:.2f}), "
+            f"server CPU {cpu:.2f} s/GiB, "
             f"server peak RSS growth {growth / MIB:.1f} MiB "
             f"(goal < {GOALS['rss_mib']} MiB) -> "
             f"{'OK' if ratio >= GOALS['ratio'] and growth / MIB < GOALS['rss_mib'] else 'MISSED'}"

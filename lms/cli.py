@@ -17,6 +17,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from lms.config import ConfigError, serve_public_url
 from lms.users.models import Role
 
 #: Entry points of command groups that run without an application (plugins name theirs here).
@@ -125,6 +126,34 @@ def lan_warning(host: str, config) -> str | None:
     )
 
 
+def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+    """The gunicorn command ``lms serve`` runs (``bench/upload.py`` starts the same one)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        # Server hooks: request bodies read from the socket in large blocks (lms/serving.py).
+        "--config",
+        "python:lms.gunicorn_conf",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--bind",
+        f"{host}:{port}",
+        "--access-logfile",
+        "-",
+        # Masks link tokens in request lines and Referers (lms/logs.py).
+        "--logger-class",
+        "lms.logs.GunicornLogger",
+        "--graceful-timeout",
+        "20",
+        "--chdir",
+        str(CODE_ROOT),
+        "lms:create_app()",
+    ]
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
@@ -135,31 +164,15 @@ def lan_warning(host: str, config) -> str | None:
 def serve(host, port, workers, worker_concurrency, no_worker):
     """Run gunicorn and a background worker until interrupted (the embedded default)."""
     env = dict(os.environ, LMS_INSTANCE_PATH=current_app.instance_path)
+    try:  # links in e-mails: PUBLIC_URL, or this server's own address when people open that one
+        env["LMS_PUBLIC_URL"] = serve_public_url(host, port, current_app.config)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     # Threads: a phone sending an 8 MiB upload chunk over a weak link holds its thread for minutes; a plain
     # sync worker would be killed by gunicorn's 30 s heartbeat timeout and block every other page meanwhile.
     procs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(workers),
-                "--threads",
-                "4",
-                "--bind",
-                f"{host}:{port}",
-                "--access-logfile",
-                "-",
-                # Masks link tokens in request lines and Referers (lms/logs.py).
-                "--logger-class",
-                "lms.logs.GunicornLogger",
-                "--graceful-timeout",
-                "20",
-                "--chdir",
-                str(CODE_ROOT),
-                "lms:create_app()",
-            ],
+            gunicorn_argv(host, port, workers),
             env=env,
             cwd=CODE_ROOT,
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
+import json
 import logging
 import os
 import re
@@ -25,7 +25,7 @@ import av
 import av.error
 from flask import current_app
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, Integer, any_, func, literal, select, union
 
 from lms.db import utcnow
 from lms.extensions import db
@@ -38,8 +38,9 @@ from media.ffmpeg import FFmpegError
 from media.models import MediaFile, MediaStatus, Rendition
 from media.preview import make_preview, needs_preview, remux_copy
 from media.probe import MediaInfo, av_message
+from media.sandbox import run_bounded
 from media.signals import UploadTarget
-from media.similarity import image_hash, similar, video_hash
+from media.similarity import SIMILAR_DISTANCE, image_hash, probes, similar, video_hash
 from media.storage import LocalStorage, Storage, Stored, original_key, rendition_key
 from media.thumbnails import image_thumbnail, poster_at, smart_poster, sprite_sheet
 from media.tus import TusError, TusStore, Upload
@@ -149,7 +150,7 @@ def process_media(media: MediaFile) -> MediaFile:
     src = storage.path(media.storage_key)
     if not src.is_file():
         raise TransientError(f"original {media.storage_key} is missing")
-    report = validate(src, DeliverableSpec.from_dict(media.spec))
+    report = validate(src, DeliverableSpec.from_dict(media.spec), memory_limit=_memory_limit())
     media.kind = report.kind
     media.info = _jsonable(report.info)
     problems = [p.to_dict() for p in report.problems]
@@ -201,29 +202,31 @@ def _make_renditions(media: MediaFile, src: Path, info: MediaInfo, *, full: bool
     made: set[str] = set()
     if info.kind == "image":
         with _rendering(".jpg") as tmp:
-            thumb = image_thumbnail(src, tmp, info=info, size=(POSTER_WIDTH, POSTER_WIDTH))
+            thumb = _bounded(image_thumbnail, src, tmp, info=info, size=(POSTER_WIDTH, POSTER_WIDTH))
             media.phash = _hash_file(tmp)
             made.add(_put(media, "poster", tmp, "jpg", "image/jpeg", thumb.width, thumb.height))
         if full:
             with _rendering(".jpg") as tmp:
-                big = image_thumbnail(src, tmp, info=info, size=DISPLAY_SIZE)
+                big = _bounded(image_thumbnail, src, tmp, info=info, size=DISPLAY_SIZE)
                 made.add(_put(media, "display", tmp, "jpg", "image/jpeg", big.width, big.height))
         return made
     if info.kind != "video" or not info.has_video:
         return made
-    media.phash = video_hash(src, info)
+    media.phash = _bounded(video_hash, src, info)
     with _rendering(".jpg") as tmp:
         if media.poster_chosen and media.poster_time is not None:
-            poster = poster_at(src, tmp, media.poster_time, info=info, width=POSTER_WIDTH)
+            poster = _bounded(poster_at, src, tmp, media.poster_time, info=info, width=POSTER_WIDTH)
         else:
-            poster = smart_poster(src, tmp, info=info, width=POSTER_WIDTH)
+            poster = _bounded(smart_poster, src, tmp, info=info, width=POSTER_WIDTH)
             media.poster_time = poster.time
         made.add(_put(media, "poster", tmp, "jpg", "image/jpeg", poster.width, poster.height))
     if not full:
         return made
     if info.duration:
         with _rendering(".jpg") as tmp:
-            sheet = sprite_sheet(src, tmp, info=info, image_url="sprite.jpg", tile_width=SPRITE_TILE_WIDTH)
+            sheet = _bounded(
+                sprite_sheet, src, tmp, info=info, image_url="sprite.jpg", tile_width=SPRITE_TILE_WIDTH
+            )
             made.add(
                 _put(
                     media,
@@ -248,6 +251,23 @@ def _make_renditions(media: MediaFile, src: Path, info: MediaInfo, *, full: bool
             result = remux_copy(src, tmp, info=info)
             made.add(_put(media, "preview", tmp, ext, f"video/{ext}", result.width, result.height))
     return made
+
+
+def _memory_limit() -> int | None:
+    """``MEDIA_MEMORY_LIMIT_MIB`` in bytes (None: unbounded)."""
+    mib = current_app.config.get("MEDIA_MEMORY_LIMIT_MIB")
+    return int(mib * 1024**2) if mib else None
+
+
+def _bounded(function, *args, **kwargs):
+    """*function* run in a child whose memory is capped (:func:`media.sandbox.run_bounded`): a file whose
+    decoding needs more is refused with ``too_much_memory`` (a :class:`MediaError`), not a crashed worker."""
+    return run_bounded(function, *args, limit=_memory_limit(), warm_up=_load_hashing, **kwargs)
+
+
+def _load_hashing() -> None:
+    """Load the perceptual hash's libraries (SciPy) in the worker, once, not in every capped child."""
+    image_hash(Image.new("RGB", (32, 32)))
 
 
 class _rendering:
@@ -380,12 +400,79 @@ def can_view(user: User, media: MediaFile) -> bool:
     return any(result is True for _receiver, result in signals.media_access.send(user, media=media))
 
 
-def similar_uploads(media: MediaFile, among: list[MediaFile]) -> list[tuple[MediaFile, int]]:
-    """Uploads in *among* (other owners only) whose pictures look like *media*'s, closest first."""
+#: A near-duplicate lookup reads at most this many candidate rows, the newest first.  Random hashes give
+#: about 1,900 among a million (a part matches 1,794 of 2^22 or 1,562 of 2^21 values); real pictures cluster
+#: (black frames, one test pattern): past this cap the oldest candidates are not compared (a warning says so).
+SIMILAR_CANDIDATES = 20_000
+#: :func:`similar_uploads` loads at most this many matches, the closest (a black frame matches thousands).
+SIMILAR_SHOWN = 50
+
+
+def near_hashes(
+    phash: str,
+    *,
+    owner_id: int | None = None,
+    media_id: int | None = None,
+    max_distance: int = SIMILAR_DISTANCE,
+    limit: int = SIMILAR_CANDIDATES,
+) -> tuple[list[tuple[int, int]], bool]:
+    """``(upload id, distance)`` for every upload whose hash is within *max_distance* of *phash* (other owners
+    than *owner_id*, not *media_id*), closest first, and whether more than *limit* candidates were found.
+
+    Every upload, across projects, cohorts and years: the indexed hash parts (``phash_p0``..``phash_p2``,
+    multi-index hashing, see :mod:`media.similarity`) find candidates, the exact distance keeps the true ones.
+    """
+    columns = (MediaFile.phash_p0, MediaFile.phash_p1, MediaFile.phash_p2)
+    others = [MediaFile.owner_id != owner_id] if owner_id is not None else []
+    # One SELECT per part, each read from its covering index (part, phash, owner_id, id) alone; UNION, as a
+    # hash near in several parts is read once per part.
+    dialect = db.session.get_bind().dialect.name
+    query = union(
+        *(
+            select(MediaFile.id, MediaFile.phash).where(_one_of(column, values, dialect), *others)
+            for column, values in zip(columns, probes(phash, max_distance), strict=True)
+        )
+    )
+    rows = db.session.execute(query.order_by(query.selected_columns.id.desc()).limit(limit + 1)).all()
+    target = int(phash, 16)
+    near = {i: (target ^ int(h, 16)).bit_count() for i, h in rows[:limit] if h and i != media_id}
+    found = [(i, d) for i, d in near.items() if d <= max_distance]
+    return sorted(found, key=lambda pair: (pair[1], -pair[0])), len(rows) > limit
+
+
+def _one_of(column, values: list[int], dialect: str):
+    """``column IN (values)`` with the values as one parameter: binding 4,918 values one by one cost more
+    than the lookup (a PostgreSQL array; a JSON array SQLite's ``json_each`` reads elsewhere)."""
+    if dialect == "postgresql":
+        return column == any_(literal(values, ARRAY(Integer)))
+    listed = func.json_each(literal(json.dumps(values))).table_valued("value")
+    return column.in_(select(listed.c.value))
+
+
+def similar_uploads(
+    media: MediaFile, among: list[MediaFile] | None = None, *, limit: int = SIMILAR_SHOWN
+) -> list[tuple[MediaFile, int]]:
+    """Uploads of other owners whose pictures look like *media*'s, closest first: those in *among*, or,
+    without it, the *limit* closest of every upload anywhere (:func:`near_hashes`)."""
     if not media.phash:
         return []
-    others = [(m, m.phash) for m in among if m.id != media.id and m.owner_id != media.owner_id and m.phash]
-    return similar(media.phash, others)
+    if among is not None:
+        others = [
+            (m, m.phash) for m in among if m.id != media.id and m.owner_id != media.owner_id and m.phash
+        ]
+        return similar(media.phash, others)
+    found, capped = near_hashes(media.phash, owner_id=media.owner_id, media_id=media.id)
+    if capped:
+        log.warning(
+            "media %s: over %s near-duplicate candidates, the oldest not compared",
+            media.id,
+            SIMILAR_CANDIDATES,
+        )
+    found = found[:limit]
+    files = {
+        m.id: m for m in db.session.scalars(select(MediaFile).where(MediaFile.id.in_([i for i, _d in found])))
+    }
+    return [(files[i], d) for i, d in found if i in files]
 
 
 def uploads_of(user: User, limit: int = 50) -> list[MediaFile]:
@@ -536,8 +623,7 @@ def finish_upload(owner: User, upload_id: str) -> MediaFile:
         storage = get_storage()
         sha256 = upload.sha256
         if sha256 is None:
-            with open(store.part_path(upload_id), "rb") as fh:
-                sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+            sha256 = store.content_sha256(upload)  # usually computed while the parts were written
             upload = store.mark(upload_id, sha256=sha256)
             crash_point("upload.hashed")
         if store.part_path(upload_id).exists():

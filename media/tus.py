@@ -7,8 +7,9 @@ leaves).  ``<id>.lock`` serialises the writers of one upload across processes
 (two web workers may receive a retried PATCH while the first still runs).
 
 The record is replaced atomically (temporary file, fsync, rename), so a reader
-sees the old or the new one, never half of it.  Bodies are copied in 1 MiB
-chunks: an upload of any size needs the same small amount of memory.
+sees the old or the new one, never half of it.  Bodies are read into one
+reused 1 MiB buffer and written from it: an upload of any size needs the same
+small amount of memory, and no byte is copied in Python on the way.
 
 The module imports neither Flask nor the database; the web faces translate
 :class:`TusError` into responses and :mod:`media.services` finishes uploads.
@@ -26,11 +27,13 @@ import os
 import re
 import secrets
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 __all__ = [
     "CHECKSUM_ALGORITHMS",
@@ -49,6 +52,8 @@ EXTENSIONS = ("creation", "termination", "checksum", "expiration")
 #: ``Upload-Checksum`` algorithms, as the tus checksum extension names them.
 CHECKSUM_ALGORITHMS = ("sha1", "sha256", "md5")
 CHUNK = 1024 * 1024
+#: How many uploads' running SHA-256 one process keeps (a few hundred bytes each).
+MAX_RUNNING_DIGESTS = 256
 #: 460 is the status the checksum extension defines for a body that does not match its checksum.
 CHECKSUM_MISMATCH = 460
 #: Ids come from ``secrets.token_urlsafe`` (192 bits); nothing else may reach a path.
@@ -112,6 +117,10 @@ class TusStore:
         self.root = Path(root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         self.expiry_seconds = expiry_seconds
+        #: Running SHA-256 of uploads this process is writing: id -> (bytes hashed, digest).  Only
+        #: consecutive parts written here extend one; anything else starts over (see :meth:`content_sha256`).
+        self._content: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+        self._content_lock = threading.Lock()
 
     def create(
         self,
@@ -185,6 +194,10 @@ class TusStore:
 
         A body cut short (the client went away) keeps what arrived, unless it
         carried a checksum; the stream's exception is then raised again.
+
+        The body is read into one reused buffer and written from it with
+        ``os.pwrite``; the SHA-256 of the content is carried along while this
+        process writes consecutive parts (see :meth:`content_sha256`).
         """
         with self.lock(upload_id):
             upload = self.info(upload_id)
@@ -192,44 +205,47 @@ class TusStore:
                 raise TusError(409, "offset_mismatch", f"offset is {upload.offset}, not {offset}")
             if upload.sha256 is not None:
                 return upload  # complete and being finished: nothing more to write
-            digest = hashlib.new(checksum[0]) if checksum else None
-            room = upload.length - offset
-            written = 0
-            # One buffer for the whole body: a fresh 1 MiB object per read costs more than the copy itself.
-            buffer = memoryview(bytearray(CHUNK))
-            with open(self._path(upload_id, ".part"), "r+b") as out:
+            content = self._take_content_digest(upload_id, offset)
+            saved = content.copy() if content is not None else None
+            fd = os.open(self._path(upload_id, ".part"), os.O_WRONLY)
+            try:
                 # Bytes past the recorded offset were never acknowledged: drop them.
-                out.truncate(offset)
-                out.seek(offset)
+                os.ftruncate(fd, offset)
+                body = _Body(fd, offset, upload.length - offset, checksum, content)
                 try:
-                    # One byte more than there is room for tells an oversized body apart.
-                    while n := _read_into(stream, buffer[: min(CHUNK, room - written + 1)]):
-                        written += n
-                        if written > room:
-                            raise TusError(413, "beyond_length", f"the upload is {upload.length} bytes long")
-                        if digest is not None:
-                            digest.update(buffer[:n])
-                        out.write(buffer[:n])
-                    if digest is not None and digest.digest() != checksum[1]:
-                        raise TusError(CHECKSUM_MISMATCH, "checksum_mismatch")
+                    body.copy_from(stream)
                 except TusError:
-                    out.truncate(offset)
+                    os.ftruncate(fd, offset)
+                    self._keep_content_digest(upload_id, offset, saved)
                     raise
                 except Exception:
                     # The connection broke: keep what arrived, unless it cannot be verified.
-                    out.flush()
-                    if digest is not None:
-                        out.truncate(offset)
+                    if checksum is not None:
+                        os.ftruncate(fd, offset)
+                        self._keep_content_digest(upload_id, offset, saved)
                     else:
-                        self._write(replace(upload, offset=offset + written, expires=self._expiry(now)))
+                        self._advance(upload, body, now)
                     raise
-                out.flush()
-                if offset + written == upload.length:
+                if offset + body.written == upload.length:
                     # The finishing step moves this file into storage: it must be on disk first.
-                    os.fsync(out.fileno())
-            upload = replace(upload, offset=offset + written, expires=self._expiry(now))
-            self._write(upload)
-            return upload
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            return self._advance(upload, body, now)
+
+    def content_sha256(self, upload: Upload) -> str:
+        """The SHA-256 (hex) of the complete upload's bytes; hold :meth:`lock`.
+
+        When this process wrote every part in order (one client connection
+        usually lands on one web worker), the digest was computed while the
+        bytes were written; otherwise the part file is read once.
+        """
+        with self._content_lock:
+            entry = self._content.pop(upload.id, None)
+        if entry is not None and entry[0] == upload.length:
+            return entry[1].hexdigest()
+        with open(self.part_path(upload.id), "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
 
     def mark(self, upload_id: str, **changes) -> Upload:
         """Record the finishing step's progress (``sha256``, ``media_id``) durably; hold :meth:`lock`."""
@@ -241,6 +257,8 @@ class TusStore:
         """Forget the upload and its bytes (the termination extension)."""
         with self.lock(upload_id):
             self.info(upload_id)
+            with self._content_lock:
+                self._content.pop(upload_id, None)
             self._remove(upload_id)
 
     def purge_expired(self, now: float | None = None) -> list[str]:
@@ -309,6 +327,30 @@ class TusStore:
         finally:
             os.close(fd)  # closing releases the lock
 
+    def _advance(self, upload: Upload, body: _Body, now: float | None) -> Upload:
+        """Record what *body* wrote (durably) and keep its running digest for the next part."""
+        upload = replace(upload, offset=upload.offset + body.written, expires=self._expiry(now))
+        self._write(upload)
+        self._keep_content_digest(upload.id, upload.offset, body.content)
+        return upload
+
+    def _take_content_digest(self, upload_id: str, offset: int) -> Any:
+        """The running SHA-256 of the upload's first *offset* bytes, or None when this process lacks it."""
+        with self._content_lock:
+            entry = self._content.pop(upload_id, None)
+        if offset == 0:
+            return hashlib.sha256()
+        # Another offset means another process wrote in between (or the part lost bytes): start over.
+        return entry[1] if entry is not None and entry[0] == offset else None
+
+    def _keep_content_digest(self, upload_id: str, offset: int, digest: Any) -> None:
+        if digest is None:
+            return
+        with self._content_lock:
+            self._content[upload_id] = (offset, digest)
+            while len(self._content) > MAX_RUNNING_DIGESTS:
+                self._content.popitem(last=False)  # the oldest: that upload's finish reads its file once
+
     def _expiry(self, now: float | None) -> float:
         return (time.time() if now is None else now) + self.expiry_seconds
 
@@ -337,6 +379,50 @@ class TusStore:
     def _remove(self, upload_id: str) -> None:
         for suffix in (".info", ".part", ".lock"):
             self._path(upload_id, suffix).unlink(missing_ok=True)
+
+
+class _Body:
+    """One PATCH body on its way into the part file: checked, hashed and written from one buffer."""
+
+    def __init__(
+        self,
+        fd: int,
+        offset: int,
+        room: int,
+        checksum: tuple[str, bytes] | None,
+        content: Any,
+    ):
+        self.fd = fd
+        self.position = offset
+        self.length = offset + room
+        self.room = room
+        self.checksum = checksum
+        self.check = hashlib.new(checksum[0]) if checksum else None
+        #: The running SHA-256 of the whole upload (None: it is computed when the upload is finished).
+        self.content = content
+        self.written = 0
+
+    def copy_from(self, stream: BinaryIO) -> None:
+        """Write *stream* out; :class:`TusError` 413 past the room left, 460 on a checksum mismatch."""
+        # One buffer for the whole body: a fresh 1 MiB object per read costs more than the copy itself.
+        buffer = memoryview(bytearray(CHUNK))
+        # One byte more than there is room for tells an oversized body apart.
+        while n := _read_into(stream, buffer[: min(CHUNK, self.room - self.written + 1)]):
+            if self.written + n > self.room:
+                raise TusError(413, "beyond_length", f"the upload is {self.length} bytes long")
+            block = buffer[:n]
+            if self.check is not None:
+                self.check.update(block)
+            done = 0
+            while done < n:
+                done += os.pwrite(self.fd, block[done:], self.position + done)
+            # Hashed once written: a failed write never leaves the running digest ahead of the file.
+            if self.content is not None:
+                self.content.update(block)
+            self.position += n
+            self.written += n
+        if self.check is not None and self.checksum and self.check.digest() != self.checksum[1]:
+            raise TusError(CHECKSUM_MISMATCH, "checksum_mismatch")
 
 
 def _read_into(stream: BinaryIO, view: memoryview) -> int:
