@@ -226,6 +226,7 @@ def run(args) -> dict:  # noqa: C901  (one flow read top to bottom; splitting wo
     common = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
     common.update(
         LMS_MODE="production",
+        LMS_PUBLIC_URL="http://127.0.0.1",  # links in e-mails (production mode requires it)
         LMS_SECRET_KEY=secrets.token_hex(32),
         LMS_DATABASE_URL=recreate_pg_database("test_cluster"),
         LMS_CELERY_BROKER_URL=broker,

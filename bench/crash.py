@@ -162,6 +162,7 @@ class Lab:
             LMS_SESSION_COOKIE_SECURE="false",
             LMS_MEDIA_STALLED_MINUTES="0.05",
             LMS_BABEL_DEFAULT_LOCALE="en",
+            LMS_PUBLIC_URL=self.base,  # links in e-mails (`lms check` reports an installation without it)
             PYTHONPATH=str(ROOT),
         )
         if db == "postgresql":

@@ -13,6 +13,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -62,6 +63,18 @@ DEFAULTS: dict = {
     "MAIL_USE_TLS": True,
     "MAIL_DEFAULT_SENDER": "Gongbang <no-reply@gongbang.local>",
     "OUTBOX_DIR": None,
+    # The address people open, e.g. "https://lms.example.kr" (a path after the host is allowed): every link in
+    # an e-mail is built from it, never from a request's Host header (which a sender of a password-reset form
+    # chooses). Required in production mode; `lms serve` fills it in for an address on this machine.
+    "PUBLIC_URL": None,
+    # The mail outbox (lms/mail.py): every message is a row written with the change that causes it.
+    "MAIL_MAX_ATTEMPTS": 8,  # then the row is "failed" and `lms check` lists it
+    "MAIL_RETRY_SECONDS": 60,  # wait after the first failed attempt; doubles after each one
+    "MAIL_RETRY_MAX_SECONDS": 3600,
+    "MAIL_LEASE_SECONDS": 600,  # a worker that died while sending leaves its rows to be claimed after this
+    "MAIL_BATCH": 100,  # rows one worker claims at a time
+    "MAIL_SWEEP_SECONDS": 60,  # how often the beat sends what is due (a kick after each commit is quicker)
+    "MAIL_KEEP_DAYS": 7,  # bodies of sent and failed mail (live set-password links) are erased after this
     # Background jobs: SQLite transport in the instance folder unless a broker URL is set.
     "CELERY_BROKER_URL": None,
     "CELERY_RESULT_BACKEND": None,
@@ -164,9 +177,62 @@ def validate_config(cfg) -> None:
     plugins = cfg["PLUGINS"]
     if isinstance(plugins, str) or not all(isinstance(p, str) for p in plugins):
         raise ConfigError('PLUGINS must be a list of names, e.g. LMS_PLUGINS=\'["media", "projects"]\'.')
+    _validate_public_url(cfg)
     for lang in cfg["LANGUAGES"]:
         if lang not in ("ko", "en"):
             raise ConfigError(f"LANGUAGES may contain only 'ko' and 'en'; got {lang!r}.")
+
+
+def _validate_public_url(cfg) -> None:
+    url = cfg.get("PUBLIC_URL")
+    if not url:
+        if cfg["MODE"] == "production":
+            raise ConfigError(
+                "PUBLIC_URL is not set. Every link in an e-mail (invitations, password resets, notices) is "
+                "built from it, and production's workers have no request to learn the address from: set "
+                "LMS_PUBLIC_URL to the address people open, e.g. LMS_PUBLIC_URL=https://lms.example.kr."
+            )
+        return
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"PUBLIC_URL must be an http or https address with a host and nothing after the path, "
+            f"e.g. https://lms.example.kr; got {url!r}."
+        )
+    cfg["PUBLIC_URL"] = str(url).rstrip("/")
+
+
+#: Where links point when PUBLIC_URL is not set outside production: `lms serve`'s own default address.
+LOCAL_URL = "http://127.0.0.1:5000"
+
+
+def public_url(cfg) -> str:
+    """The base of every link in an e-mail, without a trailing slash.
+
+    ``PUBLIC_URL`` when set (production mode refuses to start without it). Otherwise the test server's name
+    (``SERVER_NAME``) or :data:`LOCAL_URL`; ``lms check`` reports that outside tests and debugging.
+    """
+    if cfg.get("PUBLIC_URL"):
+        return str(cfg["PUBLIC_URL"]).rstrip("/")
+    return f"http://{cfg['SERVER_NAME']}" if cfg.get("SERVER_NAME") else LOCAL_URL
+
+
+def serve_public_url(host: str, port: int, cfg) -> str:
+    """``PUBLIC_URL`` for ``lms serve --host H --port P``: the setting, or this server's own address when that
+    is the address people open (a concrete address, no proxy in front).
+
+    :raises ConfigError: listening on every address (``0.0.0.0``) or behind a proxy without ``PUBLIC_URL``:
+        mail would carry an address nobody can open.
+    """
+    if cfg.get("PUBLIC_URL"):
+        return str(cfg["PUBLIC_URL"])
+    if host in ("0.0.0.0", "::", "") or cfg.get("TRUSTED_PROXIES"):
+        raise ConfigError(
+            "PUBLIC_URL is not set, and this server cannot tell the address people open (it listens on every "
+            "address, or a proxy is in front). Links in e-mails are built from it: set LMS_PUBLIC_URL, "
+            "e.g. LMS_PUBLIC_URL=https://lms.example.kr."
+        )
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _strong(key) -> bool:

@@ -45,6 +45,9 @@ def init_app(app: Flask) -> Celery:
     # Run by the worker started with beat; plugins add theirs to the same schedule.
     celery.conf.beat_schedule = {
         "lms.purge_broker": {"task": "lms.purge_broker", "schedule": cfg["BROKER_PURGE_MINUTES"] * 60.0},
+        # Sends the outbox's due rows, so mail whose after-commit kick was lost (a crash) still goes out.
+        "lms.send_queued_mail": {"task": "lms.send_queued_mail", "schedule": cfg["MAIL_SWEEP_SECONDS"] * 1.0},
+        "lms.purge_sent_mail": {"task": "lms.purge_sent_mail", "schedule": 3600.0},
     }
     celery.set_default()
     # Worker-side signal receivers (e.g. worker_ready) find their Flask app here.
@@ -77,6 +80,14 @@ def enqueue(task, *args, **kwargs) -> None:
     yet, or that a rollback will remove.
     """
     db.session.info.setdefault(_PENDING, []).append((task, args, kwargs))
+
+
+def enqueue_once(task, *args, **kwargs) -> None:
+    """:func:`enqueue`, unless this transaction has already queued the same call (one kick of the mail
+    outbox per commit sends every message the transaction wrote)."""
+    pending = db.session.info.setdefault(_PENDING, [])
+    if (task, args, kwargs) not in pending:
+        pending.append((task, args, kwargs))
 
 
 def commit() -> None:

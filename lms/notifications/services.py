@@ -16,7 +16,6 @@ from sqlalchemy import func, select, update
 
 from lms.db import utcnow
 from lms.extensions import db
-from lms.jobs import enqueue
 from lms.notifications.models import Notification
 from lms.users.models import User
 
@@ -32,7 +31,7 @@ def notify(
     notification pointing there, that one is returned and nothing new is stored or mailed (a repeated or
     retried action, or a signal answered twice, does not announce the same thing again).
     """
-    from lms.mail import send_mail
+    from lms.mail import absolute_link, queue_mail
 
     if once and url:
         earlier = db.session.scalar(
@@ -55,8 +54,9 @@ def notify(
     if email and user.active:
         lang = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
         body = texts.get(lang, texts["ko"])
-        link = current_app.config.get("PUBLIC_URL", "").rstrip("/") + note.url if note.url else ""
-        enqueue(send_mail, user.email, body[:120], body + ("\n\n" + link if link else ""))
+        link = absolute_link(note.url) if note.url else ""
+        text = body + ("\n\n" + link if link else "")
+        queue_mail(user.email, body[:120], text, recipient_id=user.id, kind="notice")
     log.info("notification %s to user %s", note.id, user.id)
     return note
 

@@ -148,8 +148,7 @@ def register_employer(
     :raises CareersError: ``bad_business_number``, ``bad_region`` or ``password`` (``problems``: the
         policy's codes).
     """
-    from lms.jobs import enqueue
-    from lms.mail import send_mail
+    from lms.mail import queue_mail
 
     email = normalise_email(email)
     digits = re.sub(r"[\s-]", "", business_number or "")
@@ -162,14 +161,15 @@ def register_employer(
         raise CareersError("password", problems=problems)
     existing = db.session.scalar(select(User).where(User.email == email))
     if existing is not None:
-        enqueue(
-            send_mail,
+        queue_mail(
             existing.email,
             "Gongbang: sign-up attempt / 가입 시도",
             "Someone tried to sign up as an employer with this address, which already has an account. "
             "If it was you, sign in or reset your password.\n\n"
             "누군가 이미 계정이 있는 이 주소로 기업 회원 가입을 시도했습니다. "
             "본인이라면 로그인하거나 비밀번호를 재설정하세요.",
+            recipient_id=existing.id,
+            kind="signup_attempt",
         )
         log.info("employer sign-up with an existing address (user %s)", existing.id)
         return None

@@ -54,7 +54,8 @@ def test_bad_configurations_refuse_to_start_and_say_why(tmp_path, config, fragme
 
 
 def test_production_with_strong_key_starts(tmp_path):
-    app = create_app({"MODE": "production", "SECRET_KEY": STRONG}, instance_path=str(tmp_path))
+    config = {"MODE": "production", "SECRET_KEY": STRONG, "PUBLIC_URL": "https://lms.example.kr"}
+    app = create_app(config, instance_path=str(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"]
     assert not (tmp_path / "secret_key").exists()
 
