@@ -100,11 +100,13 @@ def _register_core(app: Flask) -> None:
     # Import every core model so metadata (and Alembic) sees the whole schema.
     import lms.api.models  # noqa: F401
     import lms.auth.models  # noqa: F401
+    import lms.calendar.models  # noqa: F401
     import lms.notifications.models  # noqa: F401
     import lms.programmes.models  # noqa: F401
     from lms import auth, cli, errors, i18n, programmes, security
     from lms.api import init_api
     from lms.auth import views as auth_views
+    from lms.calendar import views as calendar_views
     from lms.dashboard import bp as dashboard_bp
     from lms.markup import render_markdown
     from lms.notifications.views import bp as notifications_bp
@@ -126,5 +128,6 @@ def _register_core(app: Flask) -> None:
     app.register_blueprint(user_views.bp)
     app.register_blueprint(programme_views.bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(calendar_views.bp)
     init_api(app)
     cli.init_app(app)

@@ -75,6 +75,11 @@ integrity_check = _signals.signal("integrity-check")
 #: sender: the application. Receivers return an iterable of :class:`FileStore`.
 file_stores = _signals.signal("file-stores")
 
+#: Collects the dated events a person's calendar shows (their feed, ``lms/calendar``). sender: the ``User``;
+#: kwargs: ``start`` and ``end`` (UTC ``datetime``: only events in this window). Receivers return an
+#: iterable of :class:`CalendarEvent`, each one the person may see.
+calendar_events = _signals.signal("calendar-events")
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -103,6 +108,24 @@ class PersonalData:
     plugin: str
     data: Any
     files: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One dated event in a person's calendar.
+
+    ``uid`` must stay the same while the event changes (a new due date), so calendar apps update the
+    event instead of adding a second one; start it with the plugin's name. ``summary`` and ``description``
+    are already translated; ``start`` (and ``end``, or ``None`` for a moment) are in UTC; ``path`` is
+    the page inside the site.
+    """
+
+    uid: str
+    summary: str
+    start: Any
+    end: Any = None
+    description: str = ""
+    path: str = ""
 
 
 @dataclass

@@ -89,6 +89,10 @@ ACCOUNTS: dict[str, dict] = {
     "users.end_other_sessions": USERS,
     "users.api_tokens": USERS,
     "users.revoke_api_token": expect("owner"),  # token_id: one of the owner's tokens
+    "calendar.settings": USERS,  # one's own calendar address
+    "calendar.new_feed": USERS,
+    "calendar.revoke_feed": USERS,
+    "calendar.feed": PUBLIC,  # token: a live address (of a trainee who is no actor, so no actor replaces it)
     "users.person": expect("owner instr liaison admin"),  # user_id: the owner
     "users.admin_users": ADMIN,
     "users.admin_new_user": ADMIN,
@@ -144,6 +148,7 @@ COURSEWORK: dict[str, dict] = {
     "projects.index": USERS,  # filtered to each one's projects (none for employers and liaisons)
     "projects.new_project": STAFF,  # instructors choose among the cohorts they teach
     "projects.show": VIEWERS,
+    "projects.calendar_file": VIEWERS,
     "projects.edit": MANAGERS,
     "projects.edit_deliverable": MANAGERS,
     "projects.delete_deliverable": MANAGERS,
@@ -323,6 +328,9 @@ READERS_OF = {
     FEEDBACK_MARK: ("instr", "admin"),
     HIDDEN_MARK: ("owner",),
 }
+#: Secret links that stand for their owner: whoever holds one may read these marks through it (the calendar
+#: address belongs to a trainee of the project's cohort, who sees the project's title).
+LINK_READS = {"calendar.feed": {TITLE_MARK}}
 
 
 @dataclass
@@ -772,6 +780,12 @@ CASES = [
         "/portfolio/l/{expired_share_token}/items/{item}/poster.jpg",
     ),
     Case("portfolio: a token that was never issued", "anon", "GET", "/portfolio/l/{malformed_token}"),
+    Case(
+        "calendar: a live address, control", "anon", "GET", "/calendar/{calendar_token}.ics", expected="allow"
+    ),
+    Case("calendar: a replaced address", "anon", "GET", "/calendar/{old_calendar_token}.ics"),
+    Case("calendar: an address never issued", "anon", "GET", "/calendar/gbc_{malformed_token}.ics"),
+    Case("calendar: another cohort's project", "foreign", "GET", "/projects/{project}/calendar.ics"),
     Case(
         "portfolio: this item under another portfolio",
         "employer",

@@ -46,6 +46,14 @@ def _share_link(db, make_user):
     return token
 
 
+def _calendar_feed(db, make_user):
+    from lms.calendar.services import issue_feed
+
+    raw = issue_feed(make_user("trainee"))
+    db.session.commit()
+    return raw
+
+
 def _link_token(db, user, purpose=TokenPurpose.INVITE):
     from lms.auth.services import issue_link_token
 
@@ -74,6 +82,7 @@ def _formatted(records_of):
 def test_secret_pages_send_no_referrer_and_are_not_stored(app, db, client, make_user):
     token = _link_token(db, make_user("trainee", password=None))
     share = _share_link(db, make_user)
+    feed = _calendar_feed(db, make_user)
     pages = [
         ("GET", f"/auth/set-password/{token}", 200),
         ("POST", f"/auth/set-password/{token}", 200),  # refused password: the form again
@@ -81,6 +90,8 @@ def test_secret_pages_send_no_referrer_and_are_not_stored(app, db, client, make_
         ("GET", f"/portfolio/l/{share}", 200),
         ("GET", "/portfolio/l/not-a-live-token", 404),
         ("GET", f"/portfolio/l/{share}/items/1/poster.jpg", 404),
+        ("GET", f"/calendar/{feed}.ics", 200),
+        ("GET", "/calendar/gbc_not-a-live-address.ics", 404),
     ]
     for method, path, status in pages:
         r = client.open(path, method=method, data={"password": "short", "password2": "short"})
@@ -294,6 +305,7 @@ def test_lms_serve_writes_no_secret_to_any_log_line(tmp_path):
                 f"/portfolio/l/{share}/items/1/poster.jpg?v=1",
                 f"/portfolio/l/{share}/items/1/preview.mp4",
                 f"/verify/{secrets['code']}",
+                f"/calendar/{secrets['calendar']}.ics",
                 f"/api/v1/me?access_token={api}",
                 f"/lti/login?iss=https%3A%2F%2Fmoodle.example&login_hint={invite}&lti_message_hint={share}",
             ]
@@ -312,7 +324,7 @@ def test_lms_serve_writes_no_secret_to_any_log_line(tmp_path):
     text = log_path.read_text(errors="replace")
     assert text.count("GET /auth/set-password/[redacted]") >= 3, text[-3000:]
     assert "GET /portfolio/l/[redacted]/items/1/poster.jpg" in text
-    assert "Task lms.send_mail" in text  # the worker's log is here too
+    assert "Task lms.send_queued_mail" in text  # the worker's log is here too (it sent the outbox's mail)
     assert "login failed for 'reset@example.org'" in text  # and the app's own, from the web process
     for name, secret in secrets.items():
         assert secret not in text, (name, [line for line in text.splitlines() if secret in line])
@@ -324,6 +336,7 @@ from lms import create_app
 from lms.api.services import create_token
 from lms.auth.models import TokenPurpose
 from lms.auth.services import issue_link_token
+from lms.calendar.services import issue_feed
 from lms.extensions import db
 from lms.users.models import Role, User
 from projects.portfolios import links
@@ -341,8 +354,9 @@ with app.app_context():
     db.session.flush()
     _link, share = links.create_link(portfolio, recipient="Hanbit HR", days=7)
     _token, api = create_token(reset, "logs", "read")
+    calendar = issue_feed(reset)
     db.session.commit()
-    print(f"invite={invite} share={share} api={api} code=Qm7Zx2Lp9Rt4Vw8Ny3Ks6Hd1")
+    print(f"invite={invite} share={share} api={api} calendar={calendar} code=Qm7Zx2Lp9Rt4Vw8Ny3Ks6Hd1")
 """
 
 

@@ -22,6 +22,7 @@ from lms import signals
 from lms.api.models import ApiToken
 from lms.archives import UniqueNames
 from lms.auth.models import AuthToken, UserSession
+from lms.calendar.models import CalendarFeed
 from lms.db import utcnow
 from lms.extensions import db
 from lms.mail import forget_recipient
@@ -121,8 +122,9 @@ def is_anonymised(user: User) -> bool:
 
 def anonymise_user(user: User, by: User) -> None:
     """Remove a departed user's identity: plugins first (files, portfolios, names in their tables), then the
-    account: a placeholder name and address, no password, disabled, profile cleared, sessions, tokens and
-    notifications deleted.  The row stays so that grades kept for statistics still have an owner id.
+    account: a placeholder name and address, no password, disabled, profile cleared, sessions, tokens,
+    notifications and the calendar address deleted.  The row stays so that grades kept for statistics still
+    have an owner id.
 
     :raises ValueError: anonymising oneself.
     """
@@ -132,6 +134,7 @@ def anonymise_user(user: User, by: User) -> None:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
     db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

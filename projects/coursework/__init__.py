@@ -23,6 +23,7 @@ def init_app(app) -> None:
     register_messages(ProjectError, messages.describe)
     core.nav_items.connect(receivers.navigation)
     core.dashboard_panels.connect(receivers.dashboard_panel)
+    core.calendar_events.connect(receivers.calendar_events)
     media.upload_requested.connect(receivers.upload_requested)
     media.upload_completed.connect(receivers.upload_completed)
     media.media_processed.connect(receivers.media_processed)

@@ -22,6 +22,15 @@ def navigation(user):
     return None
 
 
+def calendar_events(user, start, end):
+    """The open, due and cut-off dates of the projects *user* works on, for their calendar feed."""
+    if not loaded():
+        return None
+    from projects.coursework import calendar
+
+    return calendar.events_for(user, start, end)
+
+
 def dashboard_panel(user):
     """Trainees see their projects with dates and progress; instructors their cohorts' projects."""
     from sqlalchemy import func, select

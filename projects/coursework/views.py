@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.calendar.views import ics_response
 from lms.db import utcnow
 from lms.errors import apply_change, flash_error
 from lms.extensions import db
@@ -25,7 +26,7 @@ from lms.programmes.services import cohorts_taught_by
 from lms.security import role_required
 from lms.users.models import Role, User
 from projects.common import ProjectError
-from projects.coursework import loaders, services, submissions
+from projects.coursework import calendar, loaders, services, submissions
 from projects.coursework.forms import CopyForm, DeliverableForm, ExtensionForm, ProjectForm, TeamForm
 from projects.coursework.loaders import get_deliverable_or_404, get_managed_project_or_404, get_project_or_404
 from projects.coursework.models import Project
@@ -111,6 +112,15 @@ def show(project_id: int):
             team=services.team_of(project, current_user) if project.team_mode else None,
         )
     return render_template("projects/show.html", **context)
+
+
+@bp.route("/<int:project_id>/calendar.ics")
+@login_required
+def calendar_file(project_id: int):
+    """The project's dates for this person as a file a calendar app imports."""
+    project = get_project_or_404(project_id, current_user)
+    events = calendar.project_events(project, current_user)
+    return ics_response(events, current_user, project.title, f"project-{project.id}.ics", attachment=True)
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
