@@ -36,13 +36,23 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## make test: the gates, the whole suite on SQLite, then on PostgreSQL when LMS_TEST_DATABASE_URL is set
+## make test: the gates, then the whole suite on SQLite and, when LMS_TEST_DATABASE_URL is set, the suite again on
+## PostgreSQL (servers and browsers only once). The two passes run side by side: each is mostly one core, and
+## CI must stay under 30 minutes; the PostgreSQL pass's output is printed after the SQLite pass's.
 test: install-test lint
-	$(BIN)/python -m pytest
-	@if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$LMS_TEST_DATABASE_URL) =="; \
-		$(BIN)/python -m pytest --db=postgresql -m "not slow"; \
-	fi
+	@pglog=$$(mktemp); pg=; \
+	if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
+		echo "== PostgreSQL pass ($$LMS_TEST_DATABASE_URL) started beside the SQLite pass =="; \
+		$(BIN)/python -m pytest --db=postgresql -m "not slow" -p no:cacheprovider >"$$pglog" 2>&1 & pg=$$!; \
+	fi; \
+	$(BIN)/python -m pytest --durations=10; sqlite=$$?; pgrc=0; \
+	if [ -n "$$pg" ]; then \
+		wait $$pg; pgrc=$$?; \
+		echo "== again on PostgreSQL ($$LMS_TEST_DATABASE_URL) =="; cat "$$pglog"; \
+	fi; \
+	rm -f "$$pglog"; \
+	echo "== SQLite pass exit $$sqlite, PostgreSQL pass exit $$pgrc =="; \
+	[ $$sqlite -eq 0 ] && [ $$pgrc -eq 0 ]
 
 ## make messages: extract strings and update every catalogue (then translate the new entries)
 messages: install-test
