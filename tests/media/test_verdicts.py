@@ -104,6 +104,27 @@ def test_tiny_valid_pictures_are_accepted(tmp_path, name, data):
     assert report.ok, report.codes
 
 
+@pytest.mark.parametrize("seconds", [0.02, 0.05, 0.3])
+def test_tiny_valid_sound_files_are_accepted(tmp_path, seconds):
+    """A few MP3 frames (436 bytes for 0.02 s) are a whole file, not a damaged one."""
+    path = tmp_path / "tiny.mp3"
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"sine=frequency=440:duration={seconds}",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "32k",
+        str(path),
+    )
+    assert path.stat().st_size < 2000
+    report = validate(path, DeliverableSpec(kinds=["audio"]))
+    assert report.ok, report.codes
+    assert report.kind == "audio"
+
+
 def test_a_cut_off_gif_is_still_truncated(tmp_path):
     path = tmp_path / "cut.gif"
     Image.effect_noise((64, 64), 60).convert("L").save(path)
