@@ -37,22 +37,27 @@ lint: install-test
 	$(BIN)/mypy
 
 ## make test: the gates, then the whole suite on SQLite and, when LMS_TEST_DATABASE_URL is set, the suite again on
-## PostgreSQL (servers and browsers only once). The two passes run side by side: each is mostly one core, and
-## CI must stay under 30 minutes; the PostgreSQL pass's output is printed after the SQLite pass's.
+## PostgreSQL (servers and browsers only once). CI must stay under 30 minutes on two cores, and each pass is
+## mostly one core, so the PostgreSQL pass runs beside the SQLite pass, followed by SIDE_TESTS (slow SQLite
+## tests that share nothing with the main pass: own ports, own folders); their output comes after the main pass.
+SIDE_TESTS := tests/test_api_fuzz.py tests/test_crash.py
 test: install-test lint
-	@pglog=$$(mktemp); pg=; \
+	@sidelog=$$(mktemp); side=; ignore=; \
 	if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \
-		echo "== PostgreSQL pass ($$LMS_TEST_DATABASE_URL) started beside the SQLite pass =="; \
-		$(BIN)/python -m pytest --db=postgresql -m "not slow" -p no:cacheprovider >"$$pglog" 2>&1 & pg=$$!; \
+		echo "== PostgreSQL pass ($$LMS_TEST_DATABASE_URL), then $(SIDE_TESTS), beside the SQLite pass =="; \
+		( $(BIN)/python -m pytest --db=postgresql -m "not slow" -p no:cacheprovider; pg=$$?; \
+		  echo "== $(SIDE_TESTS) on SQLite =="; \
+		  $(BIN)/python -m pytest -p no:cacheprovider $(SIDE_TESTS) && exit $$pg ) >"$$sidelog" 2>&1 & side=$$!; \
+		ignore="$(patsubst %,--ignore=%,$(SIDE_TESTS))"; \
 	fi; \
-	$(BIN)/python -m pytest --durations=10; sqlite=$$?; pgrc=0; \
-	if [ -n "$$pg" ]; then \
-		wait $$pg; pgrc=$$?; \
-		echo "== again on PostgreSQL ($$LMS_TEST_DATABASE_URL) =="; cat "$$pglog"; \
+	$(BIN)/python -m pytest --durations=10 $$ignore; sqlite=$$?; siderc=0; \
+	if [ -n "$$side" ]; then \
+		wait $$side; siderc=$$?; \
+		echo "== again on PostgreSQL ($$LMS_TEST_DATABASE_URL), then $(SIDE_TESTS) =="; cat "$$sidelog"; \
 	fi; \
-	rm -f "$$pglog"; \
-	echo "== SQLite pass exit $$sqlite, PostgreSQL pass exit $$pgrc =="; \
-	[ $$sqlite -eq 0 ] && [ $$pgrc -eq 0 ]
+	rm -f "$$sidelog"; \
+	echo "== SQLite pass exit $$sqlite, PostgreSQL pass and side tests exit $$siderc =="; \
+	[ $$sqlite -eq 0 ] && [ $$siderc -eq 0 ]
 
 ## make messages: extract strings and update every catalogue (then translate the new entries)
 messages: install-test
