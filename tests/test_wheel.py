@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import subprocess
 import sys
 import sysconfig
@@ -10,6 +11,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_package_is_listed_for_the_wheel():
+    """setup.cfg names packages one by one: a new package left out works in the editable install and fails
+    in the wheel (lms.calendar did)."""
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    listed = set(cfg["options"]["packages"].split())
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("lms", "media", "projects", "lti")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert found - listed == set()
 
 
 @pytest.mark.slow
