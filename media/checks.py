@@ -19,6 +19,10 @@ Findings (see :data:`lms.signals.integrity_check`):
     an upload left pending or processing; repaired by queueing its job again.
 ``orphan_file``
     a stored file no row refers to; repaired by moving it to ``<MEDIA_ROOT>/quarantine/``.
+``hash_parts``
+    a row whose indexed hash parts (``phash_p0``..) disagree with its perceptual hash, so near-duplicate
+    lookups miss it (the model keeps them in step; raw SQL or a bulk update does not); repaired by
+    splitting the hash again.
 """
 
 from __future__ import annotations
@@ -31,15 +35,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from lms.db import streamed, utcnow
+from lms.db import STREAM_BATCH, streamed, utcnow
 from lms.extensions import db
 from lms.signals import FileStore, Finding
 from lms.users.models import User
 from media import services
 from media.models import MediaFile, MediaStatus, Rendition
+from media.similarity import PARTS, parts
 from media.storage import original_key
 from media.tus import TusError
 
@@ -65,7 +70,29 @@ def integrity_check(_app, repair: bool = False, grace: timedelta = timedelta(hou
     findings += _stuck_jobs(repair, grace)  # before the renditions: a reprocessed file is pending, not stuck
     findings += _rows_without_files(repair)
     findings += _orphans(repair, cutoff)
+    findings += _hash_parts(repair)
     return findings
+
+
+def _hash_parts(repair: bool) -> list[Finding]:
+    columns = (MediaFile.phash_p0, MediaFile.phash_p1, MediaFile.phash_p2)
+    rows = db.session.execute(
+        select(MediaFile.id, MediaFile.phash, *columns)
+        .where(or_(MediaFile.phash.is_not(None), *(c.is_not(None) for c in columns)))
+        .order_by(MediaFile.id)
+        .execution_options(yield_per=STREAM_BATCH)
+    )
+    wrong = [row.id for row in rows if tuple(row[2:]) != (parts(row.phash) if row.phash else (None,) * PARTS)]
+    out = [
+        _finding("hash_parts", f"media {media_id}", "near-duplicate lookups miss it") for media_id in wrong
+    ]
+    if repair:
+        for finding, media_id in zip(out, wrong):
+            media = db.session.get(MediaFile, media_id)
+            media.phash = media.phash  # the model's validator splits it again
+            finding.repaired, finding.action = True, "split the hash again"
+        db.session.flush()
+    return out
 
 
 def _finding(code: str, subject: str, detail: str = "", **kw) -> Finding:

@@ -120,6 +120,24 @@ def test_missing_rendition_is_made_again(app, db, image):
     assert run_checks(grace=NOW) == []
 
 
+def test_hash_parts_out_of_step_with_the_hash_are_split_again(app, db, image):
+    from sqlalchemy import update
+
+    from media.similarity import parts
+
+    assert image.phash and image.phash_p0 is not None
+    # A raw update, as a script or a restore from an older dump would make: the model's validator never ran.
+    db.session.execute(update(MediaFile).where(MediaFile.id == image.id).values(phash_p1=None))
+    db.session.commit()
+    findings = run_checks(grace=NOW)
+    assert [(f.code, f.subject) for f in findings] == [("hash_parts", f"media {image.id}")]
+    run_checks(repair=True, grace=NOW)
+    db.session.expire_all()
+    media = db.session.get(MediaFile, image.id)
+    assert (media.phash_p0, media.phash_p1, media.phash_p2) == parts(media.phash)
+    assert run_checks(grace=NOW) == []
+
+
 def test_stuck_jobs_are_queued_again(app, db, image):
     image.status, image.created_at = MediaStatus.PROCESSING, utcnow() - timedelta(hours=2)
     db.session.commit()
