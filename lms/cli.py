@@ -154,6 +154,19 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
     ]
 
 
+def declare_queues(celery) -> None:
+    """Create the job queues before the web and worker processes start.
+
+    Kombu's SQLAlchemy transport (the embedded broker) inserts a queue's row on first use with no guard
+    against a second process doing the same: the worker's consumer, its beat's first sweep and the web
+    process's first job raced, and the loser's ``UNIQUE constraint failed: kombu_queue.name`` stopped the
+    worker (seen once in CI). Declared here first, each of them finds the row.
+    """
+    with celery.connection_for_write() as conn:
+        for queue in celery.amqp.queues.values():
+            queue.bind(conn.default_channel).declare()
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
@@ -168,6 +181,7 @@ def serve(host, port, workers, worker_concurrency, no_worker):
         env["LMS_PUBLIC_URL"] = serve_public_url(host, port, current_app.config)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    declare_queues(current_app.extensions["celery"])
     # Threads: a phone sending an 8 MiB upload chunk over a weak link holds its thread for minutes; a plain
     # sync worker would be killed by gunicorn's 30 s heartbeat timeout and block every other page meanwhile.
     procs = [
