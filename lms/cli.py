@@ -228,6 +228,7 @@ def serve(host, port, workers, worker_concurrency, no_worker):
 def worker(concurrency, beat):
     """Run a background job worker (several machines may run one each)."""
     env = dict(os.environ, LMS_INSTANCE_PATH=current_app.instance_path)
+    declare_queues(current_app.extensions["celery"])  # its consumer and its beat would race to create them
     os.chdir(CODE_ROOT)
     os.execve(sys.executable, _worker_argv(concurrency, beat=beat), env)
 
