@@ -46,8 +46,8 @@ class Stored:
     size: int
 
 
-def _read_into(stream: BinaryIO, view: memoryview) -> int:
-    """Fill *view* from *stream* as far as one read goes; 0 at the end."""
+def read_into(stream: BinaryIO, view: memoryview) -> int:
+    """Fill *view* from *stream* as far as one read goes; 0 at the end (also used by :mod:`media.tus`)."""
     readinto = getattr(stream, "readinto", None)
     if readinto is not None:
         return readinto(view) or 0
@@ -114,7 +114,7 @@ class LocalStorage:
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
         try:
             try:
-                while n := _read_into(stream, buffer):
+                while n := read_into(stream, buffer):
                     size += n
                     if max_bytes is not None and size > max_bytes:
                         raise TooLarge(max_bytes)

@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from media.storage import read_into
+
 __all__ = [
     "CHECKSUM_ALGORITHMS",
     "EXTENSIONS",
@@ -407,7 +409,7 @@ class _Body:
         # One buffer for the whole body: a fresh 1 MiB object per read costs more than the copy itself.
         buffer = memoryview(bytearray(CHUNK))
         # One byte more than there is room for tells an oversized body apart.
-        while n := _read_into(stream, buffer[: min(CHUNK, self.room - self.written + 1)]):
+        while n := read_into(stream, buffer[: min(CHUNK, self.room - self.written + 1)]):
             if self.written + n > self.room:
                 raise TusError(413, "beyond_length", f"the upload is {self.length} bytes long")
             block = buffer[:n]
@@ -423,16 +425,6 @@ class _Body:
             self.written += n
         if self.check is not None and self.checksum and self.check.digest() != self.checksum[1]:
             raise TusError(CHECKSUM_MISMATCH, "checksum_mismatch")
-
-
-def _read_into(stream: BinaryIO, view: memoryview) -> int:
-    """Fill *view* from *stream* as far as one read goes; 0 at the end of the body."""
-    readinto = getattr(stream, "readinto", None)
-    if readinto is not None:
-        return readinto(view) or 0
-    data = stream.read(len(view))
-    view[: len(data)] = data
-    return len(data)
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:

@@ -26,8 +26,6 @@ import av.error
 import pytest
 from PIL import Image
 
-from lms.jobs import commit
-from media import services
 from media.errors import MediaError
 from media.ffmpeg import ffmpeg_exe
 from media.messages import describe
@@ -321,21 +319,6 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
-@pytest.fixture
-def upload(app, db, make_user):
-    owner = make_user("trainee")
-
-    def do(path: Path, spec=None):
-        media = services.register_upload(
-            owner, io.BytesIO(path.read_bytes()), filename=path.name, declared_type="", spec=spec
-        )
-        commit()
-        db.session.refresh(media)
-        return media
-
-    return do
 
 
 def test_the_job_rejects_what_needs_too_much_memory(upload, bombs, app, media):

@@ -14,7 +14,6 @@ import av.error
 import pytest
 from PIL import Image
 
-from lms.jobs import commit
 from media import services
 from media.ffmpeg import ffmpeg_exe
 from media.messages import describe
@@ -169,21 +168,6 @@ def test_a_png_pixel_bomb_is_refused_before_any_pixel_is_decoded(tmp_path):
     codes, peak_kib = done.stdout.rsplit(" ", 1)
     assert codes == "['too_many_pixels']"
     assert int(peak_kib) < 200 * 1024, peak_kib
-
-
-@pytest.fixture
-def upload(app, db, make_user):
-    owner = make_user("trainee")
-
-    def do(path: Path, spec=None):
-        media = services.register_upload(
-            owner, io.BytesIO(path.read_bytes()), filename=path.name, declared_type="", spec=spec
-        )
-        commit()
-        db.session.refresh(media)
-        return media
-
-    return do
 
 
 def test_a_seek_error_on_a_crafted_file_is_a_rejection_not_a_retry(upload, media, monkeypatch):
