@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from lms.db import utcnow
 from lms.extensions import db
+from lms.notifications.kinds import get_kind
 from lms.notifications.models import Notification
 from lms.users.models import User
 
@@ -23,15 +24,26 @@ log = logging.getLogger(__name__)
 
 
 def notify(
-    user: User, message: Callable[[], str], url: str = "", *, email: bool = True, once: bool = False
+    user: User,
+    message: Callable[[], str],
+    url: str = "",
+    *,
+    email: bool = True,
+    once: bool = False,
+    kind: str = "notice",
 ) -> Notification:
     """Store a notification for *user* and (with *email*) queue a copy by e-mail in their language.
+
+    *kind* names a registered :class:`~lms.notifications.kinds.MessageKind` (``grade_released``): the
+    person's preferences for that kind decide where it reaches them.
 
     With *once*, an event that has its own page (*url*) is announced once: when *user* already has a
     notification pointing there, that one is returned and nothing new is stored or mailed (a repeated or
     retried action, or a signal answered twice, does not announce the same thing again).
     """
     from lms.mail import absolute_link, queue_mail
+
+    get_kind(kind)  # an unknown kind is a programming error: fail here, not in a preference lookup later
 
     if once and url:
         earlier = db.session.scalar(
@@ -56,7 +68,7 @@ def notify(
         body = texts.get(lang, texts["ko"])
         link = absolute_link(note.url) if note.url else ""
         text = body + ("\n\n" + link if link else "")
-        queue_mail(user.email, body[:120], text, recipient_id=user.id, kind="notice")
+        queue_mail(user.email, body[:120], text, recipient_id=user.id, kind=kind)
     log.info("notification %s to user %s", note.id, user.id)
     return note
 

@@ -12,10 +12,12 @@ from typing import cast
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from lms.db import utcnow
 from lms.extensions import db
+from lms.notifications.kinds import register_kind
 from lms.notifications.services import notify
 from lms.users.models import Role, User
 from projects.careers.models import Employer, Interest, InterestEvent, InterestStatus
@@ -23,6 +25,8 @@ from projects.careers.search import visible_to_employers
 from projects.careers.services import CareersError, brokers, employer_of, is_approved_employer, is_broker
 
 log = logging.getLogger(__name__)
+
+register_kind("interest", _l("Employer interest, step by step"), group=_l("Careers"))
 
 #: Statuses a trainee never sees: the liaison has not passed the interest on (yet, or at all).
 HIDDEN_FROM_TRAINEE = (InterestStatus.SUBMITTED, InterestStatus.DECLINED_BY_LIAISON)
@@ -124,6 +128,7 @@ def express_interest(employer_user: User, trainee: User, role_title: str, messag
                 role=interest.role_title,
             ),
             url,
+            kind="interest",
         )
     log.info("interest %s: employer %s in trainee %s", interest.id, employer.id, trainee.id)
     return interest
@@ -237,11 +242,13 @@ def _notify_step(interest: Interest, action: str) -> None:
                 role=role,
             ),
             url,
+            kind="interest",
         )
         notify(
             employer_user,
             lambda: _("Your interest for “%(role)s” was passed on to the trainee.", role=role),
             url,
+            kind="interest",
         )
     elif action == "screen_out":
         notify(
@@ -252,6 +259,7 @@ def _notify_step(interest: Interest, action: str) -> None:
                 reason=interest.liaison_note,
             ),
             url,
+            kind="interest",
         )
     elif action in ("accept", "decline"):
         if action == "accept":
@@ -263,10 +271,14 @@ def _notify_step(interest: Interest, action: str) -> None:
                     role=role,
                 ),
                 url,
+                kind="interest",
             )
         else:
             notify(
-                employer_user, lambda: _("The trainee declined your interest for “%(role)s”.", role=role), url
+                employer_user,
+                lambda: _("The trainee declined your interest for “%(role)s”.", role=role),
+                url,
+                kind="interest",
             )
         for liaison in liaisons:
             notify(
@@ -284,6 +296,7 @@ def _notify_step(interest: Interest, action: str) -> None:
                 ),
                 url,
                 email=False,
+                kind="interest",
             )
     elif action in OUTCOME_ACTIONS:
         labels = {
@@ -298,7 +311,7 @@ def _notify_step(interest: Interest, action: str) -> None:
             ),
         }
         for person in (trainee, employer_user):
-            notify(person, labels[action], url)
+            notify(person, labels[action], url, kind="interest")
     elif action == "withdraw":
         for liaison in liaisons:
             notify(
@@ -306,12 +319,14 @@ def _notify_step(interest: Interest, action: str) -> None:
                 lambda: _("%(company)s withdrew its interest for “%(role)s”.", company=company, role=role),
                 url,
                 email=False,
+                kind="interest",
             )
         if interest_visible_to_trainee(interest):
             notify(
                 trainee,
                 lambda: _("%(company)s withdrew its interest for “%(role)s”.", company=company, role=role),
                 url,
+                kind="interest",
             )
 
 

@@ -16,18 +16,24 @@ import unicodedata
 from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from lms.auth.services import hasher, normalise_email
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.notifications.kinds import register_kind
 from lms.notifications.services import notify
 from lms.passwords import check_password
 from lms.users.models import Role, User
 from projects.careers.models import Employer, EmployerStatus, Interest, InterestStatus
 
 log = logging.getLogger(__name__)
+
+register_kind("employer_account", _l("Employer sign-up and review"), group=_l("Careers"))
+#: Sent to an address that already has an account: a security notice, never turned off.
+register_kind("signup_attempt", _l("Sign-up attempts with my address"), required=True, group=_l("Account"))
 
 #: Once accepted, both sides see each other's contact details, whatever happens next.
 CONTACT_SHARED = (
@@ -205,6 +211,7 @@ def register_employer(
                 "%(company)s signed up as an employer and waits for your review.", company=employer.company
             ),
             url,
+            kind="employer_account",
         )
     log.info("employer %s (%s) signed up as user %s", employer.id, employer.company, user.id)
     return employer
@@ -266,7 +273,7 @@ def decide_employer(employer: Employer, decision: EmployerStatus, by: User, reas
             reason=reason,
         ),
     }
-    notify(employer.user, messages[decision], url_for("careers.status"))
+    notify(employer.user, messages[decision], url_for("careers.status"), kind="employer_account")
     log.info("employer %s %s by user %s", employer.id, decision.value, by.id)
     return employer
 

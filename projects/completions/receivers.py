@@ -6,9 +6,12 @@ from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from lms.notifications.kinds import register_kind
 from lms.signals import NavItem
 from lms.users.models import Role
 from projects.common import loaded
+
+register_kind("certificate", _l("A certificate or credential is issued"), group=_l("Coursework"))
 
 
 def navigation(user):
@@ -42,4 +45,5 @@ def announce_completion(completion, **_extra) -> None:
         ),
         _certificate_path(completion),
         once=True,
+        kind="certificate",
     )

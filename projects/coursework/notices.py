@@ -11,14 +11,20 @@ from __future__ import annotations
 from flask import current_app, has_request_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.notifications.kinds import register_kind
 from lms.notifications.models import Notification
 from lms.notifications.services import notify
 from projects.coursework.models import Attempt, Project
 from projects.coursework.services import cohort_trainees
 from projects.coursework.submissions import team_label
+
+COURSEWORK = _l("Coursework")
+register_kind("project_published", _l("A new project for my cohort"), group=COURSEWORK)
+register_kind("hand_in", _l("Work handed in (instructors)"), group=COURSEWORK)
 
 
 def _path(endpoint: str, **values) -> str:
@@ -59,6 +65,7 @@ def announce_publication(project: Project) -> int:
             trainee,
             lambda: _("A new project for your cohort: “%(project)s”.", project=_title(project)),
             url,
+            kind="project_published",
         )
         count += 1
     return count
@@ -95,5 +102,6 @@ def announce_hand_in(attempt: Attempt) -> int:
                 )
             ),
             url,
+            kind="hand_in",
         )
     return len(instructors)

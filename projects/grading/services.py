@@ -18,11 +18,13 @@ from typing import cast
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.db import utcnow
 from lms.extensions import db
 from lms.faults import crash_point
+from lms.notifications.kinds import register_kind
 from lms.notifications.services import notify
 from lms.users.models import User
 from media.models import MediaStatus
@@ -41,6 +43,8 @@ from projects.grading.models import (
 )
 
 log = logging.getLogger(__name__)
+
+register_kind("grade_released", _l("A grade is released"), group=_l("Coursework"))
 
 #: The longest texts a grader or trainee may write (characters): the same limits bound the API's schemas.
 FEEDBACK_MAX = 20_000
@@ -402,7 +406,12 @@ def release(assessments: list[Assessment], by: User) -> int:
         project = assessment.submission.project
         url = url_for("projects.feedback", project_id=project.id)
         for person in recipients(assessment.submission):
-            notify(person, lambda: _("Your grade for “%(project)s” is released.", project=project.title), url)
+            notify(
+                person,
+                lambda: _("Your grade for “%(project)s” is released.", project=project.title),
+                url,
+                kind="grade_released",
+            )
         signals.assessment_released.send(assessment)
         crash_point("release.one")  # some released, some not, nothing committed
     db.session.flush()
