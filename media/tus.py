@@ -7,9 +7,10 @@ leaves).  ``<id>.lock`` serialises the writers of one upload across processes
 (two web workers may receive a retried PATCH while the first still runs).
 
 The record is replaced atomically (temporary file, fsync, rename), so a reader
-sees the old or the new one, never half of it.  Bodies are read into one
-reused 1 MiB buffer and written from it: an upload of any size needs the same
-small amount of memory, and no byte is copied in Python on the way.
+sees the old or the new one, never half of it.  Bodies are read into a few
+reused 1 MiB buffers and written from them, hashed on a second thread: an
+upload of any size needs the same small amount of memory, and no byte is
+copied in Python on the way.
 
 The module imports neither Flask nor the database; the web faces translate
 :class:`TusError` into responses and :mod:`media.services` finishes uploads.
@@ -35,7 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from media.storage import read_into
+from media.storage import BackgroundHash, read_into
 
 __all__ = [
     "CHECKSUM_ALGORITHMS",
@@ -197,9 +198,10 @@ class TusStore:
         A body cut short (the client went away) keeps what arrived, unless it
         carried a checksum; the stream's exception is then raised again.
 
-        The body is read into one reused buffer and written from it with
-        ``os.pwrite``; the SHA-256 of the content is carried along while this
-        process writes consecutive parts (see :meth:`content_sha256`).
+        The body is read into reused buffers and written from them with
+        ``os.pwrite``; the SHA-256 of the content is carried along (on a
+        second thread) while this process writes consecutive parts (see
+        :meth:`content_sha256`).
         """
         with self.lock(upload_id):
             upload = self.info(upload_id)
@@ -405,24 +407,30 @@ class _Body:
         self.written = 0
 
     def copy_from(self, stream: BinaryIO) -> None:
-        """Write *stream* out; :class:`TusError` 413 past the room left, 460 on a checksum mismatch."""
-        # One buffer for the whole body: a fresh 1 MiB object per read costs more than the copy itself.
-        buffer = memoryview(bytearray(CHUNK))
-        # One byte more than there is room for tells an oversized body apart.
-        while n := read_into(stream, buffer[: min(CHUNK, self.room - self.written + 1)]):
-            if self.written + n > self.room:
-                raise TusError(413, "beyond_length", f"the upload is {self.length} bytes long")
-            block = buffer[:n]
-            if self.check is not None:
-                self.check.update(block)
-            done = 0
-            while done < n:
-                done += os.pwrite(self.fd, block[done:], self.position + done)
-            # Hashed once written: a failed write never leaves the running digest ahead of the file.
-            if self.content is not None:
-                self.content.update(block)
-            self.position += n
-            self.written += n
+        """Write *stream* out; :class:`TusError` 413 past the room left, 460 on a checksum mismatch.
+
+        The body's checksum and the upload's running SHA-256 are computed on a second thread from the blocks
+        already written (:class:`~media.storage.BackgroundHash`); a body that fails part-way leaves the
+        running digest covering exactly the bytes written.
+        """
+        with BackgroundHash(self.check, self.content) as hashing:
+            while True:
+                buffer = hashing.buffer()
+                # One byte more than there is room for tells an oversized body apart.
+                n = read_into(stream, buffer[: min(CHUNK, self.room - self.written + 1)])
+                if not n:
+                    hashing.feed(buffer, 0)
+                    break
+                if self.written + n > self.room:
+                    raise TusError(413, "beyond_length", f"the upload is {self.length} bytes long")
+                done = 0
+                while done < n:
+                    done += os.pwrite(self.fd, buffer[done:n], self.position + done)
+                # Hashed once written: a failed write never leaves the running digest ahead of the file.
+                hashing.feed(buffer, n)
+                self.position += n
+                self.written += n
+            hashing.finish()
         if self.check is not None and self.checksum and self.check.digest() != self.checksum[1]:
             raise TusError(CHECKSUM_MISMATCH, "checksum_mismatch")
 

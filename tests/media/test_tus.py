@@ -694,3 +694,49 @@ def test_purge_leaves_uploads_in_progress_and_removes_leftovers(tmp_path):
     assert store.purge_expired(now=now + 3600) == sorted([busy.id, young.id])
     assert list(tmp_path.iterdir()) == []
     assert store.pending_bytes(1) == 0
+
+
+def test_background_hash_matches_hashing_inline_and_stops_where_receiving_stopped():
+    from media.storage import BackgroundHash
+
+    blocks = [bytes([i]) * (1000 + 7919 * i) for i in range(40)]
+    whole, check = hashlib.sha256(), hashlib.md5()
+    with BackgroundHash(whole, check, size=max(map(len, blocks))) as hashing:
+        buffers = set()
+        for block in blocks:
+            view = hashing.buffer()
+            buffers.add(id(view))
+            view[: len(block)] = block
+            hashing.feed(view, len(block))
+        hashing.finish()
+    assert whole.hexdigest() == hashlib.sha256(b"".join(blocks)).hexdigest()
+    assert check.hexdigest() == hashlib.md5(b"".join(blocks)).hexdigest()
+    assert len(buffers) <= 4  # a ring of buffers, not one per block
+
+    # Receiving fails after 3 blocks: the thread ends with the context, the digest covers those 3 only.
+    partial = hashlib.sha256()
+    with pytest.raises(OSError), BackgroundHash(partial, size=20000) as hashing:
+        for block in blocks[:3]:
+            view = hashing.buffer()
+            view[: len(block)] = block
+            hashing.feed(view, len(block))
+        raise OSError("connection reset")
+    assert partial.hexdigest() == hashlib.sha256(b"".join(blocks[:3])).hexdigest()
+
+
+def test_background_hash_reports_a_failing_digest_and_needs_no_thread_without_one():
+    from media.storage import BackgroundHash
+
+    class Broken:
+        def update(self, _data):
+            raise RuntimeError("hash failed")
+
+    hashing = BackgroundHash(Broken(), size=8)
+    view = hashing.buffer()
+    hashing.feed(view, 8)
+    with pytest.raises(RuntimeError, match="hash failed"):
+        hashing.finish()
+    idle = BackgroundHash(None, size=8)
+    assert idle.buffer() is idle.buffer() and idle._thread is None
+    idle.feed(idle.buffer(), 8)
+    idle.finish()
