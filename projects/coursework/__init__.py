@@ -31,3 +31,19 @@ def init_app(app) -> None:
     media.media_links.connect(receivers.media_links)
     coursework.project_published.connect(receivers.project_published)
     coursework.attempt_submitted.connect(receivers.attempt_submitted)
+    _schedule_reminders(app)
+
+
+def _schedule_reminders(app) -> None:
+    """The reminder run on the beat's schedule (the worker started with beat runs it)."""
+    from projects.coursework import tasks  # noqa: F401  (registers the task with the worker)
+
+    app.config.setdefault("REMINDER_MINUTES", 10)
+    celery_conf = app.extensions["celery"].conf
+    celery_conf.beat_schedule = {
+        **(celery_conf.beat_schedule or {}),
+        "projects.send_reminders": {
+            "task": "projects.send_reminders",
+            "schedule": app.config["REMINDER_MINUTES"] * 60.0,
+        },
+    }

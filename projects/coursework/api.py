@@ -57,6 +57,8 @@ class ProjectSchema(Schema):
     cutoff_at = fields.DateTime(allow_none=True)
     max_attempts = fields.Int(allow_none=True)
     team_mode = fields.Bool()
+    #: Hours before the due date at which trainees who have not handed in are reminded, longest first.
+    reminder_hours = fields.List(fields.Int(), attribute="reminder_leads")
     status = fields.Str(attribute="status.value")
     deliverables = fields.List(fields.Nested(DeliverableSchema))
 

@@ -22,9 +22,18 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from lms.forms import Finite
+from projects.coursework import reminders
 from projects.coursework.models import DeliverableKind
 
 
@@ -120,7 +129,28 @@ class ProjectForm(FlaskForm):
         _l("Never below (percent)"), default=0, validators=[Optional(), Finite(), NumberRange(min=0, max=100)]
     )
     self_assessment = BooleanField(_l("Trainees assess themselves with the rubric before handing in"))
+    reminder_hours = StringField(
+        _l("Reminders (hours before the due date)"),
+        default=reminders.format_hours(reminders.DEFAULT_HOURS),
+        validators=[Length(max=40)],
+        description=_l(
+            "Trainees who have not handed in get a reminder this many hours before the due date, for example "
+            "48, 6. Leave empty for no reminders before the date."
+        ),
+    )
     submit = SubmitField(_l("Save project"))
+
+    def validate_reminder_hours(self, field):
+        try:
+            field.data = reminders.format_hours(reminders.parse_hours(field.data))
+        except ValueError:
+            raise ValidationError(
+                _l(
+                    "Write whole hours from 1 to %(limit)s, separated by commas, at most %(count)s.",
+                    limit=reminders.MAX_LEAD_HOURS,
+                    count=reminders.MAX_LEADS,
+                )
+            ) from None
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

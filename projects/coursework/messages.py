@@ -53,6 +53,11 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
             "Check the grading settings: the percentages go from 0 to 100 and the "
             "maximum grade must be above 0."
         ),
+        "bad_reminder_hours": lambda: _(
+            "Write the reminder times as hours before the due date, separated by commas (for example 48, 6), "
+            "each from 1 to %(limit)s.",
+            limit=p.get("limit"),
+        ),
         "no_attempts_left": lambda: _("You have used all %(limit)s attempts.", limit=p.get("limit")),
     }
     sentence = messages.get(code)

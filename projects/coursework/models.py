@@ -84,6 +84,9 @@ class Project(db.Model):
     late_floor: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
     #: Trainees assess themselves with the rubric before handing in.
     self_assessment: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Hours before the due date at which trainees who have not handed in are reminded, longest first
+    #: (``projects.coursework.reminders.parse_hours``); "" sends no reminder before the date.
+    reminder_hours: Mapped[str] = mapped_column(String(40), default="48,6", server_default="48,6")
     status: Mapped[ProjectStatus] = mapped_column(str_enum(ProjectStatus, 12), default=ProjectStatus.DRAFT)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     copied_from_id: Mapped[int | None] = mapped_column(
@@ -112,6 +115,16 @@ class Project(db.Model):
     @property
     def outcome_list(self) -> list[str]:
         return [line.strip() for line in self.outcomes.splitlines() if line.strip()]
+
+    @property
+    def reminder_leads(self) -> list[int]:
+        """The reminder hours as numbers, longest first (none for a hand-edited unreadable value)."""
+        from projects.coursework.reminders import parse_hours
+
+        try:
+            return list(parse_hours(self.reminder_hours))
+        except ValueError:
+            return []
 
 
 class DeliverableKind(str, enum.Enum):
@@ -360,6 +373,25 @@ class AttemptItem(db.Model):
     attempt: Mapped[Attempt] = relationship(back_populates="items")
     deliverable: Mapped[Deliverable] = relationship()
     media: Mapped[MediaFile | None] = relationship()
+
+
+class SentReminder(db.Model):
+    """The claim on one reminder (``projects.coursework.reminders``): its key is unique, so of two workers
+    that try to send the same one, the second inserts nothing and sends nothing (written in the transaction
+    that writes the notification and the mail)."""
+
+    __tablename__ = "projects_sent_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``reminder:due48h:project 7:user 9:2026-12-09T09:00Z``; the outbox row carries the same key.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: None for an instructor's digest, which covers several projects.
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 @event.listens_for(Attempt, "before_update")

@@ -21,7 +21,7 @@ from lms.programmes.models import Cohort, CohortInstructor, Enrolment, Enrolment
 from lms.users.models import Role, User
 from media.validation import DeliverableSpec
 from projects.common import ProjectError
-from projects.coursework import signals
+from projects.coursework import reminders, signals
 from projects.coursework.models import (
     Deliverable,
     DeliverableKind,
@@ -51,6 +51,7 @@ PROJECT_FIELDS = (
     "late_percent",
     "late_floor",
     "self_assessment",
+    "reminder_hours",
 )
 DELIVERABLE_FIELDS = ("name_ko", "name_en", "kind", "spec", "required", "guidance_ko", "guidance_en")
 
@@ -80,6 +81,11 @@ def _project_values(fields: dict) -> dict:
         raise ProjectError("bad_policy") from exc
     if "max_grade" in values and not Decimal(str(values["max_grade"])) > 0:
         raise ProjectError("bad_policy")
+    if "reminder_hours" in values:
+        try:
+            values["reminder_hours"] = reminders.format_hours(reminders.parse_hours(values["reminder_hours"]))
+        except ValueError as exc:
+            raise ProjectError("bad_reminder_hours", limit=reminders.MAX_LEAD_HOURS) from exc
     return values
 
 

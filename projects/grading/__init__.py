@@ -27,3 +27,4 @@ def init_app(app) -> None:
     app.add_template_filter(services.format_grade, "grade")
     app.add_template_global(services.released_for, "released_grade")
     coursework.attempt_submitted.connect(receivers.attempt_submitted)
+    coursework.grading_backlog.connect(receivers.grading_backlog)
