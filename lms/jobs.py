@@ -48,12 +48,15 @@ def init_app(app: Flask) -> Celery:
         # Sends the outbox's due rows, so mail whose after-commit kick was lost (a crash) still goes out.
         "lms.send_queued_mail": {"task": "lms.send_queued_mail", "schedule": cfg["MAIL_SWEEP_SECONDS"] * 1.0},
         "lms.purge_sent_mail": {"task": "lms.purge_sent_mail", "schedule": 3600.0},
+        # Each person's daily digest at their local morning: a quarter-hourly look meets every time zone.
+        "lms.send_digests": {"task": "lms.send_digests", "schedule": 900.0},
     }
     celery.set_default()
     # Worker-side signal receivers (e.g. worker_ready) find their Flask app here.
     celery.flask_app = app
     app.extensions["celery"] = celery
     import lms.mail  # noqa: F401  (registers the core's tasks)
+    import lms.notifications.tasks  # noqa: F401
 
     return celery
 

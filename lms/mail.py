@@ -14,6 +14,12 @@ before marking it leaves the row to be claimed again once its lease ends: that m
 with the same ``Message-ID`` (taken from the row), so mail programs can show it once.
 
 Every link in a mail is absolute, built from ``PUBLIC_URL`` (:func:`mail_url`, :func:`absolute_link`).
+
+A mail to an account passes its recipient's choices on the way in
+(:func:`lms.notifications.delivery.route_mail`: turned off, kept for the daily digest, or held through quiet
+hours) unless its kind is required. Those that
+may be turned off carry an unsubscribe link in the body and, when sent, the RFC 8058 one-click headers
+``List-Unsubscribe`` and ``List-Unsubscribe-Post``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import hashlib
 import logging
 import os
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
@@ -44,6 +50,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.faults import crash_point
 from lms.jobs import enqueue_once
+from lms.notifications import delivery
 from lms.outbox import MailStatus, OutboxMail, message_id, retry_delay
 
 log = logging.getLogger(__name__)
@@ -57,9 +64,18 @@ _SUBJECT_MAX = 998
 
 def mail_url(endpoint: str, **values) -> str:
     """``url_for`` for an e-mail: absolute, on ``PUBLIC_URL``, whatever the request's Host header says."""
+    return mail_url_builder()(endpoint, values)
+
+
+def mail_url_builder() -> Callable[[str, dict], str]:
+    """A builder of :func:`mail_url` addresses, bound once: ``build(endpoint, values)``.
+
+    Binding the URL map costs more than building one address; a batch of mails (reminders for a whole
+    cohort, each with its unsubscribe link) binds it once.
+    """
     base = urlsplit(public_url(current_app.config))
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    return lambda endpoint, values: adapter.build(endpoint, values, force_external=True)
 
 
 def absolute_link(path: str) -> str:
@@ -120,11 +136,12 @@ def queue_mail(
     With *secret* (the body holds a live link token), the body is erased as soon as the message is sent.
     With *idempotency_key*, a key already in the outbox (sent or not, by this transaction or another) adds
     nothing and returns ``None``: callers that may run twice (a retried job, two workers) send once.
+    ``None`` too when the recipient turned this kind of e-mail off or gathers it in their daily digest.
     """
     mail = Mail(to, subject, body, recipient_id, kind, idempotency_key, secret)
     ids = _insert([mail])
     if not ids:
-        log.info("mail %s was queued before; not again", kind)
+        log.info("mail %s not queued now (queued before, turned off or kept for the digest)", kind)
         return None
     log.info("mail %s (%s) queued", ids[0], kind)
     return ids[0]
@@ -160,8 +177,17 @@ def queue_many(mails: Iterable[Mail], batch: int = 1000) -> int:
 
 
 def _insert(mails: list[Mail]) -> list[int]:
-    """Insert the rows (not those whose idempotency key is there), kick after the commit; their ids."""
+    """Insert the rows (not those whose idempotency key is there), kick after the commit; their ids.
+
+    Each recipient's choices apply first (two queries for the whole list, none when no mail may be turned
+    off): some rows are dropped, some kept for the digest, some held until the person's quiet hours end.
+    """
     now = utcnow()
+    routed = delivery.route_mail(mails, now)
+    if routed.digest:
+        delivery.keep_for_digest(routed.digest)
+    if not routed.outbox:
+        return []
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # Values as parameters, not in the statement: one compiled statement serves every call and batch.
     statement = (
@@ -180,12 +206,12 @@ def _insert(mails: list[Mail]) -> list[int]:
             "idempotency_key": m.idempotency_key,
             "status": MailStatus.QUEUED,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": not_before,
             "created_at": now,
             "sent_at": None,
             "last_error": None,
         }
-        for m in mails
+        for m, not_before in routed.outbox
     ]
     ids = (
         list(db.session.scalars(statement, rows))
@@ -200,8 +226,16 @@ def _insert(mails: list[Mail]) -> list[int]:
 # --- Sending: claim, send, mark ----------------------------------------------------------------------------
 
 
-def compose(to: str, subject: str, body: str, msgid: str, date: datetime | None = None) -> EmailMessage:
-    """The message as it goes out (plain text, UTF-8)."""
+def compose(
+    to: str,
+    subject: str,
+    body: str,
+    msgid: str,
+    date: datetime | None = None,
+    unsubscribe: str | None = None,
+) -> EmailMessage:
+    """The message as it goes out (plain text, UTF-8); with *unsubscribe* (an https address), the RFC 8058
+    one-click headers, so mail programs offer an "unsubscribe" button that posts to it."""
     cfg = current_app.config
     # The default policy folds long headers at 78 characters into RFC 2047 words, and mail readers drop the
     # space at each fold of a Korean subject ("관심을수락했습니다"); SMTP allows lines up to 998.
@@ -211,6 +245,9 @@ def compose(to: str, subject: str, body: str, msgid: str, date: datetime | None 
     msg["Subject"] = subject
     msg["Date"] = format_datetime(date) if date else formatdate(localtime=False)
     msg["Message-ID"] = msgid
+    if unsubscribe:
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(body)
     return msg
 
@@ -305,6 +342,7 @@ def claim_due(limit: int, now: datetime) -> list:
             OutboxMail.kind,
             OutboxMail.attempts,
             OutboxMail.created_at,
+            OutboxMail.recipient_id,
         )
         .execution_options(synchronize_session=False)
     )
@@ -338,19 +376,20 @@ def send_due(limit: int | None = None, now: datetime | None = None) -> tuple[int
     """
     _give_up_abandoned(now or utcnow())
     rows = claim_due(limit or current_app.config["MAIL_BATCH"], now or utcnow())
+    links = delivery.unsubscribe_urls(rows)  # one query for the batch
     postman = _Postman()
     sent = 0
     try:
         for row in rows:
-            sent += _send_one(postman, row, now)
+            sent += _send_one(postman, row, now, links.get(row.id))
     finally:
         postman.close()
     return len(rows), sent
 
 
-def _send_one(postman: _Postman, row, now: datetime | None) -> int:
+def _send_one(postman: _Postman, row, now: datetime | None, unsubscribe: str | None = None) -> int:
     msgid = message_id(row.id, row.created_at, _sender_domain())
-    msg = compose(row.to_address, row.subject, row.body or "", msgid, row.created_at)
+    msg = compose(row.to_address, row.subject, row.body or "", msgid, row.created_at, unsubscribe)
     try:
         postman.deliver(msg, msgid.strip("<>").split("@")[0])
     except Exception as exc:

@@ -54,6 +54,14 @@ def _calendar_feed(db, make_user):
     return raw
 
 
+def _unsubscribe_token(db, make_user):
+    from flask import current_app
+
+    from lms.notifications.rules import make_token
+
+    return make_token(current_app.config["SECRET_KEY"], make_user("trainee").id, "notice", 1)
+
+
 def _link_token(db, user, purpose=TokenPurpose.INVITE):
     from lms.auth.services import issue_link_token
 
@@ -83,6 +91,7 @@ def test_secret_pages_send_no_referrer_and_are_not_stored(app, db, client, make_
     token = _link_token(db, make_user("trainee", password=None))
     share = _share_link(db, make_user)
     feed = _calendar_feed(db, make_user)
+    unsubscribe = _unsubscribe_token(db, make_user)
     pages = [
         ("GET", f"/auth/set-password/{token}", 200),
         ("POST", f"/auth/set-password/{token}", 200),  # refused password: the form again
@@ -92,6 +101,8 @@ def test_secret_pages_send_no_referrer_and_are_not_stored(app, db, client, make_
         ("GET", f"/portfolio/l/{share}/items/1/poster.jpg", 404),
         ("GET", f"/calendar/{feed}.ics", 200),
         ("GET", "/calendar/gbc_not-a-live-address.ics", 404),
+        ("GET", f"/unsubscribe/{unsubscribe}", 200),
+        ("GET", "/unsubscribe/not-a-live-token", 400),
     ]
     for method, path, status in pages:
         r = client.open(path, method=method, data={"password": "short", "password2": "short"})
@@ -120,6 +131,7 @@ def test_every_route_with_a_secret_in_its_path_is_marked(app):
     assert unmarked == []
     assert is_secret_rule(app, next(app.url_map.iter_rules("auth.set_password")))
     assert is_secret_rule(app, next(app.url_map.iter_rules("portfolios.shared_rendition")))
+    assert is_secret_rule(app, next(app.url_map.iter_rules("notifications.unsubscribe")))
 
 
 def test_masking_covers_paths_referers_queries_and_api_tokens(app):

@@ -26,7 +26,7 @@ from lms.calendar.models import CalendarFeed
 from lms.db import utcnow
 from lms.extensions import db
 from lms.mail import forget_recipient
-from lms.notifications.models import Notification
+from lms.notifications.models import DigestEntry, Notification, NotificationPreference
 from lms.programmes.models import Enrolment
 from lms.users.models import User
 
@@ -88,6 +88,8 @@ def core_data(user: User) -> dict:
         "sessions": rows(UserSession, UserSession.created_at),
         "api_tokens": rows(ApiToken, ApiToken.created_at),
         "notifications": rows(Notification, Notification.created_at),
+        "message_preferences": rows(NotificationPreference, NotificationPreference.kind),
+        "digest_waiting": rows(DigestEntry, DigestEntry.created_at),
     }
 
 
@@ -134,6 +136,7 @@ def anonymise_user(user: User, by: User) -> None:
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
     db.session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(DigestEntry).where(DigestEntry.user_id == user.id))  # message texts
     db.session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
     db.session.execute(
         update(ApiToken)

@@ -32,6 +32,8 @@ def _post_routes(app):
 CROSS_SITE = {
     "lti.login": "the LMS starts the OIDC login; the one-time state and nonce protect the launch",
     "lti.launch": "a JWT signed by the LMS, bound to this browser's state cookie and a one-time nonce",
+    # RFC 8058: mail programs post with no session; a bad link answers 400 with its own page.
+    "notifications.unsubscribe": "one-click unsubscribe; the HMAC-signed link is the proof",
 }
 
 
