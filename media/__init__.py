@@ -33,7 +33,7 @@ def init_app(app) -> None:
     from lms import signals as core_signals
     from lms.api import register_api_blueprint
     from lms.plugins import add_translations
-    from media import checks, models, privacy, receivers, signals, tasks  # noqa: F401  (tables for Alembic; the worker's jobs)
+    from media import caption_api, caption_views, checks, models, privacy, receivers, signals, tasks  # noqa: F401  (tables for Alembic; the worker's jobs; caption routes)
     from media.api import blp as api_blp
     from media.cli import cli as media_cli
     from media.views import bp
@@ -45,6 +45,7 @@ def init_app(app) -> None:
     add_translations(app, __file__)
     app.register_blueprint(bp)
     register_api_blueprint(app, api_blp)
+    register_api_blueprint(app, caption_api.blp)
     app.cli.add_command(media_cli)
     # Module-level receivers connect once however many apps a process builds.
     core_signals.nav_items.connect(receivers.navigation)

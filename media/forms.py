@@ -7,8 +7,8 @@ import math
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DecimalField, SelectField, SubmitField
-from wtforms.validators import InputRequired, NumberRange, StopValidation
+from wtforms import DecimalField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 #: Briefs a trainee can check a file against before any project asks for it.
 #: (label, spec) — the specs use the fields of ``media.validation.DeliverableSpec``.  Each spec accepts
@@ -63,3 +63,22 @@ class PosterForm(FlaskForm):
         validators=[InputRequired(_l("Enter a time in seconds.")), finite, NumberRange(min=0)],
     )
     submit = SubmitField(_l("Use this frame"))
+
+
+def caption_kind_choices():
+    return [
+        ("subtitles", _l("Subtitles (a translation of what is said)")),
+        ("captions", _l("Captions (what is said and other sounds)")),
+    ]
+
+
+class CaptionForm(FlaskForm):
+    """Add a caption track: a WebVTT or SRT file, its language and kind (choices set by the view)."""
+
+    file = FileField(
+        _l("Caption file (.vtt or .srt)"), validators=[FileRequired(_l("Choose a caption file."))]
+    )
+    language = SelectField(_l("Language"), validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), choices=caption_kind_choices, default="subtitles")
+    label = StringField(_l("Name in the player (optional)"), validators=[Optional(), Length(max=80)])
+    submit = SubmitField(_l("Add captions"))

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship, validates
 
 from lms.db import UTCDateTime, str_enum, utcnow
 from lms.extensions import db
@@ -128,3 +128,60 @@ class Rendition(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     media: Mapped[MediaFile] = relationship(back_populates="renditions")
+
+
+class CaptionKind(str, enum.Enum):
+    #: A translation of the speech, for people who hear but do not understand it.
+    SUBTITLES = "subtitles"
+    #: The speech and the sounds, for people who do not hear them.
+    CAPTIONS = "captions"
+
+
+class CaptionSource(str, enum.Enum):
+    UPLOADED = "uploaded"
+    #: Taken from a text subtitle stream inside the uploaded video.
+    EXTRACTED = "extracted"
+    #: Changed in Gongbang after it was uploaded or extracted.
+    EDITED = "edited"
+    #: Made by a machine (speech recognition, translation); shown as "needs review" until a person checks it.
+    MACHINE = "machine"
+
+
+class CaptionTrack(db.Model):
+    """One caption or subtitle track of a video: its WebVTT text, language and kind.
+
+    The text is kept in the row (checked, at most a megabyte), so a track and its file cannot drift apart;
+    it is loaded only when served.  A video has any number of tracks, in any language.
+    """
+
+    __tablename__ = "media_caption_tracks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_files.id", ondelete="CASCADE"), index=True)
+    #: BCP 47 tag (``ko``, ``en``, ``vi``, ``zh-Hans``): the interface languages and any other.
+    language: Mapped[str] = mapped_column(String(35))
+    kind: Mapped[CaptionKind] = mapped_column(str_enum(CaptionKind, 12), default=CaptionKind.SUBTITLES)
+    #: The name the player's menu shows; the language's name when left empty.
+    label: Mapped[str] = mapped_column(String(80), default="")
+    source: Mapped[CaptionSource] = mapped_column(str_enum(CaptionSource, 12), default=CaptionSource.UPLOADED)
+    #: True until a person has checked a machine-made track (the player labels it "machine-made").
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The checked WebVTT file, as served.
+    vtt: Mapped[str] = mapped_column(Text, deferred=True)
+    cue_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: What was changed on the way in (``[{"code": ..., "params": {...}}]``, see ``media.captions``).
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    #: The uploaded file's name, or the stream it was taken from; shown to people, never used as a path.
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    media: Mapped[MediaFile] = relationship(
+        backref=backref(
+            "caption_tracks",
+            cascade="all, delete-orphan",
+            passive_deletes=True,
+            order_by="CaptionTrack.id",
+        )
+    )
+    created_by: Mapped[User | None] = relationship()
