@@ -93,6 +93,9 @@ ACCOUNTS: dict[str, dict] = {
     "calendar.new_feed": USERS,
     "calendar.revoke_feed": USERS,
     "calendar.feed": PUBLIC,  # token: a live address (of a trainee who is no actor, so no actor replaces it)
+    "notifications.preferences": USERS,  # one's own message settings
+    # token: a live unsubscribe link (of the same trainee); GET only asks, POST is RFC 8058's one click.
+    "notifications.unsubscribe": PUBLIC,
     "users.person": expect("owner instr liaison admin"),  # user_id: the owner
     "users.admin_users": ADMIN,
     "users.admin_new_user": ADMIN,
@@ -136,6 +139,13 @@ MEDIA: dict[str, dict] = {
     "media.rendition": OWNER_AND_MANAGERS,
     "media.download": OWNER_AND_MANAGERS,
     "media.choose_poster": expect("owner"),
+    # Caption tracks: read by whoever may play the video; added and removed by its owner and its managers.
+    "media.captions": OWNER_AND_MANAGERS,
+    "media.caption_file": OWNER_AND_MANAGERS,
+    "media.extract_captions": OWNER_AND_MANAGERS,
+    "media.delete_caption": OWNER_AND_MANAGERS,
+    "captions_api.Tracks": OWNER_AND_MANAGERS,
+    "captions_api.TrackById": OWNER_AND_MANAGERS,
     "media.reprocess": ADMIN,
     "uploads_api.Uploads": by_method(USERS, OPTIONS=PUBLIC),
     "uploads_api.UploadById": by_method(expect("owner"), OPTIONS=PUBLIC),
@@ -185,6 +195,15 @@ GRADING: dict[str, dict] = {
     "projects.by_criterion": MANAGERS,
     "projects.analytics": MANAGERS,
     "projects.self_assess": WORKERS,
+    # Peer review: instructors set it up and see every work; trainees of the cohort review what they were
+    # given (only the reviewer opens a review) and practise on the examples.
+    "projects.peer_setup": MANAGERS,
+    "projects.peer_allocate": MANAGERS,
+    "projects.peer_add_example": MANAGERS,
+    "projects.peer_override": MANAGERS,
+    "projects.peer_reviews": WORKERS,
+    "projects.peer_review": expect("other"),
+    "projects.peer_practise": WORKERS,
     # The rubric library is per programme, and both instructors teach the world's programme.
     "projects.rubric_library": STAFF,
     "projects.edit_rubric": STAFF,
@@ -296,6 +315,30 @@ CAREERS: dict[str, dict] = {
 }
 
 
+ATTENDANCE: dict[str, dict] = {
+    # Timetable and attendance: each signed-in person has their week (empty for those with no cohort) and
+    # the check-in form (only trainees check in); the cohort's instructors and admins keep the timetable,
+    # take the roll, show the code, decide excuses and read the report; admins set rules and holidays.  An
+    # excuse (excuse_id: the owner's, with a document) is its trainee's and the managers'.
+    "attendance.index": USERS,
+    "attendance.check_in": USERS,
+    "attendance.scan": USERS,  # code: a stale code; the page only fills in the form
+    # attendance.excuses: one's own (managers: their cohorts'); only trainees ask (POST).
+    "attendance.excuses": by_method(USERS, POST=TRAINEES),
+    "attendance.timetable": MANAGERS,
+    "attendance.edit_session": MANAGERS,
+    "attendance.delete_session": MANAGERS,  # the world's session has marks: refused after the check
+    "attendance.roll": MANAGERS,
+    "attendance.code": MANAGERS,
+    "attendance.report": MANAGERS,
+    "attendance.decide_excuse": MANAGERS,
+    "attendance.excuse_document": OWNER_AND_MANAGERS,
+    "attendance.rules": ADMIN,
+    "attendance.holidays": ADMIN,
+    "attendance.remove_holiday": ADMIN,
+}
+
+
 def merged(*tables: dict[str, dict]) -> dict[str, dict]:
     """One table of the domains' tables; an endpoint named twice is a mistake."""
     result: dict[str, dict] = {}
@@ -308,7 +351,7 @@ def merged(*tables: dict[str, dict]) -> dict[str, dict]:
 
 #: endpoint -> {actor: outcome}, or (by_method) {method or "*": {actor: outcome}}.
 EXPECTED = merged(
-    CORE, ACCOUNTS, PROGRAMMES, MEDIA, COURSEWORK, GRADING, PORTFOLIOS, COMPLETIONS, LTI, CAREERS
+    CORE, ACCOUNTS, PROGRAMMES, MEDIA, COURSEWORK, GRADING, PORTFOLIOS, COMPLETIONS, LTI, CAREERS, ATTENDANCE
 )
 
 #: (endpoint, or "mismatch:" + a case's name; actor) -> what the code does wrong.  Left out of the main
@@ -507,6 +550,25 @@ CASES = [
     Case("another trainee's media: status", "owner", "GET", "/media/{other_media}/status"),
     Case("another trainee's media: poster", "owner", "POST", "/media/{other_media}/poster"),
     Case("a trainee's own check upload is not coursework", "instr", "GET", "/media/{other_media}"),
+    Case(
+        "a caption track under another trainee's file",
+        "owner",
+        "GET",
+        "/media/{other_media}/captions/{caption_track}.vtt",
+    ),
+    Case(
+        "a caption track under the wrong file",
+        "admin",
+        "GET",
+        "/media/{other_media}/captions/{caption_track}.vtt",
+    ),
+    Case(
+        "a caption track removed through the wrong file",
+        "admin",
+        "POST",
+        "/media/{other_media}/captions/{caption_track}/delete",
+        expected="unchanged",
+    ),
     Case(
         "another trainee's upload: offset",
         "owner",

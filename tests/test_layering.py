@@ -18,13 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 #: In plugin order: a package may import the ones before it, never one after it.
 PACKAGES = ("lms", "media", "projects", "lti")
 #: The domains of ``projects``, lowest first: a domain may import those before it, never one after it.
-DOMAINS = ("coursework", "grading", "completions", "portfolios", "careers")
+DOMAINS = ("coursework", "grading", "completions", "portfolios", "careers", "attendance")
 #: Modules that must stay free of the web framework, the database and the core.
 PURE = (
     "projects/grading/rules.py",
     "projects/grading/arithmetic.py",
     "projects/grading/lateness.py",
+    "projects/attendance/rules.py",
+    "projects/attendance/holidays.py",
+    "projects/coursework/reminders.py",
     "media/validation.py",
+    "media/captions.py",
     "media/probe.py",
     "media/thumbnails.py",
 )

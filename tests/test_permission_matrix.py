@@ -82,6 +82,12 @@ ARGS = {
     "platform_id": "lti_platform",
     "context_id": "lti_context",
     "launch_id": "lti_launch",
+    "session_id": "attendance_session",
+    "excuse_id": "excuse",
+    "holiday_id": "holiday_change",
+    "track_id": "caption_track",
+    "review_id": "peer_review",
+    "example_id": "peer_example",
 }
 #: Per endpoint, exceptions to ARGS: the team project for team routes, harmless targets for admin actions.
 ARG_OVERRIDES = {
@@ -95,12 +101,22 @@ ARG_OVERRIDES = {
     "portfolios.shared": {"token": "share_token"},
     "portfolios.shared_rendition": {"token": "share_token"},
     "calendar.feed": {"token": "calendar_token"},
+    "notifications.unsubscribe": {"token": "unsubscribe_token"},
     "portfolios.remove_item": {"item_id": "spare_item"},
     "portfolios_api.OwnItemRemoval": {"item_id": "spare_item2"},
+    "attendance.scan": {"code": "checkin_code"},
+    "projects.peer_setup": {"project_id": "peer_project"},
+    "projects.peer_allocate": {"project_id": "peer_project"},
+    "projects.peer_add_example": {"project_id": "peer_project"},
+    "projects.peer_override": {"project_id": "peer_project", "submission_id": "peer_work"},
+    "projects.peer_reviews": {"project_id": "peer_project"},
+    "projects.peer_review": {"project_id": "peer_project"},
+    "projects.peer_practise": {"project_id": "peer_project"},
 }
 #: Minimal bodies where an empty one would be turned away before the permission check (the API validates
 #: the body first): valid, and harmless where possible (a stale version, no target).
 BODIES = {
+    "projects.peer_add_example": lambda w: {"submission_id": w.peer_work},
     "projects.edit_rubric": lambda w: {"programme_id": w.programme},
     "projects.project_rubric": lambda w: {"rubric_id": w.rubric},
     "projects.adjust": lambda w: {"user_id": w.owner_id},
@@ -110,6 +126,10 @@ BODIES = {
     "projects_api.RubricById": lambda w: {"criteria": []},
     "projects_api.Rubrics": lambda w: {"criteria": [], "programme_id": w.programme},
     "users_api.UserById": lambda w: {"active": True},
+    "captions_api.Tracks": lambda w: {
+        "vtt": "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nMatrix\n",
+        "language": "ko",
+    },
     "users_api.Users": lambda w: {"email": "new@matrix.example.org", "name": "New", "role": "trainee"},
     # A pending employer cannot be suspended; the owner already has the employer's open interest; the world's
     # interest is forwarded already: each is refused after the permission check, and nothing changes.
@@ -258,13 +278,16 @@ def _build_world(app, media) -> SimpleNamespace:
     from lms.programmes import services as programmes
     from lms.programmes.models import Enrolment
     from lms.users.models import Role, User
+    from media import caption_services
     from media import services as media_services
-    from media.models import MediaFile, MediaStatus
+    from media.models import CaptionKind, MediaFile, MediaStatus
     from projects.coursework import services, submissions
     from projects.coursework.models import DraftItem
     from projects.grading import rubrics
     from projects.grading import services as marking
     from projects.grading.models import MarkingStatus
+    from projects.peer import services as peer_services
+    from projects.peer.models import PeerExample, PeerReview
 
     db = _db
     w = SimpleNamespace(app=app)
@@ -380,6 +403,30 @@ def _build_world(app, media) -> SimpleNamespace:
     db.session.commit()
     w.submission, w.attempt_number, w.assessment = submission.id, attempt.number, assessment.id
 
+    # Peer review on: "other" reviews the work of a trainee who is no actor (so the owner's work stays the
+    # owner's), which is also the example to practise on.
+    peer_project = services.create_project(
+        cohort,
+        users["instr"],
+        title_en="Peer film",
+        title_ko="동료 영상",
+        due_at=utcnow() + timedelta(days=7),
+    )
+    services.save_deliverable(peer_project, **NOTE)
+    services.publish_project(peer_project)
+    rubrics.attach(peer_project, db.session.get(type(rubric), w.rubric).latest)
+    peer_work = submissions.submission_for(peer_project, users["victim"], create=True)
+    submissions.save_answer(peer_work, peer_project.deliverables[0], text="A note for peer review")
+    submissions.save_declarations(peer_work, ai_used=False)
+    submissions.submit(peer_work, users["victim"], statement_accepted=True)
+    peer_services.configure(peer_project, users["instr"], enabled=True, reviews_each=1)
+    review = PeerReview(project_id=peer_project.id, submission_id=peer_work.id, reviewer_id=users["other"].id)
+    example = PeerExample(project_id=peer_project.id, submission_id=peer_work.id, reference={})
+    db.session.add_all([review, example])
+    db.session.commit()
+    w.peer_project, w.peer_work = peer_project.id, peer_work.id
+    w.peer_review, w.peer_example = review.id, example.id
+
     # Another trainee's own file from the "check a file" page (for the mismatched-ids cases).
     w.other_media = media_services.register_upload(
         users["other"],
@@ -390,6 +437,15 @@ def _build_world(app, media) -> SimpleNamespace:
     ).id
     db.session.commit()
     video = db.session.get(MediaFile, w.media)
+    w.caption_track = caption_services.add_track(
+        video,
+        users["owner"],
+        io.BytesIO(b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nMatrix\n"),
+        filename="ko.vtt",
+        language="ko",
+        kind=CaptionKind.SUBTITLES,
+    ).id
+    db.session.commit()
     w.renditions = sorted(
         name
         for name, role in RENDITIONS.items()
@@ -398,6 +454,7 @@ def _build_world(app, media) -> SimpleNamespace:
     assert len(w.renditions) >= 3, w.renditions
 
     _portfolio_world(w, users, cohort, rubric)
+    _attendance_world(w, users, cohort, media)
     w.tokens = {name: create_token(users[name], "matrix", "read write")[1] for name in SIGNED_IN}
     w.spare_token = create_token(users["owner"], "spare", "read write")[0].id
     w.invite_token = issue_link_token(users["invitee"], TokenPurpose.INVITE)
@@ -567,10 +624,47 @@ def _portfolio_world(w, users, cohort, rubric) -> None:
     _calendar_reader(w, cohort)
 
 
+def _attendance_world(w, users, cohort, media) -> None:
+    """A session of the cohort held an hour ago, where the owner was marked present (so it cannot be deleted);
+    the owner's excuse for it with a document; an administrator's holiday change."""
+    from lms.db import utcnow
+    from media import services as media_services
+    from projects.attendance import marks
+    from projects.attendance import services as attendance
+    from projects.attendance.models import TrainingSession
+
+    starts = utcnow() - timedelta(hours=2)
+    session = TrainingSession(
+        cohort_id=cohort.id,
+        day=attendance.local_day(starts),
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        secret="5e" * 32,
+    )
+    _db.session.add(session)
+    _db.session.flush()
+    marks.mark_trainee(session, users["owner"], "present", by=users["instr"], reason="Matrix")
+    document = media_services.register_upload(
+        users["owner"],
+        io.BytesIO(media["image.png"].read_bytes()),
+        filename="note.png",
+        declared_type="image/png",
+        spec={"kinds": ["image", "document"]},
+    )
+    excuse = marks.request_excuse(users["owner"], session, "Matrix reason", document)
+    change = attendance.save_holiday(date(2027, 12, 31), closed=True, name="Matrix day", by=users["admin"])
+    _db.session.commit()
+    w.attendance_session, w.excuse, w.holiday_change = session.id, excuse.id, change.id
+    w.checkin_code = "STALE234"
+
+
 def _calendar_reader(w, cohort) -> None:
     """A trainee of the cohort who is no actor, with a live calendar address and a replaced one."""
+    from flask import current_app
+
     from lms.auth.services import hasher
     from lms.calendar import services as calendars
+    from lms.notifications.rules import make_token
     from lms.programmes import services as programmes
     from lms.users.models import Role, User
 
@@ -581,6 +675,7 @@ def _calendar_reader(w, cohort) -> None:
     programmes.enrol_trainee(cohort, reader)
     w.old_calendar_token = calendars.issue_feed(reader)
     w.calendar_token = calendars.issue_feed(reader)
+    w.unsubscribe_token = make_token(current_app.config["SECRET_KEY"], reader.id, "notice", 1)
     _db.session.commit()
 
 

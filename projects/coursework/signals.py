@@ -17,3 +17,12 @@ attempt_submitted = _signals.signal("attempt-submitted")
 
 #: Sent after an assessment was released to its trainee(s). sender: the ``Assessment``.
 assessment_released = _signals.signal("assessment-released")
+
+#: Asked what waits for a grade (the instructors' daily digest; coursework cannot read grading's tables).
+#: sender: a list of cohort ids. Receivers return ``{project_id: hand-ins not graded}``.
+grading_backlog = _signals.signal("grading-backlog")
+
+#: Asked for more gradebook columns (peer review's peer grade and assessing grade). sender: the list of
+#: ``Project`` of the gradebook; kwarg ``trainees``: the list of ``User``. Receivers return a list of
+#: ``(project_id, label, {trainee_id: Decimal | None})``; each becomes a column after its project's.
+gradebook_columns = _signals.signal("gradebook-columns")

@@ -75,6 +75,13 @@ def can_work_on(user: User, project: Project) -> bool:
     return not project.team_mode or team_of(project, user) is not None
 
 
+def recipients(submission: Submission) -> list[User]:
+    """The trainees a submission belongs to: its trainee, or every member of its team."""
+    if submission.team_id:
+        return list(cast(Team, submission.team).members)  # a team submission always has its team
+    return [cast(User, submission.user)]  # user_or_team: a submission without a team has its user
+
+
 def belongs_to(user: User, submission: Submission) -> bool:
     """Whether *submission* is the user's own or their team's."""
     if submission.user_id is not None:

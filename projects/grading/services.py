@@ -18,19 +18,18 @@ from typing import cast
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.db import utcnow
 from lms.extensions import db
 from lms.faults import crash_point
-from lms.notifications.kinds import register_kind
 from lms.notifications.services import notify
 from lms.users.models import User
 from media.models import MediaStatus
 from projects.common import ProjectError
 from projects.coursework import signals
 from projects.coursework.models import Attempt, Project, Submission, Team
+from projects.coursework.submissions import recipients
 from projects.grading import rubrics
 from projects.grading import rules as grading
 from projects.grading.models import (
@@ -43,8 +42,6 @@ from projects.grading.models import (
 )
 
 log = logging.getLogger(__name__)
-
-register_kind("grade_released", _l("A grade is released"), group=_l("Coursework"))
 
 #: The longest texts a grader or trainee may write (characters): the same limits bound the API's schemas.
 FEEDBACK_MAX = 20_000
@@ -417,12 +414,6 @@ def release(assessments: list[Assessment], by: User) -> int:
     db.session.flush()
     log.info("%s assessment(s) released by user %s", released, by.id)
     return released
-
-
-def recipients(submission: Submission) -> list[User]:
-    if submission.team_id:
-        return list(cast(Team, submission.team).members)  # a team submission always has its team
-    return [cast(User, submission.user)]  # user_or_team: a submission without a team has its user
 
 
 def reopen_for_attempt(attempt: Attempt) -> None:

@@ -25,6 +25,7 @@ from lms.pagination import paginate_list
 from lms.security import role_required
 from lms.users.models import Role, User
 from projects.common import ProjectError
+from projects.coursework import signals as coursework_signals
 from projects.coursework import submissions
 from projects.coursework.views import bp
 from projects.grading import rubrics
@@ -356,7 +357,7 @@ def gradebook(cohort_id: int):
     if wanted == "missing":
         trainees = [t for t in trainees if any(not cells[(t.id, p.id)].handed_in for p in projects)]
     if request.endpoint == "projects.gradebook_csv":
-        return _gradebook_csv(cohort, projects, trainees, cells)
+        return _gradebook_csv(cohort, projects, trainees, cells, _extra_columns(projects, trainees))
     # The cells of a whole cohort are a dozen plain-row queries; rendering is what grows, so only a page is.
     page = paginate_list(trainees, per_page=100)
     return render_template(
@@ -364,12 +365,21 @@ def gradebook(cohort_id: int):
         cohort=cohort,
         projects=projects,
         page=page,
-        rows=_gradebook_rows(projects, page.items, cells),
+        rows=_gradebook_rows(projects, page.items, cells, _extra_columns(projects, page.items)),
         current_filter=wanted,
     )
 
 
-def _gradebook_rows(projects, trainees, cells) -> list[tuple[str, Markup]]:
+def _extra_columns(projects, trainees) -> dict[int, list[tuple[str, dict]]]:
+    """Other domains' columns (peer review's), by the project they follow."""
+    extra: dict[int, list[tuple[str, dict]]] = {}
+    for _receiver, columns in coursework_signals.gradebook_columns.send(projects, trainees=trainees):
+        for project_id, label, values in columns or []:
+            extra.setdefault(project_id, []).append((label, values))
+    return extra
+
+
+def _gradebook_rows(projects, trainees, cells, extra=None) -> list[tuple[str, Markup]]:
     """Each trainee's name and the row's cells as ready-made HTML (escaped here).
 
     A template loop or macro call per cell made a 300 x 20 gradebook four
@@ -395,22 +405,34 @@ def _gradebook_rows(projects, trainees, cells) -> list[tuple[str, Markup]]:
             grade = "" if cell.grade is None else f"<strong>{marking.format_grade(cell.grade)}</strong>"
             tail = late if cell.late else (missing if not cell.handed_in and published else "")
             status = status_html[cell.status] if cell.handed_in else ""
-            out.append(f"<td>{grade}{status}{tail}{extended if cell.extended else ''}</td>")
+            more = "".join(
+                f"<br><small>{escape(label)}: {marking.format_grade(values.get(tid))}</small>"
+                for label, values in (extra or {}).get(pid, ())
+                if values.get(tid) is not None
+            )
+            out.append(f"<td>{grade}{status}{tail}{extended if cell.extended else ''}{more}</td>")
         rows.append((trainee.name, Markup("".join(out))))
     return rows
 
 
-def _gradebook_csv(cohort, projects, trainees, cells) -> Response:
+def _gradebook_csv(cohort, projects, trainees, cells, extra=None) -> Response:
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 (Korean names) only with a BOM
     writer = csv.writer(out)
+    extra = extra or {}
+    heading = [_("Name"), _("Email")]
+    for p in projects:
+        heading += [p.title] + [f"{p.title}: {label}" for label, _values in extra.get(p.id, ())]
     # Titles are typed by instructors: a heading cell can start a formula as much as a name can.
-    writer.writerow([rubrics.safe_cell(v) for v in [_("Name"), _("Email")] + [p.title for p in projects]])
+    writer.writerow([rubrics.safe_cell(v) for v in heading])
     for trainee in trainees:
         row = [trainee.name, trainee.email]
         for project in projects:
             cell = cells[(trainee.id, project.id)]
             row.append(marking.format_grade(cell.grade))
+            row += [
+                marking.format_grade(values.get(trainee.id)) for _label, values in extra.get(project.id, ())
+            ]
         writer.writerow([rubrics.safe_cell(v) for v in row])
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="gradebook-cohort-{cohort.id}.csv"'

@@ -1,0 +1,73 @@
+"""Forms of peer review: the project's settings and an instructor's override."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from lms.forms import Finite
+from projects.coursework.forms import LocalDateTimeField
+from projects.peer.arithmetic import Strictness
+from projects.peer.models import PeerMethod
+
+
+def _weight(label):
+    return DecimalField(label, places=2, validators=[InputRequired(), Finite(), NumberRange(min=0, max=100)])
+
+
+class PeerSettingsForm(FlaskForm):
+    enabled = BooleanField(_l("Trainees review each other's work"))
+    reviews_each = IntegerField(
+        _l("Works each trainee reviews"), validators=[InputRequired(), NumberRange(min=1, max=10)], default=3
+    )
+    anonymous_authors = BooleanField(_l("Reviewers do not see whose work it is"), default=True)
+    anonymous_reviewers = BooleanField(_l("Authors do not see who reviewed them"), default=True)
+    opens_at = LocalDateTimeField(_l("Reviews open"), validators=[Optional()])
+    closes_at = LocalDateTimeField(_l("Reviews close"), validators=[Optional()])
+    method = SelectField(
+        _l("Peer mark per criterion"),
+        choices=lambda: [
+            (PeerMethod.MEDIAN.value, _l("Median")),
+            (PeerMethod.TRIMMED_MEAN.value, _l("Trimmed mean")),
+        ],
+    )
+    strictness = SelectField(
+        _l("How strictly reviewers are graded"),
+        choices=lambda: [
+            (Strictness.VERY_LAX.value, _l("Very lax")),
+            (Strictness.LAX.value, _l("Lax")),
+            (Strictness.FAIR.value, _l("Fair")),
+            (Strictness.STRICT.value, _l("Strict")),
+            (Strictness.VERY_STRICT.value, _l("Very strict")),
+        ],
+        default=Strictness.FAIR.value,
+    )
+    peer_weight = _weight(_l("Weight of the peer grade (0: feedback only)"))
+    self_weight = _weight(_l("Weight of the self-assessment"))
+    instructor_weight = _weight(_l("Weight of the instructor's grade"))
+    agreement = DecimalField(
+        _l("Agreement needed on the examples (0–100)"),
+        places=2,
+        default=70,
+        validators=[InputRequired(), Finite(), NumberRange(min=0, max=100)],
+    )
+    attempts_enough = IntegerField(
+        _l("Or this many tries on each example"), validators=[Optional(), NumberRange(min=1, max=20)]
+    )
+    flexible_after_days = IntegerField(
+        _l("Days after closing to grade with fewer reviews"),
+        validators=[Optional(), NumberRange(min=0, max=365)],
+    )
+
+    def values(self) -> dict:
+        """The fields as :func:`projects.peer.services.configure` takes them."""
+        return {name: self[name].data for name in self._fields if name not in ("csrf_token", "submit")}
+
+
+class OverrideForm(FlaskForm):
+    grade = DecimalField(
+        _l("Peer grade (empty: withdraw the override)"), places=2, validators=[Optional(), Finite()]
+    )
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Write a reason.")), Length(max=1000)])

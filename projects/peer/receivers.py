@@ -1,0 +1,44 @@
+"""Answers of peer review to signals: a reviewer may see the files of the works they review and of the
+examples they practise on."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.users.models import Role
+from projects.common import loaded
+
+
+def media_access(user, media=None):
+    """Receiver of ``media.signals.media_access``: True for a file handed in with a work *user* reviews,
+    or with an example of a project whose peer review is on and *user* works on."""
+    if not loaded() or media is None or getattr(user, "role", None) is not Role.TRAINEE:
+        return None
+    from projects.coursework.models import Attempt, AttemptItem, Project
+    from projects.coursework.submissions import can_work_on
+    from projects.peer.models import PeerExample, PeerReview, PeerSettings
+
+    handed = select(Attempt.submission_id).join(AttemptItem).where(AttemptItem.media_id == media.id)
+    reviewing = db.session.scalar(
+        select(PeerReview.id)
+        .where(PeerReview.reviewer_id == user.id, PeerReview.submission_id.in_(handed))
+        .limit(1)
+    )
+    if reviewing is not None:
+        return True
+    examples = db.session.scalars(
+        select(PeerExample.project_id)
+        .join(PeerSettings, PeerSettings.project_id == PeerExample.project_id)
+        .where(PeerSettings.enabled.is_(True), PeerExample.submission_id.in_(handed))
+    ).all()
+    return any(can_work_on(user, db.session.get(Project, pid)) for pid in examples) or None
+
+
+def gradebook_columns(projects, trainees=()):
+    """Receiver of ``projects.coursework.signals.gradebook_columns``: the peer and assessing grades."""
+    if not loaded():
+        return []
+    from projects.peer.grades import gradebook_columns as columns
+
+    return columns(list(projects), list(trainees))

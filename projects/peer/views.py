@@ -1,0 +1,170 @@
+"""Peer review's pages, on the projects blueprint: the instructor's set-up and results, the trainee's reviews
+and practice on examples."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+
+from lms.errors import apply_change, describe
+from lms.extensions import db
+from lms.forms import ActionForm
+from lms.jobs import commit
+from projects.common import ProjectError
+from projects.coursework.loaders import get_managed_project_or_404, get_submission_or_404
+from projects.coursework.views import bp
+from projects.peer import calibration, grades
+from projects.peer import services as peer
+from projects.peer.forms import OverrideForm, PeerSettingsForm
+from projects.peer.loaders import get_example_or_404, get_review_or_404, get_reviewer_project_or_404
+
+
+def _marks_from(form, project) -> dict:
+    """The rubric inputs of a review form, in the shape of an assessment's marks."""
+    return {
+        c["id"]: {
+            "level_id": form.get(f"level-{c['id']}") or None,
+            "points": form.get(f"points-{c['id']}"),
+            "comment": form.get(f"comment-{c['id']}", ""),
+        }
+        for c in project.rubric_version.criteria
+    }
+
+
+@bp.route("/<int:project_id>/peer", methods=["GET", "POST"])
+@login_required
+def peer_setup(project_id: int):
+    project = get_managed_project_or_404(project_id, current_user)
+    settings = peer.settings_for(project)
+    form = PeerSettingsForm(obj=settings)
+    if form.validate_on_submit() and apply_change(
+        lambda: peer.configure(project, current_user, **form.values()), _("Peer review settings are saved.")
+    ):
+        return redirect(url_for("projects.peer_setup", project_id=project.id))
+    return render_template(
+        "projects/peer/setup.html",
+        project=project,
+        settings=settings,
+        form=form,
+        overview=grades.overview(project) if settings else None,
+        action=ActionForm(),
+        override=OverrideForm(),
+    )
+
+
+@bp.route("/<int:project_id>/peer/allocate", methods=["POST"])
+@login_required
+def peer_allocate(project_id: int):
+    project = get_managed_project_or_404(project_id, current_user)
+    if ActionForm().validate_on_submit():
+        apply_change(lambda: peer.allocate_reviews(project, current_user), _("Reviews are shared out."))
+    return redirect(url_for("projects.peer_setup", project_id=project.id))
+
+
+@bp.route("/<int:project_id>/peer/examples", methods=["POST"])
+@login_required
+def peer_add_example(project_id: int):
+    project = get_managed_project_or_404(project_id, current_user)
+    submission = get_submission_or_404(project, request.form.get("submission_id", type=int) or 0)
+    if ActionForm().validate_on_submit():
+        apply_change(
+            lambda: calibration.example_from_grade(project, submission, current_user),
+            _("The work is an example now. Your marks are the reference."),
+        )
+    return redirect(url_for("projects.peer_setup", project_id=project.id))
+
+
+@bp.route("/<int:project_id>/peer/works/<int:submission_id>/override", methods=["POST"])
+@login_required
+def peer_override(project_id: int, submission_id: int):
+    project = get_managed_project_or_404(project_id, current_user)
+    submission = get_submission_or_404(project, submission_id)
+    form = OverrideForm()
+    if form.validate_on_submit():
+        apply_change(
+            lambda: grades.override(submission, form.grade.data, form.reason.data, current_user),
+            _("The peer grade is changed."),
+        )
+    else:
+        flash(_("Write a reason."), "error")
+    return redirect(url_for("projects.peer_setup", project_id=project.id))
+
+
+@bp.route("/<int:project_id>/peer/reviews")
+@login_required
+def peer_reviews(project_id: int):
+    project = get_reviewer_project_or_404(project_id, current_user)
+    return render_template(
+        "projects/peer/reviews.html",
+        project=project,
+        settings=peer.settings_for(project),
+        reviews=peer.reviews_by(project, current_user),
+        examples=calibration.practice_for(project, current_user),
+        calibrated=calibration.calibrated(project, current_user),
+        received=grades.received(project, current_user),
+    )
+
+
+@bp.route("/<int:project_id>/peer/reviews/<int:review_id>", methods=["GET", "POST"])
+@login_required
+def peer_review(project_id: int, review_id: int):
+    project = get_reviewer_project_or_404(project_id, current_user)
+    review = get_review_or_404(project, review_id, current_user)
+    marks, conflict = review.marks or {}, False
+    if request.method == "POST" and ActionForm().validate_on_submit():
+        marks = _marks_from(request.form, project)
+        try:
+            with db.session.begin_nested():
+                peer.submit_review(
+                    review,
+                    current_user,
+                    expected_version=request.form.get("version", type=int) or 0,
+                    marks=marks,
+                    feedback=request.form.get("feedback", ""),
+                )
+            commit()
+        except (peer.StaleReview, StaleDataError):
+            db.session.rollback()
+            conflict = True
+        except ProjectError as exc:
+            flash(describe(exc), "error")
+        else:
+            flash(_("Your review is saved."), "success")
+            return redirect(url_for("projects.peer_reviews", project_id=project.id))
+    return render_template(
+        "projects/peer/review.html",
+        project=project,
+        review=review,
+        marks=marks,
+        feedback=request.form.get("feedback", review.feedback),
+        attempt=review.submission.attempts[-1] if review.submission.attempts else None,
+        anonymous=peer.settings_for(project).anonymous_authors,
+        conflict=conflict,
+        form=ActionForm(),
+    )
+
+
+@bp.route("/<int:project_id>/peer/examples/<int:example_id>", methods=["GET", "POST"])
+@login_required
+def peer_practise(project_id: int, example_id: int):
+    project = get_reviewer_project_or_404(project_id, current_user)
+    example = get_example_or_404(project, example_id)
+    attempt, marks = None, {}
+    if request.method == "POST" and ActionForm().validate_on_submit():
+        marks = _marks_from(request.form, project)
+        try:
+            attempt = calibration.calibrate(example, current_user, marks)
+        except ProjectError as exc:
+            flash(describe(exc), "error")
+    return render_template(
+        "projects/peer/practise.html",
+        project=project,
+        example=example,
+        marks=marks,
+        result=attempt,
+        comparison=calibration.comparison(example, marks) if attempt is not None else None,
+        work=example.submission.attempts[-1] if example.submission.attempts else None,
+        form=ActionForm(),
+    )
