@@ -117,7 +117,7 @@ class CalendarEvent:
     ``uid`` must stay the same while the event changes (a new due date), so calendar apps update the
     event instead of adding a second one; start it with the plugin's name. ``summary`` and ``description``
     are already translated; ``start`` (and ``end``, or ``None`` for a moment) are in UTC; ``path`` is
-    the page inside the site.
+    the page inside the site; ``busy`` marks the time as taken.
     """
 
     uid: str
@@ -126,6 +126,9 @@ class CalendarEvent:
     end: Any = None
     description: str = ""
     path: str = ""
+    #: The person is taken up then (a class): calendar apps show the time as busy. Dates to remember (a due
+    #: date) are not.
+    busy: bool = False
 
 
 @dataclass

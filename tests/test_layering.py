@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: In plugin order: a package may import the ones before it, never one after it.
 PACKAGES = ("lms", "media", "projects", "lti")
 #: The domains of ``projects``, lowest first: a domain may import those before it, never one after it.
-DOMAINS = ("coursework", "grading", "completions", "portfolios", "careers", "attendance")
+DOMAINS = ("coursework", "grading", "completions", "portfolios", "careers", "attendance", "peer")
 #: Modules that must stay free of the web framework, the database and the core.
 PURE = (
     "projects/grading/rules.py",
@@ -27,6 +27,8 @@ PURE = (
     "projects/attendance/rules.py",
     "projects/attendance/holidays.py",
     "projects/coursework/reminders.py",
+    "projects/peer/allocation.py",
+    "projects/peer/arithmetic.py",
     "media/validation.py",
     "media/captions.py",
     "media/probe.py",

@@ -122,8 +122,8 @@ def to_ics(
             event.add("description", description)
         if url:
             event.add("url", url)
-        # A due date is a moment to remember, not a meeting: it must not mark the person busy.
-        event.add("transp", "TRANSPARENT")
+        # A due date is a moment to remember, not a meeting: it must not mark the person busy; a class does.
+        event.add("transp", "OPAQUE" if item.busy else "TRANSPARENT")
         cal.add_component(event)
     return cal.to_ical()
 

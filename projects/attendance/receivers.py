@@ -46,6 +46,7 @@ def calendar_events(user, start, end):
                 session.ends_at,
                 note,
                 url_for("attendance.index"),
+                busy=True,
             )
         )
     return events

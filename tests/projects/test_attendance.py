@@ -497,6 +497,7 @@ def test_sessions_are_in_the_calendar_feed(app, db, course):
     assert "301" in mine[0].description
     assert theirs == []
     assert f"attendance-session-{training.id}@example.org".encode() in ics
+    assert b"TRANSP:OPAQUE" in ics  # a class takes the time; due dates stay "free"
 
 
 def test_admin_sets_rules_and_holidays(app, db, course, login):
