@@ -2,10 +2,11 @@
 and :data:`lms.signals.user_anonymised`).
 
 The download holds the user's submissions and attempts, the grades released to them, extensions, teams,
-portfolio (items, links without their token hashes, the view log), completion records and interests.
-Anonymising keeps grades and rubric marks for statistics and removes identity: the portfolio and its links,
-the people named in the user's work, the texts they wrote, the graders' written feedback about them, and
-the names in their completion records (which are revoked).
+portfolio (items, links without their token hashes, the view log), completion records, interests, the peer
+reviews they wrote and their calibration tries, and the peer reviews of their work once released (without
+the reviewers). Anonymising keeps grades and rubric marks for statistics and removes identity: the portfolio
+and its links, the people named in the user's work, the texts they wrote (peer reviews included), the graders'
+and peers' written feedback about them, and the names in their completion records (which are revoked).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from projects.completions.models import Completion
 from projects.coursework.models import Attempt, AttemptItem, Extension, Submission, TeamMember
 from projects.grading import services as marking
 from projects.grading.models import Assessment, AssessmentChange, AssessmentKind, MarkingStatus, TimedComment
+from projects.peer.models import PeerCalibration, PeerReview, PeerReviewStatus
 from projects.portfolios.models import Portfolio
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,15 @@ def personal_data(user, **_kwargs):
             for i in db.session.scalars(select(Interest).where(Interest.trainee_id == user.id))
         ],
     }
+    data["peer_reviews_written"] = [
+        row_dict(r, skip=("version",))
+        for r in db.session.scalars(select(PeerReview).where(PeerReview.reviewer_id == user.id))
+    ]
+    data["peer_calibrations"] = [
+        row_dict(c)
+        for c in db.session.scalars(select(PeerCalibration).where(PeerCalibration.reviewer_id == user.id))
+    ]
+    data["peer_reviews_received"] = _reviews_received(user)
     portfolio = db.session.scalar(select(Portfolio).where(Portfolio.owner_id == user.id))
     if portfolio is not None:
         from projects.portfolios.services import view_log
@@ -101,6 +112,23 @@ def personal_data(user, **_kwargs):
     if employer is not None:
         data["employer"] = row_dict(employer)
     return [PersonalData("projects", data)]
+
+
+def _reviews_received(user) -> list[dict]:
+    """The submitted peer reviews of the user's work whose grade was released, without who wrote them."""
+    released = [
+        s.id
+        for s in _submissions(user)
+        if (graded := marking.get_assessment(s)) is not None and graded.status is MarkingStatus.RELEASED
+    ]
+    if not released:
+        return []
+    reviews = db.session.scalars(
+        select(PeerReview).where(
+            PeerReview.submission_id.in_(released), PeerReview.status == PeerReviewStatus.SUBMITTED
+        )
+    )
+    return [{"submission_id": r.submission_id, "marks": r.marks, "feedback": r.feedback} for r in reviews]
 
 
 def anonymise(user, by=None, **_kwargs) -> None:
@@ -150,6 +178,12 @@ def anonymise(user, by=None, **_kwargs) -> None:
             assessment.marks = {
                 cid: {**mark, "comment": ""} for cid, mark in (assessment.marks or {}).items()
             }
+    # Peer reviews: what they wrote about others, and what others wrote about their work.
+    for review in db.session.scalars(
+        select(PeerReview).where(or_(PeerReview.reviewer_id == user.id, PeerReview.submission_id.in_(own)))
+    ):
+        review.feedback = ""
+        review.marks = {cid: {**mark, "comment": ""} for cid, mark in (review.marks or {}).items()}
     db.session.execute(update(Interest).where(Interest.trainee_id == user.id).values(trainee_note=""))
     db.session.flush()
     log.info("projects data of user %s anonymised (%s own submission(s))", user.id, len(own))

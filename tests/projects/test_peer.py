@@ -427,3 +427,54 @@ def test_weighted_grade_column_mixes_peer_and_released_instructor_grades(db, app
     columns = columns_now()
     assert columns["Weighted grade"][people[0].id] == Decimal("87.50")  # (50 x 1 + 100 x 3) / 4
     assert columns["Weighted grade"][people[1].id] == 50
+
+
+def test_personal_data_holds_reviews_written_and_received_and_anonymising_clears_their_texts(
+    db, app, cohort_work
+):
+    from lms.users.privacy import anonymise_user, personal_data
+    from projects.grading import services as marking
+    from projects.grading.models import MarkingStatus
+    from projects.peer.models import PeerReview
+
+    project, teacher, people = cohort_work["project"], cohort_work["instructor"], cohort_work["trainees"]
+    works = [cohort_work["hand_in"](t) for t in people[:3]]
+    peer.configure(project, teacher, enabled=True, reviews_each=2)
+    peer.allocate_reviews(project, teacher, seed=2)
+    for person in people[:3]:
+        for review in peer.reviews_by(project, person):
+            peer.submit_review(
+                review,
+                person,
+                expected_version=review.version,
+                marks=marks("good", 5),
+                feedback=f"by {person.id}",
+            )
+    assessment = marking.start_assessment(works[0], teacher)
+    marking.save_assessment(
+        assessment,
+        expected_version=assessment.version,
+        marks=marks("good", 5),
+        feedback="",
+        status=MarkingStatus.READY,
+        by=teacher,
+    )
+    with app.test_request_context("/"):
+        marking.release([assessment], teacher)
+    db.session.commit()
+    with app.test_request_context("/"):
+        data, _files = personal_data(people[0])
+    mine = data["projects"]
+    assert len(mine["peer_reviews_written"]) == 2
+    received = mine["peer_reviews_received"]
+    assert len(received) == 2 and all("reviewer_id" not in r for r in received)
+    assert {r["feedback"] for r in received} == {f"by {p.id}" for p in people[1:3]}
+    with app.test_request_context("/"):
+        anonymise_user(people[0], teacher)
+    db.session.commit()
+    texts = {
+        r.reviewer_id: r.feedback
+        for r in db.session.scalars(select(PeerReview).where(PeerReview.project_id == project.id))
+        if r.reviewer_id == people[0].id or r.submission_id == works[0].id
+    }
+    assert texts and set(texts.values()) == {""}
