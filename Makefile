@@ -40,7 +40,7 @@ lint: install-test
 ## PostgreSQL (servers and browsers only once). CI must stay under 30 minutes on two cores, and each pass is
 ## mostly one core, so the PostgreSQL pass runs beside the SQLite pass, followed by SIDE_TESTS (slow SQLite
 ## tests that share nothing with the main pass: own ports, own folders); their output comes after the main pass.
-SIDE_TESTS := tests/test_api_fuzz.py tests/test_crash.py
+SIDE_TESTS := tests/test_api_fuzz.py tests/test_crash.py tests/test_secret_logs.py
 test: install-test lint
 	@sidelog=$$(mktemp); side=; ignore=; \
 	if [ -n "$$LMS_TEST_DATABASE_URL" ]; then \

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -74,6 +75,8 @@ def unsubscribe(token: str):
     user, kind = found
     if request.method == "POST":
         delivery.unsubscribe(user, kind.name)
-    return render_template(
-        "lms/notifications/unsubscribe.html", kind=kind, done=request.method == "POST", token=token
-    )
+    # In the language of the mail the link came from: the visitor is not signed in.
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return render_template(
+            "lms/notifications/unsubscribe.html", kind=kind, done=request.method == "POST", token=token
+        )

@@ -86,7 +86,7 @@ def test_solo_cohort_of_300_with_3_reviews_is_exactly_even_and_fast():
     took = time.perf_counter() - start
     assert set(result.counts(authors).values()) == {3}
     assert len(result.pairs) == 900 and not result.short
-    assert took < 2.0, took
+    assert took < 10.0, took  # bench/peer.py measures it (about 0.05-0.2 s here); this catches a blow-up
 
 
 def test_same_seed_same_allocation_other_seed_differs():
