@@ -64,10 +64,12 @@ def test_select_all_then_one_confirmation_records_the_cohort(server, new_page):
     _admin_in_english(page, server)
     page.goto(server + "/admin/completions")
     page.get_by_role("link", name=re.compile("Digital.*2026 Autumn")).click()
+    page.wait_for_load_state()  # the deferred script has run (on a busy machine it can lag the click)
     boxes = page.locator("input[name=user_ids]")
     master = page.get_by_label("Select all")
+    master.wait_for(state="visible", timeout=10_000)  # shown by the script; hidden without it
     count = boxes.count()
-    assert count >= 2 and master.is_visible()  # shown by the script; hidden without it
+    assert count >= 2 and master.is_visible()
     master.check()
     assert page.locator("input[name=user_ids]:checked").count() == count
     boxes.first.uncheck()
