@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.fixtures.projects",
     "tests.fixtures.lti",
     "tests.fixtures.browser",
+    "tests.fixtures.mail",
 ]
 
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 import os
 import re
 import smtplib
-import socket
 import subprocess
 import sys
 import threading
 import time
 from datetime import timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -31,48 +29,6 @@ from tests.fixtures.app import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = "https://lms.example.kr/gb"
-
-
-class Recorder:
-    """aiosmtpd handler: keeps every message it accepts; while ``failing``, answers DATA with 451."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-        self.refused: list = []
-        self.failing = False
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        msg = message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            if self.failing:
-                self.refused.append(msg)
-                return "451 4.3.0 Try again later"
-            self.messages.append(msg)
-        return "250 OK"
-
-    def ids(self) -> list[str]:
-        return [m["Message-ID"] for m in self.messages]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    recorder.port = controller.port
-    try:
-        yield recorder
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

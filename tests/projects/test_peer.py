@@ -17,6 +17,7 @@ from projects.common import ProjectError
 from projects.peer import calibration, grades
 from projects.peer import services as peer
 from projects.peer.models import PeerReviewStatus
+from tests.fixtures.projects import ready_assessment
 
 RUBRIC = {
     "criteria": [
@@ -40,6 +41,15 @@ RUBRIC = {
 
 def marks(story: str, craft: int) -> dict:
     return {"story": {"level_id": story}, "craft": {"level_id": "range", "points": str(craft)}}
+
+
+def review_all(project, people, given: dict, feedback=lambda person: "") -> None:
+    """Each of *people* submits every review they were given, with the marks *given*."""
+    for person in people:
+        for review in peer.reviews_by(project, person):
+            peer.submit_review(
+                review, person, expected_version=review.version, marks=given, feedback=feedback(person)
+            )
 
 
 @pytest.fixture
@@ -318,7 +328,6 @@ def test_practice_page_compares_with_the_reference(db, client, login, cohort_wor
 def test_reviewers_are_told_and_authors_read_reviews_anonymously_after_release(db, app, login, cohort_work):
     from lms.notifications.models import Notification
     from projects.grading import services as marking
-    from projects.grading.models import MarkingStatus
 
     project, teacher, people = cohort_work["project"], cohort_work["instructor"], cohort_work["trainees"]
     works = [cohort_work["hand_in"](t) for t in people[:3]]
@@ -329,30 +338,14 @@ def test_reviewers_are_told_and_authors_read_reviews_anonymously_after_release(d
         select(Notification.user_id).where(Notification.url.like("%/peer/reviews?round=1"))
     ).all()
     assert sorted(told) == sorted(p.id for p in people[:3])
-    for person in people[:3]:
-        for review in peer.reviews_by(project, person):
-            peer.submit_review(
-                review,
-                person,
-                expected_version=review.version,
-                marks=marks("good", 7),
-                feedback=f"Kind words from {person.name}",
-            )
+    review_all(project, people[:3], marks("good", 7), lambda person: f"Kind words from {person.name}")
     db.session.commit()
     author = people[0]
     client = login(author, c=app.test_client())
     before = client.get(f"/projects/{project.id}/peer/reviews").get_data(as_text=True)
     assert "Kind words" not in before  # nothing before the grade is released
 
-    assessment = marking.start_assessment(works[0], teacher)
-    marking.save_assessment(
-        assessment,
-        expected_version=assessment.version,
-        marks=marks("great", 9),
-        feedback="",
-        status=MarkingStatus.READY,
-        by=teacher,
-    )
+    assessment = ready_assessment(works[0], teacher, marks("great", 9))
     with app.test_request_context("/"):
         marking.release([assessment], teacher)
     db.session.commit()
@@ -371,11 +364,7 @@ def test_gradebook_and_csv_show_peer_and_assessing_grades(db, app, login, cohort
         cohort_work["hand_in"](t)
     peer.configure(project, teacher, enabled=True, reviews_each=2)
     peer.allocate_reviews(project, teacher, seed=3)
-    for person in people[:3]:
-        for review in peer.reviews_by(project, person):
-            peer.submit_review(
-                review, person, expected_version=review.version, marks=marks("great", 6), feedback=""
-            )
+    review_all(project, people[:3], marks("great", 6))
     grades.score_assessing(project)
     db.session.commit()
     client = login(teacher, c=app.test_client())
@@ -392,26 +381,13 @@ def test_gradebook_and_csv_show_peer_and_assessing_grades(db, app, login, cohort
 
 def test_weighted_grade_column_mixes_peer_and_released_instructor_grades(db, app, login, cohort_work):
     from projects.grading import services as marking
-    from projects.grading.models import MarkingStatus
 
     project, teacher, people = cohort_work["project"], cohort_work["instructor"], cohort_work["trainees"]
     works = [cohort_work["hand_in"](t) for t in people[:3]]
     peer.configure(project, teacher, enabled=True, reviews_each=2, peer_weight="1", instructor_weight="3")
     peer.allocate_reviews(project, teacher, seed=8)
-    for person in people[:3]:
-        for review in peer.reviews_by(project, person):
-            peer.submit_review(
-                review, person, expected_version=review.version, marks=marks("good", 5), feedback=""
-            )
-    assessment = marking.start_assessment(works[0], teacher)
-    marking.save_assessment(
-        assessment,
-        expected_version=assessment.version,
-        marks=marks("great", 10),
-        feedback="",
-        status=MarkingStatus.READY,
-        by=teacher,
-    )
+    review_all(project, people[:3], marks("good", 5))
+    assessment = ready_assessment(works[0], teacher, marks("great", 10))
     db.session.commit()
 
     def columns_now():
@@ -434,31 +410,14 @@ def test_personal_data_holds_reviews_written_and_received_and_anonymising_clears
 ):
     from lms.users.privacy import anonymise_user, personal_data
     from projects.grading import services as marking
-    from projects.grading.models import MarkingStatus
     from projects.peer.models import PeerReview
 
     project, teacher, people = cohort_work["project"], cohort_work["instructor"], cohort_work["trainees"]
     works = [cohort_work["hand_in"](t) for t in people[:3]]
     peer.configure(project, teacher, enabled=True, reviews_each=2)
     peer.allocate_reviews(project, teacher, seed=2)
-    for person in people[:3]:
-        for review in peer.reviews_by(project, person):
-            peer.submit_review(
-                review,
-                person,
-                expected_version=review.version,
-                marks=marks("good", 5),
-                feedback=f"by {person.id}",
-            )
-    assessment = marking.start_assessment(works[0], teacher)
-    marking.save_assessment(
-        assessment,
-        expected_version=assessment.version,
-        marks=marks("good", 5),
-        feedback="",
-        status=MarkingStatus.READY,
-        by=teacher,
-    )
+    review_all(project, people[:3], marks("good", 5), lambda person: f"by {person.id}")
+    assessment = ready_assessment(works[0], teacher, marks("good", 5))
     with app.test_request_context("/"):
         marking.release([assessment], teacher)
     db.session.commit()

@@ -390,22 +390,6 @@ def test_a_worker_killed_between_pages_leaves_the_rest_to_the_next_run(app, crow
     _exactly_once(db, crowd)
 
 
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    from tests.lms.test_outbox import Recorder, _free_port
-
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    recorder.port = controller.port
-    try:
-        yield recorder
-    finally:
-        controller.stop()
-
-
 def test_a_worker_killed_mid_send_sends_no_reminder_twice(app, crowd, db, smtp, monkeypatch):
     from lms.mail import send_due
 
