@@ -10,14 +10,16 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from lms import signals as core
+    from lms.api import register_api_blueprint
     from lms.errors import register_messages
     from lms.notifications.kinds import register_kind
-    from projects.attendance import messages, receivers, views
+    from projects.attendance import api, log_views, messages, receivers, views  # noqa: F401  (log_views: routes)
     from projects.common import ProjectError
 
     register_messages(ProjectError, messages.describe)
     register_kind("attendance_warning", _l("Attendance warnings"), group=_l("Attendance"))
     app.register_blueprint(views.bp)
+    register_api_blueprint(app, api.blp)
     core.nav_items.connect(receivers.navigation)
     core.calendar_events.connect(receivers.calendar_events)
     _schedule_warnings(app)

@@ -125,3 +125,16 @@ class HolidayForm(FlaskForm):
     )
     name = StringField(_l("Name"), validators=[Length(max=120)])
     submit = SubmitField(_l("Save day"))
+
+
+class LogForm(FlaskForm):
+    """A session's training log; *sign* locks it, and a signed log needs a reason to change."""
+
+    topic = StringField(_l("Topic"), validators=[Length(max=200)])
+    content = TextAreaField(
+        _l("What was taught"), validators=[DataRequired(_l("Write what was taught.")), Length(max=2000)]
+    )
+    remarks = TextAreaField(_l("Remarks"), validators=[Length(max=2000)])
+    reason = TextAreaField(_l("Reason for the correction"), validators=[Length(max=2000)])
+    sign = SubmitField(_l("Sign and lock"))
+    submit = SubmitField(_l("Save draft"))

@@ -33,6 +33,7 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "not_yours": lambda: _("This file is not yours."),
         "excuse_exists": lambda: _("You already asked to excuse this session."),
         "already_decided": lambda: _("This request is already decided."),
+        "log_content_missing": lambda: _("Write what was taught."),
     }
     text = texts.get(code)
     return text() if text else None

@@ -187,3 +187,45 @@ class HolidayOverride(db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TrainingLog(db.Model):
+    """A session's training log (훈련일지): what was taught, written by the instructor.  Signing locks it; a
+    change after signing is a new version, its before and after kept in :class:`TrainingLogChange`."""
+
+    __tablename__ = "projects_training_logs"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[TrainingSession] = relationship()
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+
+
+class TrainingLogChange(db.Model):
+    """A correction of a signed log: who, when, why, the text before and after, and the version it made."""
+
+    __tablename__ = "projects_training_log_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_training_logs.session_id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    #: ``{"topic": …, "content": …, "remarks": …}`` before and after.
+    before: Mapped[dict] = mapped_column(JSON)
+    after: Mapped[dict] = mapped_column(JSON)
+
+    by: Mapped[User | None] = relationship()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -329,21 +329,12 @@ def decide_excuse(excuse_id: int):
 @login_required
 def excuse_document(excuse_id: int):
     """The excuse's document, for its trainee and the managers; always a download (never shown inline)."""
-    from media.services import get_storage
-    from media.views import FILE_CSP
+    from media.views import send_original
 
     excuse = get_excuse_or_404(excuse_id, current_user)
     if excuse.media is None:
         abort(404)
-    response = send_file(
-        get_storage().path(excuse.media.storage_key),
-        mimetype="application/octet-stream",
-        as_attachment=True,
-        download_name=excuse.media.original_name,
-    )
-    response.headers["Content-Security-Policy"] = FILE_CSP
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_original(excuse.media, cache="private, no-store")
 
 
 @bp.route("/cohorts/<int:cohort_id>/report")
