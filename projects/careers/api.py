@@ -72,6 +72,8 @@ class SearchArgs(Schema):
         max_items=career_search.MAX_TERMS,
     )
     min_korean_level = fields.Int(load_default=None, validate=validate.Range(0, 6))
+    #: The scale of ``min_korean_level``: a KIIP stage is not a TOPIK level.
+    korean_scale = fields.Str(load_default="topik", validate=validate.OneOf(["topik", "kiip"]))
     region = fields.Str(load_default=None, validate=validate.OneOf(list(REGIONS)))
     page = fields.Int(load_default=1, validate=validate.Range(min=1))
     page_size = fields.Int(load_default=20, validate=validate.Range(1, 100))
@@ -93,13 +95,18 @@ class SearchResultSchema(Schema):
     headline_en = fields.Str(attribute="portfolio.headline_en")
     region = fields.Str(attribute="portfolio.region", allow_none=True)
     skills = fields.List(fields.Str(), attribute="portfolio.skills")
-    korean_level = fields.Int(allow_none=True)
+    korean_level = fields.Int(allow_none=True)  # self-declared
+    korean_test = fields.Str(allow_none=True)  # the scale of the self-declared level
+    korean_verified = fields.Method("_verified")
     competencies = fields.List(fields.Nested(SearchCompetencySchema))
     graduated_on = fields.Date(allow_none=True)
     training_until = fields.Date(allow_none=True)
 
     def _email(self, result):
         return result.trainee.email if result.contact else None
+
+    def _verified(self, result):
+        return [{"scale": scale, "level": level, "verified": True} for scale, level in result.korean_verified]
 
 
 class SearchPageSchema(Schema):
@@ -251,6 +258,7 @@ class Search(MethodView):
             competencies=args["competency"],
             skills=args["skill"],
             min_korean_level=args["min_korean_level"],
+            korean_scale=args["korean_scale"],
             region=args["region"],
         )
         return career_search.search_trainees(

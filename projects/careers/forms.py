@@ -144,6 +144,11 @@ class SearchForm(FlaskForm):
         validators=[Optional()],
         description=_l("Counts only trainees who chose to show their level."),
     )
+    korean_scale = SelectField(
+        _l("Test"),
+        choices=lambda: [("topik", _l("TOPIK level")), ("kiip", _l("KIIP stage"))],
+        validators=[Optional()],
+    )
     region = SelectField(_l("Region"), validators=[Optional()])
     submit = SubmitField(_l("Search"))
 

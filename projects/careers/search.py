@@ -10,11 +10,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from lms.extensions import db
 from lms.programmes.models import Cohort, Enrolment, EnrolmentStatus
-from lms.users.models import Role, User
+from lms.users.models import KoreanTest, Role, User
 from projects.careers.services import (
     CareersError,
     employer_of,
@@ -23,6 +23,7 @@ from projects.careers.services import (
     may_search,
     public_name,
 )
+from projects.careers.signals import korean_matches, verified_korean
 from projects.completions.models import Completion
 from projects.portfolios.models import Portfolio, PortfolioCompetency, Visibility
 
@@ -43,6 +44,8 @@ class SearchFilters:
     competencies: list[str] = field(default_factory=list)
     skills: list[str] = field(default_factory=list)
     min_korean_level: int | None = None
+    #: The scale of ``min_korean_level``: ``"topik"`` or ``"kiip"`` (a KIIP stage is no TOPIK level).
+    korean_scale: str = "topik"
     region: str | None = None
 
 
@@ -55,13 +58,17 @@ class SearchResult:
     #: First name and initial, or the full name once contact is shared with this viewer.
     display_name: str
     contact: bool
-    #: The Korean level, only when the trainee chose to share it.
+    #: The self-declared Korean level, only when the trainee chose to share it.
     korean_level: int | None
     competencies: list[PortfolioCompetency]
     #: The latest completion (not revoked): a graduate.
     graduated_on: date | None = None
     #: Otherwise the end of the latest cohort they are enrolled in (in training until then, or it has ended).
     training_until: date | None = None
+    #: The scale of the self-declared level (``"topik"``/``"kiip"``).
+    korean_test: str | None = None
+    #: Levels staff verified from a score report and the trainee shares: ``(scale, level)`` pairs.
+    korean_verified: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -152,12 +159,25 @@ def _searchable_query(filters: SearchFilters):
             Portfolio.id.in_(select(PortfolioCompetency.portfolio_id).where(PortfolioCompetency.key == key))
         )
     if filters.min_korean_level is not None:
-        # Only trainees who share their level count: a hidden level never matches, so it is never revealed.
-        query = query.where(User.share_korean.is_(True), User.korean_level >= filters.min_korean_level)
+        query = query.where(_korean_clause(filters.korean_scale, filters.min_korean_level))
     if filters.region:
         # A trainee happy to work anywhere matches every region.
         query = query.where(Portfolio.region.in_((filters.region, "anywhere")))
     return query.order_by(Portfolio.published_at.desc().nulls_last(), Portfolio.id.desc())
+
+
+def _korean_clause(scale: str, min_level: int):
+    """Trainees at *min_level* or above on *scale* alone, by a shared self-declared level or a verified,
+    shared and valid score report.  A hidden level never matches, so it is never revealed."""
+    declared = and_(
+        User.share_korean.is_(True), User.korean_test == KoreanTest(scale), User.korean_level >= min_level
+    )
+    verified = korean_matches(scale, min_level)
+    return declared if verified is None else or_(declared, User.id.in_(verified))
+
+
+def _declared_scale(trainee: User) -> str | None:
+    return trainee.korean_test.value if trainee.share_korean and trainee.korean_test else None
 
 
 def search_trainees(viewer: User, filters: SearchFilters, page: int = 1, per_page: int = 20) -> SearchPage:
@@ -199,6 +219,8 @@ def search_trainees(viewer: User, filters: SearchFilters, page: int = 1, per_pag
                 competencies=list(portfolio.competencies),
                 graduated_on=graduated.get(trainee.id),
                 training_until=None if trainee.id in graduated else training.get(trainee.id),
+                korean_test=_declared_scale(trainee),
+                korean_verified=verified_korean(trainee),
             )
         )
     return SearchPage(items=items, page=page, per_page=per_page, total=len(ids))

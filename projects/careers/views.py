@@ -228,6 +228,7 @@ def filters_from(form: SearchForm) -> career_search.SearchFilters:
         competencies=list(data["competencies"] or []),
         skills=[s for s in (data["skills"] or "").split(",") if s.strip()],
         min_korean_level=data["korean_level"] or None,
+        korean_scale=data["korean_scale"] or "topik",
         region=data["region"] or None,
     )
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.notifications.models import Notification
-from lms.users.models import User
+from lms.users.models import KoreanTest, User
 from projects.careers import services as careers
 from projects.careers.interests import can_view_interest, express_interest, interests_for, move_interest
 from projects.careers.models import Employer, EmployerStatus, Interest, InterestEvent, InterestStatus
@@ -127,6 +127,7 @@ def people(db, make_user, make_cohort):
         )
     }
     t["Dilnoza Karimova"].korean_level, t["Dilnoza Karimova"].share_korean = 4, True
+    t["Dilnoza Karimova"].korean_test = t["Budi Santoso"].korean_test = KoreanTest.TOPIK
     t["Budi Santoso"].korean_level, t["Budi Santoso"].share_korean = 5, False  # a level not shared
     t["Gone Away"].active = False
     video = make_cohort(
@@ -422,6 +423,7 @@ def test_search_shows_only_opted_in_active_trainees(people):
         ),  # full-width letters typed on a Korean keyboard
         ({"min_korean_level": 4}, ["Dilnoza Karimova"]),  # Budi's 5 is not shared, so never matched
         ({"min_korean_level": 5}, []),
+        ({"min_korean_level": 4, "korean_scale": "kiip"}, []),  # a TOPIK level is no KIIP stage
         ({"region": "daegu"}, ["Dilnoza Karimova", "Nguyen Thi Lan"]),  # Dilnoza works anywhere
         ({"region": "seoul"}, ["Budi Santoso", "Dilnoza Karimova"]),
     ],
@@ -437,12 +439,12 @@ def test_search_filters(people, filters, expected):
 def test_search_results_hide_names_and_unshared_levels(client, login, people):
     login(people["approved"].user)
     body = client.get("/careers/search", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "Nguyen L." in body and "Dilnoza K." in body and "Korean level 4" in body
+    assert "Nguyen L." in body and "Dilnoza K." in body and "TOPIK level 4 · Self-declared" in body
     for hidden in (
         "Nguyen Thi Lan",
         "Karimova",
         "Santoso",
-        "Korean level 5",
+        "TOPIK level 5",
         "Hidden Person",
         "Staff Only",
         "Gone Away",
