@@ -8,6 +8,7 @@ from lms.extensions import db
 from projects.grading import rubrics
 from projects.grading import rules as grading
 from projects.grading.models import Assessment
+from projects.ncs import services as ncs
 from projects.portfolios.models import Portfolio, PortfolioCompetency
 
 
@@ -38,20 +39,9 @@ def refresh_competencies(portfolio: Portfolio) -> list[PortfolioCompetency]:
             except grading.GradingError:
                 continue
             share = points / pure.max_points if pure.max_points else Decimal(0)
-            key = competency_key(criterion.get("title_en") or criterion.get("title_ko") or criterion["id"])
-            if share < services.COMPETENCY_SHARE or not key:
+            if share < services.COMPETENCY_SHARE:
                 continue
-            entry = found.setdefault(
-                key,
-                {
-                    "label_ko": criterion.get("title_ko") or "",
-                    "label_en": criterion.get("title_en") or "",
-                    "level": 0.0,
-                    "evidence": 0,
-                },
-            )
-            entry["level"] = max(entry["level"], float(round(share, 4)))
-            entry["evidence"] += 1
+            _count(found, _labels(assessment, criterion), share)
     existing = {c.key: c for c in portfolio.competencies}
     for key, competency in existing.items():
         if key not in found:
@@ -65,6 +55,29 @@ def refresh_competencies(portfolio: Portfolio) -> list[PortfolioCompetency]:
             setattr(competency, name, value)
     db.session.flush()
     return list(portfolio.competencies)
+
+
+def _count(found: dict[str, dict], labels: list[tuple[str, str, str]], share: Decimal) -> None:
+    """One more assessment showing each competency of *labels* at *share*."""
+    for key, label_ko, label_en in labels:
+        if key:
+            entry = found.setdefault(
+                key, {"label_ko": label_ko, "label_en": label_en, "level": 0.0, "evidence": 0}
+            )
+            entry["level"] = max(entry["level"], float(round(share, 4)))
+            entry["evidence"] += 1
+
+
+def _labels(assessment: Assessment, criterion: dict) -> list[tuple[str, str, str]]:
+    """``(key, label_ko, label_en)``: the NCS units the criterion is mapped to, where it is (one key per unit
+    across projects and rubrics, which the employer search filters on), else the criterion's own title."""
+    return ncs.competency_labels(assessment, criterion) or [
+        (
+            competency_key(criterion.get("title_en") or criterion.get("title_ko") or criterion["id"]),
+            criterion.get("title_ko") or "",
+            criterion.get("title_en") or "",
+        )
+    ]
 
 
 def competency_key(title: str) -> str:
