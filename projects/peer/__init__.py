@@ -12,7 +12,7 @@ def init_app(app) -> None:
     from media import signals as media
     from projects.common import ProjectError
     from projects.coursework import signals as coursework
-    from projects.peer import messages, models, receivers, services, tasks, views  # noqa: F401  (routes, tables, jobs)
+    from projects.peer import api, messages, models, receivers, services, tasks, views  # noqa: F401  (routes, tables, jobs)
 
     register_messages(ProjectError, messages.describe)
     # The project page links here without coursework importing peer review.

@@ -10,7 +10,7 @@ from projects.coursework.loaders import get_project_or_404
 from projects.coursework.models import Project
 from projects.coursework.submissions import can_work_on
 from projects.peer import services as peer
-from projects.peer.models import PeerExample, PeerReview
+from projects.peer.models import PeerExample, PeerReview, PeerTimedComment
 
 
 def get_reviewer_project_or_404(project_id: int, user: User) -> Project:
@@ -36,3 +36,19 @@ def get_example_or_404(project: Project, example_id: int) -> PeerExample:
     if example is None or example.project_id != project.id:
         abort(404)
     return example
+
+
+def get_managed_review_or_404(project: Project, review_id: int) -> PeerReview:
+    """A review of *project*, for its managers (the caller has loaded the project with the manager loader)."""
+    review = db.session.get(PeerReview, review_id)
+    if review is None or review.project_id != project.id:
+        abort(404)
+    return review
+
+
+def get_timed_comment_or_404(review: PeerReview, comment_id: int) -> PeerTimedComment:
+    """A timed comment of *review* (the caller has loaded the review for its reviewer)."""
+    comment = db.session.get(PeerTimedComment, comment_id)
+    if comment is None or comment.review_id != review.id:
+        abort(404)
+    return comment

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Integer,
     Numeric,
@@ -153,6 +154,30 @@ class PeerReview(db.Model):
 
     submission: Mapped[Submission] = relationship()
     reviewer: Mapped[User] = relationship()
+    comments: Mapped[list[PeerTimedComment]] = relationship(
+        order_by="PeerTimedComment.media_id, PeerTimedComment.seconds",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class PeerTimedComment(db.Model):
+    """A reviewer's comment pinned to a moment of the reviewed work's video, optionally about one criterion.
+
+    No author column: the reviewer is the review's, so the comment is as anonymous as the review itself.
+    """
+
+    __tablename__ = "projects_peer_timed_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_peer_reviews.id", ondelete="CASCADE"), index=True
+    )
+    media_id: Mapped[int] = mapped_column(ForeignKey("media_files.id", ondelete="CASCADE"), index=True)
+    seconds: Mapped[float] = mapped_column(Float)
+    criterion_id: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PeerOverride(db.Model):

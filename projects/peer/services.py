@@ -33,6 +33,7 @@ from projects.peer.models import (
     PeerReview,
     PeerReviewStatus,
     PeerSettings,
+    PeerTimedComment,
 )
 
 log = logging.getLogger(__name__)
@@ -231,7 +232,8 @@ def allocate_reviews(project: Project, by: User | None = None, seed: int | None 
 
 
 def reallocate(review: PeerReview, reviewer: User, by: User) -> PeerReview:
-    """Give an allocated (not yet submitted) review to another reviewer.
+    """Give an allocated (not yet submitted) review to another reviewer, without the timed comments the
+    first one pinned.
 
     :raises ProjectError: ``peer_review_submitted``, ``peer_own_work`` (the new reviewer is an author) or
         ``peer_already_reviewing`` (they review that work already).
@@ -249,9 +251,36 @@ def reallocate(review: PeerReview, reviewer: User, by: User) -> PeerReview:
         raise ProjectError("peer_already_reviewing")
     before = review.reviewer_id
     review.reviewer_id = reviewer.id
+    # The comments the first reviewer pinned are theirs, not the new reviewer's: they go with the hand-over.
+    review.comments.clear()
     db.session.flush()
     log.info("peer review %s moved from user %s to user %s by user %s", review.id, before, reviewer.id, by.id)
     return review
+
+
+def allocation_of(project: Project) -> list[PeerReview]:
+    """Every review of *project*, for its managers: open ones first (those are the ones to move), then by
+    round and reviewer."""
+    from sqlalchemy.orm import selectinload
+
+    rows = db.session.scalars(
+        select(PeerReview)
+        .where(PeerReview.project_id == project.id)
+        .options(selectinload(PeerReview.reviewer), selectinload(PeerReview.submission))
+        .order_by(PeerReview.round, PeerReview.reviewer_id, PeerReview.id)
+    )
+    return sorted(rows, key=lambda r: r.status is PeerReviewStatus.SUBMITTED)
+
+
+def candidates_for(project: Project) -> list[User]:
+    """Who may take over a review: active trainees who handed in and passed calibration (the rules of one
+    review, not their own work and not twice, are :func:`reallocate`'s)."""
+    from projects.peer.calibration import calibrated_among
+
+    authors = {uid for people in works_of(project).values() for uid in people}
+    ids = set(calibrated_among(project, sorted(authors)))
+    people = db.session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True)))
+    return sorted(people, key=lambda u: (u.name or "", u.id))
 
 
 def reviews_by(project: Project, reviewer: User) -> list[PeerReview]:
@@ -313,6 +342,78 @@ def submit_review(
     db.session.flush()
     log.info("peer review %s submitted by user %s", review.id, reviewer.id)
     return review
+
+
+def _may_review(review: PeerReview, reviewer: User, now: datetime | None = None) -> Project:
+    """The review's project, when *reviewer* may still work on the review (theirs, window open, calibrated).
+
+    :raises ProjectError: ``peer_not_yours``, ``peer_closed``, ``peer_not_calibrated``.
+    """
+    project = cast(Project, db.session.get(Project, review.project_id))
+    settings = settings_for(project)
+    if review.reviewer_id != reviewer.id:
+        raise ProjectError("peer_not_yours")
+    if settings is None or not window_open(settings, now):
+        raise ProjectError("peer_closed")
+    from projects.peer.calibration import calibrated  # calibration builds on this module
+
+    if not calibrated(project, reviewer):
+        raise ProjectError("peer_not_calibrated")
+    return project
+
+
+def add_timed_comment(
+    review: PeerReview,
+    reviewer: User,
+    *,
+    media_id: int,
+    seconds: float | str | None,
+    criterion_id: str | None,
+    text: str,
+    now: datetime | None = None,
+) -> PeerTimedComment:
+    """Pin *reviewer*'s comment to a moment of one of the reviewed work's videos, as graders do.
+
+    The work's last attempt is the one reviewed; grading's rules read the moment and the length.
+
+    :raises ProjectError: those of :func:`_may_review`, ``media_not_in_attempt``, ``bad_mark`` (unknown
+        criterion), ``comment_missing``, ``bad_moment``, ``grading_text_too_long``.
+    """
+    from projects.grading.comments import moment
+    from projects.grading.services import COMMENT_MAX, check_length
+
+    project = _may_review(review, reviewer, now)
+    attempt = review.submission.attempts[-1] if review.submission.attempts else None
+    item = next((i for i in attempt.items if i.media_id == media_id), None) if attempt else None
+    if item is None:
+        raise ProjectError("media_not_in_attempt")
+    if criterion_id and criterion_id not in {c.id for c in rubric_of(project).criteria}:
+        raise ProjectError("bad_mark", detail="criterion")
+    if not text.strip():
+        raise ProjectError("comment_missing")
+    check_length(text.strip(), COMMENT_MAX)
+    comment = PeerTimedComment(
+        review_id=review.id,
+        media_id=media_id,
+        seconds=moment(seconds, item.media.duration if item.media else None),
+        criterion_id=criterion_id or None,
+        text=text.strip(),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    log.info("timed comment %s on peer review %s by user %s", comment.id, review.id, reviewer.id)
+    return comment
+
+
+def remove_timed_comment(comment: PeerTimedComment, reviewer: User, now: datetime | None = None) -> None:
+    """Take back one of *reviewer*'s timed comments while the window is open.
+
+    :raises ProjectError: those of :func:`_may_review`.
+    """
+    review = cast(PeerReview, db.session.get(PeerReview, comment.review_id))
+    _may_review(review, reviewer, now)
+    db.session.delete(comment)
+    db.session.flush()
 
 
 def owners_of(project_ids: list[int]) -> dict[int, dict[int, set[int]]]:

@@ -3,7 +3,7 @@ and practice on examples."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,13 +12,20 @@ from lms.errors import apply_change, describe
 from lms.extensions import db
 from lms.forms import ActionForm
 from lms.jobs import commit
+from lms.users.models import User
 from projects.common import ProjectError
 from projects.coursework.loaders import get_managed_project_or_404, get_submission_or_404
 from projects.coursework.views import bp
 from projects.peer import calibration, grades
 from projects.peer import services as peer
 from projects.peer.forms import OverrideForm, PeerSettingsForm
-from projects.peer.loaders import get_example_or_404, get_review_or_404, get_reviewer_project_or_404
+from projects.peer.loaders import (
+    get_example_or_404,
+    get_managed_review_or_404,
+    get_review_or_404,
+    get_reviewer_project_or_404,
+    get_timed_comment_or_404,
+)
 
 
 def _marks_from(form, project) -> dict:
@@ -144,6 +151,76 @@ def peer_review(project_id: int, review_id: int):
         conflict=conflict,
         form=ActionForm(),
     )
+
+
+@bp.route("/<int:project_id>/peer/reviews/<int:review_id>/comments", methods=["POST"])
+@login_required
+def peer_add_comment(project_id: int, review_id: int):
+    project = get_reviewer_project_or_404(project_id, current_user)
+    review = get_review_or_404(project, review_id, current_user)
+    if ActionForm().validate_on_submit():
+        form = request.form
+        apply_change(
+            lambda: peer.add_timed_comment(
+                review,
+                current_user,
+                media_id=form.get("media_id", type=int) or 0,
+                seconds=form.get("seconds"),
+                criterion_id=form.get("criterion_id") or None,
+                text=form.get("text", ""),
+            ),
+            _("The comment is pinned to that moment."),
+        )
+    return redirect(
+        url_for("projects.peer_review", project_id=project.id, review_id=review.id, _anchor="timed")
+    )
+
+
+@bp.route("/<int:project_id>/peer/reviews/<int:review_id>/comments/<int:comment_id>/delete", methods=["POST"])
+@login_required
+def peer_remove_comment(project_id: int, review_id: int, comment_id: int):
+    project = get_reviewer_project_or_404(project_id, current_user)
+    review = get_review_or_404(project, review_id, current_user)
+    comment = get_timed_comment_or_404(review, comment_id)
+    if ActionForm().validate_on_submit():
+        apply_change(lambda: peer.remove_timed_comment(comment, current_user), _("The comment is removed."))
+    return redirect(
+        url_for("projects.peer_review", project_id=project.id, review_id=review.id, _anchor="timed")
+    )
+
+
+@bp.route("/<int:project_id>/peer/allocation")
+@login_required
+def peer_allocation(project_id: int):
+    project = get_managed_project_or_404(project_id, current_user)
+    if peer.settings_for(project) is None:
+        abort(404)
+    return render_template(
+        "projects/peer/allocation.html",
+        project=project,
+        reviews=peer.allocation_of(project),
+        candidates=peer.candidates_for(project),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/<int:project_id>/peer/allocation/<int:review_id>", methods=["POST"])
+@login_required
+def peer_reallocate(project_id: int, review_id: int):
+    project = get_managed_project_or_404(project_id, current_user)
+    review = get_managed_review_or_404(project, review_id)
+    reviewer = db.session.get(User, request.form.get("reviewer_id", type=int) or 0)
+    if not ActionForm().validate_on_submit():
+        pass  # a form without its token moves nothing
+    elif reviewer is None or reviewer.id not in {u.id for u in peer.candidates_for(project)}:
+        flash(_("Choose another reviewer."), "error")
+    else:
+        before = review.reviewer.name
+        apply_change(
+            lambda: peer.reallocate(review, reviewer, current_user),
+            _("The review moved from %(before)s to %(after)s.", before=before, after=reviewer.name),
+        )
+    return redirect(url_for("projects.peer_allocation", project_id=project.id, _anchor=f"review-{review.id}"))
 
 
 @bp.route("/<int:project_id>/peer/examples/<int:example_id>", methods=["GET", "POST"])
