@@ -33,7 +33,17 @@ def init_app(app) -> None:
     from lms import signals as core_signals
     from lms.api import register_api_blueprint
     from lms.plugins import add_translations
-    from media import caption_api, caption_views, checks, models, privacy, receivers, signals, tasks  # noqa: F401  (tables for Alembic; the worker's jobs; caption routes)
+    from media import (  # noqa: F401  (tables for Alembic; the worker's jobs; caption and editor routes)
+        caption_api,
+        caption_editor_views,
+        caption_views,
+        checks,
+        models,
+        privacy,
+        receivers,
+        signals,
+        tasks,
+    )
     from media.api import blp as api_blp
     from media.cli import cli as media_cli
     from media.views import bp

@@ -220,6 +220,36 @@ def _language_of(stream) -> str:
     return tag if is_language_tag(tag) else "und"
 
 
+def replace_cues(track: CaptionTrack, vtt: str, by: User) -> CaptionFile:
+    """Put the WebVTT text *vtt* (the editor's cues) in place of *track*'s, checked as an uploaded file is.
+
+    On success the track is ``edited`` and no longer waits for review (a person has read it); the parsed
+    file is returned for its warnings.
+
+    :raises CaptionRefused: the cues have problems; the track is unchanged.
+    """
+    limits = limits_for(track.media)
+    if len(vtt.encode("utf-8")) > limits.max_bytes:
+        raise CaptionRefused([Problem("caption_too_large", {"limit": limits.max_bytes})])
+    parsed = captions.parse_vtt(vtt, limits)
+    if not parsed.ok:
+        raise CaptionRefused(parsed.problems)
+    track.vtt = captions.to_vtt(parsed.cues)
+    track.cue_count = len(parsed.cues)
+    track.warnings = [w.to_dict() for w in parsed.warnings]
+    track.source = CaptionSource.EDITED
+    track.needs_review = False
+    db.session.flush()
+    log.info(
+        "caption track %s of media %s edited by user %s (%s cues)",
+        track.id,
+        track.media_id,
+        by.id,
+        track.cue_count,
+    )
+    return parsed
+
+
 def delete_track(track: CaptionTrack, by: User) -> None:
     """Remove *track* from its video."""
     log.info("caption track %s of media %s deleted by user %s", track.id, track.media_id, by.id)

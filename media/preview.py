@@ -19,7 +19,14 @@ from media.errors import MediaError
 from media.ffmpeg import DEFAULT_MAX_MEMORY, input_args, run_ffmpeg
 from media.probe import MediaInfo, probe
 
-__all__ = ["PreviewResult", "make_preview", "needs_preview", "preview_reasons", "remux_copy"]
+__all__ = [
+    "PreviewResult",
+    "make_preview",
+    "needs_preview",
+    "needs_transcode",
+    "preview_reasons",
+    "remux_copy",
+]
 
 #: Container -> (video codecs, audio codecs) every current browser plays from it.
 _PLAYABLE = {
@@ -65,6 +72,16 @@ def preview_reasons(info: MediaInfo) -> list[str]:
 def needs_preview(info: MediaInfo) -> bool:
     """True when the upload is a video a browser cannot play as uploaded."""
     return bool(preview_reasons(info))
+
+
+def needs_transcode(info: MediaInfo) -> bool:
+    """True when the preview must be an H.264/AAC transcode rather than a copy of the upload's streams.
+
+    Desktop browsers play WebM (VP8, VP9, AV1), but many phones do not (Safari before iOS 17.4, older
+    Android devices without a hardware VP9 decoder), and a preview is what every player serves: so a WebM
+    upload is transcoded too.  Only an MP4 a browser plays as it is keeps its streams.
+    """
+    return needs_preview(info) or (info.kind == "video" and info.container != "mp4")
 
 
 def make_preview(

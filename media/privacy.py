@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from lms.archives import part_name
 from lms.extensions import db
 from lms.signals import PersonalData
-from media.models import MediaFile
+from media.models import CaptionTrack, MediaFile
 from media.services import get_storage
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,21 @@ def personal_data(user, **_kwargs):
         path = storage.path(media.storage_key)
         if path.is_file():
             files.append((f"{media.id}-{part_name(media.original_name)}", str(path)))
-    return [PersonalData("media", {"uploads": rows}, files)]
+    return [PersonalData("media", {"uploads": rows, "captions": _captions_of(user)}, files)]
+
+
+def _captions_of(user) -> list[dict]:
+    """Caption tracks of the user's videos and those they added to others' (the WebVTT text included: it is
+    kept in the row, not in storage)."""
+    from lms.users.privacy import row_dict
+
+    tracks = db.session.scalars(
+        select(CaptionTrack)
+        .join(MediaFile, MediaFile.id == CaptionTrack.media_id)
+        .where(or_(MediaFile.owner_id == user.id, CaptionTrack.created_by_id == user.id))
+        .order_by(CaptionTrack.id)
+    )
+    return [row_dict(t, skip=("created_by_id",)) for t in tracks]
 
 
 def _referenced_elsewhere(media: MediaFile) -> bool:

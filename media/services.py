@@ -36,7 +36,7 @@ from media import signals
 from media.errors import MediaError
 from media.ffmpeg import FFmpegError
 from media.models import MediaFile, MediaStatus, Rendition
-from media.preview import make_preview, needs_preview, remux_copy
+from media.preview import make_preview, needs_transcode, remux_copy
 from media.probe import MediaInfo, av_message
 from media.sandbox import run_bounded
 from media.signals import UploadTarget
@@ -241,15 +241,14 @@ def _make_renditions(media: MediaFile, src: Path, info: MediaInfo, *, full: bool
         with _rendering(".vtt") as tmp:
             tmp.write_text(sheet.vtt, encoding="utf-8")
             made.add(_put(media, "vtt", tmp, "vtt", "text/vtt"))
-    if needs_preview(info):
+    if needs_transcode(info):  # WebM too: many phones play only H.264/AAC
         with _rendering(".mp4") as tmp:
             result = make_preview(src, tmp, info=info)
             made.add(_put(media, "preview", tmp, "mp4", "video/mp4", result.width, result.height))
-    else:
-        ext = "webm" if info.container == "webm" else "mp4"
-        with _rendering("." + ext) as tmp:
+    else:  # an MP4 every browser plays: its streams are copied, not decoded
+        with _rendering(".mp4") as tmp:
             result = remux_copy(src, tmp, info=info)
-            made.add(_put(media, "preview", tmp, ext, f"video/{ext}", result.width, result.height))
+            made.add(_put(media, "preview", tmp, "mp4", "video/mp4", result.width, result.height))
     return made
 
 

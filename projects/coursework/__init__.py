@@ -18,7 +18,8 @@ def init_app(app) -> None:
     from projects.coursework import messages, receivers
     from projects.coursework import signals as coursework
 
-    for module in ("views", "submission_views", "api"):  # importing them adds their routes to the blueprints
+    # Importing them adds their routes to the blueprints.
+    for module in ("views", "submission_views", "api", "deliverable_api"):
         import_module(f"{__name__}.{module}")
     register_messages(ProjectError, messages.describe)
     core.nav_items.connect(receivers.navigation)

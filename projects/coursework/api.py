@@ -42,6 +42,8 @@ class DeliverableSchema(Schema):
     guidance = fields.Str()  # in the reader's language, else the other one (kept for older clients)
     guidance_ko = fields.Str()
     guidance_en = fields.Str()
+    #: ``{"required": ["ko"], "optional": ["en"]}``: caption languages the film must (may) carry.
+    captions = fields.Dict()
 
 
 class ProjectSchema(Schema):

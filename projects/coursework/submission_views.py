@@ -30,6 +30,9 @@ from projects.coursework.loaders import (
 from projects.coursework.models import Deliverable, Project, Submission
 from projects.coursework.views import bp
 
+#: The caption languages a film still lacks, for the hand-in checklist (``missing_captions(d, media)``).
+bp.add_app_template_global(submissions.missing_captions, "missing_captions")
+
 
 @bp.url_value_preprocessor
 def _upload_body_limit(endpoint: str | None, _values) -> None:

@@ -22,7 +22,7 @@ from lms.faults import crash_point
 from lms.users.models import Role, User
 from media.models import MediaFile, MediaStatus
 from projects.common import ProjectError
-from projects.coursework import signals
+from projects.coursework import caption_rules, signals
 from projects.coursework.models import (
     Attempt,
     AttemptItem,
@@ -191,6 +191,15 @@ def save_declarations(
     db.session.flush()
 
 
+def missing_captions(deliverable: Deliverable, media: MediaFile) -> list[str]:
+    """The caption languages *deliverable* requires that the film *media* has no reviewed track in."""
+    if not deliverable.captions or media.kind != "video":
+        return []
+    return caption_rules.missing(
+        deliverable.captions, [(t.language, t.needs_review) for t in media.caption_tracks]
+    )
+
+
 def missing_parts(submission: Submission) -> list[tuple[str, Deliverable | None]]:
     """What still stops the draft from being handed in: ``(code, deliverable)`` pairs."""
     missing: list[tuple[str, Deliverable | None]] = []
@@ -201,6 +210,8 @@ def missing_parts(submission: Submission) -> list[tuple[str, Deliverable | None]
                 missing.append(("being_checked", deliverable))
             elif deliverable.required and (item is None or item.media is None):
                 missing.append(("file_missing", deliverable))
+            elif item is not None and item.media is not None and missing_captions(deliverable, item.media):
+                missing.append(("captions_missing", deliverable))
         elif deliverable.required and (item is None or not (item.link_url or item.text.strip())):
             missing.append(("answer_missing", deliverable))
     if submission.ai_used is None:
