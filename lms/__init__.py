@@ -103,7 +103,7 @@ def _register_core(app: Flask) -> None:
     import lms.calendar.models  # noqa: F401
     import lms.notifications.models  # noqa: F401
     import lms.programmes.models  # noqa: F401
-    from lms import auth, cli, errors, i18n, programmes, security
+    from lms import auth, cli, errors, i18n, programmes, security, wording
     from lms.api import init_api
     from lms.auth import views as auth_views
     from lms.calendar import views as calendar_views
@@ -123,6 +123,7 @@ def _register_core(app: Flask) -> None:
     auth.init_app(app)
     errors.init_app(app)
     programmes.init_app(app)
+    wording.init_app(app)  # before any plugin: its domain serves every package's catalogue
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(user_views.bp)

@@ -21,6 +21,10 @@ from flask import Flask
 #: folder on first start) and ``production`` (several machines; every secret must
 #: be given explicitly, because each machine must share it).
 MODES = ("embedded", "production")
+#: Every interface language with a catalogue in each package: Korean and English, then the languages of the
+#: centre's largest groups of trainees (Vietnam, China, Uzbekistan, Mongolia, Nepal, Indonesia, Cambodia, the
+#: Philippines, Thailand, Russian speakers of Central Asia, Myanmar, Pakistan).  Codes are Babel's.
+SHIPPED_LANGUAGES = ("ko", "en", "vi", "zh_Hans", "uz", "mn", "ne", "id", "km", "fil", "th", "ru", "my", "ur")
 
 
 class ConfigError(RuntimeError):
@@ -37,7 +41,9 @@ DEFAULTS: dict = {
     "CENTRE_NAME": "직업훈련센터 (Vocational Training Centre)",
     "BABEL_DEFAULT_LOCALE": "ko",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
-    "LANGUAGES": ["ko", "en"],
+    #: The interface languages this instance may offer (an admin switches each on or off under Languages);
+    #: each needs a catalogue in every package (``SHIPPED_LANGUAGES``).
+    "LANGUAGES": list(SHIPPED_LANGUAGES),
     # Sessions: the signed cookie only carries a random id registered in the
     # database, so logout and disabling an account end sessions server-side.
     "SESSION_COOKIE_NAME": "gongbang_session",
@@ -178,9 +184,17 @@ def validate_config(cfg) -> None:
     if isinstance(plugins, str) or not all(isinstance(p, str) for p in plugins):
         raise ConfigError('PLUGINS must be a list of names, e.g. LMS_PLUGINS=\'["media", "projects"]\'.')
     _validate_public_url(cfg)
-    for lang in cfg["LANGUAGES"]:
-        if lang not in ("ko", "en"):
-            raise ConfigError(f"LANGUAGES may contain only 'ko' and 'en'; got {lang!r}.")
+    languages = cfg["LANGUAGES"]
+    if isinstance(languages, str) or not languages:
+        raise ConfigError('LANGUAGES must be a list of codes, e.g. LMS_LANGUAGES=\'["ko", "en", "vi"]\'.')
+    for lang in languages:
+        if lang not in SHIPPED_LANGUAGES:
+            raise ConfigError(
+                f"LANGUAGES may contain only languages with shipped catalogues "
+                f"({', '.join(SHIPPED_LANGUAGES)}); got {lang!r}."
+            )
+    if cfg["BABEL_DEFAULT_LOCALE"] not in languages:
+        raise ConfigError(f"BABEL_DEFAULT_LOCALE {cfg['BABEL_DEFAULT_LOCALE']!r} must be one of LANGUAGES.")
 
 
 def _validate_public_url(cfg) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, text
@@ -28,6 +28,7 @@ CORE_NAV = {
         (_l("Programmes"), "programmes.list_programmes"),
         (_l("Import trainees"), "users.admin_import"),
         (_l("Outbox"), "users.admin_outbox"),
+        (_l("Languages and wording"), "wording.languages"),
     ],
     Role.LIAISON: [(_l("Programmes"), "programmes.list_programmes")],
     Role.INSTRUCTOR: [(_l("Programmes"), "programmes.list_programmes")],
@@ -169,14 +170,27 @@ ROLE_DATA = {
 }
 
 
+@bp.route("/language")
+@login_required
+def choose_language():
+    """Every offered language in its own name, as big buttons (the same list every page shows at its top
+    after a first sign-in, until the person chooses)."""
+    from lms.forms import ActionForm
+
+    session.pop("choose_language", None)
+    return render_template("lms/choose_language.html", form=ActionForm(), next=request.args.get("next", ""))
+
+
 @bp.route("/language", methods=["POST"])
 def set_language():
     """Switch the interface language (kept on the account when signed in)."""
     from lms.forms import ActionForm
+    from lms.i18n import offered_languages
 
     lang = request.form.get("lang")
-    if ActionForm().validate_on_submit() and lang in current_app.config["LANGUAGES"]:
+    if ActionForm().validate_on_submit() and lang in offered_languages():
         session["locale"] = lang
+        session.pop("choose_language", None)
         if current_user.is_authenticated:
             current_user.locale = lang
     target = request.form.get("next", "")

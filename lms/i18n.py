@@ -22,7 +22,82 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
-LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
+#: Each shipped language by its own name, as its readers look for it in the switcher (in the order of
+#: config.SHIPPED_LANGUAGES: Korean and English first).
+LANGUAGE_NAMES = {
+    "ko": "한국어",
+    "en": "English",
+    "vi": "Tiếng Việt",
+    "zh_Hans": "简体中文",
+    "uz": "Oʻzbekcha",
+    "mn": "Монгол",
+    "ne": "नेपाली",
+    "id": "Bahasa Indonesia",
+    "km": "ខ្មែរ",
+    "fil": "Filipino",
+    "th": "ไทย",
+    "ru": "Русский",
+    "my": "မြန်မာ",
+    "ur": "اردو",
+}
+#: The languages whose content (briefs, rubrics, programme names) is written here; a reader of any other
+#: interface language sees both side by side (:func:`content_text`).
+CONTENT_LANGUAGES = ("ko", "en")
+
+
+def html_lang(code: str) -> str:
+    """The BCP 47 tag for ``<html lang>``: ``zh_Hans`` → ``zh-Hans``."""
+    return code.replace("_", "-")
+
+
+def text_direction(code: str) -> str:
+    """``rtl`` for a right-to-left script (Urdu), else ``ltr`` (CLDR's character order)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code).text_direction
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+
+
+def offered_languages() -> list[str]:
+    """The languages the centre offers now (the admin's choice within config ``LANGUAGES``, kept by
+    :mod:`lms.wording`)."""
+    from lms.wording.services import offered_languages as chosen
+
+    return chosen()
+
+
+def language_of(person) -> str:
+    """The language to write to *person* in (mail, calendars, notices): theirs while it is offered, else the
+    centre's default."""
+    locale = getattr(person, "locale", None)
+    return locale if locale in offered_languages() else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def reader_language() -> str | None:
+    """The reader's language: the request's, or the one ``force_locale`` sets (a notice written for each
+    reader, also in the worker); None where there is neither (the worker, the command line)."""
+    from flask_babel import get_locale
+
+    try:
+        return str(get_locale() or "") or None
+    except RuntimeError:  # no request and no forced language
+        return None
+
+
+def content_text(ko: str | None, en: str | None) -> str:
+    """Content written in Korean and/or English (a title, a rubric criterion, a programme's name) as the
+    reader should see it: theirs, falling back to the other; both, side by side ("영상 기초 / Video basics"),
+    for a reader of any other language, who may read one better than the other (or is learning Korean).
+    With no reader: Korean, the centre's language."""
+    ko, en = ko or "", en or ""
+    reader = reader_language()
+    if reader == "en":
+        return en or ko
+    if reader in (None, "ko") or not (ko and en) or ko.strip() == en.strip():
+        return ko or en
+    return f"{ko} / {en}"
 
 
 def _on_api() -> bool:
@@ -38,7 +113,7 @@ def _person():
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+    languages = offered_languages()
     person = _person()
     if person is not None and person.locale in languages:
         return person.locale
@@ -88,14 +163,35 @@ _STYLES = {"short": "short", "medium": "short", "long": "long", "full": "long"}
 _SIZE_UNITS = ("KB", "MB", "GB", "TB")
 
 
+def _cldr_patterns(code: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Date and date-time patterns for a language without its own row above: CLDR's medium and long dates,
+    with the same 24-hour clock (``HH:mm``) and zone name as Korean and English."""
+    from babel import Locale
+
+    locale = Locale.parse(code)
+    dates = {"short": locale.date_formats["medium"].pattern, "long": locale.date_formats["long"].pattern}
+    glue = str(locale.datetime_formats["medium"])
+    times = {
+        "short": glue.replace("{1}", dates["short"]).replace("{0}", "HH:mm"),
+        "long": glue.replace("{1}", dates["short"]).replace("{0}", "HH:mm:ss (zzzz)"),
+    }
+    return times, dates
+
+
 def _pattern(table: dict[str, dict[str, str]], fmt: str) -> str:
     from flask_babel import get_locale
 
     style = _STYLES.get(fmt)
     if style is None:
         return fmt
-    formats = table.get(str(get_locale())) or table["en"]
-    return formats[style]
+    return patterns(str(get_locale()), table is DATE_FORMATS)[style]
+
+
+def patterns(code: str, dates: bool = False) -> dict[str, str]:
+    """The ``short`` and ``long`` date-time (or, with *dates*, date) patterns of language *code*."""
+    if code not in DATETIME_FORMATS:
+        DATETIME_FORMATS[code], DATE_FORMATS[code] = _cldr_patterns(code)
+    return (DATE_FORMATS if dates else DATETIME_FORMATS)[code]
 
 
 def _as_datetime(value):
@@ -174,4 +270,12 @@ def init_app(app: Flask) -> None:
     def _languages():
         from flask_babel import get_locale
 
-        return {"languages": LANGUAGE_NAMES, "current_locale": str(get_locale())}
+        code = str(get_locale())
+        offered = offered_languages()
+        return {
+            "languages": {c: LANGUAGE_NAMES[c] for c in offered if c in LANGUAGE_NAMES},
+            "language_dirs": {c: text_direction(c) for c in offered},
+            "current_locale": code,
+            "html_lang": html_lang(code),
+            "text_dir": text_direction(code),
+        }

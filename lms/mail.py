@@ -106,8 +106,9 @@ def send_template(
     defaults to the template's name; *secret* (the body is erased once sent) to whether a ``token`` is
     passed. Returns the outbox row's id (``None``: *idempotency_key* was queued before; nothing was added).
     """
-    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
+    from lms.i18n import language_of
+
+    with force_locale(language_of(user)):
         text = render_template(f"lms/mail/{name}.txt", user=user, mail_url=mail_url, **context)
     subject, _, body = text.partition("\n")
     return queue_mail(

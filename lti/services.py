@@ -232,7 +232,7 @@ def account_for(platform: Platform, claims: dict, teacher: bool) -> User:
         or email
         or "LMS user"
     ).strip()[:120]
-    locale = (claims.get("locale") or "")[:2].lower()
+    locale = _locale_from_claim(claims.get("locale") or "")
     if account is not None:
         user = account.user
     else:
@@ -250,7 +250,7 @@ def account_for(platform: Platform, claims: dict, teacher: bool) -> User:
                 name=name,
                 role=Role.INSTRUCTOR if teacher else Role.TRAINEE,
                 created_by=None,
-                locale=locale if locale in ("ko", "en") else None,
+                locale=locale,
                 invite=False,
             )
         if user.role not in (Role.TRAINEE, Role.INSTRUCTOR):
@@ -260,6 +260,26 @@ def account_for(platform: Platform, claims: dict, teacher: bool) -> User:
         raise LaunchError("account_not_allowed", f"user {user.id} ({user.role.value}, active={user.active})")
     db.session.flush()
     return user
+
+
+def _locale_from_claim(tag: str) -> str | None:
+    """The offered interface language an LTI ``locale`` claim names ("vi-VN" → "vi", "zh-Hans-CN" →
+    "zh_Hans", "tl" → "fil"), or None (the person's browser then chooses)."""
+    from babel import Locale, UnknownLocaleError
+
+    from lms.i18n import offered_languages
+
+    offered = offered_languages()
+    try:
+        locale = Locale.parse(tag.strip().replace("_", "-"), sep="-") if tag.strip() else None
+    except (ValueError, UnknownLocaleError):
+        return None
+    if locale is None:
+        return None
+    language = {"tl": "fil"}.get(locale.language, locale.language)
+    if language == "zh":
+        return "zh_Hans" if "zh_Hans" in offered and locale.script != "Hant" else None
+    return language if language in offered else None
 
 
 def _email_taken(email: str) -> bool:

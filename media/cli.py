@@ -23,6 +23,9 @@ from media.messages import describe, load_translations
 from media.thumbnails import make_poster
 from media.validation import NO_PICTURE, DeliverableSpec, Report, validate
 
+#: The languages media's messages are written in (its catalogues' folders; no import of the app's config).
+CATALOGUES = sorted(p.name for p in (Path(__file__).parent / "translations").iterdir() if p.is_dir())
+
 __all__ = ["cli", "inspect_command"]
 
 
@@ -60,7 +63,7 @@ def _load_spec(value: str | None) -> DeliverableSpec:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
 @click.option(
     "--lang",
-    type=click.Choice(["ko", "en"]),
+    type=click.Choice(CATALOGUES),
     default="en",
     show_default=True,
     help="Language of the problem messages.",

@@ -202,7 +202,14 @@ def send_rendition(media: MediaFile, name: str):
 @login_required
 def download(media_id: int):
     """The uploaded bytes, always as a download (never rendered by the browser from our origin)."""
-    media = get_media_or_404(media_id, current_user)
+    return send_original(get_media_or_404(media_id, current_user))
+
+
+def send_original(media: MediaFile, *, cache: str = "private, max-age=3600"):
+    """*media*'s uploaded bytes as a download, with the file headers (never rendered from our origin).
+
+    Other packages' private documents (an excuse's, a score report) use it with ``cache="private, no-store"``.
+    """
     response = send_file(
         services.get_storage().path(media.storage_key),
         mimetype="application/octet-stream",
@@ -210,7 +217,9 @@ def download(media_id: int):
         download_name=media.original_name,
         conditional=True,
     )
-    return _file_headers(response)
+    response = _file_headers(response)
+    response.headers["Cache-Control"] = cache
+    return response
 
 
 def _file_headers(response):

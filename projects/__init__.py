@@ -12,7 +12,18 @@ from importlib import import_module
 from importlib.util import find_spec
 
 #: In dependency order: demo receivers run in this order too (grading grades coursework's demo hand-in …).
-DOMAINS = ("coursework", "grading", "completions", "portfolios", "careers", "attendance", "peer")
+DOMAINS = (
+    "coursework",
+    "grading",
+    "attendance",
+    "ncs",
+    "completions",
+    "portfolios",
+    "careers",
+    "peer",
+    "credentials",
+    "korean",
+)
 
 
 def init_app(app) -> None:

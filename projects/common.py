@@ -4,11 +4,11 @@ template helpers of bilingual rows and signed records."""
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import get_locale
 
 from lms.archives import UniqueNames  # noqa: F401  (the domains' archives use it from here)
 from lms.archives import part_name as zip_part_name  # noqa: F401
 from lms.errors import DomainError
+from lms.i18n import content_text
 
 
 class ProjectError(DomainError):
@@ -36,9 +36,9 @@ def private(response):
 
 
 def localised(obj, field: str) -> str:
-    """``obj.<field>_en`` for English readers, else ``obj.<field>_ko``; each falls back to the other."""
-    ko, en = getattr(obj, f"{field}_ko", "") or "", getattr(obj, f"{field}_en", "") or ""
-    return (en if str(get_locale() or "ko") == "en" else ko) or ko or en
+    """``obj.<field>_en`` for English readers, else ``obj.<field>_ko``; each falls back to the other, and
+    readers of other languages see both (:func:`lms.i18n.content_text`)."""
+    return content_text(getattr(obj, f"{field}_ko", ""), getattr(obj, f"{field}_en", ""))
 
 
 def iso_date(value: str | None):

@@ -59,6 +59,8 @@ def _submission_data(submission: Submission, user) -> dict:
             "grade": marking.format_grade(marking.grade_for(graded, user)),
             "max_grade": marking.format_grade(submission.project.max_grade),
             "feedback": graded.feedback,
+            "second_locale": graded.second_locale,
+            "feedback_second": graded.feedback_second,
             "marks": graded.marks,
             "released_at": graded.released_at,
             "comments": [row_dict(c, skip=("assessment_id",)) for c in graded.comments],
@@ -89,7 +91,7 @@ def personal_data(user, **_kwargs):
         ],
     }
     data["peer_reviews_written"] = [
-        row_dict(r, skip=("version",))
+        {**row_dict(r, skip=("version",)), "comments": [row_dict(c) for c in r.comments]}
         for r in db.session.scalars(select(PeerReview).where(PeerReview.reviewer_id == user.id))
     ]
     data["peer_calibrations"] = [
@@ -111,6 +113,15 @@ def personal_data(user, **_kwargs):
     employer = db.session.scalar(select(Employer).where(Employer.user_id == user.id))
     if employer is not None:
         data["employer"] = row_dict(employer)
+    from projects.credentials import services as credentials
+
+    data["open_badges"] = credentials.personal_data(user)
+    from projects.attendance import privacy as attendance
+
+    data["attendance"] = attendance.personal_data(user)
+    from projects.ncs import services as ncs
+
+    data["ncs_coverage"] = ncs.coverage_data(user)  # the NCS units shown and the graded work that shows each
     return [PersonalData("projects", data)]
 
 
@@ -128,7 +139,17 @@ def _reviews_received(user) -> list[dict]:
             PeerReview.submission_id.in_(released), PeerReview.status == PeerReviewStatus.SUBMITTED
         )
     )
-    return [{"submission_id": r.submission_id, "marks": r.marks, "feedback": r.feedback} for r in reviews]
+    return [
+        {
+            "submission_id": r.submission_id,
+            "marks": r.marks,
+            "feedback": r.feedback,
+            "comments": [
+                {"seconds": c.seconds, "criterion_id": c.criterion_id, "text": c.text} for c in r.comments
+            ],
+        }
+        for r in reviews
+    ]
 
 
 def anonymise(user, by=None, **_kwargs) -> None:
@@ -151,6 +172,12 @@ def anonymise(user, by=None, **_kwargs) -> None:
             from projects.completions.services import revoke_completion
 
             revoke_completion(completion, "account anonymised", by)
+    from projects.credentials import services as credentials
+
+    credentials.anonymise(user)  # revoked, and the stored copies emptied
+    from projects.attendance import privacy as attendance
+
+    attendance.anonymise(user)  # marks kept for the hours; reasons, excuses and check-in traces removed
     own = [s.id for s in db.session.scalars(select(Submission).where(Submission.user_id == user.id))]
     if own:
         attempts = select(Attempt.id).where(Attempt.submission_id.in_(own))
@@ -174,9 +201,10 @@ def anonymise(user, by=None, **_kwargs) -> None:
         db.session.execute(delete(TimedComment).where(TimedComment.assessment_id.in_(graded)))
         db.session.execute(delete(AssessmentChange).where(AssessmentChange.assessment_id.in_(graded)))
         for assessment in db.session.scalars(select(Assessment).where(Assessment.submission_id.in_(own))):
-            assessment.feedback = ""
+            assessment.feedback = assessment.feedback_second = ""
             assessment.marks = {
-                cid: {**mark, "comment": ""} for cid, mark in (assessment.marks or {}).items()
+                cid: {**mark, "comment": "", "comment_second": ""}
+                for cid, mark in (assessment.marks or {}).items()
             }
     # Peer reviews: what they wrote about others, and what others wrote about their work.
     for review in db.session.scalars(

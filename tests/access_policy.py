@@ -75,6 +75,7 @@ CORE: dict[str, dict] = {
     "core.dashboard": USERS,
     "core.health": PUBLIC,
     "core.set_language": PUBLIC,
+    "core.choose_language": USERS,
     "auth.login": PUBLIC,
     "auth.forgot_password": PUBLIC,
     "auth.set_password": PUBLIC,  # with a live invitation link
@@ -103,6 +104,15 @@ ACCOUNTS: dict[str, dict] = {
     "users.admin_user_action": ADMIN,
     "users.admin_import": ADMIN,
     "users.admin_outbox": ADMIN,
+    # Languages offered and the centre's wording (lms/wording): admins only; ?lang= defaults to Korean.
+    "wording.languages": ADMIN,
+    "wording.set_offered": ADMIN,  # an empty form: a 400, nothing changed
+    "wording.messages": ADMIN,
+    "wording.message": ADMIN,  # without ?key=: back to the list
+    "wording.revert": ADMIN,
+    "wording.review": ADMIN,
+    "wording.export": ADMIN,
+    "wording.import_po": ADMIN,
     "users.personal_data": USERS,  # one's own
     "users.admin_anonymise": ADMIN,  # user_id: the departed trainee
     "users_api.Me": USERS,
@@ -144,6 +154,7 @@ MEDIA: dict[str, dict] = {
     "media.caption_file": OWNER_AND_MANAGERS,
     "media.extract_captions": OWNER_AND_MANAGERS,
     "media.delete_caption": OWNER_AND_MANAGERS,
+    "media.edit_caption": OWNER_AND_MANAGERS,
     "captions_api.Tracks": OWNER_AND_MANAGERS,
     "captions_api.TrackById": OWNER_AND_MANAGERS,
     "media.reprocess": ADMIN,
@@ -160,6 +171,8 @@ COURSEWORK: dict[str, dict] = {
     "projects.show": VIEWERS,
     "projects.calendar_file": VIEWERS,
     "projects.edit": MANAGERS,
+    "projects.brief_translations": MANAGERS,
+    "projects.remove_brief_translation": MANAGERS,
     "projects.edit_deliverable": MANAGERS,
     "projects.delete_deliverable": MANAGERS,
     "projects.publish": MANAGERS,
@@ -177,6 +190,9 @@ COURSEWORK: dict[str, dict] = {
     "projects.receipt": OWNER_AND_MANAGERS,
     "projects_api.Projects": USERS,  # filtered like projects.index
     "projects_api.ProjectById": VIEWERS,
+    # Read as the project is (its deliverables are in its answer); written by its managers.
+    "projects_api.Deliverables": by_method(VIEWERS, POST=MANAGERS),
+    "projects_api.DeliverableById": by_method(VIEWERS, PATCH=MANAGERS, DELETE=MANAGERS),
     "projects_api.Teams": MANAGERS,
     "projects_api.Extensions": MANAGERS,
     "projects_api.Submissions": VIEWERS,  # a trainee gets only their own
@@ -204,6 +220,15 @@ GRADING: dict[str, dict] = {
     "projects.peer_reviews": WORKERS,
     "projects.peer_review": expect("other"),
     "projects.peer_practise": WORKERS,
+    "projects.peer_add_comment": expect("other"),
+    "projects.peer_remove_comment": expect("other"),
+    "projects.peer_allocation": MANAGERS,
+    "projects.peer_reallocate": MANAGERS,
+    # The peer API grants what the pages grant; the round's state (names included) is its managers'.
+    "projects_api.PeerReviews": WORKERS,
+    "projects_api.PeerReviewOne": expect("other"),
+    "projects_api.PeerReviewComments": expect("other"),
+    "projects_api.PeerRound": MANAGERS,
     # The rubric library is per programme, and both instructors teach the world's programme.
     "projects.rubric_library": STAFF,
     "projects.edit_rubric": STAFF,
@@ -333,9 +358,62 @@ ATTENDANCE: dict[str, dict] = {
     "attendance.report": MANAGERS,
     "attendance.decide_excuse": MANAGERS,
     "attendance.excuse_document": OWNER_AND_MANAGERS,
+    "attendance.training_log": MANAGERS,  # an empty post is refused (400) after the check
+    "attendance.missing_logs": ADMIN,
+    "attendance.sheet": MANAGERS,
+    "attendance.sheet_csv": MANAGERS,
+    # The API: a trainee reads their cohort's sessions and only their own marks; employers nothing.
+    "attendance_api.Sessions": expect("owner other foreign staff"),
+    "attendance_api.SessionById": expect("owner other managers"),
+    "attendance_api.SessionMarks": by_method(expect("owner other managers"), POST=MANAGERS),
+    "attendance_api.MyMarks": expect("owner other foreign staff"),
+    "attendance_api.SessionLog": MANAGERS,
     "attendance.rules": ADMIN,
     "attendance.holidays": ADMIN,
     "attendance.remove_holiday": ADMIN,
+    # Korean evidence: evidence_id is the owner's record, waiting; user_id the owner.  The decision and the
+    # history belong to the owner's cohort's instructor and admins; only the owner shares.
+    "korean.index": by_method(USERS, POST=TRAINEES),
+    "korean.trainee": OWNER_AND_MANAGERS,
+    "korean.decide": MANAGERS,  # an empty form rejects without a reason: refused after the check
+    "korean.share": expect("owner"),
+    "korean.document": OWNER_AND_MANAGERS,
+    "korean_api.Evidence": by_method(USERS, POST=TRAINEES),  # GET: one's own, or what waits for staff
+    "korean_api.EvidenceById": OWNER_AND_MANAGERS,
+    "korean_api.EvidenceDecision": MANAGERS,
+    "korean_api.EvidenceShare": expect("owner"),
+    "korean_api.TraineeEvidence": OWNER_AND_MANAGERS,
+    "korean_api.TraineeShared": expect("employer liaison admin"),  # the owner is visible to employers
+}
+
+CREDENTIALS: dict[str, dict] = {
+    # Open Badges 3.0: the issuer's keys, the status list, achievements and a credential by its address are
+    # public (wallets and verifiers read them); anyone checks a credential on /verify; a trainee lists and
+    # downloads their own; admins issue and revoke.
+    "credentials.issuer": PUBLIC,
+    "credentials.status_list": PUBLIC,
+    "credentials.achievement": PUBLIC,
+    "credentials.credential_json": PUBLIC,
+    "credentials.verify_page": PUBLIC,
+    "credentials.mine": USERS,  # one's own (none for most)
+    "credentials.download": expect("owner admin"),
+    "credentials.admin": ADMIN,
+    "credentials.issue": ADMIN,  # the world's record has its credential: answered, nothing issued twice
+    "credentials.revoke": ADMIN,  # no reason given: refused after the check
+    "credentials_api.Credentials": USERS,  # one's own (admins: all)
+    "credentials_api.CompletionCredential": expect("owner admin"),
+}
+
+NCS: dict[str, dict] = {
+    # NCS units: staff find them (admins import them); a project's mapping is its managers'; a trainee's
+    # coverage is theirs, their instructors' and admins'. The API's units are a public standard: any user.
+    "projects.ncs_units": STAFF,
+    "projects.ncs_import": ADMIN,
+    "projects.ncs_mapping": MANAGERS,
+    "projects.ncs_coverage": OWNER_AND_MANAGERS,
+    "ncs_api.Units": USERS,
+    "ncs_api.ProjectMappings": MANAGERS,
+    "ncs_api.Coverage": OWNER_AND_MANAGERS,
 }
 
 
@@ -351,7 +429,19 @@ def merged(*tables: dict[str, dict]) -> dict[str, dict]:
 
 #: endpoint -> {actor: outcome}, or (by_method) {method or "*": {actor: outcome}}.
 EXPECTED = merged(
-    CORE, ACCOUNTS, PROGRAMMES, MEDIA, COURSEWORK, GRADING, PORTFOLIOS, COMPLETIONS, LTI, CAREERS, ATTENDANCE
+    CORE,
+    ACCOUNTS,
+    PROGRAMMES,
+    MEDIA,
+    COURSEWORK,
+    GRADING,
+    PORTFOLIOS,
+    COMPLETIONS,
+    LTI,
+    CAREERS,
+    ATTENDANCE,
+    CREDENTIALS,
+    NCS,
 )
 
 #: (endpoint, or "mismatch:" + a case's name; actor) -> what the code does wrong.  Left out of the main
@@ -567,6 +657,13 @@ CASES = [
         "admin",
         "POST",
         "/media/{other_media}/captions/{caption_track}/delete",
+        expected="unchanged",
+    ),
+    Case(
+        "a caption track edited through the wrong file",
+        "admin",
+        "POST",
+        "/media/{other_media}/captions/{caption_track}/edit",
         expected="unchanged",
     ),
     Case(

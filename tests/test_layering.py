@@ -18,7 +18,18 @@ ROOT = Path(__file__).resolve().parents[1]
 #: In plugin order: a package may import the ones before it, never one after it.
 PACKAGES = ("lms", "media", "projects", "lti")
 #: The domains of ``projects``, lowest first: a domain may import those before it, never one after it.
-DOMAINS = ("coursework", "grading", "completions", "portfolios", "careers", "attendance", "peer")
+DOMAINS = (
+    "coursework",
+    "grading",
+    "attendance",
+    "ncs",
+    "completions",
+    "portfolios",
+    "careers",
+    "peer",
+    "credentials",
+    "korean",
+)
 #: Modules that must stay free of the web framework, the database and the core.
 PURE = (
     "projects/grading/rules.py",
@@ -29,6 +40,11 @@ PURE = (
     "projects/coursework/reminders.py",
     "projects/peer/allocation.py",
     "projects/peer/arithmetic.py",
+    "projects/ncs/codes.py",
+    "projects/ncs/importing.py",
+    "projects/credentials/proofs.py",
+    "projects/credentials/baking.py",
+    "projects/korean/rules.py",
     "media/validation.py",
     "media/captions.py",
     "media/probe.py",

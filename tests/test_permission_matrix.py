@@ -88,6 +88,9 @@ ARGS = {
     "track_id": "caption_track",
     "review_id": "peer_review",
     "example_id": "peer_example",
+    "evidence_id": "korean_evidence",
+    "comment_id": "peer_comment",
+    "locale": "brief_locale",
 }
 #: Per endpoint, exceptions to ARGS: the team project for team routes, harmless targets for admin actions.
 ARG_OVERRIDES = {
@@ -105,6 +108,7 @@ ARG_OVERRIDES = {
     "portfolios.remove_item": {"item_id": "spare_item"},
     "portfolios_api.OwnItemRemoval": {"item_id": "spare_item2"},
     "attendance.scan": {"code": "checkin_code"},
+    "credentials.credential_json": {"code": "credential_code"},
     "projects.peer_setup": {"project_id": "peer_project"},
     "projects.peer_allocate": {"project_id": "peer_project"},
     "projects.peer_add_example": {"project_id": "peer_project"},
@@ -112,17 +116,30 @@ ARG_OVERRIDES = {
     "projects.peer_reviews": {"project_id": "peer_project"},
     "projects.peer_review": {"project_id": "peer_project"},
     "projects.peer_practise": {"project_id": "peer_project"},
+    "projects.peer_add_comment": {"project_id": "peer_project"},
+    "projects.peer_remove_comment": {"project_id": "peer_project"},
+    "projects.peer_allocation": {"project_id": "peer_project"},
+    "projects.peer_reallocate": {"project_id": "peer_project"},
+    "projects_api.PeerReviews": {"project_id": "peer_project"},
+    "projects_api.PeerReviewOne": {"project_id": "peer_project"},
+    "projects_api.PeerReviewComments": {"project_id": "peer_project"},
+    "projects_api.PeerRound": {"project_id": "peer_project"},
 }
 #: Minimal bodies where an empty one would be turned away before the permission check (the API validates
 #: the body first): valid, and harmless where possible (a stale version, no target).
 BODIES = {
+    "attendance_api.SessionMarks": lambda w: {"user_id": w.owner_id, "mark": "present", "reason": "Matrix"},
+    "attendance_api.SessionLog": lambda w: {"content": "Matrix"},
     "projects.peer_add_example": lambda w: {"submission_id": w.peer_work},
+    "projects_api.PeerReviewOne": lambda w: {"version": 0, "marks": {}},
+    "projects_api.PeerReviewComments": lambda w: {"media_id": w.media, "seconds": 1, "text": "Matrix"},
     "projects.edit_rubric": lambda w: {"programme_id": w.programme},
     "projects.project_rubric": lambda w: {"rubric_id": w.rubric},
     "projects.adjust": lambda w: {"user_id": w.owner_id},
     "programmes_api.Enrolments": lambda w: {"user_id": w.victim_id},
     "projects_api.AssessmentOfSubmission": lambda w: {"version": 0, "status": "in_progress", "marks": {}},
     "projects_api.Extensions": lambda w: {"due_at": "2030-01-01T09:00:00+00:00", "reason": "Matrix"},
+    "projects_api.Deliverables": lambda w: {"kind": "text", "name_en": "Matrix"},
     "projects_api.RubricById": lambda w: {"criteria": []},
     "projects_api.Rubrics": lambda w: {"criteria": [], "programme_id": w.programme},
     "users_api.UserById": lambda w: {"active": True},
@@ -136,6 +153,10 @@ BODIES = {
     "careers_api.EmployerDecision": lambda w: {"decision": "suspended", "reason": "Matrix"},
     "careers_api.Interests": lambda w: {"trainee_id": w.owner_id, "role_title": "Matrix"},
     "careers_api.InterestSteps": lambda w: {"action": "forward"},
+    # The world's media is no PDF or image, and a rejection needs a reason: both refused after the check.
+    "korean_api.Evidence": lambda w: {"scale": "kiip", "level": 2, "media_id": w.media},
+    "korean_api.EvidenceDecision": lambda w: {"verify": False},
+    "korean_api.EvidenceShare": lambda w: {"shared": False},
     # Every trainee's PUT keeps their portfolio private (no trainee opts in by it); _portfolio_mismatch_world
     # shares the owner's by link again.
     "portfolios_api.OwnPortfolio": lambda w: {"visibility": "private", "headline_en": "Matrix"},
@@ -287,7 +308,7 @@ def _build_world(app, media) -> SimpleNamespace:
     from projects.grading import services as marking
     from projects.grading.models import MarkingStatus
     from projects.peer import services as peer_services
-    from projects.peer.models import PeerExample, PeerReview
+    from projects.peer.models import PeerExample, PeerReview, PeerTimedComment
 
     db = _db
     w = SimpleNamespace(app=app)
@@ -423,9 +444,13 @@ def _build_world(app, media) -> SimpleNamespace:
     review = PeerReview(project_id=peer_project.id, submission_id=peer_work.id, reviewer_id=users["other"].id)
     example = PeerExample(project_id=peer_project.id, submission_id=peer_work.id, reference={})
     db.session.add_all([review, example])
+    db.session.flush()
+    comment = PeerTimedComment(review_id=review.id, media_id=w.media, seconds=1.0, text="A moment")
+    db.session.add(comment)
     db.session.commit()
     w.peer_project, w.peer_work = peer_project.id, peer_work.id
-    w.peer_review, w.peer_example = review.id, example.id
+    w.peer_review, w.peer_example, w.peer_comment = review.id, example.id, comment.id
+    w.brief_locale = "vi"  # the project's brief in Vietnamese (none yet: removing it is harmless)
 
     # Another trainee's own file from the "check a file" page (for the mismatched-ids cases).
     w.other_media = media_services.register_upload(
@@ -455,6 +480,7 @@ def _build_world(app, media) -> SimpleNamespace:
 
     _portfolio_world(w, users, cohort, rubric)
     _attendance_world(w, users, cohort, media)
+    _korean_world(w, users, media)
     w.tokens = {name: create_token(users[name], "matrix", "read write")[1] for name in SIGNED_IN}
     w.spare_token = create_token(users["owner"], "spare", "read write")[0].id
     w.invite_token = issue_link_token(users["invitee"], TokenPurpose.INVITE)
@@ -620,6 +646,9 @@ def _portfolio_world(w, users, cohort, rubric) -> None:
         spare2.id,
     )
     w.spare_link, w.completion, w.completion_code = spare_link.id, completion.id, completion.code
+    from projects.credentials.services import current_badge
+
+    w.credential_code = current_badge(completion).code  # issued when the completion was recorded
     w.departed_id = departed.id
     _calendar_reader(w, cohort)
 
@@ -656,6 +685,23 @@ def _attendance_world(w, users, cohort, media) -> None:
     _db.session.commit()
     w.attendance_session, w.excuse, w.holiday_change = session.id, excuse.id, change.id
     w.checkin_code = "STALE234"
+
+
+def _korean_world(w, users, media) -> None:
+    """The owner's TOPIK record with its score report, waiting for a check."""
+    from datetime import date as day
+
+    from media import services as media_services
+    from projects.korean import services as korean
+
+    document = media_services.register_upload(
+        users["owner"],
+        io.BytesIO(media["image.png"].read_bytes()),
+        filename="topik.png",
+        declared_type="image/png",
+    )
+    w.korean_evidence = korean.add_evidence(users["owner"], "topik", 3, day(2026, 5, 10), document).id
+    _db.session.commit()
 
 
 def _calendar_reader(w, cohort) -> None:

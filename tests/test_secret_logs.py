@@ -116,9 +116,9 @@ def test_secret_pages_send_no_referrer_and_are_not_stored(app, db, client, make_
 def test_every_route_with_a_secret_in_its_path_is_marked(app):
     from lms.security import is_secret_rule
 
-    #: String arguments that are not secrets: a file name under a static folder, and a tus upload's id (only
-    #: its owner's session or token opens it).
-    public = {"filename", "upload_id"}
+    #: String arguments that are not secrets: a file name under a static folder, a tus upload's id (only
+    #: its owner's session or token opens it), and a language code.
+    public = {"filename", "upload_id", "locale"}
     unmarked = []
     for rule in app.url_map.iter_rules():
         free = {

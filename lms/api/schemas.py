@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from lms.api.fields import Id
+from lms.config import SHIPPED_LANGUAGES
 from lms.users.models import Role
 
 #: A required text must hold more than spaces (the services strip it, and refuse it empty). The pattern is in
@@ -36,7 +37,7 @@ class UserSchema(Schema):
     )
     role = fields.Enum(Role, by_value=True, required=True)
     active = fields.Bool(dump_only=True)
-    locale = fields.Str(allow_none=True, validate=validate.OneOf(["ko", "en"]))
+    locale = fields.Str(allow_none=True, validate=validate.OneOf(SHIPPED_LANGUAGES))
     timezone = fields.Str(dump_only=True)
     organisation = fields.Str(allow_none=True, validate=validate.Length(max=160))
     created_at = fields.DateTime(dump_only=True)

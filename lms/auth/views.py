@@ -85,6 +85,8 @@ def _sign_in(user) -> None:
     session.permanent = True
     if locale and not user.locale:
         user.locale = locale
+    if not user.locale:  # never chose: every page asks at its top until they do (base.html)
+        session["choose_language"] = True
     login_user(user)
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from lms.calendar import services
 from lms.forms import ActionForm
+from lms.i18n import language_of
 from lms.security import secret_url
 
 bp = Blueprint("calendar", __name__)
@@ -45,7 +46,7 @@ def feed(token: str):
     if user is None:
         abort(404)
     # A calendar app has no session: the feed speaks its owner's language.
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(language_of(user)):
         return ics_response(services.events_for(user), user, services.feed_name(user), "gongbang.ics")
 
 

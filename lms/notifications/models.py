@@ -22,6 +22,9 @@ class Notification(db.Model):
     #: The message in Korean and English, rendered when it was sent (the reader's language picks one).
     text_ko: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str] = mapped_column(Text)
+    #: The reader's own language when it is neither Korean nor English (``vi``), and the message in it.
+    locale: Mapped[str | None] = mapped_column(String(8))
+    text_local: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: A path inside the site (never an outside address).
     url: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -32,8 +35,12 @@ class Notification(db.Model):
 
     @property
     def text(self) -> str:
-        english = has_request_context() and str(get_locale() or "ko") == "en"
-        return self.text_en if english else self.text_ko
+        """The message in the reader's language: their own when it was written in it, else Korean for a
+        Korean reader (and outside a request) and English for everyone else."""
+        reader = str(get_locale() or "ko") if has_request_context() else "ko"
+        if reader == self.locale and self.text_local:
+            return self.text_local
+        return self.text_ko if reader == "ko" else self.text_en
 
 
 class NotificationPreference(db.Model):

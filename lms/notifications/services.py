@@ -1,7 +1,7 @@
 """Sending and reading notifications, and each person's choices about them.
 
 Plugins call :func:`notify` with a function that returns the message; it is
-called once per interface language (under ``force_locale``), so the reader
+called in Korean, English and the recipient's own language (under ``force_locale``), so the reader
 sees it in their language whatever the sender's was.
 
 Choices (:func:`save_preferences`) are honoured in two places: :func:`notify` for the site, and
@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
 
-from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
@@ -62,22 +61,27 @@ def notify(
         )
         if earlier is not None:
             return earlier
+    from lms.i18n import language_of
+
+    lang = language_of(user)
     texts = {}
-    for lang in ("ko", "en"):
-        with force_locale(lang):
-            texts[lang] = message()
+    for each in dict.fromkeys(("ko", "en", lang)):
+        with force_locale(each):
+            texts[each] = message()
+    own = lang not in ("ko", "en")
     note = Notification(
         user_id=user.id,
         text_ko=texts["ko"],
         text_en=texts["en"],
+        locale=lang if own else None,
+        text_local=texts[lang] if own else "",
         url=url if url.startswith("/") else "",
         shown=choice_for(user, kind).channel.in_app,
     )
     db.session.add(note)
     db.session.flush()
     if email and user.active:
-        lang = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-        body = texts.get(lang, texts["ko"])
+        body = texts[lang]
         link = absolute_link(note.url) if note.url else ""
         text = body + ("\n\n" + link if link else "")
         queue_mail(user.email, body[:120], text, recipient_id=user.id, kind=kind)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.extensions import csrf, db
 from lms.forms import ActionForm
+from lms.i18n import language_of
 from lms.notifications import delivery, services
 from lms.notifications.forms import preferences_form
 from lms.notifications.kinds import listed_kinds
@@ -76,7 +77,7 @@ def unsubscribe(token: str):
     if request.method == "POST":
         delivery.unsubscribe(user, kind.name)
     # In the language of the mail the link came from: the visitor is not signed in.
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(language_of(user)):
         return render_template(
             "lms/notifications/unsubscribe.html", kind=kind, done=request.method == "POST", token=token
         )

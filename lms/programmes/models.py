@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import UTCDateTime, str_enum, utcnow
 from lms.extensions import db
+from lms.i18n import content_text, reader_language
 from lms.users.models import User
 
 #: Hangul syllables and jamo: how a name given in one language only is told to be Korean.
@@ -53,9 +54,8 @@ class Programme(db.Model):
 
     @property
     def name(self) -> str:
-        """The name in the reader's language, falling back to the other."""
-        loc = str(get_locale() or "ko")
-        return (self.name_en if loc == "en" else self.name_ko) or self.name_ko or self.name_en
+        """The name in the reader's language, falling back to the other (both for other readers)."""
+        return content_text(self.name_ko, self.name_en)
 
 
 class Cohort(db.Model):
@@ -83,8 +83,7 @@ class Cohort(db.Model):
     @property
     def name(self) -> str:
         """The name in the reader's language, else the other one (then the code, never blank)."""
-        ko, en = self.name_ko or "", self.name_en or ""
-        return (en if reader_wants_english() else ko) or ko or en or self.code or ""
+        return content_text(self.name_ko, self.name_en) or self.code or ""
 
     @name.setter
     def name(self, value: str) -> None:
@@ -95,6 +94,8 @@ class Cohort(db.Model):
     def other_name(self) -> str:
         """The name in the other language, when it differs from :attr:`name` (shown beside it)."""
         ko, en = self.name_ko or "", self.name_en or ""
+        if reader_language() not in (None, "ko", "en"):
+            return ""  # :attr:`name` already shows both
         other = ko if reader_wants_english() else en
         return other if other and other != self.name else ""
 

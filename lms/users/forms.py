@@ -25,7 +25,10 @@ def role_choices():
 
 
 def locale_choices():
-    return [("", _l("Browser's language")), ("ko", "한국어"), ("en", "English")]
+    """The offered languages, each in its own name (a reader finds theirs in any interface language)."""
+    from lms.i18n import LANGUAGE_NAMES, offered_languages
+
+    return [("", _l("Browser's language"))] + [(c, LANGUAGE_NAMES[c]) for c in offered_languages()]
 
 
 def country_choices():

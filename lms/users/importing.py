@@ -31,7 +31,8 @@ HEADERS = {
     "언어": "language",
 }
 REQUIRED = ("name", "email", "programme", "cohort")
-LANGUAGES = {"": None, "ko": "ko", "korean": "ko", "한국어": "ko", "en": "en", "english": "en", "영어": "en"}
+#: Other spellings of a language code that spreadsheets carry ("zh-CN", "tl").
+ALIASES = {"zh": "zh_Hans", "zh-cn": "zh_Hans", "zh_cn": "zh_Hans", "zh-hans": "zh_Hans", "tl": "fil"}
 MAX_ROWS = 5000
 #: Control characters other than tab and line ends: PostgreSQL refuses NUL, and none belongs in a name.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -64,11 +65,42 @@ class Parsed:
     #: Every data row read, with or without format problems, so the checks against the database (programme,
     #: cohort, existing account) reach every row too and one pass lists every problem of every row.
     checked: list[Row] = field(default_factory=list)
+    #: What a ``language`` cell may say, lowercased, and the code each means.
+    names: dict[str, str] = field(default_factory=dict)
 
 
-def parse_trainee_csv(data: bytes) -> Parsed:
-    """Parse and check every row; collect all problems rather than stopping at the first."""
-    out = Parsed()
+def language_names(languages) -> dict[str, str]:
+    """Every way a sheet may name each of *languages*: its code (any case, ``-`` or ``_``), and its name in
+    English, in Korean and in itself ("vi", "Vietnamese", "베트남어", "Tiếng Việt")."""
+    from babel import Locale
+
+    names: dict[str, str] = {}
+    for code in languages:
+        locale = Locale.parse(code)
+        for name in (
+            code,
+            code.replace("_", "-"),
+            locale.get_display_name("en"),
+            locale.get_display_name("ko"),
+            locale.get_display_name(code),
+            locale.get_language_name("en"),
+            locale.get_language_name("ko"),
+            locale.get_language_name(code),
+        ):
+            if name:
+                names.setdefault(name.strip().lower(), code)
+    for alias, code in ALIASES.items():
+        if code in languages:
+            names.setdefault(alias, code)
+    return names
+
+
+def parse_trainee_csv(data: bytes, languages=("ko", "en")) -> Parsed:
+    """Parse and check every row; collect all problems rather than stopping at the first.
+
+    *languages*: the codes a ``language`` cell may name (the offered interface languages); a cell may give
+    the code or the language's name (see :func:`language_names`), or stay empty."""
+    out = Parsed(names=language_names(languages))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -111,14 +143,14 @@ def _read_rows(reader, columns: list, out: Parsed) -> None:
             out.errors.append(RowError(line, "too_many_rows", str(MAX_ROWS)))
             break
         rec = {col: v.strip() for col, v in zip(columns, values) if col}
-        row_errors = _check_row(line, rec, seen)
+        row_errors = _check_row(line, rec, seen, out.names)
         row = Row(
             line,
             rec.get("name", ""),
             rec.get("email", ""),
             rec.get("programme", ""),
             rec.get("cohort", ""),
-            LANGUAGES.get(rec.get("language", "").lower()),
+            out.names.get(rec.get("language", "").lower()),
         )
         out.checked.append(row)
         if row_errors:
@@ -127,7 +159,7 @@ def _read_rows(reader, columns: list, out: Parsed) -> None:
             out.rows.append(row)
 
 
-def _check_row(line: int, rec: dict, seen: dict[str, int]) -> list[RowError]:
+def _check_row(line: int, rec: dict, seen: dict[str, int], names: dict[str, str]) -> list[RowError]:
     errors = [RowError(line, "missing_value", c) for c in REQUIRED if not rec.get(c)]
     errors += [RowError(line, "control_character", c) for c, v in rec.items() if CONTROL.search(v)]
     if len(rec.get("name", "")) > 120:
@@ -142,6 +174,6 @@ def _check_row(line: int, rec: dict, seen: dict[str, int]) -> list[RowError]:
             if rec["email"] in seen:
                 errors.append(RowError(line, "duplicate_in_file", str(seen[rec["email"]])))
             seen.setdefault(rec["email"], line)
-    if rec.get("language", "").lower() not in LANGUAGES:
+    if rec.get("language", "") and rec["language"].lower() not in names:
         errors.append(RowError(line, "bad_language", rec["language"]))
     return errors

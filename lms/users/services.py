@@ -141,7 +141,9 @@ def import_trainees(data: bytes, created_by: User | None) -> ImportResult:
     accounts); if any row is bad nothing is written and every problem is
     returned with its line number. Existing trainees are enrolled, not duplicated.
     """
-    parsed = parse_trainee_csv(data)
+    from lms.i18n import offered_languages
+
+    parsed = parse_trainee_csv(data, offered_languages())
     result = ImportResult(errors=list(parsed.errors))
     programmes = {p.code.lower(): p for p in db.session.scalars(select(Programme))}
     for p in list(programmes.values()):

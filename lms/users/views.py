@@ -31,7 +31,9 @@ IMPORT_MESSAGES = {
     "name_too_long": lambda v: _("The name is longer than 120 characters."),
     "bad_email": lambda v: _("“%(value)s” is not a valid e-mail address.", value=v),
     "duplicate_in_file": lambda v: _("The same e-mail address is already on line %(line)s.", line=v),
-    "bad_language": lambda v: _("Language “%(value)s” is not ko or en.", value=v),
+    "bad_language": lambda v: _(
+        "Language “%(value)s” is not offered here. Write a code such as ko, en or vi.", value=v
+    ),
     "control_character": lambda v: _("“%(column)s” has a hidden control character. Type it again.", column=v),
     "unreadable": lambda v: _("This line cannot be read. A cell may be too long or a quote not closed."),
     "too_many_rows": lambda v: _("At most %(count)s rows per file.", count=v),

@@ -179,7 +179,17 @@ def build_record(user: User, cohort: Cohort, completed_on: date, code: str, kid:
         "completed_on": completed_on.isoformat(),
         "projects": completed_projects(user, cohort),
         "issued_at": utcnow().replace(microsecond=0).isoformat(),
+        **training_hours(user, cohort),
     }
+
+
+def training_hours(user: User, cohort: Cohort) -> dict:
+    """``{"training_hours": {"planned": …, "completed": …}}`` from the cohort's timetable and the trainee's
+    attendance (:func:`projects.attendance.reports.hours_completed`); nothing for a cohort without one."""
+    from projects.attendance import reports
+
+    hours = reports.hours_completed(user, cohort)
+    return {"training_hours": hours} if hours["planned"] else {}
 
 
 def cohort_roster(cohort: Cohort) -> tuple[list[Enrolment], dict[int, Completion]]:

@@ -160,6 +160,23 @@ class ProjectForm(FlaskForm):
         return ok
 
 
+def translation_language_choices():
+    """The offered languages a brief may be added in (Korean and English are the project's own fields)."""
+    from lms.i18n import CONTENT_LANGUAGES, LANGUAGE_NAMES, offered_languages
+
+    return [(c, LANGUAGE_NAMES[c]) for c in offered_languages() if c not in CONTENT_LANGUAGES]
+
+
+class BriefTranslationForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=translation_language_choices)
+    title = StringField(_l("Title"), validators=[Length(max=200)])
+    brief = TextAreaField(
+        _l("Brief"),
+        validators=[Length(max=20000)],
+        description=_l("Markdown: **bold**, lists, links and tables."),
+    )
+
+
 class DeliverableForm(FlaskForm):
     name_ko = StringField(_l("Name in Korean"), validators=[Length(max=160)])
     name_en = StringField(_l("Name in English"), validators=[Length(max=160)])
@@ -184,17 +201,66 @@ class DeliverableForm(FlaskForm):
         _l("Largest file (MB)"), validators=[Optional(), Finite(), NumberRange(min=0.001, max=1_000_000)]
     )
     require_audio = BooleanField(_l("Must have sound"))
+    max_width = IntegerField(
+        _l("Largest width (pixels)"), validators=[Optional(), NumberRange(min=1, max=100_000)]
+    )
+    max_height = IntegerField(
+        _l("Largest height (pixels)"), validators=[Optional(), NumberRange(min=1, max=100_000)]
+    )
+    # places=None: 23.976 is shown as written, not rounded to 23.98.
+    min_fps = DecimalField(
+        _l("Lowest frame rate (fps)"),
+        places=None,
+        validators=[Optional(), Finite(), NumberRange(min=0, max=1000)],
+    )
+    max_fps = DecimalField(
+        _l("Highest frame rate (fps)"),
+        places=None,
+        validators=[Optional(), Finite(), NumberRange(min=0, max=1000)],
+    )
+    containers = StringField(
+        _l("Allowed file formats"),
+        validators=[Length(max=200)],
+        description=_l("Separated by commas, e.g. mp4, mov. Leave empty for any."),
+    )
+    codecs = StringField(
+        _l("Allowed codecs"),
+        validators=[Length(max=200)],
+        description=_l("Separated by commas, e.g. h264, aac. Leave empty for any."),
+    )
+    captions_required = StringField(
+        _l("Captions required in"),
+        validators=[Length(max=200)],
+        description=_l("Language codes separated by commas, e.g. ko, en."),
+    )
+    captions_optional = StringField(_l("Captions welcome in"), validators=[Length(max=200)])
     submit = SubmitField(_l("Save deliverable"))
 
-    SPEC_FIELDS = ("min_duration", "max_duration", "min_width", "min_height", "require_audio")
+    SPEC_FIELDS = (
+        "min_duration",
+        "max_duration",
+        "min_width",
+        "min_height",
+        "max_width",
+        "max_height",
+        "min_fps",
+        "max_fps",
+        "require_audio",
+    )
+    #: Fields written as comma-separated lists.
+    LIST_FIELDS = ("containers", "codecs")
 
     def spec(self) -> dict:
         """The media spec the fields describe."""
-        spec = {}
+        spec: dict = {}
         for name in self.SPEC_FIELDS:
             value = getattr(self, name).data
             if value not in (None, False, ""):
-                spec[name] = float(value) if name.endswith("duration") else value
+                spec[name] = float(value) if name.endswith(("duration", "fps")) else value
+        for name in self.LIST_FIELDS:
+            values = [v.strip() for v in (getattr(self, name).data or "").split(",") if v.strip()]
+            if values:
+                spec[name] = values
         if self.max_size_mb.data:
             spec["max_size_bytes"] = int(float(self.max_size_mb.data) * 1_000_000)
         return spec
@@ -203,8 +269,19 @@ class DeliverableForm(FlaskForm):
         for name in self.SPEC_FIELDS:
             if name in spec:
                 getattr(self, name).data = spec[name]
+        for name in self.LIST_FIELDS:
+            if spec.get(name):
+                getattr(self, name).data = ", ".join(spec[name])
         if spec.get("max_size_bytes"):
             self.max_size_mb.data = spec["max_size_bytes"] / 1_000_000
+
+    def captions(self) -> dict:
+        """The caption rule the two language fields describe (checked by the service)."""
+        return {"required": self.captions_required.data or "", "optional": self.captions_optional.data or ""}
+
+    def fill_captions(self, captions: dict) -> None:
+        self.captions_required.data = ", ".join(captions.get("required", []))
+        self.captions_optional.data = ", ".join(captions.get("optional", []))
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

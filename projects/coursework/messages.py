@@ -20,6 +20,10 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "cutoff_before_due": lambda: _("The cut-off must not be before the due date."),
         "title_missing": lambda: _("Give the project a title in at least one language."),
         "name_missing": lambda: _("Give it a name."),
+        "bad_translation_language": lambda: _(
+            "Choose a language the centre offers, other than Korean and English."
+        ),
+        "empty_translation": lambda: _("Write the title or the brief in this language."),
         "team_mode_locked": lambda: _(
             "Work has been handed in already, so the project cannot switch between individual and team work."
         ),
@@ -27,6 +31,7 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
             "The technical requirements are not consistent: %(detail)s", detail=p.get("detail")
         ),
         "spec_range": lambda: _("The smallest %(measure)s is larger than the largest.", measure=_measure(p)),
+        "bad_captions": lambda: _("Write caption languages as codes, for example: ko, en, vi."),
         "wrong_project": lambda: _("This belongs to another project."),
         "deliverable_in_use": lambda: _("Work was handed in for this deliverable, so it cannot be removed."),
         "no_deliverables": lambda: _("Add at least one deliverable before publishing."),

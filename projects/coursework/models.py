@@ -6,8 +6,6 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from flask import has_request_context
-from flask_babel import get_locale
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -26,17 +24,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import UTCDateTime, str_enum, utcnow
 from lms.extensions import db
+from lms.i18n import content_text
 from lms.programmes.models import Cohort
 from lms.users.models import User
 from media.models import MediaFile
 
 
 def _localised(obj, field: str) -> str:
-    """The Korean or English variant of *field* for the reader, falling back to the other."""
-    ko, en = getattr(obj, f"{field}_ko"), getattr(obj, f"{field}_en")
-    # Outside a request (worker, CLI) there is no reader: Korean, the centre's language.
-    english = has_request_context() and str(get_locale() or "ko") == "en"
-    return (en if english else ko) or ko or en
+    """The Korean or English variant of *field* for the reader, falling back to the other (both for readers
+    of other languages; Korean with no reader: :func:`lms.i18n.content_text`)."""
+    return content_text(getattr(obj, f"{field}_ko"), getattr(obj, f"{field}_en"))
 
 
 class ProjectStatus(str, enum.Enum):
@@ -103,10 +100,17 @@ class Project(db.Model):
         back_populates="project", cascade="all, delete-orphan", order_by="Team.name"
     )
     rubric_version: Mapped[RubricVersion | None] = relationship()  # noqa: F821  (projects.models.grading)
+    brief_translations: Mapped[list[BriefTranslation]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", order_by="BriefTranslation.locale"
+    )
 
     @property
     def title(self) -> str:
         return _localised(self, "title")
+
+    def brief_in(self, locale: str | None) -> BriefTranslation | None:
+        """The instructor's version of the brief in *locale* (a trainee's language), if there is one."""
+        return next((t for t in self.brief_translations if t.locale == locale), None)
 
     @property
     def published(self) -> bool:
@@ -140,6 +144,41 @@ class DeliverableKind(str, enum.Enum):
         return self not in (DeliverableKind.LINK, DeliverableKind.TEXT)
 
 
+class BriefTranslation(db.Model):
+    """A project's brief in one more language (a trainees' language, e.g. Vietnamese), written by an
+    instructor and shown to readers of that language beside the Korean."""
+
+    __tablename__ = "projects_brief_translations"
+    __table_args__ = (UniqueConstraint("project_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects_projects.id", ondelete="CASCADE"), index=True
+    )
+    locale: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    #: Markdown, rendered with lms.markup (sanitised), as the Korean brief.
+    brief: Mapped[str] = mapped_column(Text, default="")
+    #: A digest of the Korean brief it was written from: when the Korean changes, readers are told.
+    source_digest: Mapped[str] = mapped_column(String(64), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="brief_translations")
+
+    @property
+    def outdated(self) -> bool:
+        """Whether the Korean brief changed after this version was written."""
+        return self.source_digest != brief_digest(self.project.brief_ko)
+
+
+def brief_digest(text: str | None) -> str:
+    """SHA-256 of a brief's text (spaces at the ends ignored)."""
+    import hashlib
+
+    return hashlib.sha256((text or "").strip().encode("utf-8")).hexdigest()
+
+
 class Deliverable(db.Model):
     """One thing a project asks for, with the technical brief its file must meet."""
 
@@ -158,6 +197,9 @@ class Deliverable(db.Model):
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     guidance_ko: Mapped[str] = mapped_column(Text, default="", server_default="")
     guidance_en: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Caption tracks the video must carry, ``{"required": ["ko"], "optional": ["en"]}`` (language tags;
+    #: :mod:`projects.coursework.caption_rules`). Kept out of ``spec``: the media checker never sees it.
+    captions: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     project: Mapped[Project] = relationship(back_populates="deliverables")
 

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from lms.db import UTCDateTime, utcnow
 from lms.extensions import db
-from lms.i18n import DATETIME_FORMATS
+from lms.i18n import offered_languages, patterns
 from lms.mail import Mail, absolute_link, queue_many
 from lms.notifications.kinds import get_kind, register_kind
 from lms.notifications.models import Notification, NotificationPreference
@@ -264,7 +264,8 @@ def _insert_many(
 
 #: The columns of a claim and of a notification as :func:`_insert_many` sends them.
 _CLAIM = {"key": String, "kind": String, "user_id": Integer, "project_id": Integer}
-_NOTE = {"user_id": Integer, "text_ko": String, "text_en": String, "url": String, "shown": Boolean}
+_TEXTS = ("text_ko", "text_en", "locale", "text_local", "url")
+_NOTE = {"user_id": Integer, **dict.fromkeys(_TEXTS, String), "shown": Boolean}
 
 
 def claim(rows: list[dict]) -> set[str]:
@@ -308,7 +309,8 @@ class Writer:
 
     def __init__(self) -> None:
         self.default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
-        self.languages = ("ko", "en")
+        self.languages = ("ko", "en")  # every notice keeps these two; the reader's own is added
+        self.offered = set(offered_languages())
         self.sentences: dict[str, dict[str, str]] = {}
         self.dates: dict[tuple, str] = {}
         self.texts: dict[tuple, Text] = {}
@@ -326,23 +328,27 @@ class Writer:
     def when(self, value: datetime, lang: str, zone: str) -> str:
         """*value* as the reader writes a time (lms.i18n's style), in their zone."""
         if (value, lang, zone) not in self.dates:
-            pattern = (DATETIME_FORMATS.get(lang) or DATETIME_FORMATS["en"])["short"]
+            pattern = patterns(lang)["short"]
             self.dates[(value, lang, zone)] = format_datetime(
                 value.astimezone(UTC), pattern, tzinfo=reminders.zone(zone), locale=lang
             )
         return self.dates[(value, lang, zone)]
 
     def add(self, person, kind: str, key: str, text_key: tuple, make, path: str) -> None:
-        """One notification (both languages) and one mail in the person's language; *make(writer, lang)*
-        makes the text when no one before had the same *text_key*."""
-        for lang in self.languages:
-            if (text_key, lang) not in self.texts:
-                self.texts[(text_key, lang)] = make(self, lang)
+        """One notification (Korean, English and the person's own language) and one mail in the person's
+        language; *make(writer, lang)* makes the text when no one before had the same *text_key*."""
+        lang = person.locale if person.locale in self.offered else self.default_locale
+        for each in {*self.languages, lang}:
+            if (text_key, each) not in self.texts:
+                self.texts[(text_key, each)] = make(self, each)
+        own = lang not in self.languages
         self.notes.append(
             {
                 "user_id": person.user_id,
                 "text_ko": self.texts[(text_key, "ko")].sentence,
                 "text_en": self.texts[(text_key, "en")].sentence,
+                "locale": lang if own else None,
+                "text_local": self.texts[(text_key, lang)].sentence if own else "",
                 "url": path,
                 "kind": kind,  # for the preferences below; not a column
             }
@@ -350,7 +356,6 @@ class Writer:
         self.kinds.add(kind)
         if not get_kind(kind).email:
             return
-        lang = person.locale if person.locale in self.languages else self.default_locale
         if path not in self.links:
             self.links[path] = absolute_link(path)
         text = self.texts[(text_key, lang)]

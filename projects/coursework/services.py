@@ -21,7 +21,7 @@ from lms.programmes.models import Cohort, CohortInstructor, Enrolment, Enrolment
 from lms.users.models import Role, User
 from media.validation import DeliverableSpec
 from projects.common import ProjectError
-from projects.coursework import reminders, signals
+from projects.coursework import caption_rules, reminders, signals
 from projects.coursework.models import (
     Deliverable,
     DeliverableKind,
@@ -53,7 +53,16 @@ PROJECT_FIELDS = (
     "self_assessment",
     "reminder_hours",
 )
-DELIVERABLE_FIELDS = ("name_ko", "name_en", "kind", "spec", "required", "guidance_ko", "guidance_en")
+DELIVERABLE_FIELDS = (
+    "name_ko",
+    "name_en",
+    "kind",
+    "spec",
+    "required",
+    "guidance_ko",
+    "guidance_en",
+    "captions",
+)
 
 
 def _check_dates(opens_at: datetime | None, due_at: datetime | None, cutoff_at: datetime | None) -> None:
@@ -140,6 +149,11 @@ def save_deliverable(project: Project, deliverable: Deliverable | None = None, *
             if "greater than" in str(exc):
                 raise ProjectError("spec_range", measure=measure) from exc
             raise ProjectError("bad_spec", detail=str(exc)) from exc
+    if "captions" in values:
+        try:
+            values["captions"] = caption_rules.normalise(values["captions"])
+        except ValueError as exc:
+            raise ProjectError("bad_captions") from exc
     if not (values.get("name_ko") or values.get("name_en") or deliverable):
         raise ProjectError("name_missing")
     if deliverable is None:

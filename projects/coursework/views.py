@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -20,14 +19,22 @@ from lms.db import utcnow
 from lms.errors import apply_change, flash_error
 from lms.extensions import db
 from lms.forms import ActionForm
+from lms.i18n import content_text
 from lms.pagination import paginate
 from lms.programmes.models import Cohort
 from lms.programmes.services import cohorts_taught_by
 from lms.security import role_required
 from lms.users.models import Role, User
 from projects.common import ProjectError
-from projects.coursework import calendar, loaders, services, submissions
-from projects.coursework.forms import CopyForm, DeliverableForm, ExtensionForm, ProjectForm, TeamForm
+from projects.coursework import briefs, calendar, loaders, services, submissions
+from projects.coursework.forms import (
+    BriefTranslationForm,
+    CopyForm,
+    DeliverableForm,
+    ExtensionForm,
+    ProjectForm,
+    TeamForm,
+)
 from projects.coursework.loaders import get_deliverable_or_404, get_managed_project_or_404, get_project_or_404
 from projects.coursework.models import Project
 
@@ -49,10 +56,9 @@ def now_utc():
 
 @bp.app_template_global()
 def localised_field(data: dict, field: str) -> str:
-    """``data[field + "_en"]`` for English readers, else the Korean one; each falls back to the other."""
-    ko, en = data.get(f"{field}_ko") or "", data.get(f"{field}_en") or ""
-    english = str(get_locale() or "ko") == "en"
-    return (en if english else ko) or ko or en
+    """``data[field + "_en"]`` for English readers, else the Korean one; each falls back to the other, and
+    readers of other languages see both (:func:`lms.i18n.content_text`)."""
+    return content_text(data.get(f"{field}_ko"), data.get(f"{field}_en"))
 
 
 @bp.route("/")
@@ -136,6 +142,34 @@ def edit(project_id: int):
     return render_template("projects/edit.html", form=form, cohort=project.cohort, project=project)
 
 
+@bp.route("/<int:project_id>/translations", methods=["GET", "POST"])
+@login_required
+def brief_translations(project_id: int):
+    """The brief in the trainees' own languages: add or change one (one form), list and remove."""
+    project = get_managed_project_or_404(project_id, current_user)
+    form = BriefTranslationForm(locale=request.args.get("locale"))
+    existing = project.brief_in(form.locale.data)
+    if request.method == "GET" and existing is not None:
+        form.title.data, form.brief.data = existing.title, existing.brief
+    if form.validate_on_submit():
+        save = lambda: briefs.save_brief_translation(  # noqa: E731
+            project, form.locale.data, form.title.data or "", form.brief.data or "", current_user
+        )
+        if apply_change(save, _("The brief in this language is saved.")):
+            return redirect(url_for("projects.brief_translations", project_id=project.id))
+    return render_template("projects/translations.html", project=project, form=form, remove=ActionForm())
+
+
+@bp.route("/<int:project_id>/translations/<locale>/remove", methods=["POST"])
+@login_required
+def remove_brief_translation(project_id: int, locale: str):
+    project = get_managed_project_or_404(project_id, current_user)
+    if ActionForm().validate_on_submit():
+        briefs.remove_brief_translation(project, locale)
+        flash(_("The brief in this language is removed."), "success")
+    return redirect(url_for("projects.brief_translations", project_id=project.id))
+
+
 @bp.route("/<int:project_id>/deliverables/new", methods=["GET", "POST"])
 @bp.route("/<int:project_id>/deliverables/<int:deliverable_id>/edit", methods=["GET", "POST"])
 @login_required
@@ -146,6 +180,7 @@ def edit_deliverable(project_id: int, deliverable_id: int | None = None):
     if deliverable is not None and request.method == "GET":
         form.kind.data = deliverable.kind.value
         form.fill_spec(deliverable.spec)
+        form.fill_captions(deliverable.captions or {})
     if form.validate_on_submit():
         fields = {
             "name_ko": (form.name_ko.data or "").strip(),
@@ -155,6 +190,7 @@ def edit_deliverable(project_id: int, deliverable_id: int | None = None):
             "guidance_ko": form.guidance_ko.data or "",
             "guidance_en": form.guidance_en.data or "",
             "spec": form.spec(),
+            "captions": form.captions(),
         }
         if apply_change(
             lambda: services.save_deliverable(project, deliverable, **fields), _("The deliverable is saved.")

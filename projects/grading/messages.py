@@ -47,6 +47,7 @@ _SENTENCES = {
     "media_not_in_attempt": lambda: _("That video is not part of this attempt."),
     "comment_missing": lambda: _("Write the comment and choose a moment of the video."),
     "bad_status": lambda: _("Choose a marking status from the list."),
+    "bad_second_language": lambda: _("Choose the second language from the list."),
     "bad_policy": lambda: _(
         "Check the grading settings: the percentages go from 0 to 100 and the maximum grade must be above 0."
     ),

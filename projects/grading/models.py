@@ -101,10 +101,15 @@ class Assessment(db.Model):
     )
     #: The attempt being graded (the latest when grading started).
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("projects_attempts.id", ondelete="SET NULL"))
-    #: ``{criterion_id: {"level_id": str | None, "points": str | None, "comment": str, "auto": bool}}``;
+    #: ``{criterion_id: {"level_id": str | None, "points": str | None, "comment": str, "comment_second": str,
+    #: "auto": bool}}`` (``comment_second``: in :attr:`second_locale`, only when written);
     #: ``auto`` marks a technical criterion pre-filled from the media checks and not changed since.
     marks: Mapped[dict] = mapped_column(JSON, default=dict)
     feedback: Mapped[str] = mapped_column(Text, default="")
+    #: A second language the grader also writes in (often the trainee's own, e.g. ``vi``; None: none), and
+    #: the feedback in it; each mark's ``comment_second`` and each timed comment's ``text_second`` are in it.
+    second_locale: Mapped[str | None] = mapped_column(String(8))
+    feedback_second: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[MarkingStatus] = mapped_column(
         str_enum(MarkingStatus, 12), default=MarkingStatus.NOT_STARTED, index=True
     )
@@ -176,6 +181,8 @@ class TimedComment(db.Model):
     seconds: Mapped[float] = mapped_column(Float)
     criterion_id: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+    #: The comment in the assessment's second language (``Assessment.second_locale``), if written.
+    text_second: Mapped[str] = mapped_column(Text, default="", server_default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -12,8 +12,7 @@ of an assessment before it is released.
 from __future__ import annotations
 
 import logging
-import math
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import cast
 
 from flask import url_for
@@ -29,7 +28,7 @@ from media.models import MediaStatus
 from projects.common import ProjectError
 from projects.coursework import signals
 from projects.coursework.models import Attempt, Project, Submission, Team
-from projects.coursework.submissions import recipients
+from projects.coursework.submissions import missing_captions, recipients
 from projects.grading import rubrics
 from projects.grading import rules as grading
 from projects.grading.models import (
@@ -38,7 +37,6 @@ from projects.grading.models import (
     AssessmentChange,
     AssessmentKind,
     MarkingStatus,
-    TimedComment,
 )
 
 log = logging.getLogger(__name__)
@@ -128,10 +126,13 @@ def start_assessment(
 
 def _technical_prefill(assessment: Assessment) -> dict:
     attempt = db.session.get(Attempt, assessment.attempt_id) if assessment.attempt_id else None
-    files = [i.media for i in attempt.items if i.media is not None] if attempt else []
+    files = [(i.deliverable, i.media) for i in attempt.items if i.media is not None] if attempt else []
     if not files:
         return {}
-    passed = all(m.status is MediaStatus.READY and not m.problems for m in files)
+    # A film without the caption tracks its brief requires does not meet the brief either.
+    passed = all(
+        m.status is MediaStatus.READY and not m.problems and not missing_captions(d, m) for d, m in files
+    )
     marks = {}
     for criterion in assessment.rubric_version.criteria:
         if criterion.get("technical") and criterion["levels"]:
@@ -170,9 +171,66 @@ def _snapshot(assessment: Assessment) -> dict:
     return {
         "marks": assessment.marks or {},
         "feedback": assessment.feedback,
+        "second_locale": assessment.second_locale,
+        "feedback_second": assessment.feedback_second or "",
         "status": assessment.status.value,
         "grade": None if assessment.grade is None else str(assessment.grade),
     }
+
+
+class Keep:
+    """The value of an argument not given: the field keeps what it holds (a partial update wipes nothing)."""
+
+
+KEEP = Keep()
+
+
+def _second_language(code: str) -> str | None:
+    """A second language for feedback: any offered language ("" or None: none).
+
+    :raises ProjectError: ``bad_second_language``."""
+    from lms.i18n import offered_languages
+
+    if not code:
+        return None
+    if code not in offered_languages():
+        raise ProjectError("bad_second_language")
+    return code
+
+
+def _clean_marks(assessment: Assessment, marks: dict, locale: str | None) -> dict:
+    """The marks to store: one entry per criterion the grader touched, texts trimmed and bounded; a second-
+    language comment not sent keeps its earlier text, and none is kept without a second language."""
+    clean = {}
+    for criterion in assessment.rubric_version.criteria:
+        mark = marks.get(criterion["id"]) or {}
+        if not (
+            mark.get("level_id")
+            or mark.get("points") not in (None, "")
+            or mark.get("comment")
+            or mark.get("comment_second")
+        ):
+            continue
+        entry = {
+            "level_id": mark.get("level_id") or None,
+            "points": _points(mark.get("points")),
+            "comment": check_length((mark.get("comment") or "").strip(), COMMENT_MAX),
+        }
+        previous = (assessment.marks or {}).get(criterion["id"]) or {}
+        sent = mark.get("comment_second")
+        written = (
+            previous.get("comment_second", "") if sent is None else check_length(sent.strip(), COMMENT_MAX)
+        )
+        if written and locale:
+            entry["comment_second"] = written
+        level = next((lv for lv in criterion["levels"] if lv["id"] == entry["level_id"]), None)
+        if level is not None and level.get("points") not in (None, ""):
+            # A fixed level gives its points; a number left in the range box does not apply to it.
+            entry["points"] = None
+        if previous.get("auto") and previous.get("level_id") == entry["level_id"]:
+            entry["auto"] = True
+        clean[criterion["id"]] = entry
+    return clean
 
 
 def save_assessment(
@@ -183,11 +241,15 @@ def save_assessment(
     feedback: str,
     status: MarkingStatus,
     by: User,
+    second_locale: str | None | Keep = KEEP,
+    feedback_second: str | Keep = KEEP,
 ) -> Assessment:
     """Store the grader's marks if nobody saved in between; record the change.
 
-    *marks* maps criterion ids to ``{"level_id", "points", "comment"}``; a
-    technical criterion keeps ``auto`` only while it equals the pre-filled mark.
+    *marks* maps criterion ids to ``{"level_id", "points", "comment", "comment_second"}``; a
+    technical criterion keeps ``auto`` only while it equals the pre-filled mark.  *second_locale* and
+    *feedback_second* (the feedback in a second language the grader chose, e.g. the trainee's own) stay as
+    they were unless given; without a second language, the texts in it are dropped.
 
     :raises StaleAssessment: the form saw an older version.
     :raises ProjectError: ``bad_mark`` (points outside a range, unknown level: the core's code as
@@ -197,29 +259,19 @@ def save_assessment(
     if assessment.version != expected_version:
         raise StaleAssessment(assessment)
     check_length(feedback, FEEDBACK_MAX)
+    if not isinstance(second_locale, Keep) and second_locale is not None:
+        second_locale = _second_language(second_locale)
+    locale = assessment.second_locale if isinstance(second_locale, Keep) else second_locale
+    second = (
+        assessment.feedback_second or "" if isinstance(feedback_second, Keep) else feedback_second.strip()
+    )
+    check_length(second, FEEDBACK_MAX)
     # Read before changing anything: loading an expired grader would autoflush half the change as a version.
     grader_id = by.id
     if assessment.status is MarkingStatus.RELEASED and status is not MarkingStatus.RELEASED:
         status = MarkingStatus.RELEASED  # a released grade can be corrected, and stays released
     before = _snapshot(assessment)
-    clean = {}
-    for criterion in assessment.rubric_version.criteria:
-        mark = marks.get(criterion["id"]) or {}
-        if not (mark.get("level_id") or mark.get("points") not in (None, "") or mark.get("comment")):
-            continue
-        entry = {
-            "level_id": mark.get("level_id") or None,
-            "points": _points(mark.get("points")),
-            "comment": check_length((mark.get("comment") or "").strip(), COMMENT_MAX),
-        }
-        level = next((lv for lv in criterion["levels"] if lv["id"] == entry["level_id"]), None)
-        if level is not None and level.get("points") not in (None, ""):
-            # A fixed level gives its points; a number left in the range box does not apply to it.
-            entry["points"] = None
-        previous = (assessment.marks or {}).get(criterion["id"]) or {}
-        if previous.get("auto") and previous.get("level_id") == entry["level_id"]:
-            entry["auto"] = True
-        clean[criterion["id"]] = entry
+    clean = _clean_marks(assessment, marks, locale)
     assessment.marks = clean
     try:
         # compute() reads the submission's attempts and extensions; an autoflush there would write the
@@ -233,6 +285,8 @@ def save_assessment(
     if status is MarkingStatus.NOT_STARTED and clean:
         status = MarkingStatus.IN_PROGRESS
     assessment.feedback = feedback.strip()
+    assessment.second_locale = locale
+    assessment.feedback_second = second if locale else ""
     assessment.status = status
     assessment.grade = None if result is None else result.final
     assessment.penalty = None if result is None else result.penalty
@@ -330,60 +384,6 @@ def grade_for(assessment: Assessment, user: User) -> Decimal | None:
         return assessment.grade
     project = assessment.submission.project
     return max(Decimal(0), min(project.max_grade, assessment.grade + adjustment.points))
-
-
-def add_comment(
-    assessment: Assessment,
-    *,
-    media_id: int,
-    seconds: float | str | None,
-    criterion_id: str | None,
-    text: str,
-    by: User,
-) -> TimedComment:
-    """Pin feedback to a moment of one of the attempt's videos.
-
-    :raises ProjectError: ``media_not_in_attempt``, ``bad_mark`` (unknown criterion), ``comment_missing``,
-        ``bad_moment`` (not a number of seconds from 0 to the video's length), ``grading_text_too_long``.
-    """
-    attempt = db.session.get(Attempt, assessment.attempt_id) if assessment.attempt_id else None
-    item = next((i for i in attempt.items if i.media_id == media_id), None) if attempt else None
-    if item is None:
-        raise ProjectError("media_not_in_attempt")
-    if criterion_id and criterion_id not in {c["id"] for c in assessment.rubric_version.criteria}:
-        raise ProjectError("bad_mark", detail="criterion")
-    if not text.strip():
-        raise ProjectError("comment_missing")
-    check_length(text.strip(), COMMENT_MAX)
-    moment = _moment(seconds, item.media.duration if item.media else None)
-    comment = TimedComment(
-        assessment_id=assessment.id,
-        media_id=media_id,
-        seconds=moment,
-        criterion_id=criterion_id or None,
-        text=text.strip(),
-        author_id=by.id,
-    )
-    db.session.add(comment)
-    db.session.flush()
-    return comment
-
-
-def _moment(seconds: float | str | None, duration: float | None) -> float:
-    """A moment of a video in seconds (two places), from 0 to its length when the length is known.
-
-    NaN and infinity are refused: they cannot be shown, and strict JSON (the personal-data download) has no
-    way to write them.
-    """
-    try:
-        value = float(str(seconds).strip()) if seconds not in (None, "") else math.nan
-    except (ValueError, InvalidOperation):
-        value = math.nan
-    length = duration if isinstance(duration, (int, float)) and math.isfinite(duration) else None
-    if not math.isfinite(value) or value < 0 or (length is not None and value > length + 0.01):
-        limit = None if length is None else format_grade(round(Decimal(str(length)), 2))
-        raise ProjectError("bad_moment", detail=f"seconds={seconds!r}", duration=limit)
-    return round(value, 2)
 
 
 def release(assessments: list[Assessment], by: User) -> int:

@@ -28,7 +28,7 @@ from projects.common import ProjectError
 from projects.coursework import signals as coursework_signals
 from projects.coursework import submissions
 from projects.coursework.views import bp
-from projects.grading import rubrics
+from projects.grading import comments, rubrics
 from projects.grading import services as marking
 from projects.grading.gradebook import cohort_gradebook, criterion_distribution
 from projects.grading.loaders import (
@@ -59,6 +59,13 @@ def grade(project_id: int, submission_id: int):
         typed = {
             "marks": _marks_from(request.form, assessment),
             "feedback": request.form.get("feedback", ""),
+            # Absent from a form (an older page, a script): kept as they are, never wiped.
+            "second_locale": request.form.get("second_locale", "") or None
+            if "second_locale" in request.form
+            else marking.KEEP,
+            "feedback_second": request.form.get("feedback_second", "")
+            if "feedback_second" in request.form
+            else marking.KEEP,
             "status": _status_from(request.form),
         }
         outcome = _save_grader_marks(assessment, typed)
@@ -127,6 +134,7 @@ def _marks_from(form, assessment) -> dict:
             "level_id": form.get(f"level-{c['id']}") or None,
             "points": form.get(f"points-{c['id']}"),
             "comment": form.get(f"comment-{c['id']}", ""),
+            "comment_second": form.get(f"comment2-{c['id']}"),  # None when the form has no such box
         }
         for c in assessment.rubric_version.criteria
     }
@@ -141,12 +149,13 @@ def add_comment(project_id: int, submission_id: int):
     if ActionForm().validate_on_submit():
         form = request.form
         apply_change(
-            lambda: marking.add_comment(
+            lambda: comments.add_comment(
                 assessment,
                 media_id=form.get("media_id", type=int) or 0,
                 seconds=form.get("seconds"),
                 criterion_id=form.get("criterion_id") or None,
                 text=form.get("text", ""),
+                text_second=form.get("text_second", ""),
                 by=current_user,
             ),
             _("The comment is pinned to that moment."),

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.test_roles import sign_in
+from tests.e2e.test_roles import SWITCH_LANGUAGE, sign_in
 from tests.fixtures.browser import running_server
 
 axe_playwright = pytest.importorskip(
@@ -148,7 +148,7 @@ def _switch_language(page, server: str, code: str) -> None:
     page.goto(server + "/account")
     # Clicked from a script: on a phone the switch sits in the folded menu.
     with page.expect_navigation():
-        page.evaluate(f"document.querySelector('.lang-switch button[value={code}]').click()")
+        page.evaluate(SWITCH_LANGUAGE, code)
     assert page.locator("html").get_attribute("lang") == code
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote_plus
 
 import pytest
 
-from tests.e2e.test_roles import sign_in
+from tests.e2e.test_roles import SWITCH_LANGUAGE, sign_in
 from tests.fixtures.browser import running_server, shot
 
 PHONE = {
@@ -65,7 +65,7 @@ def page_for(browser, server):
             sign_in(page, server, email)
             # Clicked from a script: on a phone the switch is in the folded menu.
             with page.expect_navigation():
-                page.evaluate(f"document.querySelector('.lang-switch button[value={lang}]').click()")
+                page.evaluate(SWITCH_LANGUAGE, lang)
         return page
 
     yield make

@@ -13,7 +13,7 @@ import pytest
 
 from lms.demo import DEMO_PASSWORD
 from media.ffmpeg import ffmpeg_exe
-from tests.e2e.test_roles import sign_in
+from tests.e2e.test_roles import SWITCH_LANGUAGE, sign_in
 from tests.fixtures.browser import running_server, shot
 
 
@@ -136,9 +136,8 @@ def test_declarations_survive_the_reload_when_an_upload_finishes(server, context
     _clip(clip)
     page = _watch(context_for("ko-KR", phone=True).new_page())
     sign_in(page, server, "budi@demo.gongbang.kr")  # Budi reads English: he switches to Korean
-    page.locator(".nav-toggle").click()
-    page.get_by_role("button", name="한국어").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.evaluate(SWITCH_LANGUAGE, "ko")
     page.get_by_role("link", name="우리 동네 가게 홍보 영상").first.click()
     page.get_by_role("button", name="과제 작업하기").click()
     work_url = page.url

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+
+from lms.config import SHIPPED_LANGUAGES
+from tests.catalogues import check_translated_and_compiled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,30 +19,30 @@ def test_korean_browser_gets_korean(client):
     body = client.get("/auth/login", headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}).get_data(
         as_text=True
     )
-    assert '<html lang="ko">' in body and "로그인" in body
+    assert '<html lang="ko" dir="ltr">' in body and "로그인" in body
 
 
 def test_english_browser_gets_english(client):
     body = client.get("/auth/login", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
-    assert '<html lang="en">' in body and "Sign in" in body
+    assert '<html lang="en" dir="ltr">' in body and "Sign in" in body
 
 
 def test_default_is_korean(client):
-    assert '<html lang="ko">' in client.get("/auth/login", headers={"Accept-Language": "fr"}).get_data(
-        as_text=True
-    )
+    assert '<html lang="ko" dir="ltr">' in client.get(
+        "/auth/login", headers={"Accept-Language": "fr"}
+    ).get_data(as_text=True)
 
 
 def test_switcher_for_visitors_and_user_setting_wins(client, make_user, login, db):
     client.post("/language", data={"lang": "en", "next": "/auth/login"})
-    assert '<html lang="en">' in client.get("/auth/login", headers={"Accept-Language": "ko"}).get_data(
-        as_text=True
-    )
+    assert '<html lang="en" dir="ltr">' in client.get(
+        "/auth/login", headers={"Accept-Language": "ko"}
+    ).get_data(as_text=True)
     user = make_user("trainee", locale="ko")
     login(user)
-    assert '<html lang="ko">' in client.get("/dashboard", headers={"Accept-Language": "en"}).get_data(
-        as_text=True
-    )
+    assert '<html lang="ko" dir="ltr">' in client.get(
+        "/dashboard", headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
     r = client.post("/language", data={"lang": "en", "next": "https://evil.example/"})
     assert r.headers["Location"] == "/" or r.headers["Location"].endswith("localhost/")
     db.session.refresh(user)
@@ -88,6 +92,11 @@ def test_catalogue_covers_every_string_in_the_code():
     known = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue("ko") if m.id}
     assert "Ended %(date)s" in found  # the macros folder is really scanned
     assert sorted(found - known) == []
+
+
+@pytest.mark.parametrize("locale", SHIPPED_LANGUAGES)
+def test_every_message_translated_and_compiled(locale):
+    check_translated_and_compiled("lms", locale)
 
 
 def test_compiled_catalogue_is_fresh():

@@ -57,7 +57,7 @@ def test_the_import_page_shows_each_lines_problems_together(make_user, login, ma
     for sentence in (
         "“not-an-address” is not a valid e-mail address.",
         "The programme has no cohort “2099-9”.",
-        "Language “fr” is not ko or en.",
+        "Language “fr” is not offered here.",
         "“name” is empty.",
         "There is no programme “NOPROG”.",
         "staff@example.org belongs to an account that is not a trainee.",

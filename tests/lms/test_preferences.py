@@ -475,7 +475,8 @@ def _reads(db, work) -> int:
 
     def seen(_conn, _cursor, statement, *_args):
         nonlocal count
-        count += not statement.lstrip().upper().startswith("INSERT")
+        # (The wording revision is read once per task or request (lms.wording), not per batch.)
+        count += not statement.lstrip().upper().startswith("INSERT") and "wording_revision" not in statement
 
     engine = db.engine
     event.listen(engine, "before_cursor_execute", seen)

@@ -94,7 +94,7 @@ def test_import_creates_enrols_and_invites(admin_client, make_cohort, db, outbox
         ("A,not-an-email,{p},2026-2,en\n", 3, "is not a valid e-mail address"),
         ("A,a@example.org,NOPE,2026-2,en\n", 3, "There is no programme “NOPE”"),
         ("A,a@example.org,{p},1999-9,en\n", 3, "The programme has no cohort “1999-9”"),
-        ("A,a@example.org,{p},2026-2,fr\n", 3, "Language “fr” is not ko or en"),
+        ("A,a@example.org,{p},2026-2,fr\n", 3, "Language “fr” is not offered here"),
         (",a@example.org,{p},2026-2,en\n", 3, "“name” is empty"),
         ("A,a@example.org,{p},2026-2,en\nB,A@example.org,{p},2026-2,en\n", 4, "already on line 3"),
         ("A,admin@example.org,{p},2026-2,en\n", 3, "is not a trainee"),

@@ -15,7 +15,7 @@ from lms.db import utcnow
 from lms.notifications.models import Notification
 from projects.common import ProjectError
 from projects.coursework import submissions
-from projects.grading import rubrics
+from projects.grading import comments, rubrics
 from projects.grading import services as marking
 from projects.grading.gradebook import cohort_gradebook
 from projects.grading.models import Assessment, AssessmentChange, MarkingStatus, RubricVersion
@@ -341,7 +341,7 @@ def test_technical_criterion_is_prefilled_from_the_file_checks(client, login, co
         change.before["marks"]["tech"]["auto"] is True and change.after["marks"]["tech"]["level_id"] == "fail"
     )
     media_id = submission.last_attempt.items[0].media_id
-    marking.add_comment(
+    comments.add_comment(
         assessment,
         media_id=media_id,
         seconds=1.25,
@@ -350,7 +350,7 @@ def test_technical_criterion_is_prefilled_from_the_file_checks(client, login, co
         by=course["instructor"],
     )
     with pytest.raises(ProjectError):
-        marking.add_comment(
+        comments.add_comment(
             assessment,
             media_id=media_id + 999,
             seconds=1,

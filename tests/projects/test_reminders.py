@@ -428,8 +428,10 @@ def test_every_page_takes_the_same_number_of_statements(app, crowd, db, monkeypa
         pages.append(len(statements) - before)
         return page
 
-    def seen(*_args, **_kwargs):
-        statements.append(1)
+    def seen(_conn, _cursor, statement, *_args, **_kwargs):
+        # The wording revision is read once per task (lms.wording), not per page.
+        if "wording_revision" not in statement:
+            statements.append(1)
 
     monkeypatch.setattr(reminder_services, "remind_page", counted)
     event.listen(db.engine, "before_cursor_execute", seen)

@@ -97,3 +97,11 @@ document.addEventListener("click", function (event) {
   mark();
   window.addEventListener("resize", mark);
 })();
+
+// The language list sends itself when a language is picked (its button stays for pages without scripts).
+document.addEventListener("change", function (event) {
+  var select = event.target.closest("select[data-autosubmit]");
+  if (select && select.form) {
+    select.form.submit();
+  }
+});
