@@ -37,10 +37,15 @@ class Notification(db.Model):
     def text(self) -> str:
         """The message in the reader's language: their own when it was written in it, else Korean for a
         Korean reader (and outside a request) and English for everyone else."""
+        return {"ko": self.text_ko, "en": self.text_en}.get(self.text_language, self.text_local)
+
+    @property
+    def text_language(self) -> str:
+        """The language :attr:`text` is in (for the page's ``lang``: an English notice on an Urdu page)."""
         reader = str(get_locale() or "ko") if has_request_context() else "ko"
         if reader == self.locale and self.text_local:
-            return self.text_local
-        return self.text_ko if reader == "ko" else self.text_en
+            return reader
+        return "ko" if reader == "ko" else "en"
 
 
 class NotificationPreference(db.Model):
