@@ -5,7 +5,7 @@ sessions in the calendar feed, and who may do each."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -562,7 +562,9 @@ def test_excuse_lists_are_each_ones_own(app, db, course, login):
 
 
 def test_two_sessions_at_one_time_are_refused(app, db, course):
-    start = utcnow() + timedelta(days=2)
+    # 10:00 in Seoul the day after tomorrow: an hour later is the same day whatever time the test runs.
+    day = services.local_day(utcnow()) + timedelta(days=2)
+    start = datetime.combine(day, time(10), tzinfo=services.zone()).astimezone(UTC)
     first = session_at(db, course["cohort"], start)
     second = session_at(db, course["cohort"], start + timedelta(hours=4))
     local = first.starts_at.astimezone(services.zone())
