@@ -208,8 +208,12 @@ def cohort_roster(cohort: Cohort) -> tuple[list[Enrolment], dict[int, Completion
 
 
 def check_completion_date(cohort: Cohort, completed_on: date) -> None:
-    """:raises ProjectError: ``bad_date`` when *completed_on* is before the cohort began or in the future."""
-    if completed_on < cohort.start_date or completed_on > utcnow().date():
+    """:raises ProjectError: ``bad_date`` when *completed_on* is before the cohort began or in the future
+    (the future of the centre's own day: just after midnight in Seoul, the UTC date is still yesterday)."""
+    from zoneinfo import ZoneInfo
+
+    today = utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    if completed_on < cohort.start_date or completed_on > today:
         raise ProjectError("bad_date")
 
 

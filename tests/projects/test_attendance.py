@@ -48,6 +48,13 @@ def course(make_user, make_cohort):
     }
 
 
+def started_today(now: datetime, before: timedelta) -> datetime:
+    """*before* ago, but not before today began in Seoul: a session in progress whose day is today at any
+    hour the tests run (just after midnight, half an hour ago was yesterday)."""
+    midnight = datetime.combine(services.local_day(now), time(0), tzinfo=services.zone()).astimezone(UTC)
+    return max(now - before, midnight + timedelta(seconds=1))
+
+
 def session_at(db, cohort, starts_at: datetime, hours: int = 3) -> TrainingSession:
     """A session of *cohort* starting at *starts_at* (UTC), its day in the centre's zone."""
     made = TrainingSession(
@@ -177,7 +184,7 @@ def test_one_session_is_edited_and_a_marked_one_is_not_deleted(app, db, course, 
 
 def test_roll_call_on_the_day_marks_with_times(app, db, course, login):
     now = utcnow()
-    training = session_at(db, course["cohort"], now - timedelta(minutes=30))
+    training = session_at(db, course["cohort"], started_today(now, timedelta(minutes=30)))
     first, second, third = course["trainees"]
     client = login(course["instructor"])
     url = f"/attendance/sessions/{training.id}/roll"
@@ -242,7 +249,7 @@ def test_a_change_after_the_day_is_a_correction_with_reason_and_history(app, db,
 
 def test_check_in_with_the_live_code(app, db, course):
     now = utcnow()
-    training = session_at(db, course["cohort"], now - timedelta(minutes=5))
+    training = session_at(db, course["cohort"], started_today(now, timedelta(minutes=5)))
     trainee = course["trainees"][0]
     code = checkin.code_at(training, now)
     assert len(code) == checkin.CODE_LENGTH and set(code) <= set(checkin.ALPHABET)
@@ -257,7 +264,7 @@ def test_check_in_with_the_live_code(app, db, course):
 
 def test_the_code_rotates_and_lives_one_step_more(app, db, course):
     now = utcnow()
-    training = session_at(db, course["cohort"], now - timedelta(minutes=5))
+    training = session_at(db, course["cohort"], started_today(now, timedelta(minutes=5)))
     first, second, third = course["trainees"]
     earlier = checkin.code_at(training, now - timedelta(seconds=checkin.STEP))
     stale = checkin.code_at(training, now - timedelta(seconds=3 * checkin.STEP))
@@ -296,7 +303,7 @@ def test_yesterdays_code_and_a_code_outside_the_window_do_not_work(app, db, cour
 
 def test_a_trainee_of_another_cohort_or_staff_cannot_use_the_code(app, db, course):
     now = utcnow()
-    training = session_at(db, course["cohort"], now - timedelta(minutes=5))
+    training = session_at(db, course["cohort"], started_today(now, timedelta(minutes=5)))
     code = checkin.code_at(training, now)
     with pytest.raises(ProjectError) as caught:
         checkin.check_in(course["foreign"], code, browser_session="f", ip=None, now=now)
@@ -472,9 +479,9 @@ def test_report_page_for_managers(app, db, course, login):
 
 def test_trainee_sees_today_and_this_week(app, db, course, login):
     now = utcnow()
-    training = session_at(db, course["cohort"], now - timedelta(minutes=5))
+    training = session_at(db, course["cohort"], started_today(now, timedelta(minutes=5)))
     training.topic = "Colour grading"
-    foreign = session_at(db, course["other"], now - timedelta(minutes=5))
+    foreign = session_at(db, course["other"], started_today(now, timedelta(minutes=5)))
     foreign.topic = "Not yours"
     db.session.commit()
     html = login(course["trainees"][0]).get("/attendance/", headers=EN).get_data(as_text=True)
@@ -583,7 +590,7 @@ def test_two_sessions_at_one_time_are_refused(app, db, course):
 
 def test_a_racing_second_check_in_is_answered_not_crashed(app, db, course, monkeypatch):
     now = utcnow()
-    training = session_at(db, course["cohort"], now - timedelta(minutes=5))
+    training = session_at(db, course["cohort"], started_today(now, timedelta(minutes=5)))
     trainee = course["trainees"][0]
     code = checkin.code_at(training, now)
     checkin.check_in(trainee, code, browser_session="tab-1", ip=None, now=now)

@@ -8,13 +8,13 @@ from datetime import timedelta
 from lms.db import utcnow
 from projects.attendance import marks
 from tests.projects.test_api import bearer
-from tests.projects.test_attendance import course, session_at  # noqa: F401  (fixture)
+from tests.projects.test_attendance import course, session_at, started_today  # noqa: F401  (fixture)
 
 
 def test_sessions_marks_and_logs_through_the_api(client, db, course, make_user):  # noqa: F811
     cohort, teacher = course["cohort"], course["instructor"]
     first, second = course["trainees"][:2]
-    training = session_at(db, cohort, utcnow() - timedelta(hours=1), hours=3)
+    training = session_at(db, cohort, started_today(utcnow(), timedelta(hours=1)), hours=3)
     marks.mark_trainee(training, first, "present", by=teacher)
     marks.mark_trainee(training, second, "late", by=teacher)
     db.session.commit()
