@@ -10,6 +10,7 @@ import re
 import subprocess
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.demo import DEMO_PASSWORD
 from media.ffmpeg import ffmpeg_exe
@@ -150,8 +151,10 @@ def test_declarations_survive_the_reload_when_an_upload_finishes(server, context
     page.locator("[data-upload-submit]").first.click()
     page.wait_for_selector(".problems li", timeout=60_000)
     assert page.url.split("#")[0] == work_url.split("#")[0]
+    # The draft comes back once the page's scripts have run (late on a busy CI machine).
+    page.wait_for_load_state()
     declarations = page.locator("#declarations")
-    assert declarations.locator("select[name=ai_used]").input_value() == "yes"
+    expect(declarations.locator("select[name=ai_used]")).to_have_value("yes")
     assert declarations.locator("[name=ai_tools]").input_value() == "Runway, Suno"
     assert declarations.locator("[name='people-0-name']").input_value() == "김민지"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
