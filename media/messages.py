@@ -170,6 +170,10 @@ def _sentence(code: str, p: Mapping[str, Any], gettext: Gettext) -> tuple[str, d
         return _duration(code == "too_short", p, gettext)
     if code == "fps_out_of_range":
         return _fps(p, gettext)
+    if code in ("aspect_ratio_not_allowed", "wrong_orientation"):
+        return _shape(code, p, gettext)
+    if code in ("too_few_channels", "too_many_channels", "sample_rate_too_low"):
+        return _sound(code, p, gettext)
     if code == "no_audio":
         return gettext("The video has no sound track; the brief asks for sound."), {}
     if code == "no_video_stream":
@@ -236,6 +240,54 @@ def _fps(p: Mapping[str, Any], gettext: Gettext) -> tuple[str, dict[str, Any]]:
     return gettext(
         "The video runs at %(measured)s frames per second; the brief asks for at most %(max)s."
     ), values
+
+
+def _shape(code: str, p: Mapping[str, Any], gettext: Gettext) -> tuple[str, dict[str, Any]]:
+    size = f"{p.get('width')}×{p.get('height')}"
+    if code == "aspect_ratio_not_allowed":
+        return gettext(
+            "The picture's aspect ratio is %(measured)s (%(size)s); the brief asks for %(limit)s."
+        ), {
+            "measured": p.get("measured"),
+            "size": size,
+            "limit": _either([str(r) for r in p.get("limit") or []], gettext),
+        }
+    return gettext("The picture is %(size)s, %(measured)s; the brief asks for %(limit)s."), {
+        "measured": _orientation(p.get("orientation"), gettext),
+        "size": size,
+        "limit": _orientation(p.get("limit"), gettext),
+    }
+
+
+def _orientation(name: Any, gettext: Gettext) -> str:
+    names = {
+        "landscape": gettext("landscape (wider than high)"),
+        "portrait": gettext("portrait (higher than wide)"),
+        "square": gettext("square"),
+    }
+    return names.get(name, str(name))
+
+
+def _sound(code: str, p: Mapping[str, Any], gettext: Gettext) -> tuple[str, dict[str, Any]]:
+    if code == "sample_rate_too_low":
+        return gettext(
+            "The sound is sampled at %(measured)s kHz; the brief asks for at least %(limit)s kHz."
+        ), {
+            "measured": _number(float(p.get("measured") or 0) / 1000),
+            "limit": _number(float(p.get("limit") or 0) / 1000),
+        }
+    values = {"measured": _channels(p.get("measured"), gettext), "limit": _channels(p.get("limit"), gettext)}
+    if code == "too_few_channels":
+        return gettext("The sound is %(measured)s; the brief asks for at least %(limit)s."), values
+    return gettext("The sound is %(measured)s; the brief asks for at most %(limit)s."), values
+
+
+def _channels(count: Any, gettext: Gettext) -> str:
+    if count == 1:
+        return gettext("mono (1 channel)")
+    if count == 2:
+        return gettext("stereo (2 channels)")
+    return gettext("%(count)s channels") % {"count": count}
 
 
 def _kind(kind: Any, gettext: Gettext) -> str:

@@ -16,12 +16,14 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import av
 from PIL import Image
 
 from media.errors import MediaError
 from media.integrity import DecodeMode, check_integrity
 from media.probe import IMAGE_FORMATS, MAX_DECODE_PIXELS, MediaInfo, probe_open
 from media.sandbox import run_bounded
+from media.shape import ORIENTATIONS, display_ratio, matches, orientation, parse_ratio, ratio_name, ratio_text
 from media.sniff import KINDS, sniff
 from media.thumbnails import image_pixel_limit
 
@@ -51,7 +53,12 @@ PROBLEM_CODES = (
     "too_short",
     "too_long",
     "fps_out_of_range",
+    "aspect_ratio_not_allowed",
+    "wrong_orientation",
     "no_audio",
+    "too_few_channels",
+    "too_many_channels",
+    "sample_rate_too_low",
     "no_video_stream",
     "no_streams",
     "too_much_memory",
@@ -140,6 +147,12 @@ class DeliverableSpec:
     maxima apply to the picture as displayed (after phone rotation and EXIF
     orientation).  ``codecs`` always applies to the video stream, and to the
     audio stream only when it names at least one audio codec.
+
+    ``aspect_ratios`` (``["16:9", "9:16"]``) and ``orientation`` (one of
+    :data:`media.shape.ORIENTATIONS`) apply to the picture as displayed too,
+    anamorphic pixels stretched, within :data:`media.shape.ASPECT_TOLERANCE`.
+    The audio limits (channels, sample rate in Hz) apply to the first sound
+    stream; a video without one fails them as ``no_audio``.
     """
 
     kinds: list[str] | None = None
@@ -156,6 +169,11 @@ class DeliverableSpec:
     max_fps: float | None = None
     max_size_bytes: int | None = None
     require_audio: bool = False
+    aspect_ratios: list[str] | None = None
+    orientation: str | None = None
+    min_audio_channels: int | None = None
+    max_audio_channels: int | None = None
+    min_sample_rate: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> DeliverableSpec:
@@ -174,31 +192,50 @@ class DeliverableSpec:
         return {k: v for k, v in asdict(self).items() if v is not None and v is not False}
 
     def _check(self) -> None:
-        for name in ("kinds", "containers", "codecs"):
-            value = getattr(self, name)
-            if value is not None:
-                if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-                    raise ValueError(f"{name} must be a list of strings")
-                setattr(self, name, [_norm(v) for v in value])
-        if self.kinds and not set(self.kinds) <= set(KINDS):
-            raise ValueError(f"kinds must be among {', '.join(KINDS)}")
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in ("kinds", "containers", "codecs", "require_audio") or value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"{f.name} must be a non-negative number")
-        if not isinstance(self.require_audio, bool):
-            raise ValueError("require_audio must be true or false")
+        self._check_lists()
+        self._check_numbers()
         for low, high in (
             ("min_duration", "max_duration"),
             ("min_width", "max_width"),
             ("min_height", "max_height"),
             ("min_fps", "max_fps"),
+            ("min_audio_channels", "max_audio_channels"),
         ):
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo > hi:
                 raise ValueError(f"{low} is greater than {high}")
+
+    def _check_lists(self) -> None:
+        for name in _LISTS:
+            value = getattr(self, name)
+            if value is not None:
+                if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                    raise ValueError(f"{name} must be a list of strings")
+                spelt = ratio_text if name == "aspect_ratios" else _norm
+                setattr(self, name, [spelt(v) for v in value])
+        if self.kinds and not set(self.kinds) <= set(KINDS):
+            raise ValueError(f"kinds must be among {', '.join(KINDS)}")
+
+    def _check_numbers(self) -> None:
+        if self.orientation is not None and self.orientation not in ORIENTATIONS:
+            raise ValueError(f"orientation must be one of {', '.join(ORIENTATIONS)}")
+        for name in _WHOLE:
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"{name} must be a whole number")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in (*_LISTS, "require_audio", "orientation") or value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"{f.name} must be a non-negative number")
+        if not isinstance(self.require_audio, bool):
+            raise ValueError("require_audio must be true or false")
+
+
+#: The spec's fields written as lists, and those that count things (a whole number).
+_LISTS = ("kinds", "containers", "codecs", "aspect_ratios")
+_WHOLE = ("min_audio_channels", "max_audio_channels", "min_sample_rate")
 
 
 @dataclass
@@ -324,6 +361,8 @@ def _validate(  # noqa: C901  (one flow read top to bottom; splitting would scat
         if not _fatal(problems):
             _check_format(media, spec, problems)
             _check_measures(media, spec, problems)
+            _check_shape(media, spec, _sample_aspect(opened), problems)
+            _check_sound(media, spec, problems)
         if not _fatal(problems) and media.demuxer is not None:
             _check_integrity(path, media, decode, problems, info, opened)
         elif not _fatal(problems) and media.kind == "image":
@@ -432,6 +471,59 @@ def _check_measures(media: MediaInfo, spec: DeliverableSpec, problems: list[Prob
             )
     if spec.require_audio and timed and not media.has_audio:
         problems.append(Problem("no_audio"))
+
+
+def _sample_aspect(opened) -> float | None:
+    """The width of one coded pixel of the first picture stream (anamorphic video), or None."""
+    if opened is None:
+        return None
+    for stream in opened.streams.video:
+        if stream.disposition & av.stream.Disposition.attached_pic:
+            continue
+        ratio = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+        return float(ratio) if ratio else None
+    return None
+
+
+def _check_shape(
+    media: MediaInfo, spec: DeliverableSpec, sample_aspect: float | None, problems: list[Problem]
+) -> None:
+    if not (spec.aspect_ratios or spec.orientation) or not media.width or not media.height:
+        return
+    ratio = display_ratio(media.width, media.height, sample_aspect, media.rotation)
+    shown = {"width": media.width, "height": media.height, "measured": ratio_name(ratio)}
+    if spec.aspect_ratios and not any(matches(ratio, parse_ratio(r)) for r in spec.aspect_ratios):
+        problems.append(
+            Problem(
+                "aspect_ratio_not_allowed", {**shown, "ratio": round(ratio, 3), "limit": spec.aspect_ratios}
+            )
+        )
+    if spec.orientation and orientation(ratio) != spec.orientation:
+        problems.append(
+            Problem(
+                "wrong_orientation", {**shown, "orientation": orientation(ratio), "limit": spec.orientation}
+            )
+        )
+
+
+def _check_sound(media: MediaInfo, spec: DeliverableSpec, problems: list[Problem]) -> None:
+    asked = (spec.min_audio_channels, spec.max_audio_channels, spec.min_sample_rate)
+    if media.kind not in ("video", "audio") or all(limit is None for limit in asked):
+        return
+    sound = next((s for s in media.streams if s.type == "audio"), None)
+    if sound is None:
+        if "no_audio" not in {p.code for p in problems}:
+            problems.append(Problem("no_audio"))
+        return
+    channels, rate = sound.channels, sound.sample_rate
+    if channels is not None and spec.min_audio_channels is not None and channels < spec.min_audio_channels:
+        problems.append(Problem("too_few_channels", {"measured": channels, "limit": spec.min_audio_channels}))
+    if channels is not None and spec.max_audio_channels is not None and channels > spec.max_audio_channels:
+        problems.append(
+            Problem("too_many_channels", {"measured": channels, "limit": spec.max_audio_channels})
+        )
+    if rate is not None and spec.min_sample_rate is not None and rate < spec.min_sample_rate:
+        problems.append(Problem("sample_rate_too_low", {"measured": rate, "limit": spec.min_sample_rate}))
 
 
 def _check_integrity(

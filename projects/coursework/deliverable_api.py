@@ -12,6 +12,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from lms.api.schemas import NOT_BLANK
+from media.shape import ORIENTATIONS, RATIO_PATTERN
 from projects.coursework import services
 from projects.coursework.api import DeliverableSchema, blp
 from projects.coursework.loaders import get_deliverable_or_404, get_managed_project_or_404, get_project_or_404
@@ -21,6 +22,7 @@ _POSITIVE = validate.Range(min=0)
 #: The form's ceilings (a day of film, 100,000 pixels): numbers a float and JSON hold exactly.
 _SECONDS = validate.Range(min=0, max=86400)
 _PIXELS = validate.Range(min=1, max=100_000)
+_CHANNELS = validate.Range(min=1, max=64)
 #: At most this many formats, codecs or caption languages in a list (the document states it as maxItems).
 MAX_ITEMS = 20
 
@@ -49,6 +51,16 @@ class DeliverableSpecSchema(Schema):
     max_fps = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1000))
     max_size_bytes = fields.Int(allow_none=True, validate=validate.Range(min=1, max=10**15))
     require_audio = fields.Bool(allow_none=True)
+    #: Width:height of the picture as displayed (rotation and anamorphic pixels applied), within 2 %.
+    aspect_ratios = fields.List(
+        fields.Str(validate=[validate.Length(max=20), validate.Regexp(RATIO_PATTERN)]),
+        allow_none=True,
+        validate=validate.Length(max=MAX_ITEMS),
+    )
+    orientation = fields.Str(allow_none=True, validate=validate.OneOf(ORIENTATIONS))
+    min_audio_channels = fields.Int(allow_none=True, strict=True, validate=_CHANNELS)
+    max_audio_channels = fields.Int(allow_none=True, strict=True, validate=_CHANNELS)
+    min_sample_rate = fields.Int(allow_none=True, strict=True, validate=validate.Range(min=1000, max=768_000))
 
 
 class CaptionRuleSchema(Schema):

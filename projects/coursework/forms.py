@@ -33,6 +33,7 @@ from wtforms.validators import (
 )
 
 from lms.forms import Finite
+from media.shape import parse_ratio
 from projects.coursework import reminders
 from projects.coursework.models import DeliverableKind
 
@@ -177,6 +178,16 @@ class BriefTranslationForm(FlaskForm):
     )
 
 
+def orientation_choices():
+    """The picture's orientations a brief may ask for (as displayed, after a phone's rotation)."""
+    return [
+        ("", _l("Any orientation")),
+        ("landscape", _l("Landscape (wider than high)")),
+        ("portrait", _l("Portrait (higher than wide)")),
+        ("square", _l("Square")),
+    ]
+
+
 class DeliverableForm(FlaskForm):
     name_ko = StringField(_l("Name in Korean"), validators=[Length(max=160)])
     name_en = StringField(_l("Name in English"), validators=[Length(max=160)])
@@ -228,6 +239,25 @@ class DeliverableForm(FlaskForm):
         validators=[Length(max=200)],
         description=_l("Separated by commas, e.g. h264, aac. Leave empty for any."),
     )
+    aspect_ratios = StringField(
+        _l("Allowed aspect ratios"),
+        validators=[Length(max=200)],
+        description=_l("Width:height, separated by commas, e.g. 16:9, 9:16. Leave empty for any."),
+    )
+    orientation = SelectField(_l("Orientation"), choices=orientation_choices, default="")
+    min_audio_channels = IntegerField(
+        _l("Fewest sound channels"),
+        validators=[Optional(), NumberRange(min=1, max=64)],
+        description=_l("1 is mono, 2 is stereo."),
+    )
+    max_audio_channels = IntegerField(
+        _l("Most sound channels"), validators=[Optional(), NumberRange(min=1, max=64)]
+    )
+    min_sample_rate = IntegerField(
+        _l("Lowest sample rate (Hz)"),
+        validators=[Optional(), NumberRange(min=1000, max=768_000)],
+        description=_l("For example 44100 or 48000."),
+    )
     captions_required = StringField(
         _l("Captions required in"),
         validators=[Length(max=200)],
@@ -246,9 +276,13 @@ class DeliverableForm(FlaskForm):
         "min_fps",
         "max_fps",
         "require_audio",
+        "orientation",
+        "min_audio_channels",
+        "max_audio_channels",
+        "min_sample_rate",
     )
     #: Fields written as comma-separated lists.
-    LIST_FIELDS = ("containers", "codecs")
+    LIST_FIELDS = ("containers", "codecs", "aspect_ratios")
 
     def spec(self) -> dict:
         """The media spec the fields describe."""
@@ -282,6 +316,14 @@ class DeliverableForm(FlaskForm):
     def fill_captions(self, captions: dict) -> None:
         self.captions_required.data = ", ".join(captions.get("required", []))
         self.captions_optional.data = ", ".join(captions.get("optional", []))
+
+    def validate_aspect_ratios(self, field):
+        for ratio in (field.data or "").split(","):
+            try:
+                if ratio.strip():
+                    parse_ratio(ratio)
+            except ValueError:
+                raise ValidationError(_l("Write each aspect ratio as width:height, e.g. 16:9.")) from None
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

@@ -71,5 +71,11 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
 
 def _measure(params: dict[str, Any]) -> str:
     measure = params.get("measure")
-    names = {"duration": _("length"), "width": _("width"), "height": _("height"), "fps": _("frame rate")}
+    names = {
+        "duration": _("length"),
+        "width": _("width"),
+        "height": _("height"),
+        "fps": _("frame rate"),
+        "audio_channels": _("number of sound channels"),
+    }
     return names.get(measure, measure)

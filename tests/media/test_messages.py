@@ -37,6 +37,11 @@ SAMPLES = {
     "no_video_stream": {},
     "no_streams": {},
     "too_much_memory": {"limit": 256 * 1024**2},
+    "aspect_ratio_not_allowed": {"width": 640, "height": 480, "measured": "4:3", "limit": ["16:9", "9:16"]},
+    "wrong_orientation": {"width": 1080, "height": 1920, "orientation": "portrait", "limit": "landscape"},
+    "too_few_channels": {"measured": 1, "limit": 2},
+    "too_many_channels": {"measured": 6, "limit": 2},
+    "sample_rate_too_low": {"measured": 22050, "limit": 48000},
 }
 #: Strings each message must show (measured value, limit).
 SHOWN = {
@@ -51,6 +56,11 @@ SHOWN = {
     "container_not_allowed": ("AVI", "MP4"),
     "codec_not_allowed": ("HEVC", "H.264"),
     "too_much_memory": ("268.4 MB",),
+    "aspect_ratio_not_allowed": ("4:3", "640×480", "16:9", "9:16"),
+    "wrong_orientation": ("1080×1920",),
+    "too_few_channels": ("1", "2"),
+    "too_many_channels": ("6", "2"),
+    "sample_rate_too_low": ("22.05", "48"),
 }
 
 

@@ -66,8 +66,16 @@ def test_problem_from_real_file(media, name, spec, code, params):
 
 
 def test_table_covers_every_code():
-    # too_much_memory needs a memory ceiling: tests/media/test_memory_ceiling.py
-    assert {case[2] for case in CASES} | {"too_much_memory"} == set(PROBLEM_CODES)
+    # too_much_memory needs a memory ceiling: tests/media/test_memory_ceiling.py; the picture's shape and
+    # the sound's channels need clips of their own: tests/media/test_shape_and_sound.py
+    shape_and_sound = {
+        "aspect_ratio_not_allowed",
+        "wrong_orientation",
+        "too_few_channels",
+        "too_many_channels",
+        "sample_rate_too_low",
+    }
+    assert {case[2] for case in CASES} | {"too_much_memory"} | shape_and_sound == set(PROBLEM_CODES)
 
 
 @pytest.mark.parametrize(

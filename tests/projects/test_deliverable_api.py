@@ -23,6 +23,11 @@ FULL_SPEC = {
     "max_fps": 30.0,
     "max_size_bytes": 500_000_000,
     "require_audio": True,
+    "aspect_ratios": ["16:9", "9:16"],
+    "orientation": "landscape",
+    "min_audio_channels": 2,
+    "max_audio_channels": 6,
+    "min_sample_rate": 44100,
 }
 
 

@@ -19,12 +19,17 @@
     if (panel.hasAttribute("data-transcript-built")) { return; }
     panel.setAttribute("data-transcript-built", "");
     var video = document.getElementById(panel.getAttribute("data-transcript-for"));
-    if (!video || !video.textTracks || !video.textTracks.length) { return; }
+    if (!video || !video.textTracks) { return; }
+    // Only the caption tracks, in the panel's order: a grading player also carries the scrub strip's
+    // thumbnails as a metadata track, which is no transcript.
+    var elements = Array.prototype.filter.call(video.querySelectorAll("track"), function (el) {
+      return el.kind === "subtitles" || el.kind === "captions";
+    });
+    if (!elements.length) { return; }
     var select = panel.querySelector("[data-transcript-track]");
     var search = panel.querySelector("[data-transcript-search]");
     var list = panel.querySelector("[data-transcript-lines]");
     var status = panel.querySelector("[data-transcript-status]");
-    var elements = video.querySelectorAll("track");
     var current = null;
 
     function filter() {
@@ -80,7 +85,7 @@
 
     function choose(index) {
       if (current) { current.removeEventListener("cuechange", mark); }
-      current = video.textTracks[index];
+      current = elements[index].track;
       // "hidden" loads the cues without drawing them; a track the viewer switched on stays shown.
       if (current.mode === "disabled") { current.mode = "hidden"; }
       current.addEventListener("cuechange", mark);
@@ -89,7 +94,7 @@
       else if (element) { element.addEventListener("load", function () { fill(current); }, {once: true}); }
     }
 
-    var first = Array.prototype.findIndex.call(elements, function (el) { return el.default; });
+    var first = elements.findIndex(function (el) { return el.default; });
     select.value = String(first < 0 ? 0 : first);
     select.addEventListener("change", function () { choose(Number(select.value)); });
     search.addEventListener("input", filter);
