@@ -53,6 +53,10 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
             "Links work only while your portfolio is shared with "
             "“people I send a link to”. Change who may see it first."
         ),
+        "pdf_unavailable": lambda: _(
+            "The PDF cannot be made on this server right now. "
+            "Download the ZIP file instead, or try again later."
+        ),
     }
     text = texts.get(code)
     return text() if text else None

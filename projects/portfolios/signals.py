@@ -1,13 +1,17 @@
-"""What portfolios ask about employers: questions the employer domain above them answers.
+"""What portfolios ask about employers and credentials: questions the domains above them answer.
 
 Portfolios sit below the employer domain and never import it, yet who may read a portfolio shared "with
 employers", and how a trainee's name reads to an employer, are that domain's rules.  So portfolios send these
 signals and the employer domain connects its answers in its ``init_app``.  With no receiver nobody is an
 approved employer, no employer has contact with a trainee, no account stands for a company, and the
-portfolio page offers no "express interest" button.
+portfolio page offers no "express interest" button.  Likewise the credentials domain says which of a
+trainee's credentials the portfolio's PDF shows a QR code for; with no receiver, none.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from blinker import Namespace
 
@@ -34,6 +38,20 @@ public_name_asked = _signals.signal("portfolio-public-name")
 #: Asks where an employer reading a trainee's portfolio may express interest in the trainee.
 #: sender: the employer's ``User``; kwargs: ``trainee_id``. A receiver returns the URL, or ``None``.
 interest_url_asked = _signals.signal("portfolio-interest-url")
+
+#: Asks which of a trainee's credentials anyone may check, for the QR codes of the portfolio's PDF.
+#: sender: the trainee's ``User``. A receiver returns a list of :class:`Checkable` (those still standing).
+credentials_asked = _signals.signal("portfolio-credentials")
+
+
+@dataclass(frozen=True)
+class Checkable:
+    """A credential as the portfolio's PDF shows it: its name, the public address it is checked at (the
+    QR code's content) and when it was issued."""
+
+    name: str
+    url: str
+    issued_at: datetime
 
 
 def is_approved_employer(user: User) -> bool:
@@ -64,3 +82,8 @@ def public_name(user: User) -> str:
     (never the whole name)."""
     answer = next((answer for _receiver, answer in public_name_asked.send(user) if answer), None)
     return answer or ((user.name or "").split() or [""])[0]
+
+
+def credentials_of(trainee: User) -> list[Checkable]:
+    """The trainee's credentials that anyone may check (none when no domain answers)."""
+    return [found for _receiver, answer in credentials_asked.send(trainee) for found in answer or ()]

@@ -8,6 +8,8 @@ request edge commits; a refusal is undone by ``flash_error``.
 
 from __future__ import annotations
 
+import logging
+
 from flask import (
     Blueprint,
     Response,
@@ -24,13 +26,16 @@ from flask_login import current_user, login_required
 
 from lms.errors import DomainError, flash_error
 from lms.forms import ActionForm
+from lms.pdf import PdfError
 from lms.security import role_required, secret_url
 from lms.users.models import Role, User
+from media.caption_views import send_caption_track
 from media.views import send_rendition
 from projects.common import private
 from projects.completions import services as completions
 from projects.portfolios import export as bundles
 from projects.portfolios import links, signals
+from projects.portfolios import pdf as portfolio_pdf
 from projects.portfolios import services as portfolios
 from projects.portfolios.forms import (
     AddItemForm,
@@ -44,8 +49,10 @@ from projects.portfolios.loaders import (
     get_readable_or_404,
     get_reader_item_or_404,
 )
+from projects.portfolios.messages import PortfolioError
 from projects.portfolios.models import Portfolio, PortfolioItem, ShareLink
 
+log = logging.getLogger(__name__)
 bp = Blueprint("portfolios", __name__)
 
 
@@ -200,12 +207,13 @@ def _employer_name(user: User | None) -> str:
     return f"{company} ({user.name})" if company else user.name
 
 
-def media_urls(item: PortfolioItem, url) -> dict:
-    """The reader's URLs of an item's poster, web preview and picture (renditions only, never the upload)."""
+def media_urls(item: PortfolioItem, url, track_url=None) -> dict:
+    """The reader's URLs of an item's poster, web preview and picture (renditions only, never the upload),
+    and with *track_url* its caption tracks, the reader's language first (``tracks``: ``(track, URL)``)."""
     media = item.media
     if media is None:
         return {}
-    out = {}
+    out: dict = {}
     if media.rendition("poster"):
         out["poster"] = url("poster.jpg")
     preview = media.rendition("preview")
@@ -214,6 +222,8 @@ def media_urls(item: PortfolioItem, url) -> dict:
         out["preview"], out["preview_type"] = url(f"preview.{ext}"), preview.content_type
     if media.rendition("display"):
         out["display"] = url("display.jpg")
+    if preview is not None and track_url is not None:
+        out["tracks"] = [(t, track_url(t)) for t in bundles.reader_tracks(item)]
     return out
 
 
@@ -223,6 +233,7 @@ def _render_show(
     owner: bool,
     name: str,
     url_for_item,
+    url_for_track,
     link: ShareLink | None = None,
     full_name: bool = True,
     interest_url: str | None = None,
@@ -234,7 +245,16 @@ def _render_show(
         name=name,
         owner=owner,
         link=link,
-        items=[(i, media_urls(i, lambda n, i=i: url_for_item(i, n))) for i in items],
+        items=[
+            (
+                i,
+                {
+                    **media_urls(i, lambda n, i=i: url_for_item(i, n), lambda t, i=i: url_for_track(i, t)),
+                    "transcript": True,
+                },
+            )
+            for i in items
+        ],
         korean=portfolios.korean_shown(portfolio),
         regions=portfolios.REGIONS,
         item_shown=portfolios.item_shown,
@@ -262,6 +282,9 @@ def show(portfolio_id: int):
             url_for_item=lambda i, n: url_for(
                 "portfolios.rendition", portfolio_id=portfolio.id, item_id=i.id, name=n, v=i.media.version
             ),
+            url_for_track=lambda i, t: url_for(
+                "portfolios.caption_track", portfolio_id=portfolio.id, item_id=i.id, track_id=t.id
+            ),
         )
     )
 
@@ -275,6 +298,14 @@ def show(portfolio_id: int):
 def rendition(portfolio_id: int, item_id: int, name: str):
     item = get_reader_item_or_404(get_readable_or_404(portfolio_id, current_user), item_id, current_user)
     return send_rendition(item.media, name)
+
+
+@bp.route("/portfolio/<int:portfolio_id>/items/<int:item_id>/captions/<int:track_id>.vtt")
+@login_required
+def caption_track(portfolio_id: int, item_id: int, track_id: int):
+    """A caption track of a shown item's video, to whoever may play the video here (as text/vtt, nosniff)."""
+    item = get_reader_item_or_404(get_readable_or_404(portfolio_id, current_user), item_id, current_user)
+    return send_caption_track(item.media, track_id)
 
 
 @bp.route("/portfolio/l/<token>")
@@ -294,6 +325,9 @@ def shared(token: str):
             url_for_item=lambda i, n: url_for(
                 "portfolios.shared_rendition", token=token, item_id=i.id, name=n, v=i.media.version
             ),
+            url_for_track=lambda i, t: url_for(
+                "portfolios.shared_caption_track", token=token, item_id=i.id, track_id=t.id
+            ),
         )
     )
 
@@ -310,6 +344,14 @@ def shared_rendition(token: str, item_id: int, name: str):
     return private(send_rendition(item.media, name))
 
 
+@bp.route("/portfolio/l/<token>/items/<int:item_id>/captions/<int:track_id>.vtt")
+@secret_url()
+def shared_caption_track(token: str, item_id: int, track_id: int):
+    """A caption track under the link, checked on every request as the video is: a stopped link stops it."""
+    item = get_reader_item_or_404(get_link_or_404(token).portfolio, item_id, None)
+    return private(send_caption_track(item.media, track_id))
+
+
 @bp.route("/portfolio/export.zip")
 @role_required(Role.TRAINEE)
 def export():
@@ -318,6 +360,23 @@ def export():
     response = Response(archive, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Content-Length"] = str(len(archive))
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/portfolio/export.pdf")
+@role_required(Role.TRAINEE)
+def export_pdf():
+    """The published portfolio as a PDF (posters, reflections, AI use, the credentials' QR codes)."""
+    portfolio = get_own_portfolio_or_404(current_user)
+    try:
+        data, filename = portfolio_pdf.document(portfolio)
+    except PdfError as exc:
+        log.warning("portfolio %s: no PDF: %s", portfolio.id, exc)
+        flash_error(PortfolioError("pdf_unavailable"))
+        return redirect(url_for("portfolios.edit"))
+    response = private(Response(data, mimetype="application/pdf"))
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
