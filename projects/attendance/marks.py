@@ -67,7 +67,8 @@ def mark_trainee(
     now: datetime | None = None,
 ) -> AttendanceRecord:
     """Set *trainee*'s mark in *session* (one tap of the roll call), with the time of the tap as arrival
-    (late) or leaving (left early) unless given.
+    (late) or leaving (left early) unless given.  A tap outside the session's hours (the roll taken after
+    class, a correction) knows no such time and records none: never an arrival after the end.
 
     On the session's day the cohort's instructors and admins mark freely.  After it, a change is a
     correction: it needs a *reason* and is kept with who, when, before and after.
@@ -85,17 +86,18 @@ def mark_trainee(
     if len(reason) > MAX_TEXT:
         raise ProjectError("too_long", limit=MAX_TEXT)
     before = _state(record)
+    tapped = now if session.starts_at <= now < session.ends_at else None
     if record is None:
         record = AttendanceRecord(session_id=session.id, user_id=trainee.id, mark=mark_value)
         db.session.add(record)
     if mark_value in (Mark.PRESENT, Mark.LATE, Mark.LEFT_EARLY):
         record.arrived_at = (
-            arrived_at or record.arrived_at or (now if mark_value is Mark.LATE else session.starts_at)
+            arrived_at or record.arrived_at or (tapped if mark_value is Mark.LATE else session.starts_at)
         )
     else:
         record.arrived_at = arrived_at
     if mark_value is Mark.LEFT_EARLY:
-        record.left_at = left_at or now
+        record.left_at = left_at or tapped
     elif left_at is not None or mark_value is not Mark.PRESENT:
         record.left_at = left_at
     record.mark = mark_value
