@@ -204,3 +204,53 @@ def loads(text: str | bytes) -> Any:
         return json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProofError("not JSON") from exc
+
+
+def claims(document: dict) -> dict:
+    """What a credential says, as plain text (what /verify shows): recipient name, achievement, criteria,
+    issuer, dates and id."""
+    subject = document.get("credentialSubject") or {}
+    achievement = subject.get("achievement") or {}
+    issuer = document.get("issuer")
+    names = [
+        i.get("identityHash")
+        for i in subject.get("identifier") or []
+        if isinstance(i, dict) and i.get("identityType") == "name" and not i.get("hashed")
+    ]
+    return {
+        "name": str(names[0]) if names else "",
+        "achievement": str(achievement.get("name") or document.get("name") or ""),
+        "criteria": str((achievement.get("criteria") or {}).get("narrative") or ""),
+        "issuer": str(issuer.get("name") if isinstance(issuer, dict) else issuer or ""),
+        "valid_from": str(document.get("validFrom") or ""),
+        "valid_until": str(document.get("validUntil") or ""),
+        "id": str(document.get("id") or ""),
+    }
+
+
+def has_context(document: dict, expected: list) -> bool:
+    """Whether *document* carries exactly the context *expected* and no other anywhere inside it.
+
+    The proof covers the RDF a document means, not its JSON: another context (at the top or scoped inside an
+    object) could map a shown term to nothing (``"name": null``, dropped before signing) and a hidden one to
+    its IRI, so a page reading the JSON would show words the issuer never signed.
+    """
+
+    def nested(value: Any) -> bool:
+        if isinstance(value, dict):
+            return "@context" in value or any(nested(v) for v in value.values())
+        if isinstance(value, list):
+            return any(nested(v) for v in value)
+        return False
+
+    body = {key: value for key, value in document.items() if key != "@context"}
+    return document.get("@context") == expected and not nested(body)
+
+
+def count_objects(value: Any) -> int:
+    """The objects in a JSON value (a bound on what canonicalising it may cost)."""
+    if isinstance(value, dict):
+        return 1 + sum(count_objects(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(count_objects(v) for v in value)
+    return 0

@@ -1,9 +1,11 @@
 """Open Badges 3.0 credentials: issued for completions, signed ``eddsa-rdfc-2022``, revoked by status list.
 
-A completion recorded (``completion_recorded``) is issued at once as an ``OpenBadgeCredential`` (VC 2.0 data
-model, OB 3.0 context): the centre's issuer ``Profile``, ``validFrom``, an ``AchievementSubject`` whose
-recipient is identified by the SHA-256 of their e-mail address with a salt (never the address itself) and by
-name, and the programme as its ``Achievement``.  The proof is made by :mod:`projects.credentials.proofs`
+A completion recorded (``completion_recorded``) is issued by a background job after the commit
+(:mod:`projects.credentials.tasks`) as an ``OpenBadgeCredential`` (VC 2.0 data model, OB 3.0 context): the
+centre's issuer ``Profile``, ``validFrom``, an ``AchievementSubject`` whose recipient is identified by the
+SHA-256 of their e-mail address with a salt (never the address itself) and by name, and the programme as its
+``Achievement``; the achievements the centre defines are issued the same way (:mod:`.achievements`).  The
+proof is made by :mod:`projects.credentials.proofs`
 with the same Ed25519 key as completion records (``projects.completions.services.signing_key``): its
 verification method is ``<issuer>#<key id>``, a Multikey listed with every retired key in the controller
 document at the issuer's address, so a key change leaves earlier credentials verifiable.
@@ -64,6 +66,11 @@ def status_list_id() -> str:
 
 def credential_id(code: str) -> str:
     return _url("credentials.credential_json", code=code)
+
+
+def achievement_definition_id(definition_id: int) -> str:
+    """The stable address of an achievement the centre defines (its public JSON)."""
+    return _url("credentials.defined_achievement", definition_id=definition_id)
 
 
 def verification_keys() -> dict[str, Ed25519PublicKey]:
@@ -207,8 +214,23 @@ def current_badge(completion: Completion) -> OpenBadge | None:
     )
 
 
+def request_issue(completion: Completion) -> None:
+    """Have the record's credential issued by a background job once this transaction commits (the request
+    only records the completion; the job finds it and signs, and a job run twice issues once).
+
+    :raises ProjectError: ``completion_revoked``.
+    """
+    if completion.revoked_at is not None:
+        raise ProjectError("completion_revoked")
+    from lms.jobs import enqueue
+    from projects.credentials import tasks
+
+    enqueue(tasks.issue_completion_credential, completion.id)
+
+
 def issue_for_completion(completion: Completion, by: User | None = None) -> OpenBadge:
-    """Issue and sign the OB 3.0 credential of a completion record; its current one if it has one.
+    """Issue and sign the OB 3.0 credential of a completion record; its current one if it has one (what the
+    job :func:`projects.credentials.tasks.issue_completion_credential` runs).
 
     :raises ProjectError: ``completion_revoked`` (a revoked record gets no credential), ``status_list_full``.
     """
@@ -217,27 +239,41 @@ def issue_for_completion(completion: Completion, by: User | None = None) -> Open
     existing = current_badge(completion)
     if existing is not None:
         return existing
-    key = completions.signing_key()
-    kid = completions.key_id(key.public_key())
-    code, index, now = secrets.token_urlsafe(18), _free_index(), _now()  # code: 144 bits
     from projects.ncs import services as ncs
 
     # The NCS units the trainee showed in the cohort's projects (empty where nothing is mapped).
     alignment = ncs.ob_alignment(ncs.alignments_for(completion.user, cohort_id=completion.cohort_id))
-    achievement = completion_achievement(completion, alignment)
-    unsigned = build_credential(completion.user, achievement, code, index, now)
-    badge = OpenBadge(
-        user_id=completion.user_id,
+    badge = sign_badge(
+        completion.user,
+        completion_achievement(completion, alignment),
         completion_id=completion.id,
+        issued_by_id=by.id if by else completion.issued_by_id,
+    )
+    log.info("open badge %s issued for completion %s with key %s", badge.id, completion.id, badge.key_id)
+    return badge
+
+
+def sign_badge(
+    user: User, achievement: dict, *, completion_id: int | None = None, issued_by_id: int | None = None
+) -> OpenBadge:
+    """Sign and store the credential of *achievement* for *user*: a fresh code and status list bit, the
+    current key (about 6 ms: canonicalising the JSON-LD; the background jobs of
+    :mod:`projects.credentials.tasks` call it, never a request)."""
+    key = completions.signing_key()
+    kid = completions.key_id(key.public_key())
+    code, index, now = secrets.token_urlsafe(18), _free_index(), _now()  # code: 144 bits
+    unsigned = build_credential(user, achievement, code, index, now)
+    badge = OpenBadge(
+        user_id=user.id,
+        completion_id=completion_id,
         code=code,
         status_index=index,
         credential=proofs.sign(unsigned, key, f"{issuer_id()}#{kid}", now),
         key_id=kid,
-        issued_by_id=by.id if by else completion.issued_by_id,
+        issued_by_id=issued_by_id,
     )
     db.session.add(badge)
     db.session.flush()
-    log.info("open badge %s issued for completion %s with key %s", badge.id, completion.id, kid)
     return badge
 
 
@@ -306,26 +342,6 @@ class BadgeVerdict:
         return self.status == "valid"
 
 
-def _claims(document: dict) -> dict:
-    subject = document.get("credentialSubject") or {}
-    achievement = subject.get("achievement") or {}
-    issuer = document.get("issuer")
-    names = [
-        i.get("identityHash")
-        for i in subject.get("identifier") or []
-        if isinstance(i, dict) and i.get("identityType") == "name" and not i.get("hashed")
-    ]
-    return {
-        "name": str(names[0]) if names else "",
-        "achievement": str(achievement.get("name") or document.get("name") or ""),
-        "criteria": str((achievement.get("criteria") or {}).get("narrative") or ""),
-        "issuer": str(issuer.get("name") if isinstance(issuer, dict) else issuer or ""),
-        "valid_from": str(document.get("validFrom") or ""),
-        "valid_until": str(document.get("validUntil") or ""),
-        "id": str(document.get("id") or ""),
-    }
-
-
 def _status_index(document: dict) -> int | None:
     status = document.get("credentialStatus")
     if not isinstance(status, dict) or status.get("statusListCredential") != status_list_id():
@@ -334,20 +350,14 @@ def _status_index(document: dict) -> int | None:
     return int(index) if isinstance(index, str) and index.isdigit() and len(index) < 10 else None
 
 
-def _objects(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + sum(_objects(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_objects(v) for v in value)
-    return 0
-
-
 def check_document(document: Any) -> BadgeVerdict:
     """Check a credential as a third party would: its proof against the published keys, then its status."""
     if not isinstance(document, dict) or "OpenBadgeCredential" not in (document.get("type") or []):
         return BadgeVerdict("invalid")
-    if _objects(document) > OBJECTS_MAX:
+    if proofs.count_objects(document) > OBJECTS_MAX:
         return BadgeVerdict("invalid")
+    if not proofs.has_context(document, [proofs.VC_V2, proofs.OB_V3]):
+        return BadgeVerdict("altered")
     result = proofs.check_proof(document, verification_keys())
     if not result.ok:
         status = {"unknown_key": "unknown_key", "bad_signature": "altered", "bad_document": "altered"}
@@ -356,7 +366,7 @@ def check_document(document: Any) -> BadgeVerdict:
     if index is None:
         return BadgeVerdict("invalid")
     revoked = index in revoked_indices()
-    return BadgeVerdict("revoked" if revoked else "valid", _claims(document))
+    return BadgeVerdict("revoked" if revoked else "valid", proofs.claims(document))
 
 
 def check_text(text: str | bytes) -> BadgeVerdict:
@@ -419,6 +429,9 @@ def anonymise(user: User) -> None:
             badge.revoked_at = utcnow()
             badge.revoked_reason = "account anonymised"
         badge.credential = {"anonymised": True}
+    from projects.credentials import achievements
+
+    achievements.anonymise(user)
     db.session.flush()
 
 

@@ -16,6 +16,7 @@ def init_app(app) -> None:
     from lms.errors import register_messages
     from projects.careers import signals as careers
     from projects.common import ProjectError
+    from projects.credentials import signals as credentials
     from projects.korean import api, messages, privacy, receivers, views
 
     register_messages(ProjectError, messages.describe)
@@ -27,3 +28,4 @@ def init_app(app) -> None:
     core.user_anonymised.connect(privacy.anonymise)
     careers.korean_levels_asked.connect(receivers.korean_levels)
     careers.korean_match_asked.connect(receivers.korean_match)
+    credentials.korean_results_asked.connect(receivers.verified_results)

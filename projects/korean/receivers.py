@@ -29,6 +29,20 @@ def korean_levels(trainee, **_kwargs) -> list[tuple[str, int]]:
     return [(e.scale.value, e.level) for e in shared_korean_levels(trainee)]
 
 
+def verified_results(trainee, **_kwargs) -> list[tuple[str, int]]:
+    """Credentials' question: every verified result still valid, shared with employers or not."""
+    from projects.korean import services
+    from projects.korean.models import EvidenceStatus
+
+    if not loaded():
+        return []
+    return [
+        (e.scale.value, e.level)
+        for e in services.history(trainee.id)
+        if e.status is EvidenceStatus.VERIFIED and not services.is_expired(e)
+    ]
+
+
 def korean_match(scale, min_level=0, **_kwargs):
     from projects.korean import services
 

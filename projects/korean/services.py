@@ -10,10 +10,15 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
 from lms.db import utcnow
 from lms.extensions import db
+from lms.notifications.kinds import register_kind
+from lms.notifications.services import notify
 from lms.programmes.models import Cohort, CohortInstructor, Enrolment, Programme
 from lms.users.models import Role, User
 from media.models import MediaFile
@@ -23,6 +28,8 @@ from projects.korean import rules
 from projects.korean.models import EvidenceStatus, KoreanEvidence, Scale
 
 log = logging.getLogger(__name__)
+
+register_kind("korean_result", _l("My Korean result is verified or rejected"), group=_l("Korean level"))
 
 #: The longest decision note kept.
 MAX_NOTE = 2000
@@ -87,7 +94,8 @@ def add_evidence(
 
 
 def decide_evidence(evidence: KoreanEvidence, by: User, *, verify: bool, note: str = "") -> KoreanEvidence:
-    """Verify or reject a waiting record; a rejection needs a reason the trainee reads.
+    """Verify or reject a waiting record; a rejection needs a reason the trainee reads.  The trainee is told
+    either way, in their language, with the reason on a rejection (their preferences apply).
 
     :raises ProjectError: ``managers_only``, ``already_decided``, ``reason_missing``, ``too_long``.
     """
@@ -103,8 +111,41 @@ def decide_evidence(evidence: KoreanEvidence, by: User, *, verify: bool, note: s
     evidence.status = EvidenceStatus.VERIFIED if verify else EvidenceStatus.REJECTED
     evidence.decided_by_id, evidence.decided_at, evidence.decision_note = by.id, utcnow(), note
     db.session.flush()
+    _tell_trainee(evidence)
     log.info("korean evidence %s %s by user %s", evidence.id, evidence.status.value, by.id)
+    if verify:
+        from projects.credentials.signals import korean_result_verified
+
+        # The centre's Korean-stage achievements this result reaches are awarded (credentials listens).
+        korean_result_verified.send(evidence.user, scale=evidence.scale.value, level=evidence.level)
     return evidence
+
+
+def _result_text(evidence: KoreanEvidence) -> str:
+    if evidence.scale is Scale.TOPIK:
+        return _("TOPIK level %(level)s", level=evidence.level)
+    return _("KIIP stage %(level)s", level=evidence.level)
+
+
+def _tell_trainee(evidence: KoreanEvidence) -> None:
+    """The notice of a decision (the sentences are built under each reader's language by ``notify``)."""
+    if evidence.status is EvidenceStatus.VERIFIED:
+        message = lambda: _("Your Korean result is verified: %(result)s.", result=_result_text(evidence))
+    else:
+        message = lambda: _(
+            "Your Korean result is rejected: %(result)s. Reason: %(reason)s",
+            result=_result_text(evidence),
+            reason=evidence.decision_note,
+        )
+    notify(evidence.user, message, _path("korean.index"), kind="korean_result")
+
+
+def _path(endpoint: str, **values) -> str:
+    """A site path for a notice, also without a request (the demo, the command line)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    adapter = current_app.url_map.bind("", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)
 
 
 def set_shared(evidence: KoreanEvidence, user: User, shared: bool) -> KoreanEvidence:

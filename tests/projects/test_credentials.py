@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
+from lms.jobs import commit
 from projects.completions import services as completions
 from projects.credentials import baking, proofs
 from projects.credentials import services as credentials
@@ -26,7 +27,7 @@ def issued(db, course, make_user):
     admin = make_user("admin", locale="en")
     trainee = course["trainees"][0]
     completion = completions.mark_completion(trainee, course["cohort"], date.today(), admin)
-    db.session.commit()
+    commit()  # the credential is issued by a job after the commit
     badge = db.session.scalar(select(OpenBadge).where(OpenBadge.completion_id == completion.id))
     return {"admin": admin, "trainee": trainee, "completion": completion, "badge": badge, "course": course}
 
@@ -130,6 +131,24 @@ def test_any_change_makes_it_altered(issued, change):
     assert credentials.check_document(vc).status == "altered"
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda vc: vc["@context"].append({"shown": None}),
+        lambda vc: vc.__setitem__("@context", [proofs.VC_V2, proofs.OB_V3, {"name": None}]),
+        lambda vc: vc["credentialSubject"]["achievement"].__setitem__("@context", {"note": None}),
+    ],
+)
+def test_another_context_anywhere_makes_it_altered(issued, change):
+    """The proof covers what the document means, not its words: another context could drop a term a page
+    shows (``null``) while the signed statement moves under another word, so only the issued one passes."""
+    vc = json.loads(json.dumps(issued["badge"].credential))
+    change(vc)
+    assert not proofs.has_context(vc, [proofs.VC_V2, proofs.OB_V3])
+    assert credentials.check_document(vc).status == "altered"
+    assert credentials.check_document(issued["badge"].credential).status == "valid"
+
+
 def test_a_credential_signed_by_another_key_or_in_another_shape_is_refused(issued):
     vc = issued["badge"].credential
     stranger = Ed25519PrivateKey.generate()
@@ -226,7 +245,7 @@ def test_a_rotated_key_stays_published_and_old_credentials_verify(app, db, clien
     retired.mkdir(exist_ok=True)
     shutil.move(path, retired / "2026-12.pem")
     completion = completions.mark_completion(course["trainees"][1], course["cohort"], date.today(), None)
-    db.session.commit()
+    commit()
     new = credentials.current_badge(completion)
     assert new.key_id != old.key_id
     methods = [m["id"] for m in client.get("/credentials/issuer").get_json()["verificationMethod"]]
@@ -259,7 +278,7 @@ def test_the_trainee_downloads_json_and_baked_badges(db, client, login, issued, 
     assert course["cohort"].programme.name_ko in text
     # Another trainee's credential is not theirs to download.
     other = completions.mark_completion(course["trainees"][1], course["cohort"], date.today(), None)
-    db.session.commit()
+    commit()
     assert client.get(f"/my/credentials/{other.id}/badge.json").status_code == 404
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from lms.jobs import commit
 from projects.completions import services as completions
 from projects.credentials import proofs
 from projects.credentials import services as credentials
@@ -82,7 +83,7 @@ def _node_verify(cache: Path, credential: dict, status_list: dict, controller: d
 def test_digital_bazaar_verifies_ours_and_rejects_altered_and_revoked(app, db, course, make_user, verifier):
     admin = make_user("admin", locale="en")
     completion = completions.mark_completion(course["trainees"][0], course["cohort"], date.today(), admin)
-    db.session.commit()
+    commit()  # the credential is issued by a job after the commit
     badge = db.session.scalar(select(OpenBadge).where(OpenBadge.completion_id == completion.id))
     controller = credentials.controller_document()
 
@@ -121,3 +122,40 @@ def test_digital_bazaar_verifies_a_credential_aligned_to_ncs_units(app, db, cour
     assert _node_verify(verifier, signed, status_list, controller)["verified"] is True
     signed["credentialSubject"]["achievement"]["alignment"][0]["targetCode"] = "2001020202_16v3"
     assert _node_verify(verifier, signed, status_list, controller)["verified"] is False
+
+
+def test_digital_bazaar_verifies_an_achievement_credential(app, db, course, make_user, verifier):
+    """An achievement the centre defines (a Korean stage, aligned to an NCS unit) issued by its job: accepted,
+    and refused once altered."""
+    from projects.credentials import achievements, definitions
+    from projects.credentials.signals import korean_result_verified
+    from projects.ncs import importing
+    from projects.ncs import services as ncs
+    from tests.projects.test_ncs import EDITING, sample
+
+    ncs.import_units(importing.parse_units_csv(sample()))
+    stage = definitions.save_definition(
+        None,
+        make_user("admin"),
+        kind="korean_stage",
+        name_ko="사회통합프로그램 2단계",
+        name_en="KIIP stage 2",
+        criteria_ko="2단계 이수",
+        criteria_en="Stage 2 completed",
+        korean_scale="kiip",
+        korean_level=2,
+        alignment=EDITING,
+    )
+    commit()
+    korean_result_verified.send(course["trainees"][0], scale="kiip", level=3)
+    commit()  # the job signs it
+    vc = achievements.award_of(stage, course["trainees"][0]).badge.credential
+    assert vc["credentialSubject"]["achievement"]["achievementType"] == "Certificate"
+    status_list, controller = credentials.status_list_credential(), credentials.controller_document()
+    assert _node_verify(verifier, vc, status_list, controller) == {
+        "verified": True,
+        "revoked": False,
+        "errors": [],
+    }
+    vc["credentialSubject"]["achievement"]["criteria"]["narrative"] = "Stage 5 completed"
+    assert _node_verify(verifier, vc, status_list, controller)["verified"] is False

@@ -11,6 +11,7 @@ from importlib.resources import files
 import pytest
 from sqlalchemy import func, select
 
+from lms.jobs import commit
 from projects.ncs import importing
 from projects.ncs import services as ncs
 from projects.ncs.models import NcsMapping, NcsUnit
@@ -294,7 +295,7 @@ def test_a_completion_credential_aligns_to_the_units_shown_in_the_cohort(db, mak
     trainee, _b, other = graded["trainees"]
     for person in (trainee, other):
         completions.mark_completion(person, graded["cohort"], date.today(), admin)
-    db.session.commit()
+    commit()  # the credentials are issued by jobs after the commit
     badges = {b.user_id: b for b in db.session.scalars(select(OpenBadge))}
     alignment = badges[trainee.id].credential["credentialSubject"]["achievement"]["alignment"]
     assert [(a["targetCode"], a["targetType"]) for a in alignment] == [
@@ -321,7 +322,7 @@ def test_the_independent_verifier_accepts_a_credential_aligned_to_the_units_show
     from tests.projects.test_credentials_verifier import _node_verify
 
     completions.mark_completion(graded["trainees"][0], graded["cohort"], date.today(), make_user("admin"))
-    db.session.commit()
+    commit()
     vc = db.session.scalar(select(OpenBadge)).credential
     assert len(vc["credentialSubject"]["achievement"]["alignment"]) == 2
     status_list, controller = credentials.status_list_credential(), credentials.controller_document()
