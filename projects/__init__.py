@@ -23,6 +23,7 @@ DOMAINS = (
     "peer",
     "credentials",
     "korean",
+    "evidence",
 )
 
 

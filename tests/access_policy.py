@@ -221,6 +221,7 @@ GRADING: dict[str, dict] = {
     "projects.peer_review": expect("other"),
     "projects.peer_practise": WORKERS,
     "projects.peer_add_comment": expect("other"),
+    "projects.peer_edit_comment": expect("other"),  # the reviewer's own comment, until the review is in
     "projects.peer_remove_comment": expect("other"),
     "projects.peer_allocation": MANAGERS,
     "projects.peer_reallocate": MANAGERS,
@@ -228,6 +229,7 @@ GRADING: dict[str, dict] = {
     "projects_api.PeerReviews": WORKERS,
     "projects_api.PeerReviewOne": expect("other"),
     "projects_api.PeerReviewComments": expect("other"),
+    "projects_api.PeerReviewComment": expect("other"),
     "projects_api.PeerRound": MANAGERS,
     # The rubric library is per programme, and both instructors teach the world's programme.
     "projects.rubric_library": STAFF,
@@ -259,10 +261,13 @@ PORTFOLIOS: dict[str, dict] = {
     "portfolios.revoke_link": expect("owner"),  # link_id: a spare link
     "portfolios.view_log": TRAINEES,
     "portfolios.export": TRAINEES,
+    "portfolios.export_pdf": TRAINEES,  # each their own portfolio, as the ZIP
     "portfolios.show": PORTFOLIO_READERS,
     "portfolios.rendition": PORTFOLIO_READERS,
     "portfolios.shared": PUBLIC,  # token: a live link
     "portfolios.shared_rendition": PUBLIC,
+    "portfolios.caption_track": PORTFOLIO_READERS,  # track_id: a track of the published item's video
+    "portfolios.shared_caption_track": PUBLIC,  # token: a live link
     "portfolios_api.OwnPortfolio": TRAINEES,
     "portfolios_api.OwnItems": TRAINEES,
     "portfolios_api.OwnItemById": expect("owner"),
@@ -402,6 +407,17 @@ CREDENTIALS: dict[str, dict] = {
     "credentials.revoke": ADMIN,  # no reason given: refused after the check
     "credentials_api.Credentials": USERS,  # one's own (admins: all)
     "credentials_api.CompletionCredential": expect("owner admin"),
+    # The centre's achievements: their public Achievement document; the owner's award's downloads; admins.
+    "credentials.defined_achievement": PUBLIC,
+    "credentials.download_badge": expect("owner admin"),  # badge_id: the owner's achievement credential
+    "credentials.revoke_badge": ADMIN,  # no reason given: refused after the check
+    "credentials.achievements_page": ADMIN,
+    "credentials.new_achievement": ADMIN,  # an empty form: a 400, nothing saved
+    "credentials.edit_achievement": ADMIN,
+    "credentials.award_achievement": ADMIN,  # without confirmed=1 it only counts
+    "credentials_api.Achievements": ADMIN,
+    "credentials_api.AchievementById": ADMIN,
+    "credentials_api.AchievementAwards": ADMIN,
 }
 
 NCS: dict[str, dict] = {
@@ -414,6 +430,31 @@ NCS: dict[str, dict] = {
     "ncs_api.Units": USERS,
     "ncs_api.ProjectMappings": MANAGERS,
     "ncs_api.Coverage": OWNER_AND_MANAGERS,
+}
+
+
+EVIDENCE: dict[str, dict] = {
+    # Residency evidence packs: the trainee's alone (pack_id: the owner's issued pack); staff are refused
+    # every route, so nobody makes or sends a pack for a trainee.  A link's page and downloads, the
+    # verification pages and the packs' status list are public.
+    "evidence.index": TRAINEES,  # each their own packs; an empty form is turned away after the check
+    "evidence.pack": expect("owner"),
+    "evidence.create_link": expect("owner"),
+    "evidence.revoke_link": expect("owner"),  # link_id: a spare link
+    "evidence.revoke_pack": expect("owner"),  # pack_id: a spare pack
+    "evidence.download": expect("owner"),
+    "evidence.shared": PUBLIC,
+    "evidence.shared_download": PUBLIC,
+    "evidence.verify_page": PUBLIC,
+    "evidence.verify_code": PUBLIC,
+    "evidence.status_list": PUBLIC,
+    "evidence_api.Packs": TRAINEES,
+    "evidence_api.PackById": expect("owner"),
+    "evidence_api.PackIssue": expect("owner"),  # already issued: refused after the check
+    "evidence_api.PackRevocation": expect("owner"),  # pack_id: the spare pack
+    "evidence_api.PackLinks": expect("owner"),
+    "evidence_api.PackLinkById": expect("owner"),  # link_id: the spare link
+    "evidence_api.PackViews": expect("owner"),
 }
 
 
@@ -442,6 +483,7 @@ EXPECTED = merged(
     ATTENDANCE,
     CREDENTIALS,
     NCS,
+    EVIDENCE,
 )
 
 #: (endpoint, or "mismatch:" + a case's name; actor) -> what the code does wrong.  Left out of the main
@@ -939,6 +981,50 @@ CASES = [
         "/portfolio/l/{expired_share_token}/items/{item}/poster.jpg",
     ),
     Case("portfolio: a token that was never issued", "anon", "GET", "/portfolio/l/{malformed_token}"),
+    Case(
+        "portfolio: a live link's caption track, control",
+        "anon",
+        "GET",
+        "/portfolio/l/{share_token}/items/{item}/captions/{portfolio_track}.vtt",
+        expected="allow",
+    ),
+    Case(
+        "portfolio: a revoked link's caption track",
+        "anon",
+        "GET",
+        "/portfolio/l/{revoked_share_token}/items/{item}/captions/{portfolio_track}.vtt",
+    ),
+    Case(
+        "portfolio: an expired link's caption track",
+        "anon",
+        "GET",
+        "/portfolio/l/{expired_share_token}/items/{item}/captions/{portfolio_track}.vtt",
+    ),
+    Case(
+        "portfolio: an unpublished item's caption track through a link",
+        "anon",
+        "GET",
+        "/portfolio/l/{share_token}/items/{hidden_item}/captions/{portfolio_track}.vtt",
+    ),
+    Case(
+        "portfolio: a published item's caption track, employer, control",
+        "employer",
+        "GET",
+        "/portfolio/{portfolio}/items/{item}/captions/{portfolio_track}.vtt",
+        expected="allow",
+    ),
+    Case(
+        "portfolio: an unpublished item's caption track, employer",
+        "employer",
+        "GET",
+        "/portfolio/{portfolio}/items/{hidden_item}/captions/{portfolio_track}.vtt",
+    ),
+    Case(
+        "portfolio: a caption track through another trainee's link",
+        "anon",
+        "GET",
+        "/portfolio/l/{other_share_token}/items/{item}/captions/{portfolio_track}.vtt",
+    ),
     Case(
         "calendar: a live address, control", "anon", "GET", "/calendar/{calendar_token}.ics", expected="allow"
     ),

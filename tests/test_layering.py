@@ -29,6 +29,7 @@ DOMAINS = (
     "peer",
     "credentials",
     "korean",
+    "evidence",
 )
 #: Modules that must stay free of the web framework, the database and the core.
 PURE = (

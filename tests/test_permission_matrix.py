@@ -79,6 +79,9 @@ ARGS = {
     "link_id": "spare_link",
     "completion_id": "completion",
     "code": "completion_code",
+    "achievement_id": "achievement",
+    "definition_id": "achievement",
+    "badge_id": "badge",
     "platform_id": "lti_platform",
     "context_id": "lti_context",
     "launch_id": "lti_launch",
@@ -89,6 +92,7 @@ ARGS = {
     "review_id": "peer_review",
     "example_id": "peer_example",
     "evidence_id": "korean_evidence",
+    "pack_id": "evidence_pack",
     "comment_id": "peer_comment",
     "locale": "brief_locale",
 }
@@ -103,12 +107,20 @@ ARG_OVERRIDES = {
     "users.admin_anonymise": {"user_id": "departed_id"},
     "portfolios.shared": {"token": "share_token"},
     "portfolios.shared_rendition": {"token": "share_token"},
+    "portfolios.shared_caption_track": {"token": "share_token"},
     "calendar.feed": {"token": "calendar_token"},
     "notifications.unsubscribe": {"token": "unsubscribe_token"},
     "portfolios.remove_item": {"item_id": "spare_item"},
     "portfolios_api.OwnItemRemoval": {"item_id": "spare_item2"},
     "attendance.scan": {"code": "checkin_code"},
     "credentials.credential_json": {"code": "credential_code"},
+    "evidence.shared": {"token": "evidence_token"},
+    "evidence.shared_download": {"token": "evidence_token"},
+    "evidence.verify_code": {"code": "evidence_code"},
+    "evidence.revoke_link": {"link_id": "evidence_spare_link"},
+    "evidence.revoke_pack": {"pack_id": "evidence_spare_pack"},
+    "evidence_api.PackRevocation": {"pack_id": "evidence_spare_pack"},
+    "evidence_api.PackLinkById": {"link_id": "evidence_spare_link"},
     "projects.peer_setup": {"project_id": "peer_project"},
     "projects.peer_allocate": {"project_id": "peer_project"},
     "projects.peer_add_example": {"project_id": "peer_project"},
@@ -117,14 +129,17 @@ ARG_OVERRIDES = {
     "projects.peer_review": {"project_id": "peer_project"},
     "projects.peer_practise": {"project_id": "peer_project"},
     "projects.peer_add_comment": {"project_id": "peer_project"},
+    "projects.peer_edit_comment": {"project_id": "peer_project"},
     "projects.peer_remove_comment": {"project_id": "peer_project"},
     "projects.peer_allocation": {"project_id": "peer_project"},
     "projects.peer_reallocate": {"project_id": "peer_project"},
     "projects_api.PeerReviews": {"project_id": "peer_project"},
     "projects_api.PeerReviewOne": {"project_id": "peer_project"},
     "projects_api.PeerReviewComments": {"project_id": "peer_project"},
+    "projects_api.PeerReviewComment": {"project_id": "peer_project"},
     "projects_api.PeerRound": {"project_id": "peer_project"},
 }
+MATRIX_STAGE = {"kind": "korean_stage", "name_ko": "Matrix", "korean_scale": "kiip", "korean_level": 5}
 #: Minimal bodies where an empty one would be turned away before the permission check (the API validates
 #: the body first): valid, and harmless where possible (a stale version, no target).
 BODIES = {
@@ -170,6 +185,9 @@ BODIES = {
         "completed_on": date.today().isoformat(),
     },
     "completions_api.CompletionRevoke": lambda w: {"reason": "Matrix"},
+    # An inactive Korean stage: administrators define one more, nobody is awarded it.
+    "credentials_api.Achievements": lambda w: {**MATRIX_STAGE, "active": False},
+    "credentials_api.AchievementById": lambda w: MATRIX_STAGE,
 }
 TUS = {"media.uploads", "media.upload", "uploads_api.Uploads", "uploads_api.UploadById"}
 #: Sent after everything else: it ends the session, and its success is a redirect to the sign-in page.
@@ -481,6 +499,7 @@ def _build_world(app, media) -> SimpleNamespace:
     _portfolio_world(w, users, cohort, rubric)
     _attendance_world(w, users, cohort, media)
     _korean_world(w, users, media)
+    _evidence_world(w, users, cohort)
     w.tokens = {name: create_token(users[name], "matrix", "read write")[1] for name in SIGNED_IN}
     w.spare_token = create_token(users["owner"], "spare", "read write")[0].id
     w.invite_token = issue_link_token(users["invitee"], TokenPurpose.INVITE)
@@ -646,9 +665,15 @@ def _portfolio_world(w, users, cohort, rubric) -> None:
         spare2.id,
     )
     w.spare_link, w.completion, w.completion_code = spare_link.id, completion.id, completion.code
-    from projects.credentials.services import current_badge
+    from projects.credentials import achievements, definitions
+    from projects.credentials.services import issue_for_completion
 
-    w.credential_code = current_badge(completion).code  # issued when the completion was recorded
+    # Issued by a job after the commit that recorded it (the world commits without running jobs).
+    w.credential_code = issue_for_completion(completion).code
+    stage = definitions.save_definition(None, users["admin"], **MATRIX_STAGE)
+    w.achievement = stage.id
+    w.badge = achievements.issue_award(achievements.record_award(stage, owner, "")).id
+    db.session.commit()
     w.departed_id = departed.id
     _calendar_reader(w, cohort)
 
@@ -685,6 +710,23 @@ def _attendance_world(w, users, cohort, media) -> None:
     _db.session.commit()
     w.attendance_session, w.excuse, w.holiday_change = session.id, excuse.id, change.id
     w.checkin_code = "STALE234"
+
+
+def _evidence_world(w, users, cohort) -> None:
+    """The owner's evidence pack of their cohort's hours, issued, with a live link; a spare pack and link to
+    withdraw (the revoke routes use those, so the live link keeps working for the routes after them)."""
+    from projects.evidence import links
+    from projects.evidence import services as evidence
+
+    packs = []
+    for name in ("Matrix Immigration Office", "Spare Office"):
+        pack = evidence.create_pack(users["owner"], "immigration", name, {"attendance": [cohort.id]})
+        packs.append(evidence.issue_pack(pack, users["owner"], consent=True))
+    _link, w.evidence_token = links.create_link(packs[0], users["owner"], days=30)
+    spare, _token = links.create_link(packs[0], users["owner"], days=30)
+    w.evidence_pack, w.evidence_spare_pack, w.evidence_spare_link = packs[0].id, packs[1].id, spare.id
+    w.evidence_code = packs[0].code
+    _db.session.commit()
 
 
 def _korean_world(w, users, media) -> None:
@@ -1074,6 +1116,18 @@ def _portfolio_mismatch_world(w) -> None:
     theirs = portfolios.portfolio_of(sharer, create=True)
     theirs.visibility = Visibility.LINK
     _link, w.other_share_token = portfolios.create_link(theirs, recipient="Theirs", days=3)
+    # The matrix removed the world's caption track (media.delete_caption): a new one of the item's video.
+    from media import caption_services
+    from media.models import CaptionKind
+
+    w.portfolio_track = caption_services.add_track(
+        item.media,
+        item.portfolio.owner,
+        io.BytesIO(b"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nMatrix\n"),
+        filename="ko.vtt",
+        language="ko",
+        kind=CaptionKind.SUBTITLES,
+    ).id
     db.session.commit()
     w.other_portfolio = theirs.id
 
