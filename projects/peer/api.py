@@ -1,5 +1,5 @@
 """API of peer review: reviewers list, read and submit their reviews (409 on a stale version) and pin comments
-to moments of the video; managers read the round's state.
+to moments of the video (changed or removed until the review is handed in); managers read the round's state.
 
 Routed on the projects API blueprint (:mod:`projects.coursework.api`) with the pages' loaders, so the API
 grants what the pages grant. Anonymity as on the pages: a reviewer's answers never name the work's authors
@@ -24,9 +24,9 @@ from projects.grading.api import checked_first
 from projects.grading.rubrics import ID_MAX
 from projects.grading.schemas import Amount
 from projects.grading.services import COMMENT_MAX
-from projects.peer import calibration, grades
+from projects.peer import calibration, comments, grades
 from projects.peer import services as peer
-from projects.peer.loaders import get_review_or_404, get_reviewer_project_or_404
+from projects.peer.loaders import get_review_or_404, get_reviewer_project_or_404, get_timed_comment_or_404
 from projects.peer.models import PeerReview
 
 
@@ -52,6 +52,14 @@ class PeerTimedCommentSchema(Schema):
     seconds = fields.Float(required=True, validate=validate.Range(min=0))
     criterion_id = fields.Str(validate=validate.Length(max=ID_MAX), allow_none=True, load_default=None)
     text = fields.Str(required=True, validate=validate.Length(min=1, max=COMMENT_MAX))
+
+
+class PeerTimedCommentPatchSchema(Schema):
+    """What a reviewer may change of their comment, each optional (``criterion_id`` null: the whole work)."""
+
+    seconds = fields.Float(validate=validate.Range(min=0))
+    criterion_id = fields.Str(validate=validate.Length(max=ID_MAX), allow_none=True)
+    text = fields.Str(validate=validate.Length(min=1, max=COMMENT_MAX))
 
 
 class PeerReviewSchema(Schema):
@@ -235,7 +243,35 @@ class PeerReviewComments(MethodView):
         """Pin a comment to a moment of one of the reviewed work's videos (``media_ids`` of the review)."""
         project = get_reviewer_project_or_404(project_id, g.api_user)
         review = get_review_or_404(project, review_id, g.api_user)
-        return peer.add_timed_comment(review, g.api_user, **data)
+        return comments.add_timed_comment(review, g.api_user, **data)
+
+
+def _comment_check(project_id: int, review_id: int, comment_id: int) -> None:
+    project = get_reviewer_project_or_404(project_id, g.api_user)
+    get_timed_comment_or_404(get_review_or_404(project, review_id, g.api_user), comment_id)
+
+
+@blp.route("/<int:project_id>/peer/reviews/<int:review_id>/comments/<int:comment_id>")
+class PeerReviewComment(MethodView):
+    @checked_first(_comment_check)
+    @blp.arguments(PeerTimedCommentPatchSchema)
+    @blp.response(200, PeerTimedCommentSchema)
+    def patch(self, data, project_id, review_id, comment_id):
+        """Change the moment, the criterion or the text of one of the token owner's comments (only the fields
+        sent); refused (422) once the review is handed in or the window is closed."""
+        project = get_reviewer_project_or_404(project_id, g.api_user)
+        comment = get_timed_comment_or_404(get_review_or_404(project, review_id, g.api_user), comment_id)
+        if "criterion_id" in data:
+            data["criterion_id"] = data["criterion_id"] or ""
+        return comments.edit_timed_comment(comment, g.api_user, **data)
+
+    @checked_first(_comment_check)
+    @blp.response(204)
+    def delete(self, project_id, review_id, comment_id):
+        """Remove one of the token owner's comments; refused (422) as changes are."""
+        project = get_reviewer_project_or_404(project_id, g.api_user)
+        comment = get_timed_comment_or_404(get_review_or_404(project, review_id, g.api_user), comment_id)
+        comments.remove_timed_comment(comment, g.api_user)
 
 
 @blp.route("/<int:project_id>/peer")

@@ -13,8 +13,11 @@ from projects.peer.arithmetic import Strictness
 from projects.peer.models import PeerMethod
 
 
-def _weight(label):
-    return DecimalField(label, places=2, validators=[InputRequired(), Finite(), NumberRange(min=0, max=100)])
+def _weight(label, default):
+    """A weight of the final grade; *default* is the column's (a first set-up starts from it, not empty)."""
+    return DecimalField(
+        label, places=2, default=default, validators=[InputRequired(), Finite(), NumberRange(min=0, max=100)]
+    )
 
 
 class PeerSettingsForm(FlaskForm):
@@ -44,9 +47,9 @@ class PeerSettingsForm(FlaskForm):
         ],
         default=Strictness.FAIR.value,
     )
-    peer_weight = _weight(_l("Weight of the peer grade (0: feedback only)"))
-    self_weight = _weight(_l("Weight of the self-assessment"))
-    instructor_weight = _weight(_l("Weight of the instructor's grade"))
+    peer_weight = _weight(_l("Weight of the peer grade (0: feedback only)"), 0)
+    self_weight = _weight(_l("Weight of the self-assessment"), 0)
+    instructor_weight = _weight(_l("Weight of the instructor's grade"), 1)
     agreement = DecimalField(
         _l("Agreement needed on the examples (0–100)"),
         places=2,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.db import utcnow
 from lms.extensions import db
@@ -86,34 +86,38 @@ def peer_result(submission: Submission, now: datetime | None = None) -> PeerResu
     return PeerResult(points, grade, len(reviews), wanted, enough, current_override(submission))
 
 
-def score_assessing(project: Project) -> int:
-    """Grade each submitted review against the median of the other reviews of the same work; returns how
-    many were graded. A work with one review gives its reviewer no assessing grade (nothing to compare)."""
+def score_assessing(project: Project, submission_id: int | None = None) -> int:
+    """Grade each submitted review against the median of the other reviews of the same work (of the work
+    *submission_id* only, when given: each submitted review scores its work's again); returns how many were
+    graded. A work with one review gives its reviewer no assessing grade (nothing to compare)."""
     settings = settings_for(project)
     if settings is None:
         return 0
     rubric = rubric_of(project)
     span, weight = spans(rubric), weights(rubric)
     by_work: dict[int, list[PeerReview]] = {}
-    for review in db.session.scalars(
-        select(PeerReview).where(
-            PeerReview.project_id == project.id, PeerReview.status == PeerReviewStatus.SUBMITTED
-        )
-    ):
+    query = select(PeerReview).where(
+        PeerReview.project_id == project.id, PeerReview.status == PeerReviewStatus.SUBMITTED
+    )
+    if submission_id is not None:
+        query = query.where(PeerReview.submission_id == submission_id)
+    for review in db.session.scalars(query):
         by_work.setdefault(review.submission_id, []).append(review)
     graded = 0
+    db.session.flush()
     for reviews in by_work.values():
         points = {r.id: points_of(rubric, r.marks) for r in reviews}
         for review in reviews:
             others = [p for rid, p in points.items() if rid != review.id]
-            if not others:
-                review.assessing = None
-                continue
-            reference = arithmetic.peer_marks(others, "median")
-            d = arithmetic.deviation(points[review.id], reference, span, weight)
-            review.assessing = arithmetic.assessing_grade(d, settings.strictness).quantize(Decimal("0.01"))
-            graded += 1
-    db.session.flush()
+            value = None
+            if others:
+                reference = arithmetic.peer_marks(others, "median")
+                d = arithmetic.deviation(points[review.id], reference, span, weight)
+                value = arithmetic.assessing_grade(d, settings.strictness).quantize(Decimal("0.01"))
+                graded += 1
+            # A statement, not an attribute: the reviewer's own version counter stays (their open form is not
+            # stale because someone else reviewed the same work).
+            db.session.execute(update(PeerReview).where(PeerReview.id == review.id).values(assessing=value))
     return graded
 
 

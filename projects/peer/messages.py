@@ -24,6 +24,7 @@ _SENTENCES = {
     "peer_not_yours": lambda: _("This review belongs to someone else."),
     "peer_closed": lambda: _("Peer review is closed now."),
     "peer_not_calibrated": lambda: _("First practise on the examples. Then you can review."),
+    "peer_comments_closed": lambda: _("This review is handed in. Its comments stay as they are."),
     "peer_reason_needed": lambda: _("Write a reason."),
     "peer_review_conflict": lambda: _(
         "Someone saved this review in the meantime. Your marks are kept below: check them and save again."

@@ -33,7 +33,6 @@ from projects.peer.models import (
     PeerReview,
     PeerReviewStatus,
     PeerSettings,
-    PeerTimedComment,
 )
 
 log = logging.getLogger(__name__)
@@ -340,80 +339,11 @@ def submit_review(
     review.status = PeerReviewStatus.SUBMITTED
     review.submitted_at = now or utcnow()
     db.session.flush()
+    from projects.peer.grades import score_assessing  # grades builds on this module
+
+    score_assessing(project, review.submission_id)  # this work's reviewers, against each other again
     log.info("peer review %s submitted by user %s", review.id, reviewer.id)
     return review
-
-
-def _may_review(review: PeerReview, reviewer: User, now: datetime | None = None) -> Project:
-    """The review's project, when *reviewer* may still work on the review (theirs, window open, calibrated).
-
-    :raises ProjectError: ``peer_not_yours``, ``peer_closed``, ``peer_not_calibrated``.
-    """
-    project = cast(Project, db.session.get(Project, review.project_id))
-    settings = settings_for(project)
-    if review.reviewer_id != reviewer.id:
-        raise ProjectError("peer_not_yours")
-    if settings is None or not window_open(settings, now):
-        raise ProjectError("peer_closed")
-    from projects.peer.calibration import calibrated  # calibration builds on this module
-
-    if not calibrated(project, reviewer):
-        raise ProjectError("peer_not_calibrated")
-    return project
-
-
-def add_timed_comment(
-    review: PeerReview,
-    reviewer: User,
-    *,
-    media_id: int,
-    seconds: float | str | None,
-    criterion_id: str | None,
-    text: str,
-    now: datetime | None = None,
-) -> PeerTimedComment:
-    """Pin *reviewer*'s comment to a moment of one of the reviewed work's videos, as graders do.
-
-    The work's last attempt is the one reviewed; grading's rules read the moment and the length.
-
-    :raises ProjectError: those of :func:`_may_review`, ``media_not_in_attempt``, ``bad_mark`` (unknown
-        criterion), ``comment_missing``, ``bad_moment``, ``grading_text_too_long``.
-    """
-    from projects.grading.comments import moment
-    from projects.grading.services import COMMENT_MAX, check_length
-
-    project = _may_review(review, reviewer, now)
-    attempt = review.submission.attempts[-1] if review.submission.attempts else None
-    item = next((i for i in attempt.items if i.media_id == media_id), None) if attempt else None
-    if item is None:
-        raise ProjectError("media_not_in_attempt")
-    if criterion_id and criterion_id not in {c.id for c in rubric_of(project).criteria}:
-        raise ProjectError("bad_mark", detail="criterion")
-    if not text.strip():
-        raise ProjectError("comment_missing")
-    check_length(text.strip(), COMMENT_MAX)
-    comment = PeerTimedComment(
-        review_id=review.id,
-        media_id=media_id,
-        seconds=moment(seconds, item.media.duration if item.media else None),
-        criterion_id=criterion_id or None,
-        text=text.strip(),
-    )
-    db.session.add(comment)
-    db.session.flush()
-    log.info("timed comment %s on peer review %s by user %s", comment.id, review.id, reviewer.id)
-    return comment
-
-
-def remove_timed_comment(comment: PeerTimedComment, reviewer: User, now: datetime | None = None) -> None:
-    """Take back one of *reviewer*'s timed comments while the window is open.
-
-    :raises ProjectError: those of :func:`_may_review`.
-    """
-    review = cast(PeerReview, db.session.get(PeerReview, comment.review_id))
-    _may_review(review, reviewer, now)
-    db.session.delete(comment)
-    db.session.flush()
 
 
 def owners_of(project_ids: list[int]) -> dict[int, dict[int, set[int]]]:

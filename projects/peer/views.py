@@ -16,7 +16,7 @@ from lms.users.models import User
 from projects.common import ProjectError
 from projects.coursework.loaders import get_managed_project_or_404, get_submission_or_404
 from projects.coursework.views import bp
-from projects.peer import calibration, grades
+from projects.peer import calibration, comments, grades
 from projects.peer import services as peer
 from projects.peer.forms import OverrideForm, PeerSettingsForm
 from projects.peer.loaders import (
@@ -56,6 +56,7 @@ def peer_setup(project_id: int):
         settings=settings,
         form=form,
         overview=grades.overview(project) if settings else None,
+        examples=calibration.examples_of(project) if settings else [],
         action=ActionForm(),
         override=OverrideForm(),
     )
@@ -140,6 +141,13 @@ def peer_review(project_id: int, review_id: int):
         else:
             flash(_("Your review is saved."), "success")
             return redirect(url_for("projects.peer_reviews", project_id=project.id))
+    return _render_review(project, review, marks, conflict)
+
+
+def _render_review(project, review, marks: dict, conflict: bool) -> str:
+    """The review screen: the work (names hidden when authors are anonymous), its timed comments (changeable
+    while the review is open to its reviewer) and the rubric with *marks*."""
+    settings = peer.settings_for(project)
     return render_template(
         "projects/peer/review.html",
         project=project,
@@ -147,7 +155,8 @@ def peer_review(project_id: int, review_id: int):
         marks=marks,
         feedback=request.form.get("feedback", review.feedback),
         attempt=review.submission.attempts[-1] if review.submission.attempts else None,
-        anonymous=peer.settings_for(project).anonymous_authors,
+        anonymous=settings is None or settings.anonymous_authors,
+        comments_open=comments.comments_open(review, current_user),
         conflict=conflict,
         form=ActionForm(),
     )
@@ -161,7 +170,7 @@ def peer_add_comment(project_id: int, review_id: int):
     if ActionForm().validate_on_submit():
         form = request.form
         apply_change(
-            lambda: peer.add_timed_comment(
+            lambda: comments.add_timed_comment(
                 review,
                 current_user,
                 media_id=form.get("media_id", type=int) or 0,
@@ -176,6 +185,34 @@ def peer_add_comment(project_id: int, review_id: int):
     )
 
 
+@bp.route("/<int:project_id>/peer/reviews/<int:review_id>/comments/<int:comment_id>", methods=["POST"])
+@login_required
+def peer_edit_comment(project_id: int, review_id: int, comment_id: int):
+    project = get_reviewer_project_or_404(project_id, current_user)
+    review = get_review_or_404(project, review_id, current_user)
+    comment = get_timed_comment_or_404(review, comment_id)
+    if ActionForm().validate_on_submit():
+        form = request.form
+        apply_change(
+            lambda: comments.edit_timed_comment(
+                comment,
+                current_user,
+                text=form.get("text", ""),
+                seconds=form.get("seconds"),
+                criterion_id=form.get("criterion_id", ""),
+            ),
+            _("The comment is changed."),
+        )
+    return redirect(
+        url_for(
+            "projects.peer_review",
+            project_id=project.id,
+            review_id=review.id,
+            _anchor=f"comment-{comment.id}",
+        )
+    )
+
+
 @bp.route("/<int:project_id>/peer/reviews/<int:review_id>/comments/<int:comment_id>/delete", methods=["POST"])
 @login_required
 def peer_remove_comment(project_id: int, review_id: int, comment_id: int):
@@ -183,7 +220,9 @@ def peer_remove_comment(project_id: int, review_id: int, comment_id: int):
     review = get_review_or_404(project, review_id, current_user)
     comment = get_timed_comment_or_404(review, comment_id)
     if ActionForm().validate_on_submit():
-        apply_change(lambda: peer.remove_timed_comment(comment, current_user), _("The comment is removed."))
+        apply_change(
+            lambda: comments.remove_timed_comment(comment, current_user), _("The comment is removed.")
+        )
     return redirect(
         url_for("projects.peer_review", project_id=project.id, review_id=review.id, _anchor="timed")
     )
