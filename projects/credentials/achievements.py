@@ -14,7 +14,8 @@ nothing): when a grade is released (``assessment_released``), when a Korean resu
 (``korean_result_verified``), or when an administrator awards it to everyone who already meets it.  The
 award only records what to issue; a background job signs the credential after the commit
 (:func:`projects.credentials.tasks.issue_achievement_credential`), with the same issuer, key, status list
-and hashed recipient as completions' (:func:`~projects.credentials.services.build_credential`).
+and hashed recipient as completions' (:func:`~projects.credentials.services.build_credential`), and tells
+the trainee once it is signed (:func:`issue_award`).
 
 Services take plain values, ``flush()`` and log; the request (or the job) commits.
 """
@@ -25,14 +26,17 @@ import logging
 from collections.abc import Iterable
 from decimal import Decimal
 
+from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms.db import utcnow
 from lms.extensions import db
 from lms.jobs import enqueue
+from lms.notifications.services import notify
 from lms.users.models import Role, User
-from projects.common import ProjectError
+from projects.common import ProjectError, localised
 from projects.coursework.models import Project, Submission
 from projects.coursework.submissions import recipients
 from projects.credentials import services as credentials
@@ -239,8 +243,8 @@ def waiting_awards(user: User) -> list[AchievementAward]:
 
 
 def issue_award(award: AchievementAward) -> OpenBadge | None:
-    """Sign the award's credential (what the job runs); its badge when already issued, None when the
-    definition or the trainee is gone from it (an anonymised account)."""
+    """Sign the award's credential and tell the trainee (what the job runs); its badge when already issued
+    (nothing is signed or sent again), None when the trainee is gone from it (an anonymised account)."""
     if award.badge_id is not None:
         return award.badge
     if award.issued_at is not None:  # issued, then the account was anonymised: nothing to sign again
@@ -248,8 +252,36 @@ def issue_award(award: AchievementAward) -> OpenBadge | None:
     badge = credentials.sign_badge(award.user, definition_achievement(award.definition))
     award.badge_id, award.issued_at = badge.id, utcnow()
     db.session.flush()
+    _tell_trainee(award, badge)
     log.info("open badge %s issued for achievement award %s", badge.id, award.id)
     return badge
+
+
+def _tell_trainee(award: AchievementAward, badge: OpenBadge) -> None:
+    """The trainee's notice of a credential just signed, in their language, pointing at it on "My
+    credentials".  Sent in the transaction that sets ``badge_id`` (the job's, under the award's lock): a job
+    that fails rolls it back with the credential, and a job run again finds ``badge_id`` set and sends
+    nothing, so one award gets one notice.  The kind is completions' ``certificate`` ("A certificate or
+    credential is issued"): one choice on the preferences page covers both."""
+    definition = award.definition
+    notify(
+        award.user,
+        lambda: _(
+            "You earned the achievement “%(achievement)s”. Its credential is in My credentials.",
+            achievement=localised(definition, "name"),
+        ),
+        f"{_path('credentials.mine')}#credential-{badge.id}",
+        once=True,
+        kind="certificate",
+    )
+
+
+def _path(endpoint: str, **values) -> str:
+    """A site path for a notice; the job that signs has no request."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    adapter = current_app.url_map.bind("", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)
 
 
 def badge_award(badge: OpenBadge) -> AchievementAward | None:

@@ -3,7 +3,8 @@ cohort's completions a few seconds) happens here, after the request committed wh
 
 Both jobs take an id, are acknowledged late and are safe to run again: a completion's current credential or
 an award's issued one is found and kept, and the row is locked while signing, so two workers never issue
-twice.
+twice.  An award's notice to the trainee is written in the same transaction as its credential, so it goes
+once too (a completion's trainee was told when the record was made: no second notice here).
 """
 
 from __future__ import annotations

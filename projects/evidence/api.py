@@ -1,9 +1,10 @@
 """API: the token owner's evidence packs, with the rights of the screens.
 
 Only a trainee has packs: every route answers 403 to anyone else, before the body is read, so no member of
-staff makes, issues, shares or withdraws a pack on a trainee's behalf.  A pack made with ``consent: true``
-is issued at once; otherwise it stays a draft until ``POST /packs/<id>/issue`` with ``consent: true``.  A
-link's token is in the answer that creates it and never again.  Refusals reach the app's one error handler.
+staff makes, issues, shares, withdraws or deletes a pack on a trainee's behalf.  A pack made with
+``consent: true`` is issued at once; otherwise it stays a draft until ``POST /packs/<id>/issue`` with
+``consent: true``, and a draft may be deleted (``DELETE /packs/<id>``; 409 once issued).  A link's token is
+in the answer that creates it and never again.  Refusals reach the app's one error handler.
 """
 
 from __future__ import annotations
@@ -132,6 +133,12 @@ class PackById(MethodView):
     def get(self, pack_id):
         """One of the token owner's packs, with its frozen facts and credential once issued."""
         return get_own_pack_or_404(pack_id, g.api_user)
+
+    @blp.response(204)
+    @blp.alt_response(409, description="The pack is issued: withdraw it instead; nothing changed.")
+    def delete(self, pack_id):
+        """Delete a pack never issued (a draft); an issued pack gets 409 (withdraw it instead)."""
+        services.delete_pack(get_own_pack_or_404(pack_id, g.api_user), g.api_user)
 
 
 @blp.route("/packs/<int:pack_id>/issue")

@@ -21,6 +21,7 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
         "bad_recipient_kind": lambda: _("Choose who receives the pack."),
         "pack_consent_missing": lambda: _("Tick the box to agree before the pack is issued."),
         "already_issued": lambda: _("This pack is already issued."),
+        "issued_pack_kept": lambda: _("An issued pack cannot be deleted. Withdraw it instead."),
         "not_issued": lambda: _("Issue the pack before you share it."),
         "pack_revoked": lambda: _("This pack is withdrawn."),
         "pack_pdf_unavailable": lambda: _("The PDF cannot be made on this server now. Try again later."),

@@ -16,7 +16,8 @@ the final VC 2.0 context declares, ``issuer-dependent#``.  Every value in it is 
 such as ``320.0`` reads as an integer in JavaScript and as a double in Python, and would canonicalise
 differently in another verifier).  It never holds the trainee's e-mail address.
 
-Revoking a pack ends its links and sets its bit in the packs' own Bitstring Status List (published at
+A trainee may delete a pack never issued (:func:`delete_pack`); an issued one is only withdrawn.  Revoking a
+pack ends its links and sets its bit in the packs' own Bitstring Status List (published at
 ``/evidence/status/revocation``, signed like the credentials' one): :mod:`projects.evidence.verification`
 and any standard verifier read it.  Only the trainee acts on a pack; staff are refused
 (``packs_trainees_only``, ``not_your_pack``).
@@ -62,6 +63,12 @@ PART_MAX = 30
 RECIPIENT_MAX = 160
 #: The most objects a checked document may hold (a full pack has about 160): see ``credentials.OBJECTS_MAX``.
 OBJECTS_MAX = 400
+
+
+class PackIssued(ProjectError):
+    """An issued pack is kept (it can be withdrawn): its signature and status list bit stand for it."""
+
+    status = 409
 
 
 def _url(endpoint: str, **values: Any) -> str:
@@ -390,6 +397,22 @@ def revoke_pack(pack: EvidencePack, user: User | None) -> EvidencePack:
     db.session.flush()
     log.info("evidence pack %s revoked", pack.id)
     return pack
+
+
+def delete_pack(pack: EvidencePack, user: User) -> None:
+    """Delete a pack that was never issued (a draft, withdrawn or not): nothing of it was signed or shared,
+    so nothing needs keeping.  An issued pack stays; withdrawing it is what stops it.
+
+    :raises ProjectError: ``packs_trainees_only``, ``not_your_pack``; :class:`PackIssued`
+        ``issued_pack_kept`` (409 on the API).
+    """
+    check_owner(pack, user)
+    if pack.issued:
+        raise PackIssued("issued_pack_kept")
+    pack_id = pack.id
+    db.session.delete(pack)
+    db.session.flush()
+    log.info("evidence pack %s (a draft) deleted by user %s", pack_id, user.id)
 
 
 def packs_of(user: User) -> list[EvidencePack]:

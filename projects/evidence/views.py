@@ -1,5 +1,6 @@
-"""Evidence pack screens: the trainee's packs and the form for one, a pack's review and consent, its links,
-view log and downloads; the page a link opens (signed out), the verification page and the status list.
+"""Evidence pack screens: the trainee's packs and the form for one, a pack's review and consent (or deleting
+a draft), its links, view log and downloads; the page a link opens (signed out), the verification page and
+the status list.
 
 Every screen under ``/my/evidence`` is the trainee's alone (``role_required(Role.TRAINEE)`` and the own-pack
 loaders): no member of staff opens, makes or sends a pack.  The request edge commits; a refused change is
@@ -179,6 +180,18 @@ def revoke_pack(pack_id: int):
         _("The pack is withdrawn: its links stop and it checks as revoked."),
     )
     return redirect(url_for("evidence.pack", pack_id=pack.id))
+
+
+@bp.route("/my/evidence/<int:pack_id>/delete", methods=["POST"])
+@role_required(Role.TRAINEE)
+def delete_pack(pack_id: int):
+    """Delete a pack never issued (the page asks first); an issued one is refused: it can be withdrawn."""
+    pack = get_own_pack_or_404(pack_id, current_user)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if apply_change(lambda: services.delete_pack(pack, current_user), _("The draft pack is deleted.")):
+        return redirect(url_for("evidence.index"))
+    return redirect(url_for("evidence.pack", pack_id=pack_id))
 
 
 def _download(pack: EvidencePack, kind: str, back: str):
