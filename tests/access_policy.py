@@ -369,7 +369,7 @@ ATTENDANCE: dict[str, dict] = {
     "attendance.sheet_csv": MANAGERS,
     # The API: a trainee reads their cohort's sessions and only their own marks; employers nothing.
     "attendance_api.Sessions": expect("owner other foreign staff"),
-    "attendance_api.SessionById": expect("owner other managers"),
+    "attendance_api.SessionById": by_method(expect("owner other managers"), PATCH=MANAGERS),
     "attendance_api.SessionMarks": by_method(expect("owner other managers"), POST=MANAGERS),
     "attendance_api.MyMarks": expect("owner other foreign staff"),
     "attendance_api.SessionLog": MANAGERS,
@@ -442,6 +442,7 @@ EVIDENCE: dict[str, dict] = {
     "evidence.create_link": expect("owner"),
     "evidence.revoke_link": expect("owner"),  # link_id: a spare link
     "evidence.revoke_pack": expect("owner"),  # pack_id: a spare pack
+    "evidence.delete_pack": expect("owner"),  # pack_id: a draft, deleted by its owner
     "evidence.download": expect("owner"),
     "evidence.shared": PUBLIC,
     "evidence.shared_download": PUBLIC,
@@ -449,7 +450,7 @@ EVIDENCE: dict[str, dict] = {
     "evidence.verify_code": PUBLIC,
     "evidence.status_list": PUBLIC,
     "evidence_api.Packs": TRAINEES,
-    "evidence_api.PackById": expect("owner"),
+    "evidence_api.PackById": expect("owner"),  # DELETE of the issued pack: 409 after the check
     "evidence_api.PackIssue": expect("owner"),  # already issued: refused after the check
     "evidence_api.PackRevocation": expect("owner"),  # pack_id: the spare pack
     "evidence_api.PackLinks": expect("owner"),

@@ -119,6 +119,7 @@ ARG_OVERRIDES = {
     "evidence.verify_code": {"code": "evidence_code"},
     "evidence.revoke_link": {"link_id": "evidence_spare_link"},
     "evidence.revoke_pack": {"pack_id": "evidence_spare_pack"},
+    "evidence.delete_pack": {"pack_id": "evidence_draft_pack"},
     "evidence_api.PackRevocation": {"pack_id": "evidence_spare_pack"},
     "evidence_api.PackLinkById": {"link_id": "evidence_spare_link"},
     "projects.peer_setup": {"project_id": "peer_project"},
@@ -714,7 +715,8 @@ def _attendance_world(w, users, cohort, media) -> None:
 
 def _evidence_world(w, users, cohort) -> None:
     """The owner's evidence pack of their cohort's hours, issued, with a live link; a spare pack and link to
-    withdraw (the revoke routes use those, so the live link keeps working for the routes after them)."""
+    withdraw (the revoke routes use those, so the live link keeps working for the routes after them); a
+    draft to delete."""
     from projects.evidence import links
     from projects.evidence import services as evidence
 
@@ -726,6 +728,8 @@ def _evidence_world(w, users, cohort) -> None:
     spare, _token = links.create_link(packs[0], users["owner"], days=30)
     w.evidence_pack, w.evidence_spare_pack, w.evidence_spare_link = packs[0].id, packs[1].id, spare.id
     w.evidence_code = packs[0].code
+    draft = evidence.create_pack(users["owner"], "employer", "Draft Company", {"attendance": [cohort.id]})
+    w.evidence_draft_pack = draft.id
     _db.session.commit()
 
 

@@ -1,19 +1,19 @@
 """API: sessions, attendance marks and training logs, with the rights of the screens.
 
 A trainee reads the sessions of their cohorts and only their own marks; an instructor reads the sessions,
-marks and logs of the cohorts they teach, takes the roll and writes the logs; an admin all of them.  Nobody
-else (employers, the liaison) reads anything of attendance.  Refusals reach the app's one error handler; the
-request edge commits.
+marks and logs of the cohorts they teach, changes their sessions, takes the roll and writes the logs; an
+admin all of them.  Nobody else (employers, the liaison) reads anything of attendance.  Refusals reach the
+app's one error handler; the request edge commits.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import g
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from lms.api import api_blueprint
 from lms.api.fields import Id
@@ -22,6 +22,7 @@ from lms.extensions import db
 from lms.users.models import Role, User
 from projects.attendance import logs, marks, rules, services
 from projects.attendance.models import AttendanceRecord, TrainingLog, TrainingSession
+from projects.grading.api import checked_first
 
 blp = api_blueprint(
     "attendance_api",
@@ -43,7 +44,29 @@ class AttendanceSessionSchema(Schema):
     hours = fields.Float()
     room = fields.Str()
     topic = fields.Str()
+    korean = fields.Bool()
     instructor = fields.Str(attribute="instructor.name", allow_none=True)
+
+
+#: A time of day, ``HH:MM`` in the centre's zone (what the session form takes).
+CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Give a time as HH:MM.")
+
+
+class AttendanceSessionPatchSchema(Schema):
+    """A change to one session: only the fields sent change; the day and times (``HH:MM``) are in the centre's
+    zone."""
+
+    day = fields.Date()
+    starts = fields.Str(validate=[validate.Length(max=5), CLOCK])
+    ends = fields.Str(validate=[validate.Length(max=5), CLOCK])
+    room = fields.Str(validate=validate.Length(max=80))
+    topic = fields.Str(validate=validate.Length(max=200))
+    instructor_id = Id(allow_none=True)
+    korean = fields.Bool()
+
+    @post_load
+    def _clocks(self, data: dict, **_kwargs) -> dict:
+        return {k: time.fromisoformat(v) if k in ("starts", "ends") else v for k, v in data.items()}
 
 
 class AttendanceWindowSchema(Schema):
@@ -128,12 +151,40 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _managed_session(session_id: int) -> None:
+    _session_or_404(session_id, manage=True)
+
+
 @blp.route("/sessions/<int:session_id>")
 class SessionById(MethodView):
     @blp.response(200, AttendanceSessionSchema)
     def get(self, session_id):
         """One session (its cohort's trainees and managers)."""
         return _session_or_404(session_id)
+
+    @checked_first(_managed_session)
+    @blp.arguments(AttendanceSessionPatchSchema)
+    @blp.response(200, AttendanceSessionSchema)
+    def patch(self, data, session_id):
+        """Change the fields sent (its managers); the others, ``korean`` too, stay as they are."""
+        training = _session_or_404(session_id, manage=True)
+        local = training.starts_at.astimezone(services.zone()), training.ends_at.astimezone(services.zone())
+        instructor = training.instructor
+        if "instructor_id" in data:
+            instructor = db.session.get(User, data["instructor_id"]) if data["instructor_id"] else None
+            if data["instructor_id"] and instructor is None:
+                abort(422, message="instructor_id: no such user")
+        services.update_session(
+            training,
+            day=data.get("day", training.day),
+            starts=data.get("starts", local[0].time()),
+            ends=data.get("ends", local[1].time()),
+            room=data.get("room", training.room),
+            topic=data.get("topic", training.topic),
+            instructor=instructor,
+            korean=data.get("korean", training.korean),
+        )
+        return training
 
 
 @blp.route("/sessions/<int:session_id>/marks")

@@ -36,6 +36,9 @@ MARKS = [
     ("excused", _l("Excused")),
 ]
 
+#: What ticking "Korean class" does (the flag, not the topic's words, makes Korean-class hours).
+KOREAN_HINT = _l("Attended hours count as Korean-class hours.")
+
 
 class PatternForm(FlaskForm):
     """Sessions from a weekly pattern over the cohort's dates (or part of them)."""
@@ -53,6 +56,7 @@ class PatternForm(FlaskForm):
     room = StringField(_l("Room"), validators=[Length(max=80)])
     topic = StringField(_l("Topic"), validators=[Length(max=200)])
     instructor_id = SelectField(_l("Instructor"), coerce=int, validate_choice=True)
+    korean = BooleanField(_l("Korean class"), description=KOREAN_HINT)
     submit = SubmitField(_l("Make sessions"))
 
 
@@ -63,6 +67,7 @@ class SessionForm(FlaskForm):
     room = StringField(_l("Room"), validators=[Length(max=80)])
     topic = StringField(_l("Topic"), validators=[Length(max=200)])
     instructor_id = SelectField(_l("Instructor"), coerce=int, validate_choice=True)
+    korean = BooleanField(_l("Korean class"), description=KOREAN_HINT)
     submit = SubmitField(_l("Save session"))
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,7 +60,8 @@ class Period(str, enum.Enum):
 
 
 class TrainingSession(db.Model):
-    """One class of a cohort: a day, its start and end, a room, an instructor and a topic."""
+    """One class of a cohort: a day, its start and end, a room, an instructor and a topic; a Korean class's
+    attended hours are the trainee's Korean-class hours (:func:`projects.korean.services.korean_hours`)."""
 
     __tablename__ = "projects_sessions"
     __table_args__ = (
@@ -77,6 +79,8 @@ class TrainingSession(db.Model):
     room: Mapped[str] = mapped_column(String(80), default="")
     instructor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     topic: Mapped[str] = mapped_column(String(200), default="")
+    #: A class of the centre's Korean course, whatever its topic or programme says.
+    korean: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Key of the rotating check-in code (HMAC of the session and the 30-second step); never shown or logged.
     secret: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -164,8 +164,10 @@ def generate_sessions(
     room: str = "",
     topic: str = "",
     instructor: User | None = None,
+    korean: bool = False,
 ) -> tuple[list[TrainingSession], list[holidays.Holiday]]:
-    """Sessions on *weekdays* from *first* to *last* (default: the cohort's dates), holidays skipped.
+    """Sessions on *weekdays* from *first* to *last* (default: the cohort's dates), holidays skipped; *korean*
+    flags them as classes of the Korean course (their attended hours are Korean-class hours).
 
     A day that already has a session starting at the same time is left as it is, so a pattern may be
     applied again after holidays change.  Returns the new sessions and the holidays skipped.
@@ -199,6 +201,7 @@ def generate_sessions(
                 room=room.strip(),
                 topic=topic.strip(),
                 instructor_id=instructor.id if instructor else None,
+                korean=bool(korean),
                 secret=secrets.token_hex(32),
             )
         )
@@ -218,8 +221,9 @@ def update_session(
     room: str,
     topic: str,
     instructor: User | None,
+    korean: bool,
 ) -> None:
-    """Change one session (a moved class, another room)."""
+    """Change one session (a moved class, another room, a Korean class or not)."""
     _check_session(session.cohort, day, starts, ends, room, topic)
     _instructor(session.cohort, instructor)
     starts_at = _at(day, starts)
@@ -233,7 +237,7 @@ def update_session(
         raise ProjectError("session_clash")
     session.instructor_id = instructor.id if instructor else None
     session.day, session.starts_at, session.ends_at = day, starts_at, _at(day, ends)
-    session.room, session.topic = room.strip(), topic.strip()
+    session.room, session.topic, session.korean = room.strip(), topic.strip(), bool(korean)
     db.session.flush()
     log.info("session %s changed", session.id)
 

@@ -100,6 +100,7 @@ def timetable(cohort_id: int):
                 room=form.room.data or "",
                 topic=form.topic.data or "",
                 instructor=db.session.get(User, form.instructor_id.data) if form.instructor_id.data else None,
+                korean=form.korean.data,
             )
         except DomainError as exc:
             flash_error(exc)
@@ -147,6 +148,7 @@ def edit_session(session_id: int):
                 room=form.room.data or "",
                 topic=form.topic.data or "",
                 instructor=instructor,
+                korean=form.korean.data,
             ),
             _("The session is saved."),
         )

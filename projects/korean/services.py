@@ -13,13 +13,13 @@ from datetime import date
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 
 from lms.db import utcnow
 from lms.extensions import db
 from lms.notifications.kinds import register_kind
 from lms.notifications.services import notify
-from lms.programmes.models import Cohort, CohortInstructor, Enrolment, Programme
+from lms.programmes.models import CohortInstructor, Enrolment
 from lms.users.models import Role, User
 from media.models import MediaFile
 from projects.attendance.models import AttendanceRecord, Mark, TrainingSession
@@ -33,8 +33,6 @@ register_kind("korean_result", _l("My Korean result is verified or rejected"), g
 
 #: The longest decision note kept.
 MAX_NOTE = 2000
-#: A session counts as a Korean class when its topic, or its programme's code or name, holds one of these.
-KOREAN_MARKS = ("korean", "한국어")
 #: Marks that mean the trainee was in the class (a late arrival or early leave still attended).
 ATTENDED = (Mark.PRESENT, Mark.LATE, Mark.LEFT_EARLY)
 
@@ -221,21 +219,16 @@ def matching_trainees(scale: str, min_level: int, today: date | None = None) -> 
 
 
 def korean_hours(user_id: int) -> float:
-    """Hours the trainee attended the centre's Korean classes: sessions whose topic, or whose programme's code
-    or name, says Korean (the timetable has no kind of session, so the words mark it)."""
-    words = [f"%{word}%" for word in KOREAN_MARKS]
-    is_korean = or_(
-        *(TrainingSession.topic.ilike(w) for w in words),
-        *(Programme.code.ilike(w) for w in words),
-        *(Programme.name_en.ilike(w) for w in words),
-        *(Programme.name_ko.ilike(w) for w in words),
-    )
+    """Hours the trainee attended the centre's Korean classes: the sessions staff flagged as Korean classes,
+    whatever their topic or programme says."""
     stmt = (
         select(TrainingSession.starts_at, TrainingSession.ends_at)
         .join(AttendanceRecord, AttendanceRecord.session_id == TrainingSession.id)
-        .join(Cohort, Cohort.id == TrainingSession.cohort_id)
-        .join(Programme, Programme.id == Cohort.programme_id)
-        .where(AttendanceRecord.user_id == user_id, AttendanceRecord.mark.in_(ATTENDED), is_korean)
+        .where(
+            AttendanceRecord.user_id == user_id,
+            AttendanceRecord.mark.in_(ATTENDED),
+            TrainingSession.korean.is_(True),
+        )
     )
     seconds = sum((end - start).total_seconds() for start, end in db.session.execute(stmt))
     return round(seconds / 3600, 1)

@@ -584,6 +584,7 @@ def test_two_sessions_at_one_time_are_refused(app, db, course):
             room="",
             topic="",
             instructor=None,
+            korean=False,
         )
     assert caught.value.code == "session_clash"
 

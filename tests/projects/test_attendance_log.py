@@ -114,21 +114,34 @@ def test_personal_data_and_anonymising_cover_attendance_and_logs(app, db, course
 def test_demo_has_a_timetable_marks_and_signed_logs(runner, db):
     from sqlalchemy import func, select
 
-    from lms.programmes.models import Cohort
+    from lms.programmes.models import Cohort, Programme
+    from lms.users.models import User
     from projects.attendance.models import AttendanceRecord, TrainingSession
+    from projects.korean.services import korean_hours
 
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, (first.output, first.exception)
-    autumn = db.session.scalar(select(Cohort).where(Cohort.code == "2026-2", Cohort.name_en == "2026 Autumn"))
-    held = [
-        s for s in db.session.scalars(select(TrainingSession).where(TrainingSession.cohort_id == autumn.id))
-    ]
+
+    def sessions_of(programme: str) -> list[TrainingSession]:
+        cohort = db.session.scalar(
+            select(Cohort).join(Programme).where(Programme.code == programme, Cohort.code == "2026-2")
+        )
+        return list(db.session.scalars(select(TrainingSession).where(TrainingSession.cohort_id == cohort.id)))
+
+    held, korean = sessions_of("AIVIDEO"), sessions_of("KOREAN")
     past = [s for s in held if s.ends_at <= utcnow()]
-    assert len(held) > 50
+    korean_past = [s for s in korean if s.ends_at <= utcnow()]
+    assert len(held) > 50 and korean and all(s.korean for s in korean)
+    # The autumn cohort's Friday afternoon class is its Korean class; its weekday mornings are not.
+    assert {s.day.weekday() for s in held if s.korean} == {4} and not all(s.korean for s in held)
     counts = (count(db, AttendanceRecord), count(db, TrainingLog))
     if past:  # the demo's autumn term has begun
-        assert counts[0] >= len(past) and counts[1] == len(past) - 1
+        assert counts[0] >= len(past) + len(korean_past)
+        assert counts[1] == len(past) - 1 + len(korean_past)
         assert {m.lacks for m in logs.missing()} >= {"log"}
+    if any(s.korean for s in past):
+        demo_trainee = db.session.scalar(select(User).where(User.email == "trainee@demo.gongbang.kr"))
+        assert korean_hours(demo_trainee.id) > 0
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert (count(db, AttendanceRecord), count(db, TrainingLog)) == counts
     assert db.session.scalar(select(func.count()).select_from(TrainingLogChange)) == 0

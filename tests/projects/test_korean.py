@@ -194,13 +194,14 @@ def test_korean_class_hours_count_attended_korean_sessions(app, db, course):
     trainee = course["trainees"][0]
     start = utcnow() - timedelta(days=3)
 
-    def held(topic, hours, mark, days):
+    def held(topic, hours, mark, days, korean=True):
         session = TrainingSession(
             cohort_id=course["cohort"].id,
             day=attendance.local_day(start + timedelta(days=days)),
             starts_at=start + timedelta(days=days),
             ends_at=start + timedelta(days=days, hours=hours),
             topic=topic,
+            korean=korean,
             secret="cd" * 32,
         )
         db.session.add(session)
@@ -210,7 +211,7 @@ def test_korean_class_hours_count_attended_korean_sessions(app, db, course):
     held("한국어 회화", 3, "present", 0)
     held("Korean writing", 2, "late", 1)
     held("Korean reading", 4, "absent", 2)
-    held("Video editing", 5, "present", 2.5)
+    held("Video editing", 5, "present", 2.5, korean=False)
     db.session.commit()
     assert services.korean_hours(trainee.id) == 5.0
 
