@@ -57,11 +57,28 @@ class PdfError(RuntimeError):
     """The PDF could not be made: WeasyPrint is missing, or the page or its resources are too large."""
 
 
+def _weasyprint():
+    """The ``weasyprint`` module, imported without its side effect on Pillow.
+
+    Importing it sets ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True`` for the whole process, which would make
+    the media checker accept a cut-off upload as whole in any process that ever made a PDF: the flag is put
+    back as it was.
+    """
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        import weasyprint
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint
+
+
 @functools.cache
 def available() -> bool:
     """Whether WeasyPrint and the Pango it needs load on this machine."""
     try:
-        import weasyprint  # noqa: F401
+        _weasyprint()
     except (ImportError, OSError) as exc:  # OSError: Pango's shared library is absent
         log.warning("PDF rendering unavailable: %s", exc)
         return False
@@ -83,7 +100,7 @@ def missing_fonts() -> list[str]:
 
 def _fetcher(resources: Mapping[str, tuple[bytes, str]]):
     """A URL fetcher that serves ``data:`` URIs and *resources* only (see the module's docstring)."""
-    from weasyprint.urls import default_url_fetcher
+    default_url_fetcher = _weasyprint().urls.default_url_fetcher
 
     def fetch(url: str, *args, **kwargs):
         if url.startswith("data:"):
@@ -118,7 +135,7 @@ def render_pdf(
         raise PdfError("resources too large")
     if not available():
         raise PdfError("WeasyPrint is not available")
-    import weasyprint
+    weasyprint = _weasyprint()
 
     # No base URL: a relative link cannot resolve to a file on this machine.
     document = weasyprint.HTML(string=html, url_fetcher=_fetcher(resources), base_url=None)

@@ -7,6 +7,7 @@ import io
 import threading
 
 import pytest
+from PIL import Image
 
 from lms import pdf
 
@@ -80,11 +81,9 @@ def test_nothing_is_fetched_but_data_uris_and_named_resources(tmp_path):
             f'<img src="file:///etc/passwd" alt="b"><img src="resource:unknown" alt="c">'
             '<img src="resource:dot" alt="d"><p>ok</p></body></html>'
         )
-        png = (
-            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-            b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00"
-            b"\x00\x00IEND\xaeB`\x82"
-        )
+        buffer = io.BytesIO()
+        Image.new("RGB", (4, 4), "navy").save(buffer, "PNG")
+        png = buffer.getvalue()
         data = pdf.render_pdf(html, resources={"dot": (png, "image/png")})
     finally:
         server.shutdown()
@@ -94,6 +93,15 @@ def test_nothing_is_fetched_but_data_uris_and_named_resources(tmp_path):
     reader = pypdf.PdfReader(io.BytesIO(data))
     images = [image for page in reader.pages for image in page.images]
     assert len(images) == 1  # the named resource only
+
+
+def test_making_a_pdf_leaves_pillow_refusing_cut_off_images():
+    """WeasyPrint's import turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process; the media checker
+    needs it off to find a cut-off upload."""
+    from PIL import ImageFile
+
+    pdf.render_pdf("<p>x</p>")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
 def test_limits_are_refused_before_rendering():
