@@ -180,6 +180,23 @@ def encode_status_list(revoked: set[int] | list[int], size: int = STATUS_LIST_SI
     return "u" + base64.urlsafe_b64encode(packed).rstrip(b"=").decode("ascii")
 
 
+def status_list_document(list_id: str, issuer: str, revoked: set[int], valid_from: str) -> dict:
+    """The unsigned ``BitstringStatusListCredential`` at *list_id* with the bits of *revoked* set."""
+    return {
+        "@context": [VC_V2],
+        "id": list_id,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer,
+        "validFrom": valid_from,
+        "credentialSubject": {
+            "id": f"{list_id}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": encode_status_list(revoked),
+        },
+    }
+
+
 def status_bit(encoded: str, index: int) -> bool:
     """Whether bit *index* of an ``encodedList`` is set."""
     if not isinstance(encoded, str) or not encoded.startswith("u"):

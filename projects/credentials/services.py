@@ -306,21 +306,15 @@ def revoked_indices() -> set[int]:
 
 def status_list_credential() -> dict:
     """The signed ``BitstringStatusListCredential`` of revocations, as published."""
+    return signed_status_list(status_list_id(), revoked_indices())
+
+
+def signed_status_list(list_id: str, revoked: set[int]) -> dict:
+    """A ``BitstringStatusListCredential`` at *list_id* with the bits of *revoked* set, signed now with the
+    issuer's key (the Open Badges' list and the evidence packs' list)."""
     key = completions.signing_key()
-    issuer, list_id, now = issuer_id(), status_list_id(), _now()
-    unsigned = {
-        "@context": [proofs.VC_V2],
-        "id": list_id,
-        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer,
-        "validFrom": now,
-        "credentialSubject": {
-            "id": f"{list_id}#list",
-            "type": "BitstringStatusList",
-            "statusPurpose": "revocation",
-            "encodedList": proofs.encode_status_list(revoked_indices()),
-        },
-    }
+    issuer, now = issuer_id(), _now()
+    unsigned = proofs.status_list_document(list_id, issuer, revoked, now)
     return proofs.sign(unsigned, key, f"{issuer}#{completions.key_id(key.public_key())}", now)
 
 

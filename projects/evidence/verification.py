@@ -16,11 +16,10 @@ from typing import Any
 from sqlalchemy import select
 
 from lms.extensions import db
-from projects.completions import services as completions
 from projects.credentials import proofs
 from projects.credentials import services as credentials
 from projects.evidence.models import EvidencePack
-from projects.evidence.services import CREDENTIAL_TYPE, OBJECTS_MAX, VOCAB, status_list_id, timestamp
+from projects.evidence.services import CREDENTIAL_TYPE, OBJECTS_MAX, VOCAB, status_list_id
 
 
 def revoked_indices() -> set[int]:
@@ -35,22 +34,7 @@ def revoked_indices() -> set[int]:
 
 def status_list_credential() -> dict:
     """The signed ``BitstringStatusListCredential`` of revoked packs, as published."""
-    key = completions.signing_key()
-    issuer, list_id, now = credentials.issuer_id(), status_list_id(), timestamp()
-    unsigned = {
-        "@context": [proofs.VC_V2],
-        "id": list_id,
-        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer,
-        "validFrom": now,
-        "credentialSubject": {
-            "id": f"{list_id}#list",
-            "type": "BitstringStatusList",
-            "statusPurpose": "revocation",
-            "encodedList": proofs.encode_status_list(revoked_indices()),
-        },
-    }
-    return proofs.sign(unsigned, key, f"{issuer}#{completions.key_id(key.public_key())}", now)
+    return credentials.signed_status_list(status_list_id(), revoked_indices())
 
 
 @dataclass
