@@ -13,6 +13,11 @@ call as the caller's buffer holds), and never reads past the stated length, so
 the next request on a kept-alive connection is left where gunicorn expects it.
 Bodies sent in chunks (``Transfer-Encoding: chunked``) keep gunicorn's reader.
 
+An application that writes the body to a file can go one step further with
+:meth:`SocketBody.splice_into`: the kernel moves the bytes from the socket
+into the file (``splice(2)`` through a pipe), so they never enter Python and
+are copied once, into the page cache (the tus PATCH does this, ``media.tus``).
+
 What the application sees does not change: ``read``, ``readinto``,
 ``readline`` and iteration return the same bytes; a client that goes away
 mid-body ends the body early (a short read, as with gunicorn's reader), and
@@ -23,13 +28,21 @@ The module imports only gunicorn (when the hook first runs), never Flask.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import select
 from typing import Any
 
 __all__ = ["SocketBody", "post_worker_init", "pre_request", "supported"]
 
 #: How much ``readline`` and ``read`` without a size pull from the socket at once.
 _LINE_STEP = 64 * 1024
+#: What :meth:`SocketBody.splice_into` moves at most per call: its pipe holds this much (the default
+#: ``/proc/sys/fs/pipe-max-size``; a smaller pipe only means more calls).
+PIPE_BYTES = 1024 * 1024
+#: ``fcntl`` commands Python's module names only from 3.10 on some platforms.
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +66,8 @@ class SocketBody:
         self._pending = bytearray(taken)
         #: Bytes of the body still to come from the socket.
         self._left = length - len(taken)
+        #: The pipe :meth:`splice_into` moves bytes through, opened on its first call.
+        self._pipe: tuple[int, int] | None = None
 
     @property
     def remaining(self) -> int:
@@ -84,6 +99,68 @@ class SocketBody:
             got += n
             self._left -= n
         return got
+
+    def splice_into(self, fd: int, offset: int, count: int) -> int:
+        """Move up to *count* bytes of the body into the file *fd* at *offset*; 0 at the end of the body.
+
+        The bytes go from the socket through a pipe into the page cache inside the kernel (``splice(2)``):
+        Python never sees them, so whoever needs them (a hash) reads them back from the file. One call moves
+        at most :data:`PIPE_BYTES`; bytes already read with the headers are written first. The same rules as
+        :meth:`readinto`: a client that goes away ends the body (0), a broken connection raises
+        :class:`OSError`. A failed write to *fd* raises too, and what the pipe held of the body is lost
+        with it (the caller answers with an error; the body cannot be read on).
+        """
+        count = min(count, self.remaining)
+        if count <= 0:
+            return 0
+        if self._pending:
+            n = os.pwrite(fd, memoryview(self._pending)[:count], offset)
+            del self._pending[:n]
+            return n
+        reader, writer = self._pipe or self._open_pipe()
+        moved = self._splice_from_socket(writer, min(count, PIPE_BYTES))
+        if not moved:
+            self._left = 0  # the client went away
+            return 0
+        self._left -= moved
+        done = 0
+        try:
+            while done < moved:
+                done += os.splice(reader, fd, moved - done, offset_dst=offset + done)
+        except BaseException:
+            self.close()  # what is left in the pipe belongs to no file now
+            raise
+        return moved
+
+    def _splice_from_socket(self, writer: int, count: int) -> int:
+        sock = self._sock.fileno()
+        while True:
+            try:
+                return os.splice(sock, writer, count)
+            except BlockingIOError:
+                # A socket with a timeout is non-blocking underneath: wait for bytes as recv() would.
+                timeout = self._sock.gettimeout()
+                if not select.select([sock], [], [], timeout)[0]:
+                    raise TimeoutError("timed out") from None
+
+    def _open_pipe(self) -> tuple[int, int]:
+        reader, writer = os.pipe()
+        try:
+            fcntl.fcntl(writer, _F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:
+            pass  # over this system's pipe-max-size: the default pipe works, in smaller steps
+        self._pipe = (reader, writer)
+        return self._pipe
+
+    def close(self) -> None:
+        """Close the pipe :meth:`splice_into` opened (also done when the body is garbage-collected)."""
+        pipe, self._pipe = getattr(self, "_pipe", None), None
+        if pipe is not None:
+            for end in pipe:
+                os.close(end)
+
+    def __del__(self) -> None:
+        self.close()
 
     def read(self, size: int | None = -1) -> bytes:
         """Up to *size* bytes (all that is left when *size* is None or negative)."""

@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from media.storage import BackgroundHash, read_into
+from media.storage import BackgroundHash, HashBehind, read_into, start_writeback
 
 __all__ = [
     "CHECKSUM_ALGORITHMS",
@@ -55,6 +55,8 @@ EXTENSIONS = ("creation", "termination", "checksum", "expiration")
 #: ``Upload-Checksum`` algorithms, as the tus checksum extension names them.
 CHECKSUM_ALGORITHMS = ("sha1", "sha256", "md5")
 CHUNK = 1024 * 1024
+#: How many written bytes a body lets pile up before it tells the disk to start writing them.
+WRITEBACK_STEP = 32 * CHUNK
 #: How many uploads' running SHA-256 one process keeps (a few hundred bytes each).
 MAX_RUNNING_DIGESTS = 256
 #: 460 is the status the checksum extension defines for a body that does not match its checksum.
@@ -211,7 +213,8 @@ class TusStore:
                 return upload  # complete and being finished: nothing more to write
             content = self._take_content_digest(upload_id, offset)
             saved = content.copy() if content is not None else None
-            fd = os.open(self._path(upload_id, ".part"), os.O_WRONLY)
+            # Open to read too: a spliced body is hashed from the file.
+            fd = os.open(self._path(upload_id, ".part"), os.O_RDWR)
             try:
                 # Bytes past the recorded offset were never acknowledged: drop them.
                 os.ftruncate(fd, offset)
@@ -386,7 +389,14 @@ class TusStore:
 
 
 class _Body:
-    """One PATCH body on its way into the part file: checked, hashed and written from one buffer."""
+    """One PATCH body on its way into the part file: checked, hashed and written.
+
+    Two ways in: a body that can put itself into a file (:meth:`lms.serving.SocketBody.splice_into`, what
+    ``lms serve`` hands over) goes from the socket to the file inside the kernel and is hashed from the
+    file behind it; any other stream is read into reused buffers, written from them and hashed from them.
+    Either way the disk starts writing every :data:`WRITEBACK_STEP` bytes behind the body, so the
+    ``fsync`` that finishes an upload has little left to do.
+    """
 
     def __init__(
         self,
@@ -405,34 +415,63 @@ class _Body:
         #: The running SHA-256 of the whole upload (None: it is computed when the upload is finished).
         self.content = content
         self.written = 0
+        #: Where the disk has been told to start writing up to (:func:`~media.storage.start_writeback`).
+        self.flushed = offset
 
     def copy_from(self, stream: BinaryIO) -> None:
         """Write *stream* out; :class:`TusError` 413 past the room left, 460 on a checksum mismatch.
 
-        The body's checksum and the upload's running SHA-256 are computed on a second thread from the blocks
-        already written (:class:`~media.storage.BackgroundHash`); a body that fails part-way leaves the
-        running digest covering exactly the bytes written.
+        The body's checksum and the upload's running SHA-256 are computed on a second thread from the bytes
+        already written; a body that fails part-way leaves the running digest covering exactly the bytes
+        written.
         """
+        splice = getattr(stream, "splice_into", None)
+        if splice is not None:
+            self._splice_from(splice)
+        else:
+            self._copy_from(stream)
+        if self.check is not None and self.checksum and self.check.digest() != self.checksum[1]:
+            raise TusError(CHECKSUM_MISMATCH, "checksum_mismatch")
+
+    def _copy_from(self, stream: BinaryIO) -> None:
         with BackgroundHash(self.check, self.content) as hashing:
             while True:
                 buffer = hashing.buffer()
                 # One byte more than there is room for tells an oversized body apart.
-                n = read_into(stream, buffer[: min(CHUNK, self.room - self.written + 1)])
+                n = read_into(stream, buffer[: min(CHUNK, self._room_left() + 1)])
                 if not n:
                     hashing.feed(buffer, 0)
                     break
-                if self.written + n > self.room:
-                    raise TusError(413, "beyond_length", f"the upload is {self.length} bytes long")
+                self._refuse_past_room(n)
                 done = 0
                 while done < n:
                     done += os.pwrite(self.fd, buffer[done:n], self.position + done)
                 # Hashed once written: a failed write never leaves the running digest ahead of the file.
                 hashing.feed(buffer, n)
-                self.position += n
-                self.written += n
+                self._advance(n)
             hashing.finish()
-        if self.check is not None and self.checksum and self.check.digest() != self.checksum[1]:
-            raise TusError(CHECKSUM_MISMATCH, "checksum_mismatch")
+
+    def _splice_from(self, splice: Any) -> None:
+        with HashBehind(self.fd, self.position, self.check, self.content) as hashing:
+            while n := splice(self.fd, self.position, min(CHUNK, self._room_left() + 1)):
+                self._refuse_past_room(n)  # the extra byte is in the file: the caller truncates it away
+                self._advance(n)
+                hashing.written(self.position)
+            hashing.finish()
+
+    def _room_left(self) -> int:
+        return self.room - self.written
+
+    def _refuse_past_room(self, n: int) -> None:
+        if self.written + n > self.room:
+            raise TusError(413, "beyond_length", f"the upload is {self.length} bytes long")
+
+    def _advance(self, n: int) -> None:
+        self.position += n
+        self.written += n
+        if self.position - self.flushed >= WRITEBACK_STEP:
+            start_writeback(self.fd, self.flushed, self.position - self.flushed)
+            self.flushed = self.position
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 from http import HTTPStatus
+from typing import Any
 
 from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
@@ -139,11 +140,21 @@ def _patch(user: User, upload: Upload) -> Response:
     checksum = tus.parse_checksum(request.headers.get("Upload-Checksum"))
     if int(offset) == upload.offset and (request.content_length or 0) > upload.length - upload.offset:
         raise TusError(413, "beyond_length")  # refused before reading a byte of it
-    upload = services.get_upload_store().append(upload.id, int(offset), request.stream, checksum)
+    upload = services.get_upload_store().append(upload.id, int(offset), _body(), checksum)
     headers = {"Upload-Offset": str(upload.offset), "Upload-Expires": http_date(upload.expires)}
     if upload.complete:
         headers.update(_finish(user, upload))
     return Response(status=204, headers=headers)
+
+
+def _body() -> Any:
+    """The PATCH body: the socket itself where the server hands one over (``lms serve``: the bytes go from
+    the socket into the part file inside the kernel, :mod:`lms.serving`), else the request's stream."""
+    stream = request.stream  # first: werkzeug refuses a body over MAX_CONTENT_LENGTH here
+    raw = request.environ.get("wsgi.input")
+    if callable(getattr(raw, "splice_into", None)) and request.content_length is not None:
+        return raw  # it stops at Content-Length by itself, as the stream would
+    return stream
 
 
 def _finish(user: User, upload: Upload) -> dict[str, str]:

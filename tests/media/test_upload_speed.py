@@ -27,8 +27,9 @@ from gunicorn.config import Config
 from gunicorn.http.parser import RequestParser
 from werkzeug.wsgi import LimitedStream
 
+from lms import serving
 from lms.serving import SocketBody, pre_request, supported
-from media import tus
+from media import storage, tus
 from media.tus import TusStore
 
 MIB = 1024 * 1024
@@ -50,6 +51,12 @@ class RecordingSocket:
     def recv_into(self, buffer, size: int = 0) -> int:
         self.recv_into_sizes.append(len(buffer))
         return self.sock.recv_into(buffer, size)
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def gettimeout(self) -> float | None:
+        return self.sock.gettimeout()
 
 
 class Worker:
@@ -260,6 +267,161 @@ def test_a_refused_part_leaves_the_running_hash_where_it_was(tmp_path):
     upload = store.append(upload.id, MIB, _Chunks(data[MIB:]))
     with store.lock(upload.id):
         assert store.content_sha256(upload) == hashlib.sha256(data).hexdigest()
+
+
+def test_a_spliced_body_goes_from_the_socket_to_the_file_without_entering_python(tmp_path):
+    body = os.urandom(3 * MIB + 123)
+    conn = Connection(
+        patch_head(len(body)) + body[:5000], body[5000:], b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    target = tmp_path / "part"
+    try:
+        req = conn.request()
+        header_reads = len(conn.server.recv_sizes)
+        fd = os.open(target, os.O_RDWR | os.O_CREAT)
+        try:
+            offset, steps = 0, []
+            while n := req.body.splice_into(fd, offset, 10 * MIB):
+                steps.append(n)
+                offset += n
+        finally:
+            os.close(fd)
+        assert target.read_bytes() == body
+        assert req.body.remaining == 0 and req.body.splice_into(0, 0, 1) == 0
+        # What gunicorn read with the headers (an 8 KiB read) is written first; then the kernel
+        # moves at most a pipe-load at a time.
+        assert steps[0] <= 8192 and all(step <= serving.PIPE_BYTES for step in steps)
+        assert conn.server.recv_into_sizes == [] and len(conn.server.recv_sizes) == header_reads
+        following = conn.request()  # stopped at the body's end: the next request is intact
+        assert (following.method, following.path) == ("GET", "/next")
+        req.body.close()
+    finally:
+        conn.close()
+
+
+def test_a_tus_part_from_the_socket_is_spliced_and_hashed_from_the_file(tmp_path, monkeypatch):
+    data = os.urandom(5 * MIB + 9)
+    store = TusStore(tmp_path)
+    upload = store.create(len(data), {}, 1, "check:any")
+    cut = 2 * MIB + 1
+    conn = Connection(patch_head(cut) + data[:cut], patch_head(len(data) - cut) + data[cut:])
+    try:
+        upload = store.append(upload.id, 0, conn.request().body)
+        assert upload.offset == cut
+        upload = store.append(upload.id, cut, conn.request().body)
+    finally:
+        conn.close()
+    assert upload.complete and conn.server.recv_into_sizes == []
+    assert store.part_path(upload.id).read_bytes() == data
+
+    def no_second_pass(*_args, **_kwargs):
+        raise AssertionError("the upload was read again to hash it")
+
+    monkeypatch.setattr(hashlib, "file_digest", no_second_pass)
+    with store.lock(upload.id):
+        assert store.content_sha256(upload) == hashlib.sha256(data).hexdigest()
+
+
+def test_a_spliced_part_that_is_cut_too_long_or_wrong_keeps_the_upload_right(tmp_path):
+    data = os.urandom(4 * MIB)
+    store = TusStore(tmp_path)
+    upload = store.create(len(data), {}, 1, "check:any")
+    # The client goes away after 1 MiB + 5 of the 4 MiB it announced: what arrived is kept.
+    cut = MIB + 5
+    conn = Connection(patch_head(len(data)), data[:cut], close=True)
+    try:
+        upload = store.append(upload.id, 0, conn.request().body)
+    finally:
+        conn.close()
+    assert upload.offset == cut and store.part_path(upload.id).read_bytes() == data[:cut]
+    # A part longer than the upload: refused, and the byte past the end that reached the file is gone.
+    rest = data[cut:] + b"!"
+    conn = Connection(patch_head(len(rest)) + rest)
+    try:
+        with pytest.raises(tus.TusError) as caught:
+            store.append(upload.id, cut, conn.request().body)
+    finally:
+        conn.close()
+    assert caught.value.status == 413
+    assert store.info(upload.id).offset == cut and store.part_path(upload.id).stat().st_size == cut
+    # A part whose checksum is wrong: nothing of it stays.
+    wrong = tus.parse_checksum("sha1 " + base64.b64encode(hashlib.sha1(b"other").digest()).decode())
+    conn = Connection(patch_head(len(data) - cut) + data[cut:])
+    try:
+        with pytest.raises(tus.TusError) as caught:
+            store.append(upload.id, cut, conn.request().body, checksum=wrong)
+    finally:
+        conn.close()
+    assert caught.value.status == tus.CHECKSUM_MISMATCH and store.info(upload.id).offset == cut
+    # The right rest: the whole upload and its hash are right.
+    right = tus.parse_checksum("sha1 " + base64.b64encode(hashlib.sha1(data[cut:]).digest()).decode())
+    conn = Connection(patch_head(len(data) - cut) + data[cut:])
+    try:
+        upload = store.append(upload.id, cut, conn.request().body, checksum=right)
+    finally:
+        conn.close()
+    assert upload.complete and store.part_path(upload.id).read_bytes() == data
+    with store.lock(upload.id):
+        assert store.content_sha256(upload) == hashlib.sha256(data).hexdigest()
+
+
+def test_splicing_from_a_socket_with_a_timeout_waits_for_bytes_and_then_gives_up(tmp_path):
+    client, server = socket.socketpair()
+    server.settimeout(5)  # non-blocking underneath: splice(2) answers EAGAIN until bytes come
+    try:
+        client.sendall(b"PATCH /u HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n")
+        req = next(RequestParser(Config(), server, ("127.0.0.1", 1)))
+        pre_request(Worker, req)
+        threading.Timer(0.3, client.sendall, args=(b"abc",)).start()
+        fd = os.open(tmp_path / "part", os.O_RDWR | os.O_CREAT)
+        try:
+            assert req.body.splice_into(fd, 0, 6) == 3  # waited for the late bytes
+            assert os.pread(fd, 10, 0) == b"abc"
+            server.settimeout(0.2)
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):
+                req.body.splice_into(fd, 3, 3)
+            assert time.monotonic() - started < 3
+        finally:
+            os.close(fd)
+            req.body.close()
+    finally:
+        client.close()
+        server.close()
+
+
+def test_the_disk_is_told_to_write_behind_a_large_part(tmp_path, monkeypatch):
+    ranges = []
+    monkeypatch.setattr(tus, "WRITEBACK_STEP", MIB)
+    monkeypatch.setattr(tus, "start_writeback", lambda fd, offset, length: ranges.append((offset, length)))
+    data = os.urandom(3 * MIB + 500)
+    store = TusStore(tmp_path)
+    upload = store.create(len(data) + 10, {}, 1, "check:any")
+    store.append(upload.id, 0, _Chunks(data))
+    # In order, with no gap and no overlap, each once a mebibyte piled up (the body comes in pieces of about
+    # 100 kB); the tail, under a mebibyte, is left to the final fsync.
+    starts = [0] + [offset + length for offset, length in ranges[:-1]]
+    assert [offset for offset, _length in ranges] == starts and len(ranges) >= 2
+    assert all(MIB <= length < MIB + 100_010 for _offset, length in ranges)
+    assert len(data) - sum(length for _offset, length in ranges) < MIB
+    storage.start_writeback(os.open(store.part_path(upload.id), os.O_RDONLY), 0, MIB)  # a real call: harmless
+    assert store.part_path(upload.id).read_bytes() == data
+
+
+def test_hashing_behind_covers_exactly_what_was_reported_when_the_writer_fails(tmp_path):
+    data = os.urandom(3 * MIB)
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    fd = os.open(path, os.O_RDONLY)
+    digest = hashlib.sha256()
+    try:
+        with pytest.raises(RuntimeError), storage.HashBehind(fd, 100, digest, size=4096) as hashing:
+            hashing.written(MIB)
+            hashing.written(2 * MIB + 1)
+            raise RuntimeError("the connection broke")
+    finally:
+        os.close(fd)
+    assert digest.hexdigest() == hashlib.sha256(data[100 : 2 * MIB + 1]).hexdigest()
 
 
 class _Chunks:
