@@ -214,7 +214,7 @@ GRADING: dict[str, dict] = {
     # Peer review: instructors set it up and see every work; trainees of the cohort review what they were
     # given (only the reviewer opens a review) and practise on the examples.
     "projects.peer_setup": MANAGERS,
-    "projects.peer_allocate": MANAGERS,
+    "projects.peer_allocate": MANAGERS,  # GET: the confirmation page; POST with confirmed=1: the allocation
     "projects.peer_add_example": MANAGERS,
     "projects.peer_override": MANAGERS,
     "projects.peer_reviews": WORKERS,
@@ -230,7 +230,7 @@ GRADING: dict[str, dict] = {
     "projects_api.PeerReviewOne": expect("other"),
     "projects_api.PeerReviewComments": expect("other"),
     "projects_api.PeerReviewComment": expect("other"),
-    "projects_api.PeerRound": MANAGERS,
+    "projects_api.PeerRound": MANAGERS,  # GET the round; PATCH its settings (the peer rubric among them)
     # The rubric library is per programme, and both instructors teach the world's programme.
     "projects.rubric_library": STAFF,
     "projects.edit_rubric": STAFF,

@@ -26,3 +26,7 @@ grading_backlog = _signals.signal("grading-backlog")
 #: ``Project`` of the gradebook; kwarg ``trainees``: the list of ``User``. Receivers return a list of
 #: ``(project_id, label, {trainee_id: Decimal | None})``; each becomes a column after its project's.
 gradebook_columns = _signals.signal("gradebook-columns")
+
+#: Asked whether rubric versions are in use elsewhere (a peer rubric), before grading deletes a rubric.
+#: sender: a list of ``RubricVersion`` ids. Receivers return True when one is in use.
+rubric_versions_used = _signals.signal("rubric-versions-used")

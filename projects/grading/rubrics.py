@@ -366,11 +366,14 @@ def move_to_version(project: Project, version: RubricVersion) -> int:
 def delete_rubric(rubric: Rubric) -> None:
     """Remove a rubric no project or assessment uses (one in use stays: grades refer to it)."""
     from projects.coursework.models import Project
+    from projects.coursework.signals import rubric_versions_used
 
     ids = [v.id for v in rubric.versions]
-    used = db.session.scalar(
-        select(Project.id).where(Project.rubric_version_id.in_(ids)).limit(1)
-    ) or db.session.scalar(select(Assessment.id).where(Assessment.rubric_version_id.in_(ids)).limit(1))
+    used = (
+        db.session.scalar(select(Project.id).where(Project.rubric_version_id.in_(ids)).limit(1))
+        or db.session.scalar(select(Assessment.id).where(Assessment.rubric_version_id.in_(ids)).limit(1))
+        or any(answer for _receiver, answer in rubric_versions_used.send(ids))
+    )
     if used:
         raise ProjectError("rubric_in_use")
     db.session.delete(rubric)

@@ -19,3 +19,4 @@ def init_app(app) -> None:
     app.add_template_global(services.settings_for, "peer_settings")
     media.media_access.connect(receivers.media_access)
     coursework.gradebook_columns.connect(receivers.gradebook_columns)
+    coursework.rubric_versions_used.connect(receivers.rubric_versions_used)

@@ -16,8 +16,10 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm.exc import StaleDataError
 
+from lms.api.fields import AwareDateTime, Id
 from lms.extensions import db
 from lms.jobs import commit
+from projects.common import ProjectError
 from projects.coursework.api import blp
 from projects.coursework.loaders import get_managed_project_or_404
 from projects.grading.api import checked_first
@@ -25,9 +27,11 @@ from projects.grading.rubrics import ID_MAX
 from projects.grading.schemas import Amount
 from projects.grading.services import COMMENT_MAX
 from projects.peer import calibration, comments, grades
+from projects.peer import rubric as peer_rubric
 from projects.peer import services as peer
+from projects.peer.arithmetic import Strictness
 from projects.peer.loaders import get_review_or_404, get_reviewer_project_or_404, get_timed_comment_or_404
-from projects.peer.models import PeerReview
+from projects.peer.models import PeerMethod, PeerReview
 
 
 class PeerMarkSchema(Schema):
@@ -101,8 +105,22 @@ class PeerRoundWorkSchema(Schema):
     peer_grade = fields.Str(allow_none=True)
 
 
+class PeerRubricSchema(Schema):
+    """The rubric reviewers mark with: the peer rubric (``own``) or the project's."""
+
+    version_id = fields.Int()
+    rubric_id = fields.Int()
+    title = fields.Str()
+    number = fields.Int()
+    criteria = fields.Int()
+    own = fields.Bool()
+
+
 class PeerRoundSchema(Schema):
-    """The round as its managers see it: names included (the pages show them to managers too)."""
+    """The round as its managers see it: names included (the pages show them to managers too).
+
+    ``rubric_version_id`` is the setting (null: the project's rubric); ``rubric`` the rubric in use (null:
+    none yet)."""
 
     enabled = fields.Bool()
     reviews_each = fields.Int()
@@ -110,8 +128,31 @@ class PeerRoundSchema(Schema):
     anonymous_reviewers = fields.Bool()
     opens_at = fields.DateTime(allow_none=True)
     closes_at = fields.DateTime(allow_none=True)
+    rubric_version_id = fields.Int(allow_none=True)
+    rubric = fields.Nested(PeerRubricSchema, allow_none=True)
     works = fields.List(fields.Nested(PeerRoundWorkSchema))
     reviews = fields.List(fields.Nested(PeerRoundReviewSchema))
+
+
+class PeerSettingsPatchSchema(Schema):
+    """A change to the round's settings: only the fields sent change (``rubric_version_id`` null: the
+    project's rubric; refused, 422, once reviews or examples exist)."""
+
+    enabled = fields.Bool()
+    reviews_each = fields.Int(validate=validate.Range(min=1, max=10))
+    anonymous_authors = fields.Bool()
+    anonymous_reviewers = fields.Bool()
+    opens_at = AwareDateTime(allow_none=True)
+    closes_at = AwareDateTime(allow_none=True)
+    method = fields.Str(validate=validate.OneOf([m.value for m in PeerMethod]))
+    strictness = fields.Str(validate=validate.OneOf([s.value for s in Strictness]))
+    peer_weight = Amount()
+    self_weight = Amount()
+    instructor_weight = Amount()
+    agreement = Amount()
+    attempts_enough = fields.Int(allow_none=True, validate=validate.Range(min=1, max=20))
+    flexible_after_days = fields.Int(allow_none=True, validate=validate.Range(min=0, max=365))
+    rubric_version_id = Id(allow_none=True)
 
 
 def _dumped(review: PeerReview, number: int) -> dict:
@@ -157,6 +198,10 @@ ROUND_SETTINGS = (
 
 def _round(project, settings) -> dict:
     """The round as :class:`PeerRoundSchema` writes it."""
+    try:
+        rows = grades.overview(project)
+    except ProjectError:  # no rubric at all yet: no peer grades either
+        rows = []
     works = [
         {
             "submission_id": row.submission.id,
@@ -165,7 +210,7 @@ def _round(project, settings) -> dict:
             "allocated": row.allocated,
             "peer_grade": None if row.result.final is None else f"{row.result.final:.2f}",
         }
-        for row in grades.overview(project)
+        for row in rows
     ]
     reviews = [
         {
@@ -179,7 +224,26 @@ def _round(project, settings) -> dict:
         }
         for r in peer.allocation_of(project)
     ]
-    return {**{k: getattr(settings, k) for k in ROUND_SETTINGS}, "works": works, "reviews": reviews}
+    try:
+        version = peer_rubric.rubric_version_of(project, settings)
+    except ProjectError:
+        rubric = None
+    else:
+        rubric = {
+            "version_id": version.id,
+            "rubric_id": version.rubric_id,
+            "title": version.rubric.title,
+            "number": version.number,
+            "criteria": len(version.criteria),
+            "own": peer_rubric.own_rubric(project, settings),
+        }
+    return {
+        **{k: getattr(settings, k) for k in ROUND_SETTINGS},
+        "rubric_version_id": settings.rubric_version_id,
+        "rubric": rubric,
+        "works": works,
+        "reviews": reviews,
+    }
 
 
 @blp.route("/<int:project_id>/peer/reviews")
@@ -196,6 +260,10 @@ class PeerReviews(MethodView):
             "closes_at": settings.closes_at if settings else None,
             "reviews": [_dumped(r, n) for n, r in enumerate(reviews, start=1)],
         }
+
+
+def _manager_check(project_id: int) -> None:
+    get_managed_project_or_404(project_id, g.api_user)
 
 
 def _reviewer_check(project_id: int, review_id: int) -> None:
@@ -283,4 +351,15 @@ class PeerRound(MethodView):
         settings = peer.settings_for(project)
         if settings is None:
             abort(404)
+        return _round(project, settings)
+
+    @checked_first(_manager_check)
+    @blp.arguments(PeerSettingsPatchSchema)
+    @blp.response(200, PeerRoundSchema)
+    def patch(self, data, project_id):
+        """Change the round's settings sent (managers only; the first change sets peer review up); what is not
+        sent, the peer rubric too, stays. Refused (422) for a value out of range, a rubric outside the
+        caller's library, or a new rubric once reviews or examples exist."""
+        project = get_managed_project_or_404(project_id, g.api_user)
+        settings = peer.configure(project, g.api_user, **data)
         return _round(project, settings)

@@ -15,6 +15,7 @@ from projects.common import ProjectError
 from projects.coursework.models import Project, Submission
 from projects.peer import arithmetic
 from projects.peer.models import PeerCalibration, PeerExample
+from projects.peer.rubric import own_rubric
 from projects.peer.services import points_of, rubric_of, settings_for, spans, weights
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def calibrate(example: PeerExample, reviewer: User, marks: dict) -> PeerCalibrat
     """Record *reviewer*'s attempt at *example* and how far it agrees with the reference (0–100)."""
     project = db.session.get(Project, example.project_id)
     settings = settings_for(cast(Project, project))
-    rubric = rubric_of(cast(Project, project))
+    rubric = rubric_of(cast(Project, project), settings)
     mine = points_of(rubric, marks)
     reference = points_of(rubric, example.reference)
     strictness = settings.strictness if settings else arithmetic.Strictness.FAIR
@@ -123,6 +124,13 @@ def example_from_grade(project: Project, submission: Submission, by: User) -> Pe
         cid: {"level_id": m.get("level_id"), "points": m.get("points")}
         for cid, m in (assessment.marks or {}).items()
     }
+    if own_rubric(project):
+        # The grade is marked with the project's rubric: its marks fit the peer rubric only where the
+        # criteria are the same (a version of the same rubric, say).
+        known = {c.id for c in rubric_of(project).criteria}
+        if not known <= set(reference):
+            raise ProjectError("peer_example_other_rubric")
+        reference = {cid: mark for cid, mark in reference.items() if cid in known}
     return add_example(project, submission, reference, by)
 
 

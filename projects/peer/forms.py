@@ -13,6 +13,19 @@ from projects.peer.arithmetic import Strictness
 from projects.peer.models import PeerMethod
 
 
+def _version_id(value) -> int | None:
+    """A rubric version's id from the form ("": the project's rubric)."""
+    return None if value in (None, "", "None") else int(value)
+
+
+def _version_label(version) -> str:
+    return str(_l("%(title)s (version %(n)s)", title=version.rubric.title, n=version.number))
+
+
+def _own_label(version) -> str:
+    return str(_l("The project's rubric: %(rubric)s", rubric=_version_label(version)))
+
+
 def _weight(label, default):
     """A weight of the final grade; *default* is the column's (a first set-up starts from it, not empty)."""
     return DecimalField(
@@ -63,6 +76,29 @@ class PeerSettingsForm(FlaskForm):
         _l("Days after closing to grade with fewer reviews"),
         validators=[Optional(), NumberRange(min=0, max=365)],
     )
+    rubric_version_id = SelectField(
+        _l("Rubric for peer review"),
+        coerce=_version_id,
+        choices=lambda: [("", _l("The project's rubric"))],  # offer_rubrics sets the library's
+        description=_l("Reviewers mark with this rubric. It cannot change after reviews start."),
+        validate_choice=True,
+    )
+
+    def offer_rubrics(self, project, settings, user) -> None:
+        """The peer rubric's choices: the project's, each rubric of *user*'s library (its newest version, the
+        library's own rule) and the one chosen now."""
+        from lms.extensions import db
+        from projects.grading import rubrics
+        from projects.grading.models import RubricVersion
+
+        own = project.rubric_version
+        choices = [("", _l("The project's rubric") if own is None else _own_label(own))]
+        versions = [r.latest for r in rubrics.library_for(user)]
+        chosen = settings.rubric_version_id if settings is not None else None
+        if chosen is not None and chosen not in {v.id for v in versions}:
+            versions.insert(0, db.session.get(RubricVersion, chosen))
+        choices += [(str(v.id), _version_label(v)) for v in versions]
+        self.rubric_version_id.choices = choices
 
     def values(self) -> dict:
         """The fields as :func:`projects.peer.services.configure` takes them."""

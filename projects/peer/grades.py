@@ -61,7 +61,7 @@ def peer_result(submission: Submission, now: datetime | None = None) -> PeerResu
     """The peer grade of *submission*, from its submitted reviews (median or trimmed mean per criterion)."""
     project = submission.project
     settings = settings_for(project)
-    rubric = rubric_of(project)
+    rubric = rubric_of(project, settings)
     reviews = [
         points_of(rubric, r.marks)
         for r in db.session.scalars(
@@ -93,7 +93,7 @@ def score_assessing(project: Project, submission_id: int | None = None) -> int:
     settings = settings_for(project)
     if settings is None:
         return 0
-    rubric = rubric_of(project)
+    rubric = rubric_of(project, settings)
     span, weight = spans(rubric), weights(rubric)
     by_work: dict[int, list[PeerReview]] = {}
     query = select(PeerReview).where(
@@ -227,7 +227,9 @@ def gradebook_columns(
             )
         )
     }
-    chosen = [p for p in projects if p.id in settings and p.rubric_version is not None]
+    chosen = [
+        p for p in projects if p.id in settings and (p.rubric_version_id or settings[p.id].rubric_version_id)
+    ]
     if not chosen:
         return []
     ids = [p.id for p in chosen]
@@ -252,7 +254,8 @@ def gradebook_columns(
     columns: list[tuple[int, str, dict[int, Decimal | None]]] = []
     now = utcnow()
     for project in chosen:
-        rubric, setting = rubric_of(project), settings[project.id]
+        setting = settings[project.id]
+        rubric = rubric_of(project, setting)
         waited = (now - setting.closes_at) / timedelta(days=1) if setting.closes_at else 0.0
         by_work: dict[int, list[dict[str, Decimal]]] = {}
         assessing: dict[int, list[Decimal]] = {}

@@ -16,6 +16,13 @@ def describe(code: str, params: dict[str, Any]) -> str | None:
 _SENTENCES = {
     "peer_bad_setting": lambda: _("A peer review setting is not valid. Check the numbers and the dates."),
     "peer_needs_rubric": lambda: _("Peer review needs a rubric. Attach a rubric to the project first."),
+    "peer_rubric_unknown": lambda: _("Choose a rubric from your rubric library."),
+    "peer_rubric_locked": lambda: _(
+        "The peer rubric cannot change now. Reviews or examples already use its criteria."
+    ),
+    "peer_example_other_rubric": lambda: _(
+        "Your marks use the project's rubric, not the peer rubric. This work cannot be an example."
+    ),
     "peer_incomplete": lambda: _("Mark every criterion of the rubric."),
     "peer_not_enabled": lambda: _("Peer review is not turned on for this project."),
     "peer_review_submitted": lambda: _("This review is already handed in. It cannot move to someone else."),

@@ -24,6 +24,7 @@ from lms.db import UTCDateTime, str_enum, utcnow
 from lms.extensions import db
 from lms.users.models import User
 from projects.coursework.models import Project, Submission
+from projects.grading.models import RubricVersion
 from projects.peer.arithmetic import Strictness
 
 
@@ -70,9 +71,15 @@ class PeerSettings(db.Model):
     attempts_enough: Mapped[int | None] = mapped_column(Integer)
     #: After this many days past the window's end, a work with ≥ 30% of its reviews is graded (None: never).
     flexible_after_days: Mapped[int | None] = mapped_column(Integer)
+    #: The rubric reviewers mark with (None: the project's own rubric). Peer marks are keyed by its criterion
+    #: ids, so it stays once a review, an example or a calibration attempt exists.
+    rubric_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects_rubric_versions.id", ondelete="RESTRICT")
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     project: Mapped[Project] = relationship()
+    rubric_version: Mapped[RubricVersion | None] = relationship()
 
 
 class PeerExample(db.Model):

@@ -42,3 +42,16 @@ def gradebook_columns(projects, trainees=()):
     from projects.peer.grades import gradebook_columns as columns
 
     return columns(list(projects), list(trainees))
+
+
+def rubric_versions_used(version_ids):
+    """Receiver of ``projects.coursework.signals.rubric_versions_used``: True when a project's peer review
+    marks with one of the versions (its reviews' marks are keyed by its criteria)."""
+    if not loaded():
+        return None
+    from projects.peer.models import PeerSettings
+
+    found = db.session.scalar(
+        select(PeerSettings.project_id).where(PeerSettings.rubric_version_id.in_(list(version_ids))).limit(1)
+    )
+    return found is not None or None

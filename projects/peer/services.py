@@ -3,19 +3,21 @@
 The arithmetic and the allocation are the pure core's (:mod:`projects.peer.arithmetic`,
 :mod:`projects.peer.allocation`); this module loads rows, calls the core and stores what it decides. Marks
 have the shape of grading's assessments (``{criterion_id: {"level_id", "points", "comment"}}``) and are read
-against the project's rubric with grading's own rules, so a peer mark means what an instructor's mark means.
+against the peer rubric (:func:`rubric_of`: the settings' own rubric, else the project's) with grading's own
+rules, so a peer mark means what an instructor's mark means.
 Services flush and log; the request or task edge commits.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.db import utcnow
 from lms.extensions import db
@@ -34,6 +36,7 @@ from projects.peer.models import (
     PeerReviewStatus,
     PeerSettings,
 )
+from projects.peer.rubric import check_rubric, rubric_version_of
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ EDITABLE = {
     "agreement": Decimal,
     "attempts_enough": None,
     "flexible_after_days": None,
+    "rubric_version_id": None,  # checked by rubric.check_rubric: the user's library, not once marks exist
 }
 FEEDBACK_MAX = 20_000
 
@@ -75,7 +79,9 @@ def settings_for(project: Project) -> PeerSettings | None:
 def configure(project: Project, by: User, **values: Any) -> PeerSettings:
     """Create or change the project's peer-review settings; only the fields given change.
 
-    :raises ProjectError: ``peer_bad_setting`` (with ``field``) for an unknown field or a value out of range.
+    :raises ProjectError: ``peer_bad_setting`` (with ``field``) for an unknown field or a value out of range;
+        for ``rubric_version_id``, ``peer_rubric_unknown`` (not a version of a rubric *by* may use) and
+        ``peer_rubric_locked`` (reviews, examples or attempts exist: their marks are keyed by its criteria).
     """
     settings = settings_for(project) or _new_settings(project)
     parsed = {}
@@ -87,6 +93,8 @@ def configure(project: Project, by: User, **values: Any) -> PeerSettings:
             parsed[field] = kind(value) if kind is not None and value is not None else value
         except (TypeError, ValueError, ArithmeticError):
             raise ProjectError("peer_bad_setting", field=field) from None
+    if "rubric_version_id" in parsed:
+        parsed["rubric_version_id"] = check_rubric(project, settings, parsed["rubric_version_id"], by)
     before = {field: getattr(settings, field) for field in parsed}
     for field, value in parsed.items():
         setattr(settings, field, value)
@@ -130,10 +138,11 @@ def _check_settings(s: PeerSettings) -> None:
             raise ProjectError("peer_bad_setting", field=field)
 
 
-def rubric_of(project: Project) -> grading.Rubric:
-    if project.rubric_version is None:
-        raise ProjectError("peer_needs_rubric")
-    return rubrics.core(project.rubric_version)
+def rubric_of(project: Project, settings: PeerSettings | None = None) -> grading.Rubric:
+    """The rubric every peer mark is read against (the pure core's), whatever reads it: reviews, examples,
+    calibration, peer and assessing grades, timed comments. The peer grade stays on the project's
+    ``max_grade``: :func:`projects.grading.rules.grade` scales this rubric's points to it."""
+    return rubrics.core(rubric_version_of(project, settings))
 
 
 def points_of(rubric: grading.Rubric, marks: dict, *, complete: bool = True) -> dict[str, Decimal]:
@@ -177,6 +186,47 @@ def weights(rubric: grading.Rubric) -> dict[str, Decimal]:
 def works_of(project: Project) -> dict[int, list[int]]:
     """The handed-in works of *project* and their authors (a team's work: every member), in two queries."""
     return {sid: sorted(people) for sid, people in owners_of([project.id]).get(project.id, {}).items()}
+
+
+@dataclass(frozen=True)
+class AllocationPlan:
+    """What "share out the reviews" would do now, for its confirmation page (nothing is written)."""
+
+    works: int
+    reviewers: int
+    waiting: int
+    reviews_each: int
+    shared: int
+    late: int
+
+
+def allocation_plan(project: Project) -> AllocationPlan:
+    """How many handed-in works and active authors who may review (passed calibration) there are, how many
+    authors still wait for calibration, and how many works have no reviews yet (after a first round: the
+    late hand-ins that join now)."""
+    settings = settings_for(project)
+    if settings is None or not settings.enabled:
+        raise ProjectError("peer_not_enabled")
+    works = works_of(project)
+    authors = {uid for people in works.values() for uid in people}
+    active = set(db.session.scalars(select(User.id).where(User.id.in_(authors), User.active.is_(True))))
+    from projects.peer.calibration import calibrated_among  # calibration builds on this module
+
+    reviewers = calibrated_among(project, sorted(active))
+    reviewed = set(
+        db.session.scalars(select(PeerReview.submission_id).where(PeerReview.project_id == project.id))
+    )
+    shared = (
+        db.session.scalar(select(func.count(PeerReview.id)).where(PeerReview.project_id == project.id)) or 0
+    )
+    return AllocationPlan(
+        works=len(works),
+        reviewers=len(reviewers),
+        waiting=len(active - reviewers),
+        reviews_each=settings.reviews_each,
+        shared=shared,
+        late=len(set(works) - reviewed) if shared else 0,
+    )
 
 
 def allocate_reviews(project: Project, by: User | None = None, seed: int | None = None) -> int:

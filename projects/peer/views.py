@@ -17,6 +17,7 @@ from projects.common import ProjectError
 from projects.coursework.loaders import get_managed_project_or_404, get_submission_or_404
 from projects.coursework.views import bp
 from projects.peer import calibration, comments, grades
+from projects.peer import rubric as peer_rubric
 from projects.peer import services as peer
 from projects.peer.forms import OverrideForm, PeerSettingsForm
 from projects.peer.loaders import (
@@ -29,15 +30,24 @@ from projects.peer.loaders import (
 
 
 def _marks_from(form, project) -> dict:
-    """The rubric inputs of a review form, in the shape of an assessment's marks."""
+    """The rubric inputs of a review form, in the shape of an assessment's marks (the peer rubric's
+    criteria)."""
     return {
-        c["id"]: {
-            "level_id": form.get(f"level-{c['id']}") or None,
-            "points": form.get(f"points-{c['id']}"),
-            "comment": form.get(f"comment-{c['id']}", ""),
+        c.id: {
+            "level_id": form.get(f"level-{c.id}") or None,
+            "points": form.get(f"points-{c.id}"),
+            "comment": form.get(f"comment-{c.id}", ""),
         }
-        for c in project.rubric_version.criteria
+        for c in peer.rubric_of(project).criteria
     }
+
+
+def _rubric_or_none(project, settings=None):
+    """The rubric version reviewers mark with, for a page (None: there is none yet)."""
+    try:
+        return peer_rubric.rubric_version_of(project, settings)
+    except ProjectError:
+        return None
 
 
 @bp.route("/<int:project_id>/peer", methods=["GET", "POST"])
@@ -46,29 +56,45 @@ def peer_setup(project_id: int):
     project = get_managed_project_or_404(project_id, current_user)
     settings = peer.settings_for(project)
     form = PeerSettingsForm(obj=settings)
+    form.offer_rubrics(project, settings, current_user)
     if form.validate_on_submit() and apply_change(
         lambda: peer.configure(project, current_user, **form.values()), _("Peer review settings are saved.")
     ):
         return redirect(url_for("projects.peer_setup", project_id=project.id))
+    settings = peer.settings_for(project)  # a refusal rolled the session back
+    rubric = _rubric_or_none(project, settings)
     return render_template(
         "projects/peer/setup.html",
         project=project,
         settings=settings,
         form=form,
-        overview=grades.overview(project) if settings else None,
+        rubric=rubric,
+        own_rubric=peer_rubric.own_rubric(project, settings),
+        locked=peer_rubric.peer_marks_exist(project),
+        # Without any rubric there is no peer grade yet; the page still opens, to choose one.
+        overview=grades.overview(project) if settings and rubric else None,
         examples=calibration.examples_of(project) if settings else [],
         action=ActionForm(),
         override=OverrideForm(),
     )
 
 
-@bp.route("/<int:project_id>/peer/allocate", methods=["POST"])
+@bp.route("/<int:project_id>/peer/allocate", methods=["GET", "POST"])
 @login_required
 def peer_allocate(project_id: int):
+    """Share out the reviews: a confirmation page that says how many works and reviewers (GET, or a POST
+    without ``confirmed=1``), then the allocation."""
     project = get_managed_project_or_404(project_id, current_user)
-    if ActionForm().validate_on_submit():
+    form = ActionForm()
+    if request.method == "POST" and form.validate_on_submit() and request.form.get("confirmed") == "1":
         apply_change(lambda: peer.allocate_reviews(project, current_user), _("Reviews are shared out."))
-    return redirect(url_for("projects.peer_setup", project_id=project.id))
+        return redirect(url_for("projects.peer_setup", project_id=project.id))
+    try:
+        plan = peer.allocation_plan(project)
+    except ProjectError as exc:
+        flash(describe(exc), "error")
+        return redirect(url_for("projects.peer_setup", project_id=project.id))
+    return render_template("projects/peer/allocate_confirm.html", project=project, plan=plan, form=form)
 
 
 @bp.route("/<int:project_id>/peer/examples", methods=["POST"])
@@ -104,10 +130,12 @@ def peer_override(project_id: int, submission_id: int):
 @login_required
 def peer_reviews(project_id: int):
     project = get_reviewer_project_or_404(project_id, current_user)
+    settings = peer.settings_for(project)
     return render_template(
         "projects/peer/reviews.html",
         project=project,
-        settings=peer.settings_for(project),
+        settings=settings,
+        rubric=_rubric_or_none(project, settings),
         reviews=peer.reviews_by(project, current_user),
         examples=calibration.practice_for(project, current_user),
         calibrated=calibration.calibrated(project, current_user),
@@ -151,6 +179,7 @@ def _render_review(project, review, marks: dict, conflict: bool) -> str:
     return render_template(
         "projects/peer/review.html",
         project=project,
+        rubric=peer_rubric.rubric_version_of(project, settings),
         review=review,
         marks=marks,
         feedback=request.form.get("feedback", review.feedback),
@@ -277,6 +306,7 @@ def peer_practise(project_id: int, example_id: int):
     return render_template(
         "projects/peer/practise.html",
         project=project,
+        rubric=peer_rubric.rubric_version_of(project),
         example=example,
         marks=marks,
         result=attempt,

@@ -304,6 +304,8 @@ def test_a_peer_round_for_a_cohort_on_phones(server, seed, context_for):
     # The instructor shares out the reviews: each of the three gets the two other works.
     teacher.goto(base + "/peer")
     teacher.get_by_role("button", name="Share out the reviews").click()
+    expect(teacher.get_by_text("3 works are handed in.")).to_be_visible()  # it asks first
+    teacher.get_by_role("button", name="Share out the reviews").click()  # the confirmation page's
     _flash(teacher, "Reviews are shared out.")
 
     # The reviews, on the phones (the film gets a comment at a moment, which its reviewer then changes).
@@ -317,6 +319,8 @@ def test_a_peer_round_for_a_cohort_on_phones(server, seed, context_for):
     seed(_late_hand_in)
     teacher.goto(base + "/peer")
     teacher.get_by_role("button", name="Share out the reviews").click()
+    expect(teacher.get_by_text("1 late work joins in a new round.")).to_be_visible()
+    teacher.get_by_role("button", name="Share out the reviews").click()  # the confirmation page's
     _flash(teacher, "Reviews are shared out.")
     given = seed(_second_round_reviews)
     assert given["budi@demo.gongbang.kr"] == [2, 2] and sum(r.count(2) for r in given.values()) == 4

@@ -265,7 +265,8 @@ def test_pages_run_a_round_instructor_sets_up_trainees_review(db, app, login, co
         },
     )
     assert saved.status_code == 302
-    assert client.post(f"/projects/{project.id}/peer/allocate").status_code == 302
+    allocate = f"/projects/{project.id}/peer/allocate"
+    assert client.post(allocate, data={"confirmed": "1"}).status_code == 302  # after its confirmation page
     overview = client.get(f"/projects/{project.id}/peer").get_data(as_text=True)
     assert people[0].name in overview and "0 / 2" in overview
 
