@@ -216,6 +216,9 @@ GRADING: dict[str, dict] = {
     "projects.peer_setup": MANAGERS,
     "projects.peer_allocate": MANAGERS,  # GET: the confirmation page; POST with confirmed=1: the allocation
     "projects.peer_add_example": MANAGERS,
+    "projects.peer_new_example": MANAGERS,  # the reference page of a work that is no example yet
+    "projects.peer_example_reference": MANAGERS,
+    "projects.peer_remove_example": MANAGERS,
     "projects.peer_override": MANAGERS,
     "projects.peer_reviews": WORKERS,
     "projects.peer_review": expect("other"),
@@ -230,6 +233,8 @@ GRADING: dict[str, dict] = {
     "projects_api.PeerReviewOne": expect("other"),
     "projects_api.PeerReviewComments": expect("other"),
     "projects_api.PeerReviewComment": expect("other"),
+    "projects_api.PeerExamples": MANAGERS,
+    "projects_api.PeerExampleOne": MANAGERS,
     "projects_api.PeerRound": MANAGERS,  # GET the round; PATCH its settings (the peer rubric among them)
     # The rubric library is per programme, and both instructors teach the world's programme.
     "projects.rubric_library": STAFF,

@@ -125,6 +125,9 @@ ARG_OVERRIDES = {
     "projects.peer_setup": {"project_id": "peer_project"},
     "projects.peer_allocate": {"project_id": "peer_project"},
     "projects.peer_add_example": {"project_id": "peer_project"},
+    "projects.peer_new_example": {"project_id": "peer_project"},
+    "projects.peer_example_reference": {"project_id": "peer_project"},
+    "projects.peer_remove_example": {"project_id": "peer_project"},
     "projects.peer_override": {"project_id": "peer_project", "submission_id": "peer_work"},
     "projects.peer_reviews": {"project_id": "peer_project"},
     "projects.peer_review": {"project_id": "peer_project"},
@@ -139,6 +142,8 @@ ARG_OVERRIDES = {
     "projects_api.PeerReviewComments": {"project_id": "peer_project"},
     "projects_api.PeerReviewComment": {"project_id": "peer_project"},
     "projects_api.PeerRound": {"project_id": "peer_project"},
+    "projects_api.PeerExamples": {"project_id": "peer_project"},
+    "projects_api.PeerExampleOne": {"project_id": "peer_project"},
 }
 MATRIX_STAGE = {"kind": "korean_stage", "name_ko": "Matrix", "korean_scale": "kiip", "korean_level": 5}
 #: Minimal bodies where an empty one would be turned away before the permission check (the API validates
@@ -147,6 +152,11 @@ BODIES = {
     "attendance_api.SessionMarks": lambda w: {"user_id": w.owner_id, "mark": "present", "reason": "Matrix"},
     "attendance_api.SessionLog": lambda w: {"content": "Matrix"},
     "projects.peer_add_example": lambda w: {"submission_id": w.peer_work},
+    # The world's example was practised on and these bodies mark nothing: a new reference for it, or its
+    # removal, is refused after the permission check (nothing changes).
+    "projects.peer_new_example": lambda w: {"submission_id": w.peer_work},
+    "projects_api.PeerExamples": lambda w: {"submission_id": w.peer_work, "reference": {}},
+    "projects_api.PeerExampleOne": lambda w: {"reference": {}},
     "projects_api.PeerReviewOne": lambda w: {"version": 0, "marks": {}},
     "projects_api.PeerReviewComments": lambda w: {"media_id": w.media, "seconds": 1, "text": "Matrix"},
     "projects.edit_rubric": lambda w: {"programme_id": w.programme},
@@ -327,7 +337,7 @@ def _build_world(app, media) -> SimpleNamespace:
     from projects.grading import services as marking
     from projects.grading.models import MarkingStatus
     from projects.peer import services as peer_services
-    from projects.peer.models import PeerExample, PeerReview, PeerTimedComment
+    from projects.peer.models import PeerCalibration, PeerExample, PeerReview, PeerTimedComment
 
     db = _db
     w = SimpleNamespace(app=app)
@@ -465,7 +475,11 @@ def _build_world(app, media) -> SimpleNamespace:
     db.session.add_all([review, example])
     db.session.flush()
     comment = PeerTimedComment(review_id=review.id, media_id=w.media, seconds=1.0, text="A moment")
-    db.session.add(comment)
+    # A try on the example (by no actor): its reference and the example itself stay as they are.
+    tried = PeerCalibration(
+        example_id=example.id, reviewer_id=users["victim"].id, attempt=1, marks={}, agreement=50
+    )
+    db.session.add_all([comment, tried])
     db.session.commit()
     w.peer_project, w.peer_work = peer_project.id, peer_work.id
     w.peer_review, w.peer_example, w.peer_comment = review.id, example.id, comment.id

@@ -1,5 +1,6 @@
 """API of peer review: reviewers list, read and submit their reviews (409 on a stale version) and pin comments
-to moments of the video (changed or removed until the review is handed in); managers read the round's state.
+to moments of the video (changed or removed until the review is handed in); managers read the round's state
+and keep its examples to practise on (their reference marks change, or they go, until a trainee practises).
 
 Routed on the projects API blueprint (:mod:`projects.coursework.api`) with the pages' loaders, so the API
 grants what the pages grant. Anonymity as on the pages: a reviewer's answers never name the work's authors
@@ -21,7 +22,7 @@ from lms.extensions import db
 from lms.jobs import commit
 from projects.common import ProjectError
 from projects.coursework.api import blp
-from projects.coursework.loaders import get_managed_project_or_404
+from projects.coursework.loaders import get_managed_project_or_404, get_submission_or_404
 from projects.grading.api import checked_first
 from projects.grading.rubrics import ID_MAX
 from projects.grading.schemas import Amount
@@ -30,8 +31,13 @@ from projects.peer import calibration, comments, grades
 from projects.peer import rubric as peer_rubric
 from projects.peer import services as peer
 from projects.peer.arithmetic import Strictness
-from projects.peer.loaders import get_review_or_404, get_reviewer_project_or_404, get_timed_comment_or_404
-from projects.peer.models import PeerMethod, PeerReview
+from projects.peer.loaders import (
+    get_example_or_404,
+    get_review_or_404,
+    get_reviewer_project_or_404,
+    get_timed_comment_or_404,
+)
+from projects.peer.models import PeerExample, PeerMethod, PeerReview
 
 
 class PeerMarkSchema(Schema):
@@ -132,6 +138,24 @@ class PeerRoundSchema(Schema):
     rubric = fields.Nested(PeerRubricSchema, allow_none=True)
     works = fields.List(fields.Nested(PeerRoundWorkSchema))
     reviews = fields.List(fields.Nested(PeerRoundReviewSchema))
+
+
+class PeerExampleSchema(Schema):
+    """An example trainees practise on, as its managers see it: the work and the reference marks (the peer
+    rubric's criteria, every one marked, in the shape of an assessment's marks). ``tries``: practice
+    attempts on it so far; from the first one, the example stays as it is."""
+
+    id = fields.Int(dump_only=True)
+    submission_id = Id(required=True)
+    reference = _marks(required=True)
+    tries = fields.Int(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class PeerExamplePatchSchema(Schema):
+    """New reference marks for an example nobody has practised on (every criterion of the peer rubric)."""
+
+    reference = _marks(required=True)
 
 
 class PeerSettingsPatchSchema(Schema):
@@ -363,3 +387,61 @@ class PeerRound(MethodView):
         project = get_managed_project_or_404(project_id, g.api_user)
         settings = peer.configure(project, g.api_user, **data)
         return _round(project, settings)
+
+
+def _example(example: PeerExample, tries: int) -> dict:
+    """*example* as :class:`PeerExampleSchema` writes it."""
+    return {
+        "id": example.id,
+        "submission_id": example.submission_id,
+        "reference": example.reference or {},
+        "tries": tries,
+        "created_at": example.created_at,
+    }
+
+
+def _example_check(project_id: int, example_id: int) -> None:
+    get_example_or_404(get_managed_project_or_404(project_id, g.api_user), example_id)
+
+
+@blp.route("/<int:project_id>/peer/examples")
+class PeerExamples(MethodView):
+    @blp.response(200, PeerExampleSchema(many=True))
+    def get(self, project_id):
+        """The project's examples to practise on, with their reference marks (managers only; a project has a
+        few, so the list is whole)."""
+        project = get_managed_project_or_404(project_id, g.api_user)
+        tries = calibration.tries_on(project)
+        return [_example(e, tries.get(e.id, 0)) for e in calibration.examples_of(project)]
+
+    @checked_first(_manager_check)
+    @blp.arguments(PeerExampleSchema)
+    @blp.response(201, PeerExampleSchema)
+    def post(self, data, project_id):
+        """Make a work of the project an example with the given reference marks (managers only). Refused
+        (422) while a criterion of the peer rubric is unmarked or a mark does not fit it; a work that is an
+        example already gets the new reference, refused (422) once trainees practised on it."""
+        project = get_managed_project_or_404(project_id, g.api_user)
+        submission = get_submission_or_404(project, data["submission_id"])
+        example = calibration.add_example(project, submission, data["reference"], g.api_user)
+        return _example(example, 0)
+
+
+@blp.route("/<int:project_id>/peer/examples/<int:example_id>")
+class PeerExampleOne(MethodView):
+    @checked_first(_example_check)
+    @blp.arguments(PeerExamplePatchSchema)
+    @blp.response(200, PeerExampleSchema)
+    def patch(self, data, project_id, example_id):
+        """Change the example's reference marks (managers only); refused (422) once a trainee has practised
+        on it, or for marks that leave a criterion out or do not fit it."""
+        project = get_managed_project_or_404(project_id, g.api_user)
+        example = get_example_or_404(project, example_id)
+        return _example(calibration.change_reference(example, data["reference"], g.api_user), 0)
+
+    @checked_first(_example_check)
+    @blp.response(204)
+    def delete(self, project_id, example_id):
+        """Remove the example (managers only); refused (422) once a trainee has practised on it."""
+        project = get_managed_project_or_404(project_id, g.api_user)
+        calibration.remove_example(get_example_or_404(project, example_id), g.api_user)

@@ -13,6 +13,8 @@ from lms.extensions import db
 from lms.users.models import User
 from projects.common import ProjectError
 from projects.coursework.models import Project, Submission
+from projects.grading import rubrics
+from projects.grading.models import RubricVersion
 from projects.peer import arithmetic
 from projects.peer.models import PeerCalibration, PeerExample
 from projects.peer.rubric import own_rubric
@@ -22,13 +24,16 @@ log = logging.getLogger(__name__)
 
 
 def add_example(project: Project, submission: Submission, reference: dict, by: User) -> PeerExample:
-    """Make *submission* a calibration example of *project* with the instructor's *reference* marks."""
+    """Make *submission* a calibration example of *project* with the instructor's *reference* marks (the
+    peer rubric's criteria, each marked); an example already made of it gets the new reference.
+
+    :raises ProjectError: ``peer_incomplete`` or ``bad_mark`` (the marks are read first), or
+        ``peer_example_practised`` when that example was practised on already.
+    """
     points_of(rubric_of(project), reference)
-    example = db.session.scalar(
-        select(PeerExample).where(
-            PeerExample.project_id == project.id, PeerExample.submission_id == submission.id
-        )
-    )
+    example = example_of(project, submission)
+    if example is not None:
+        _not_practised(example)
     if example is None:
         example = PeerExample(project_id=project.id, submission_id=submission.id, created_by_id=by.id)
         db.session.add(example)
@@ -39,7 +44,82 @@ def add_example(project: Project, submission: Submission, reference: dict, by: U
 
 
 def examples_of(project: Project) -> list[PeerExample]:
-    return list(db.session.scalars(select(PeerExample).where(PeerExample.project_id == project.id)))
+    return list(
+        db.session.scalars(
+            select(PeerExample).where(PeerExample.project_id == project.id).order_by(PeerExample.id)
+        )
+    )
+
+
+def example_of(project: Project, submission: Submission) -> PeerExample | None:
+    """The example *project* made of *submission*, if any."""
+    return db.session.scalar(
+        select(PeerExample).where(
+            PeerExample.project_id == project.id, PeerExample.submission_id == submission.id
+        )
+    )
+
+
+def tries_on(project: Project) -> dict[int, int]:
+    """How many practice attempts each example of *project* has (examples without any: absent), in one
+    query."""
+    rows = db.session.execute(
+        select(PeerCalibration.example_id, func.count())
+        .join(PeerExample, PeerExample.id == PeerCalibration.example_id)
+        .where(PeerExample.project_id == project.id)
+        .group_by(PeerCalibration.example_id)
+    )
+    return {example_id: count for example_id, count in rows}
+
+
+def practised(example: PeerExample) -> bool:
+    """Whether a trainee has practised on *example* (its reference is then what they were compared with)."""
+    found = db.session.scalar(
+        select(PeerCalibration.id).where(PeerCalibration.example_id == example.id).limit(1)
+    )
+    return found is not None
+
+
+def _not_practised(example: PeerExample) -> None:
+    if practised(example):
+        raise ProjectError("peer_example_practised")
+
+
+def change_reference(example: PeerExample, reference: dict, by: User) -> PeerExample:
+    """Give *example* new reference marks, while nobody has practised on it.
+
+    :raises ProjectError: ``peer_incomplete`` or ``bad_mark`` (the marks are read first), or
+        ``peer_example_practised``.
+    """
+    points_of(rubric_of(cast(Project, db.session.get(Project, example.project_id))), reference)
+    _not_practised(example)
+    example.reference = reference
+    db.session.flush()
+    log.info("peer example %s: reference changed by user %s", example.id, by.id)
+    return example
+
+
+def remove_example(example: PeerExample, by: User) -> None:
+    """Remove *example*, while nobody has practised on it.
+
+    :raises ProjectError: ``peer_example_practised``.
+    """
+    _not_practised(example)
+    db.session.delete(example)
+    db.session.flush()
+    log.info("peer example %s (submission %s) removed by user %s", example.id, example.submission_id, by.id)
+
+
+def grades_fit(project: Project) -> bool:
+    """Whether the instructor's grading marks can be an example's reference: peer review marks with the
+    project's rubric, or the peer rubric's criteria are all among the project's rubric's."""
+    if not own_rubric(project):
+        return True
+    if project.rubric_version_id is None:
+        return False
+    version = db.session.get(RubricVersion, project.rubric_version_id)
+    ours = {c.id for c in rubrics.core(cast(RubricVersion, version)).criteria}
+    return {c.id for c in rubric_of(project).criteria} <= ours
 
 
 def calibrate(example: PeerExample, reviewer: User, marks: dict) -> PeerCalibration:

@@ -23,6 +23,9 @@ _SENTENCES = {
     "peer_example_other_rubric": lambda: _(
         "Your marks use the project's rubric, not the peer rubric. This work cannot be an example."
     ),
+    "peer_example_practised": lambda: _(
+        "Trainees have practised on this example. Its reference stays as it is, and it cannot be removed."
+    ),
     "peer_incomplete": lambda: _("Mark every criterion of the rubric."),
     "peer_not_enabled": lambda: _("Peer review is not turned on for this project."),
     "peer_review_submitted": lambda: _("This review is already handed in. It cannot move to someone else."),

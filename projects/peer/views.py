@@ -74,6 +74,8 @@ def peer_setup(project_id: int):
         # Without any rubric there is no peer grade yet; the page still opens, to choose one.
         overview=grades.overview(project) if settings and rubric else None,
         examples=calibration.examples_of(project) if settings else [],
+        tries=calibration.tries_on(project) if settings else {},
+        grades_fit=bool(rubric) and calibration.grades_fit(project),
         action=ActionForm(),
         override=OverrideForm(),
     )
@@ -108,6 +110,84 @@ def peer_add_example(project_id: int):
             _("The work is an example now. Your marks are the reference."),
         )
     return redirect(url_for("projects.peer_setup", project_id=project.id))
+
+
+@bp.route("/<int:project_id>/peer/examples/new", methods=["GET", "POST"])
+@login_required
+def peer_new_example(project_id: int):
+    """Make the chosen work (``submission_id``) an example by marking its reference with the peer rubric.
+
+    The setup page's form comes by POST with ``step=open`` and is sent on to the GET (no token in a URL);
+    a work that is an example already opens that example's reference."""
+    project = get_managed_project_or_404(project_id, current_user)
+    submission_id = request.values.get("submission_id", type=int)
+    if not submission_id:
+        flash(_("Choose a work."), "error")
+        return redirect(url_for("projects.peer_setup", project_id=project.id, _anchor="examples"))
+    submission = get_submission_or_404(project, submission_id)
+    example = calibration.example_of(project, submission)
+    if request.method == "GET" or request.form.get("step") == "open":
+        if example is not None:
+            return redirect(
+                url_for("projects.peer_example_reference", project_id=project.id, example_id=example.id)
+            )
+        if request.method == "POST":
+            return redirect(
+                url_for("projects.peer_new_example", project_id=project.id, submission_id=submission.id), 303
+            )
+    return _reference_page(project, submission, example)
+
+
+@bp.route("/<int:project_id>/peer/examples/<int:example_id>/reference", methods=["GET", "POST"])
+@login_required
+def peer_example_reference(project_id: int, example_id: int):
+    """Change an example's reference marks (refused once a trainee has practised on it)."""
+    project = get_managed_project_or_404(project_id, current_user)
+    example = get_example_or_404(project, example_id)
+    return _reference_page(project, example.submission, example)
+
+
+def _reference_page(project, submission, example):
+    """The work as reviewers see it and the peer rubric in reference mode; a POST saves the marks (a new
+    example, or the example's new reference) and a refusal shows the page again with everything typed."""
+    rubric = _rubric_or_none(project)
+    if rubric is None:
+        flash(_("Peer review needs a rubric. Attach a rubric to the project first."), "error")
+        return redirect(url_for("projects.peer_setup", project_id=project.id))
+    marks = example.reference if example is not None else {}
+    if request.method == "POST" and ActionForm().validate_on_submit():
+        marks = _marks_from(request.form, project)
+        try:
+            if example is None:
+                calibration.add_example(project, submission, marks, current_user)
+            else:
+                calibration.change_reference(example, marks, current_user)
+        except ProjectError as exc:
+            flash(describe(exc), "error")
+        else:
+            flash(_("The reference is saved. Trainees compare their marks with it."), "success")
+            return redirect(url_for("projects.peer_setup", project_id=project.id, _anchor="examples"))
+    return render_template(
+        "projects/peer/reference.html",
+        project=project,
+        rubric=rubric,
+        submission=submission,
+        example=example,
+        marks=marks,
+        practised=example is not None and calibration.practised(example),
+        attempt=submission.attempts[-1] if submission.attempts else None,
+        form=ActionForm(),
+    )
+
+
+@bp.route("/<int:project_id>/peer/examples/<int:example_id>/delete", methods=["POST"])
+@login_required
+def peer_remove_example(project_id: int, example_id: int):
+    project = get_managed_project_or_404(project_id, current_user)
+    example = get_example_or_404(project, example_id)
+    if ActionForm().validate_on_submit():
+        apply_change(lambda: calibration.remove_example(example, current_user), _("The example is removed."))
+    return redirect(url_for("projects.peer_setup", project_id=project.id, _anchor="examples"))
 
 
 @bp.route("/<int:project_id>/peer/works/<int:submission_id>/override", methods=["POST"])
