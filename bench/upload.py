@@ -29,7 +29,9 @@ and one stream's SHA-256 runs on one core) and the upload's ratio to it, the
 CPU time of the gunicorn workers per GiB uploaded (user + system, from
 ``/proc/<pid>/stat`` before and after), and the server's peak RSS growth
 (VmHWM of each gunicorn worker after the upload minus its VmRSS before; the
-peak is reset first where the kernel allows).  Goals: growth < 64 MiB, ratio >= 0.5.
+peak is reset first where the kernel allows).  Before each timed step the disk
+is left to finish what earlier steps wrote (``sync`` and a second's pause), so
+no step pays for another's writeback.  Goals: growth < 64 MiB, ratio >= 0.5.
 """
 
 from __future__ import annotations
@@ -212,9 +214,16 @@ def upload(port: int, token: str, path: Path, patch_bytes: int, keep_alive: bool
     return time.perf_counter() - start, media_id
 
 
+def settle() -> None:
+    """Let the disk finish what the last step left to write (and discard), so no step pays for another."""
+    os.sync()
+    time.sleep(1)
+
+
 def time_cp(src: Path, folder: Path, durable: bool = False) -> float:
     """Seconds for ``cp`` (and, if *durable*, ``sync`` of the copy, as the upload does before answering)."""
     dst = folder / "cp-copy"
+    settle()
     start = time.perf_counter()
     subprocess.run(["cp", str(src), str(dst)], check=True)
     if durable:
@@ -328,6 +337,7 @@ def main() -> None:
             workers = workers_of(server.pid)
             before = {pid: proc_status(pid) for pid in workers}
             resettable = all(reset_peak(pid) for pid in workers)
+            settle()
             cpu_before = cpu_seconds(workers)
             seconds, media_id = upload(port, token, source, args.patch_mib * MIB, not args.new_connections)
             assert media_id, "the final PATCH did not name the new file"
