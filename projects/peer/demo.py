@@ -16,7 +16,8 @@ def load(cohorts: dict, people: dict) -> None:
     if sketch is None or trainee is None or instructor is None or peer.settings_for(sketch) is not None:
         return
     submission = submissions.submission_for(sketch, trainee)
-    if submission is None or sketch.rubric_version is None:
+    # The id: grading's demo set it in this run, and the relationship may have been loaded before.
+    if submission is None or sketch.rubric_version_id is None:
         return
     # Peer marks as feedback only: the instructor's grade stays the grade.
     peer.configure(sketch, instructor, enabled=True, reviews_each=2, peer_weight=0, agreement=70)

@@ -319,3 +319,18 @@ def test_the_pages_refuse_everyone_but_the_projects_managers(db, app, login, mak
     web = login(teacher, c=app.test_client())
     back = web.get(f"{base}/new", follow_redirects=True).get_data(as_text=True)
     assert "Choose a work." in back
+
+
+def test_the_demo_sets_up_peer_review_with_an_example_on_its_first_run(runner, db):
+    """The demo's grading step attaches the sketch project's rubric by id: peer review must see it in the
+    same run (it used to need a second ``lms demo``)."""
+    from sqlalchemy import func, select
+
+    from projects.peer.models import PeerExample, PeerSettings
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    settings = db.session.scalars(select(PeerSettings)).all()
+    assert [(s.enabled, s.reviews_each) for s in settings] == [(True, 2)]
+    assert db.session.scalar(select(func.count()).select_from(PeerExample)) == 1
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(PeerExample)) == 1
