@@ -30,3 +30,7 @@ gradebook_columns = _signals.signal("gradebook-columns")
 #: Asked whether rubric versions are in use elsewhere (a peer rubric), before grading deletes a rubric.
 #: sender: a list of ``RubricVersion`` ids. Receivers return True when one is in use.
 rubric_versions_used = _signals.signal("rubric-versions-used")
+
+#: A project is about to be graded with another rubric version. sender: the ``Project``; kwargs ``before``
+#: (the version id it had, or None) and ``after``. Receivers keep what was marked with the old one.
+project_rubric_changing = _signals.signal("project-rubric-changing")

@@ -333,7 +333,12 @@ def _unquote(value: str | None) -> str:
 
 
 def attach(project: Project, version: RubricVersion) -> None:
-    """Grade *project* with *version* from now on (assessments already made keep theirs)."""
+    """Grade *project* with *version* from now on (assessments already made keep theirs; peer review keeps
+    marking with the old one once peer marks exist, through ``project_rubric_changing``)."""
+    from projects.coursework.signals import project_rubric_changing
+
+    if project.rubric_version_id != version.id:
+        project_rubric_changing.send(project, before=project.rubric_version_id, after=version.id)
     project.rubric_version_id = version.id
     db.session.flush()
 

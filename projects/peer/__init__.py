@@ -20,3 +20,4 @@ def init_app(app) -> None:
     media.media_access.connect(receivers.media_access)
     coursework.gradebook_columns.connect(receivers.gradebook_columns)
     coursework.rubric_versions_used.connect(receivers.rubric_versions_used)
+    coursework.project_rubric_changing.connect(receivers.keep_peer_rubric)

@@ -1,13 +1,17 @@
 """Answers of peer review to signals: a reviewer may see the files of the works they review and of the
-examples they practise on."""
+examples they practise on; peer marks keep their rubric when the project changes its own."""
 
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy import select
 
 from lms.extensions import db
 from lms.users.models import Role
 from projects.common import loaded
+
+log = logging.getLogger(__name__)
 
 
 def media_access(user, media=None):
@@ -55,3 +59,20 @@ def rubric_versions_used(version_ids):
         select(PeerSettings.project_id).where(PeerSettings.rubric_version_id.in_(list(version_ids))).limit(1)
     )
     return found is not None or None
+
+
+def keep_peer_rubric(project, before=None, after=None):
+    """Receiver of ``projects.coursework.signals.project_rubric_changing``: when peer review marks with the
+    project's rubric and peer marks exist (keyed by its criteria), it keeps marking with the old version,
+    which becomes the peer rubric (the setup page shows it). Without peer marks it follows the project."""
+    if not loaded() or before is None:
+        return None
+    from projects.peer.models import PeerSettings
+    from projects.peer.rubric import peer_marks_exist
+
+    settings = db.session.get(PeerSettings, project.id)
+    if settings is None or settings.rubric_version_id is not None or not peer_marks_exist(project):
+        return None
+    settings.rubric_version_id = before
+    log.info("project %s: peer review keeps rubric version %s (project: %s)", project.id, before, after)
+    return None

@@ -510,3 +510,37 @@ def test_the_migration_adds_the_peer_rubric_column_and_takes_it_away(empty_app, 
     }
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT reviews_each FROM projects_peer_settings")).scalar_one() == 4
+
+
+def test_a_new_project_rubric_leaves_peer_marks_on_their_old_rubric(db, app, login, two_rubrics):
+    """Choosing another rubric for the project (grading's page) once peer reviews exist: peer review keeps
+    the old version as its own rubric, so the reviews' marks still fit their criteria. Before any peer mark,
+    peer review follows the project."""
+    from projects.grading import rubrics
+
+    project, teacher, people = two_rubrics["project"], two_rubrics["instructor"], two_rubrics["trainees"]
+    own, simple = two_rubrics["own"], two_rubrics["simple"]
+    peer.configure(project, teacher, enabled=True, reviews_each=2)
+    for trainee in people[:3]:
+        two_rubrics["hand_in"](trainee)
+    db.session.commit()
+    rubrics.attach(project, simple)  # no peer mark yet: peer review follows the project
+    assert peer.settings_for(project).rubric_version_id is None
+    assert [c.id for c in peer.rubric_of(project).criteria] == ["story", "craft"]
+    rubrics.attach(project, own)
+    peer.allocate_reviews(project, teacher, seed=2)
+    db.session.commit()
+
+    web = login(teacher, c=app.test_client())
+    answer = web.post(f"/projects/{project.id}/rubric", data={"rubric_id": simple.rubric_id})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    assert project.rubric_version_id == simple.id  # the project is graded with the new rubric
+    assert peer.settings_for(project).rubric_version_id == own.id  # peer review keeps the old one
+    assert [c.id for c in peer.rubric_of(project).criteria] == ["p1", "p2", "p3", "p4", "p5"]
+    page = web.get(f"/projects/{project.id}/peer").get_data(as_text=True)
+    assert "Reviews or examples exist, so the peer rubric stays as it is." in page
+    # The old version is in use now: its rubric stays in the library.
+    with pytest.raises(ProjectError) as refused:
+        rubrics.delete_rubric(own.rubric)
+    assert refused.value.code == "rubric_in_use"
