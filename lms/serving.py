@@ -28,6 +28,7 @@ The module imports only gunicorn (when the hook first runs), never Flask.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
@@ -41,6 +42,8 @@ _LINE_STEP = 64 * 1024
 #: What :meth:`SocketBody.splice_into` moves at most per call: its pipe holds this much (the default
 #: ``/proc/sys/fs/pipe-max-size``; a smaller pipe only means more calls).
 PIPE_BYTES = 1024 * 1024
+#: What ``splice(2)`` into a file answers where its file system does not take it.
+_NO_SPLICE = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP}
 #: ``fcntl`` commands Python's module names only from 3.10 on some platforms.
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
@@ -68,6 +71,8 @@ class SocketBody:
         self._left = length - len(taken)
         #: The pipe :meth:`splice_into` moves bytes through, opened on its first call.
         self._pipe: tuple[int, int] | None = None
+        #: False once the target file refused a splice (a file system without it): read and write instead.
+        self._splicing = True
 
     @property
     def remaining(self) -> int:
@@ -108,7 +113,8 @@ class SocketBody:
         at most :data:`PIPE_BYTES`; bytes already read with the headers are written first. The same rules as
         :meth:`readinto`: a client that goes away ends the body (0), a broken connection raises
         :class:`OSError`. A failed write to *fd* raises too, and what the pipe held of the body is lost
-        with it (the caller answers with an error; the body cannot be read on).
+        with it (the caller answers with an error; the body cannot be read on). Where *fd*'s file system
+        refuses splicing, the bytes are read and written instead, for the rest of the body.
         """
         count = min(count, self.remaining)
         if count <= 0:
@@ -117,6 +123,8 @@ class SocketBody:
             n = os.pwrite(fd, memoryview(self._pending)[:count], offset)
             del self._pending[:n]
             return n
+        if not self._splicing:
+            return self._copy_into(fd, offset, count)
         reader, writer = self._pipe or self._open_pipe()
         moved = self._splice_from_socket(writer, min(count, PIPE_BYTES))
         if not moved:
@@ -126,11 +134,28 @@ class SocketBody:
         done = 0
         try:
             while done < moved:
-                done += os.splice(reader, fd, moved - done, offset_dst=offset + done)
+                try:
+                    done += os.splice(reader, fd, moved - done, offset_dst=offset + done)
+                except OSError as exc:
+                    if exc.errno not in _NO_SPLICE:
+                        raise
+                    # This file system takes no splice: write what the pipe holds, then go on without it.
+                    self._splicing = False
+                    while done < moved:
+                        done += os.pwrite(fd, os.read(reader, moved - done), offset + done)
         except BaseException:
             self.close()  # what is left in the pipe belongs to no file now
             raise
         return moved
+
+    def _copy_into(self, fd: int, offset: int, count: int) -> int:
+        """What :meth:`splice_into` does where splicing into *fd* is refused: read, then write."""
+        buffer = bytearray(min(count, PIPE_BYTES))
+        n = self.readinto(buffer)
+        done = 0
+        while done < n:
+            done += os.pwrite(fd, memoryview(buffer)[done:n], offset + done)
+        return n
 
     def _splice_from_socket(self, writer: int, count: int) -> int:
         sock = self._sock.fileno()

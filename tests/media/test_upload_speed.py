@@ -557,3 +557,32 @@ def _offset_after_cut(conn, location, auth) -> int:
             return int(answer.getheader("Upload-Offset"))
         time.sleep(0.1)
     raise AssertionError("the cut PATCH left nothing")
+
+
+def test_a_file_system_that_refuses_splicing_gets_the_bytes_written_the_ordinary_way(tmp_path, monkeypatch):
+    """Some file systems answer ``splice(2)`` into a file with EINVAL: the bytes already in the pipe and the
+    rest of the body are read and written instead, and the upload's hash is still right."""
+    import errno
+
+    real_splice = os.splice
+    refused = []
+
+    def splice(src, dst, count, offset_src=None, offset_dst=None, flags=0):
+        if offset_dst is not None:  # into the file
+            refused.append(count)
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_splice(src, dst, count, offset_src, offset_dst, flags)
+
+    monkeypatch.setattr(os, "splice", splice)
+    data = os.urandom(3 * MIB + 11)
+    store = TusStore(tmp_path)
+    upload = store.create(len(data), {}, 1, "check:any")
+    conn = Connection(patch_head(len(data)) + data)
+    try:
+        upload = store.append(upload.id, 0, conn.request().body)
+    finally:
+        conn.close()
+    assert len(refused) == 1  # asked once; the rest of the body never tried again
+    assert upload.complete and store.part_path(upload.id).read_bytes() == data
+    with store.lock(upload.id):
+        assert store.content_sha256(upload) == hashlib.sha256(data).hexdigest()
