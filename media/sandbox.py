@@ -32,6 +32,7 @@ import pickle
 import resource
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
@@ -129,6 +130,7 @@ def _child(
         # What the parent left for its garbage collector is the parent's (a database connection's finaliser
         # would say goodbye on the parent's socket): the child collects only its own.
         gc.freeze()
+        _fresh_scalers()
         _die_with_parent(parent)
         # A BLAS library first loaded here despite *warm_up* starts one thread, not a pool of them.
         os.environ.update(_ONE_THREAD)
@@ -162,6 +164,27 @@ def _run(function: Callable[..., Any], args: tuple, kwargs: dict, ceiling: int) 
         if _vm_kib("VmData") * 1024 > ceiling - _NEAR_CEILING:
             return ("memory", f"{type(exc).__name__}: {exc}")
         return ("raise", exc)
+
+
+#: What the parent made and a child must never free (see :func:`_fresh_scalers`).
+_INHERITED: list[object] = []
+
+
+def _fresh_scalers() -> None:
+    """Give this child image scalers of its own.
+
+    PyAV (18.1.1 on) keeps one scaler per thread for every frame's ``reformat()``, ``to_image()`` and
+    ``to_ndarray()``. The parent's may run slice threads, and a forked child has none of them: its first
+    scaling would wait for them for ever (seen: every upload check hung once the test process had scaled a
+    frame itself). The child starts with an empty per-thread store; the parent's stays referenced, since
+    freeing its scaler would wait on the same missing threads.
+    """
+    frame = sys.modules.get("av.video.frame")
+    inherited = getattr(frame, "_thread_local", None)
+    if frame is None or inherited is None:
+        return  # PyAV not loaded, or a version that keeps a scaler per frame
+    _INHERITED.append(inherited)
+    frame._thread_local = threading.local()  # type: ignore[attr-defined]
 
 
 @cache

@@ -243,6 +243,33 @@ def test_run_bounded_gives_back_results_and_errors():
         run_bounded(_seek_error, limit=64 * MIB)
 
 
+SCALED_BEFORE_THE_FORK = """
+import numpy, av
+from media.sandbox import run_bounded
+
+def frame():
+    pixels = numpy.random.randint(0, 255, (720, 1280, 3), dtype="uint8")
+    return av.VideoFrame.from_ndarray(pixels, format="rgb24")
+
+frame().reformat(width=640, height=360, format="yuv420p")  # this thread's scaler, with its slice threads
+
+def in_the_child():
+    return frame().reformat(width=320, height=180, format="gray").width
+
+print(run_bounded(in_the_child, limit=512 * 1024**2))
+"""
+
+
+def test_a_child_scales_frames_after_the_parent_did():
+    """PyAV 18.1.1 shares one scaler per thread; a child forked after the parent scaled a frame inherited it
+    without its slice threads and waited for them for ever (every upload check hung in CI). In a process of
+    its own, so a hang fails the test instead of stopping the suite."""
+    done = subprocess.run(
+        [sys.executable, "-c", SCALED_BEFORE_THE_FORK], capture_output=True, text=True, timeout=120
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "320"), done.stderr[-2000:]
+
+
 def test_run_bounded_turns_running_out_and_crashing_into_verdicts():
     before = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0])
     with pytest.raises(MediaError) as out:
