@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_roles import SWITCH_LANGUAGE, sign_in
 from tests.fixtures.browser import running_server, shot
@@ -79,14 +80,15 @@ def test_select_all_then_one_confirmation_records_the_cohort(server, new_page):
     names = [page.locator(f"label[for={b.get_attribute('id')}]").inner_text() for b in boxes.all()]
 
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_role("heading", name="Confirm completions").is_visible()
+    # expect() waits: click() returns once the navigation starts, and a busy machine is slow to finish it.
+    expect(page.get_by_role("heading", name="Confirm completions")).to_be_visible()
     listed = page.locator("main li").all_inner_texts()
     assert all(name in listed for name in names)
     shot(page, "cohort-completion-confirm")
     page.get_by_role("button", name=f"Record and sign {count} completions").click()
-    assert f"{count} completions are recorded and signed" in page.locator("main").inner_text()
-    assert page.locator("input[name=user_ids]").count() == 0  # every trainee has a record now
-    assert page.get_by_text("Every trainee of this cohort has a completion record.").is_visible()
+    expect(page.locator("main")).to_contain_text(f"{count} completions are recorded and signed")
+    expect(page.locator("input[name=user_ids]")).to_have_count(0)  # every trainee has a record now
+    expect(page.get_by_text("Every trainee of this cohort has a completion record.")).to_be_visible()
 
 
 def test_the_trainee_finds_the_certificate_notice(server, new_page):
